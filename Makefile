@@ -1,0 +1,44 @@
+# One command per job; each creates .venv and installs the project on first use.
+# Needs Python >= 3.11 and ZEPHYR_BASE naming a Zephyr tree.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+BIN        := $(VENV)/bin
+INSTALLED  := $(VENV)/.installed
+BUILDDIR   ?= _build
+SPHINXOPTS ?= -W --keep-going -j auto
+
+.PHONY: help test html bench lint clean venv
+
+help:
+	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
+	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE and Graphviz)"
+	@echo "make bench   measure Kconfig loading and guide builds"
+	@echo "make lint    ruff over ext/ and tests/"
+	@echo "make clean   remove build outputs (keeps .venv)"
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "secguide needs Python >= 3.11 (PYTHON=$(PYTHON))" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(INSTALLED)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+html: $(INSTALLED)
+	@command -v dot >/dev/null || { echo "Graphviz 'dot' not found: install it (Debian/Ubuntu: apt-get install graphviz)" >&2; exit 2; }
+	$(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
+
+bench: $(INSTALLED)
+	$(BIN)/python scripts/bench.py
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check ext tests scripts conf.py
+
+clean:
+	rm -rf $(BUILDDIR) .pytest_cache .ruff_cache

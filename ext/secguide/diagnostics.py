@@ -1,0 +1,80 @@
+"""Source locations and diagnostics shared by every layer.
+
+Validation never prints: it returns diagnostics, and the caller decides whether
+they become compiler-style lines (CLI) or located Sphinx warnings.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceLoc:
+    """A place in an input file; ``line`` and ``col`` are 1-based, 0 when unknown."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.col:
+            return f"{self.path}:{self.line}:{self.col}"
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+    @property
+    def sphinx_location(self) -> str:
+        """``path:line`` as Sphinx prints a string location verbatim."""
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    loc: SourceLoc
+    severity: Severity
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.severity.value}: {self.message} [{self.code}]"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.loc.path,
+            "line": self.loc.line,
+            "col": self.loc.col,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class SecguideError(Exception):
+    """A user-facing failure: the message is printed as is, without a traceback.
+
+    ``exit_code`` follows the CLI convention: 1 for findings in the input, 2 for
+    usage problems (bad paths, missing tree, bad arguments).
+    """
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A path relative to ``base`` (default: the working directory) when it lies below it."""
+    base = base or Path.cwd()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,226 @@
+"""The threat model as plain, frozen data: what ``threatmodel/*.yaml`` says.
+
+Every item keeps the :class:`~secguide.diagnostics.SourceLoc` of its ``id`` (or
+first key) so that every later message, warning and export can point at the
+YAML line it came from. Nothing here knows about YAML, Kconfig or Sphinx.
+
+The recommendation fields are chosen to map one-to-one onto the rule files of
+Zephyr's proposed ``hardening.yaml`` (symbol, ``value`` or ``min``/``max``,
+``rationale``, CWE ``references``, ``profiles``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from secguide.diagnostics import SourceLoc
+
+STATUSES = ("draft", "review", "approved", "deprecated")
+AREAS = (
+    "memory-protection",
+    "stack-protection",
+    "x86",
+    "randomness",
+    "debug-exposure",
+    "tls-crypto",
+    "general",
+)
+BUILD_KINDS = ("production", "debug")
+HARDWARE_FEATURES = ("mpu", "mmu", "entropy-source", "fpu", "speculative-execution")
+VERIFICATION_KINDS = ("zephyr-test", "pytest", "manual")
+PROFILES = ("base", "strict")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting:
+    """One Kconfig assignment a recommendation asks for.
+
+    Exactly one of ``value`` (``y``/``n``/``m``, a number, or a string) or a
+    ``minimum``/``maximum`` bound is given; bounds apply to int and hex symbols.
+    ``symbol`` is stored without the ``CONFIG_`` prefix.
+    """
+
+    symbol: str
+    value: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    note: str = ""
+    loc: SourceLoc
+
+    @property
+    def config_name(self) -> str:
+        return f"CONFIG_{self.symbol}"
+
+    @property
+    def requirement_text(self) -> str:
+        """``CONFIG_X=y`` or ``CONFIG_X >= 64`` as a reader would write it."""
+        if self.value is not None:
+            return f"{self.config_name}={self.value}"
+        bounds = []
+        if self.minimum is not None:
+            bounds.append(f">= {self.minimum}")
+        if self.maximum is not None:
+            bounds.append(f"<= {self.maximum}")
+        return f"{self.config_name} {' and '.join(bounds)}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verification:
+    """How a recommendation is shown to hold.
+
+    ``kind`` is ``zephyr-test`` (``ref`` is a twister scenario of the tree, e.g.
+    ``kernel.memory_protection.stackprot``), ``pytest`` (``ref`` is a test node
+    ID of this project, linked with ``@pytest.mark.verifies``) or ``manual``
+    (``ref`` names a review procedure).
+    """
+
+    kind: str
+    ref: str
+    note: str = ""
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deprecation:
+    """Why a recommendation no longer applies, and what took its place."""
+
+    removed_in: str
+    replaced_by: tuple[str, ...] = ()
+    note: str = ""
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Applicability:
+    architectures: tuple[str, ...] = ()  # empty: every architecture
+    hardware: tuple[str, ...] = ()  # features the recommendation needs
+    builds: tuple[str, ...] = BUILD_KINDS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewStamp:
+    """A Working Group review: who, when, and the fingerprint of what they saw."""
+
+    by: str
+    date: str
+    fingerprint: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recommendation:
+    id: str
+    title: str
+    area: str
+    status: str
+    rationale: str
+    settings: tuple[Setting, ...] = ()
+    verifications: tuple[Verification, ...] = ()
+    applies_to: Applicability = field(default_factory=Applicability)
+    profiles: tuple[str, ...] = ("base",)
+    references: tuple[str, ...] = ()  # e.g. CWE-121
+    tags: tuple[str, ...] = ()
+    deprecation: Deprecation | None = None
+    review: ReviewStamp | None = None
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adversary:
+    id: str
+    title: str
+    description: str
+    addressed: bool
+    reason: str = ""  # why an adversary is not addressed
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutOfScope:
+    id: str
+    title: str
+    reason: str
+    protection_from: str  # where the protection must come from instead
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Threat:
+    id: str
+    title: str
+    description: str
+    adversaries: tuple[str, ...] = ()
+    mitigated_by: tuple[str, ...] = ()  # recommendation or responsibility IDs
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Responsibility:
+    """Something the product developer must ensure because Zephyr does not."""
+
+    id: str
+    title: str
+    description: str
+    status: str = "review"
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assumption:
+    id: str
+    text: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    boundary: str
+    shared_responsibility: str
+    assumptions: tuple[Assumption, ...] = ()
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Waiver:
+    """Why a symbol of Zephyr's ``hardened.csv`` has no recommendation."""
+
+    symbol: str
+    reason: str
+    loc: SourceLoc
+
+
+Item = Adversary | OutOfScope | Threat | Responsibility | Recommendation | Assumption
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreatModel:
+    """The whole model, merged over every YAML file of the threat-model folder."""
+
+    scope: Scope | None = None
+    adversaries: tuple[Adversary, ...] = ()
+    out_of_scope: tuple[OutOfScope, ...] = ()
+    threats: tuple[Threat, ...] = ()
+    responsibilities: tuple[Responsibility, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    files: tuple[str, ...] = ()  # the YAML files read, as given to the loader
+
+    def items(self) -> Iterator[Item]:
+        """Every item that has an ID, in file order per kind."""
+        if self.scope is not None:
+            yield from self.scope.assumptions
+        yield from self.adversaries
+        yield from self.out_of_scope
+        yield from self.threats
+        yield from self.responsibilities
+        yield from self.recommendations
+
+    def by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items()}
+
+    def recommendation(self, item_id: str) -> Recommendation | None:
+        return next((r for r in self.recommendations if r.id == item_id), None)
+
+    def threats_mitigated_by(self, item_id: str) -> tuple[Threat, ...]:
+        return tuple(t for t in self.threats if item_id in t.mitigated_by)

@@ -1,0 +1,69 @@
+"""``make bench``: how fast secguide reads a Zephyr tree (and, later, builds the guide).
+
+Each measurement runs in a fresh Python process so that timings include what a
+user pays (imports, cache reads) and peak RSS belongs to that scenario alone.
+Numbers are printed, never asserted: speed is reported, not tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+_PROBE = r"""
+import json, resource, sys, time
+started = time.perf_counter()
+from secguide.kconfig_cache import load_symbol_db
+db, report = load_symbol_db(sys.argv[1], cache_dir=__import__("pathlib").Path(sys.argv[2]))
+elapsed = time.perf_counter() - started
+print(json.dumps({"source": report.source, "seconds": elapsed, "load_seconds": report.seconds,
+                  "symbols": len(db),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _probe(tree: str, cache_dir: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", _PROBE, tree, cache_dir],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def bench_kconfig(tree: str, runs: int) -> None:
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache_dir:
+            cold.append(_probe(tree, cache_dir))
+            warm.append(_probe(tree, cache_dir))
+    assert all(r["source"] == "parse" for r in cold) and all(r["source"] == "cache" for r in warm)
+    med = statistics.median
+    print(f"Kconfig symbol database: {tree}")
+    print(f"  symbols                 {cold[0]['symbols']}")
+    print(f"  cold load (parse)       {med(r['seconds'] for r in cold):.2f} s  "
+          f"(load_symbol_db alone {med(r['load_seconds'] for r in cold):.2f} s)")
+    print(f"  warm load (cache)       {med(r['seconds'] for r in warm):.3f} s  "
+          f"(load_symbol_db alone {med(r['load_seconds'] for r in warm):.3f} s)")
+    print(f"  peak RSS cold / warm    {max(r['peak_rss_mb'] for r in cold):.0f} MB / "
+          f"{max(r['peak_rss_mb'] for r in warm):.0f} MB")
+    print(f"  (median of {runs} runs, each in a fresh process, imports included)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if not args.zephyr_base or not Path(args.zephyr_base).is_dir():
+        print("bench: set ZEPHYR_BASE or pass --zephyr-base", file=sys.stderr)
+        return 2
+    bench_kconfig(args.zephyr_base, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

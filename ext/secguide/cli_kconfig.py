@@ -10,9 +10,9 @@ import textwrap
 from typing import Any
 
 from secguide.cli import add_format_option, add_tree_options
+from secguide.diagnostics import SecguideError
 from secguide.kconfig_cache import encode_symbol, load_symbol_db
 from secguide.kconfig_symbols import ConditionalValue, KconfigSymbol, SymbolDB
-from secguide.diagnostics import SecguideError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

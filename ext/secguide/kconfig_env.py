@@ -59,7 +59,7 @@ def _board_symbol(text: str) -> str:
 
 
 def _board_qualifiers(board: dict) -> list[str]:
-    """``soc``, ``soc/cluster`` and ``.../variant`` qualifiers, as Zephyr's list_boards names them."""
+    """``soc``, ``soc/cluster`` and ``.../variant`` qualifiers, named as list_boards does."""
     qualifiers: list[str] = []
     for soc in board.get("socs") or []:
         if not isinstance(soc, dict) or "name" not in soc:

@@ -30,7 +30,9 @@ class ZephyrTree:
     hardware_model: HardwareModel
 
 
-_VERSION_FIELD = re.compile(r"^\s*(VERSION_MAJOR|VERSION_MINOR|PATCHLEVEL|EXTRAVERSION)\s*=\s*(\S*)")
+_VERSION_FIELD = re.compile(
+    r"^\s*(VERSION_MAJOR|VERSION_MINOR|PATCHLEVEL|EXTRAVERSION)\s*=\s*(\S*)"
+)
 
 
 def read_version(root: Path) -> str:

@@ -20,6 +20,7 @@ from secguide.diagnostics import SecguideError
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (
     "secguide.cli_kconfig",
+    "secguide.cli_check",
 )
 
 

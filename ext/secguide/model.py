@@ -205,6 +205,9 @@ class ThreatModel:
     recommendations: tuple[Recommendation, ...] = ()
     waivers: tuple[Waiver, ...] = ()
     files: tuple[str, ...] = ()  # the YAML files read, as given to the loader
+    #: IDs written in the files but left out of the model because of errors there;
+    #: references to them are not reported again.
+    invalid_ids: frozenset[str] = frozenset()
 
     def items(self) -> Iterator[Item]:
         """Every item that has an ID, in file order per kind."""

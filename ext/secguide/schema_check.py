@@ -75,8 +75,8 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, str, bool]:
         return "missing-field", f"{_what(path)} is missing required field '{missing}'", False
     if validator == "type":
         if isinstance(value, bool) and path and path[-1] == "value":
-            return ("wrong-type", f"value {str(value).lower()} is a YAML boolean; "
-                    "write the Kconfig value y or n", False)
+            return ("wrong-type", f"value {str(value).lower()} is a YAML boolean (YAML reads "
+                    "yes/no/true/false/on/off that way); write the Kconfig value y or n", False)
         subject = _what(path) if not path or isinstance(path[-1], int) else f"'{path[-1]}'"
         return ("wrong-type", f"{subject} must be {_type_text(error.validator_value)}, "
                 f"not {_actual_type(value)}", False)

@@ -1,0 +1,132 @@
+"""The command line as a user meets it: exit codes, messages, formats, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from secguide.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_kconfig_show_text(capsys, zephyr_v4_path: Path) -> None:
+    code, out, _ = _run(capsys, "kconfig", "show", "CONFIG_STACK_CANARIES",
+                        "--zephyr-base", str(zephyr_v4_path))
+    assert code == 0
+    assert out.startswith("CONFIG_STACK_CANARIES  [bool]  (Zephyr 4.2.99)")
+    assert "kernel/Kconfig:" in out
+    assert "compiler stack canaries" in out
+
+
+def test_kconfig_show_json_without_prefix(capsys, zephyr_v4_path: Path, db_v4) -> None:
+    code, out, _ = _run(capsys, "kconfig", "show", "X86_PAE", "--format", "json",
+                        "--zephyr-base", str(zephyr_v4_path))
+    data = json.loads(out)
+    assert code == 0
+    assert data["name"] == "X86_PAE" and data["type"] == "bool"
+    assert data["zephyr_version"] == "4.2.99"
+    assert data["tree_fingerprint"] == db_v4.fingerprint
+    assert data["help"] == db_v4.get("X86_PAE").help
+
+
+def test_kconfig_show_unknown_suggests(capsys, zephyr_v4_path: Path) -> None:
+    code, out, err = _run(capsys, "kconfig", "show", "X86_PAE_MODE",
+                          "--zephyr-base", str(zephyr_v4_path))
+    assert code == 1 and out == ""
+    assert err.strip() == ("secguide: error: CONFIG_X86_PAE_MODE is not defined in Zephyr "
+                           "4.2.99; did you mean CONFIG_X86_PAE?")
+
+
+def test_kconfig_search(capsys, zephyr_v4_path: Path) -> None:
+    code, out, err = _run(capsys, "kconfig", "search", "^X86_NO_SPECTRE",
+                          "--zephyr-base", str(zephyr_v4_path))
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names == ["CONFIG_X86_NO_SPECTRE_V1", "CONFIG_X86_NO_SPECTRE_V2",
+                     "CONFIG_X86_NO_SPECTRE_V4"]
+    assert "3 symbol(s) match" in err
+
+
+def test_kconfig_search_bad_regex(capsys, zephyr_v4_path: Path) -> None:
+    code, _, err = _run(capsys, "kconfig", "search", "(", "--zephyr-base", str(zephyr_v4_path))
+    assert code == 2 and "bad regular expression '('" in err
+
+
+def test_missing_tree_is_a_usage_error(capsys, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "kconfig", "show", "X", "--zephyr-base", str(tmp_path / "none"))
+    assert code == 2
+    assert err.strip().endswith("none: no such directory")
+
+
+def test_unknown_subcommand(capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["frobnicate"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_check_reports_every_problem_and_exits_1(capsys, tmp_path: Path, mini_tree: Path) -> None:
+    folder = tmp_path / "tm"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("threats:\n  - id: THR-A-B\n    title: [oops\n")
+    (folder / "b.yaml").write_text(
+        "recommendations:\n  - id: REC-A-B\n    title: t\n    area: general\n"
+        "    status: draft\n    rationale: r\n    settings:\n      - symbol: NOT_THERE\n"
+        "        value: y\n    verification:\n      - manual: m\n")
+    code, out, _ = _run(capsys, "check", "--threatmodel", str(folder),
+                        "--zephyr-base", str(mini_tree))
+    assert code == 1
+    lines = out.splitlines()
+    assert any(line.startswith(f"{folder}/a.yaml:4:1: error: YAML syntax error") or
+               "a.yaml:4:1: error: YAML syntax error" in line for line in lines)
+    assert any("b.yaml:8:17: error: CONFIG_NOT_THERE does not exist in Zephyr 9.8.7"
+               in line for line in lines)
+    assert lines[-1].endswith("2 error(s), 1 warning(s) against Zephyr 9.8.7")
+
+
+def test_check_json(capsys, tmp_path: Path, mini_tree: Path) -> None:
+    folder = tmp_path / "tm"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("waivers:\n  - symbol: STACK_CANARIES\n    reason: r\n")
+    code, out, _ = _run(capsys, "check", "--threatmodel", str(folder), "--format", "json",
+                        "--zephyr-base", str(mini_tree))
+    data = json.loads(out)
+    assert code == 0
+    assert (data["errors"], data["warnings"], data["diagnostics"]) == (0, 0, [])
+
+
+def test_check_strict_fails_on_warnings(capsys, tmp_path: Path, mini_tree: Path) -> None:
+    folder = tmp_path / "tm"
+    folder.mkdir()
+    (folder / "a.yaml").write_text("threats:\n  - id: THR-A-B\n    title: t\n"
+                                   "    description: d\n")
+    assert _run(capsys, "check", "--threatmodel", str(folder),
+                "--zephyr-base", str(mini_tree))[0] == 0
+    code, out, _ = _run(capsys, "check", "--threatmodel", str(folder), "--strict",
+                        "--zephyr-base", str(mini_tree))
+    assert code == 1 and "warning: threat THR-A-B has no mitigation" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--threatmodel", "does/not/exist"],
+    ["kconfig", "show", "X", "--zephyr-base", "/"],
+])
+def test_no_traceback_for_bad_input(argv: list[str], mini_tree: Path) -> None:
+    if argv[0] == "check":
+        argv = [*argv, "--zephyr-base", str(mini_tree)]
+    result = subprocess.run([sys.executable, "-m", "secguide", *argv], capture_output=True,
+                            text=True, cwd=REPO, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("secguide: error: ")

@@ -21,6 +21,7 @@ from secguide.diagnostics import SecguideError
 COMMAND_MODULES = (
     "secguide.cli_kconfig",
     "secguide.cli_check",
+    "secguide.cli_review",
 )
 
 

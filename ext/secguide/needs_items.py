@@ -103,8 +103,14 @@ def _setting_value(setting: Setting) -> str:
     return setting.requirement_text.removeprefix(setting.config_name).strip()
 
 
-def need_items(model: ThreatModel, zephyr_version: str = "") -> list[NeedItem]:
-    """Every need of the model, deterministic in order (model order, then tests by ID)."""
+def need_items(model: ThreatModel, zephyr_version: str = "",
+               results: Mapping[str, str] | None = None) -> list[NeedItem]:
+    """Every need of the model, deterministic in order (model order, then tests by ID).
+
+    ``results`` maps test need IDs to outcomes (``passed``, ``failed``, ``not run``
+    ...; see :func:`secguide.results.test_need_results`); given, every test need
+    gets its ``result`` field, "not run" when the mapping lacks it.
+    """
     items: list[NeedItem] = []
 
     def add(item: NeedItem) -> None:
@@ -179,7 +185,9 @@ def need_items(model: ThreatModel, zephyr_version: str = "") -> list[NeedItem]:
                     id=tid, type="test", title=verification.ref, content=verification.note,
                     status="defined", loc=verification.loc,
                     extra={"verification_kind": verification.kind,
-                           "source": str(verification.loc)},
+                           "source": str(verification.loc),
+                           **({"result": results.get(tid, "not run")}
+                              if results is not None else {})},
                 )
     items.extend(tests[tid] for tid in sorted(tests))
     return items

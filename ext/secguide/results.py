@@ -34,6 +34,7 @@ from typing import Any
 
 from secguide.diagnostics import SecguideError, display_path
 from secguide.model import ThreatModel, Verification
+from secguide.needs_items import verification_id
 from secguide.scenarios import scenario_name_of
 
 
@@ -317,3 +318,12 @@ def verification_outcomes(model: ThreatModel,
     return {verification: results.outcome(verification)
             for recommendation in model.recommendations
             for verification in recommendation.verifications}
+
+
+def test_need_results(model: ThreatModel, results: Results | None) -> dict[str, str]:
+    """Test need ID -> outcome text, the ``results`` argument of ``need_items``.
+
+    Manual verifications are ``manual``; without results every other one is ``not run``.
+    """
+    return {verification_id(verification): outcome.value
+            for verification, outcome in verification_outcomes(model, results).items()}

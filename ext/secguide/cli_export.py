@@ -1,0 +1,57 @@
+"""``secguide export``: the evidence folder (needs.json, CSV, ReqIF, manifest)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from secguide.cli_coverage import add_model_options, load_model_or_fail
+from secguide.diagnostics import SecguideError, Severity
+from secguide.export import OUTPUT_FILES, build_evidence, hash_inputs, write_evidence
+from secguide.kconfig_cache import load_symbol_db
+from secguide.loader import threatmodel_files
+from secguide.results import load_results
+from secguide.scenarios import check_verifications, index_scenarios
+from secguide.validate import validate_model
+from secguide.zephyr_tree import resolve_tree
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    export = subparsers.add_parser(
+        "export", help="write the traceability evidence (needs.json, CSV, ReqIF, manifest)",
+        description="Check the model, then write needs.json, traceability.csv, "
+                    "requirements.reqif and manifest.json into --out, atomically. Set "
+                    "SOURCE_DATE_EPOCH for byte-identical output.")
+    export.add_argument("--out", metavar="DIR", type=Path, required=True,
+                        help="evidence folder (replaced as a whole)")
+    add_model_options(export)
+    export.add_argument("--cache-dir", metavar="DIR", type=Path,
+                        help="where parsed Kconfig databases are kept")
+    export.set_defaults(handler=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    model = load_model_or_fail(args.threatmodel)
+    tree = resolve_tree(args.zephyr_base)
+    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir)
+    problems = validate_model(model, db) + check_verifications(
+        model, index_scenarios(tree.root), zephyr_version=db.zephyr_version)
+    errors = [d for d in problems if d.severity is Severity.ERROR]
+    if errors:
+        for diagnostic in errors:
+            print(diagnostic, file=sys.stderr)
+        raise SecguideError(f"{len(errors)} error(s): no evidence written "
+                            f"({args.out} left as it was)", exit_code=1)
+    results = load_results(args.results) if args.results else None
+    inputs = hash_inputs([(path, "threatmodel") for path in threatmodel_files(args.threatmodel)]
+                         + [(path, "results") for path in args.results])
+    files = build_evidence(model, zephyr_version=db.zephyr_version,
+                           tree_fingerprint=db.fingerprint, inputs=inputs, results=results)
+    write_evidence(args.out, files)
+    print(f"{args.out}: {', '.join(OUTPUT_FILES)} for Zephyr {db.zephyr_version} "
+          f"({len(model.recommendations)} recommendations, {len(inputs)} input files) "
+          f"in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    return 0

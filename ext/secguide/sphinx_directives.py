@@ -1,0 +1,363 @@
+"""Directives that render the threat model into pages, as docutils nodes.
+
+Each directive notes a dependency on the YAML files behind what it shows, claims
+the items it renders in the ``secguide`` domain (each item is one need, shown on
+one page), and builds nodes directly. YAML prose is parsed as reStructuredText
+with its own file as the source, so markup problems point at the YAML file.
+
+======================================  =============================================
+directive                               renders
+======================================  =============================================
+``secguide-scope``                      boundary, shared responsibility, assumptions
+``secguide-adversaries``                adversaries (``:addressed: yes|no``)
+``secguide-out-of-scope``               out-of-scope items
+``secguide-threats``                    threats
+``secguide-responsibilities``           developer responsibilities
+``secguide-recommendations``            recommendations and their settings
+                                        (``:area:``, ``:tag:``, ``:status:``,
+                                        ``:architecture:``)
+``secguide-settings``                   table of recommended Kconfig settings
+``secguide-verifications``              verification needs
+``secguide-review-status``              review state of every reviewable item
+======================================  =============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.parsing import nested_parse_to_nodes
+
+from secguide.diagnostics import SourceLoc
+from secguide.model import AREAS, STATUSES, Recommendation
+from secguide.needs_items import NeedItem, setting_id
+from secguide.sphinx_config import load_provider
+from secguide.sphinx_domain import item_reference
+from secguide.sphinx_kconfig import option_reference
+from secguide.sphinx_model import ModelState, get_state
+from secguide.sphinx_needs_glue import need_nodes
+from secguide.sphinx_warnings import WarningType, warn
+
+#: Statuses that carry a banner, and what it says.
+BANNERS = {
+    "draft": ("Draft", "This item is a draft. The Security Working Group has not reviewed "
+                       "it yet; do not rely on it for a product decision."),
+    "review": ("In review", "This item is being reviewed by the Security Working Group "
+                            "and may still change."),
+    "deprecated": ("Deprecated", "This item no longer applies to current Zephyr releases; "
+                                 "see its replacement."),
+}
+
+
+def _list_option(argument: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (argument or "").split(",") if part.strip())
+
+
+def _yes_no(argument: str | None) -> str:
+    return directives.choice(argument, ("yes", "no"))
+
+
+class ModelDirective(SphinxDirective):
+    """Common ground: dependencies, item claims, YAML prose and status banners."""
+
+    has_content = False
+    #: The model kinds this directive renders (see ``ModelState.files_for``).
+    kinds: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def model_state(self) -> ModelState:
+        return get_state(self.env)
+
+    def run(self) -> list[nodes.Node]:
+        for path in sorted(self.model_state.files_for(self.kinds)):
+            self.env.note_dependency(path)
+        self.env.get_domain("secguide").note_model_doc(self.env.docname)
+        return self.render()
+
+    def render(self) -> list[nodes.Node]:
+        raise NotImplementedError
+
+    def claim(self, item: NeedItem) -> bool:
+        """True when this directive may render ``item`` (no other place does)."""
+        earlier = self.env.get_domain("secguide").claim(item.id, self.env.docname, self.lineno)
+        if earlier is None:
+            return True
+        where = f"{self.env.doc2path(earlier[0])}:{earlier[1]}"
+        warn(WarningType.DUPLICATE_ITEM,
+             f"{item.id} is already rendered at {where}; each item is shown once",
+             self.get_location())
+        return False
+
+    def need(self, item: NeedItem) -> list[nodes.Node]:
+        """The need of ``item``, with a banner when its status asks for one."""
+        if not self.claim(item):
+            return []
+        rendered = [*self.banner(item.status, item.id), *need_nodes(
+            self, item, self.model_state.absolute(item.loc))]
+        return rendered
+
+    def banner(self, status: str, item_id: str) -> list[nodes.Node]:
+        if status not in BANNERS:
+            return []
+        title, text = BANNERS[status]
+        admonition = nodes.admonition(classes=["secguide-banner", f"secguide-{status}"])
+        admonition += nodes.title(title, f"{title}: {item_id}")
+        admonition += nodes.paragraph(text, text)
+        self.set_source_info(admonition)
+        return [admonition]
+
+    def prose(self, text: str, loc: SourceLoc) -> list[nodes.Node]:
+        """YAML prose as reStructuredText, located in its YAML file."""
+        source = self.model_state.absolute(loc)
+        lines = StringList(text.splitlines(), source=source,
+                           items=[(source, max(loc.line - 1, 0))] * len(text.splitlines()))
+        return list(nested_parse_to_nodes(self.state, lines, source=source,
+                                          offset=max(loc.line - 1, 0)))
+
+    def items_of(self, kind: str) -> list[NeedItem]:
+        return [item for item in self.model_state.items if item.type == kind]
+
+
+class ScopeDirective(ModelDirective):
+    """The security boundary, the shared responsibility, and the assumptions."""
+
+    kinds = ("scope",)
+
+    def render(self) -> list[nodes.Node]:
+        scope = self.model_state.model.scope
+        if scope is None:
+            return [nodes.paragraph("", "The threat model defines no scope.")]
+        result: list[nodes.Node] = []
+        for label, text in (("Security boundary", scope.boundary),
+                            ("Shared responsibility", scope.shared_responsibility)):
+            result.append(nodes.rubric(label, label))
+            result += self.prose(text, scope.loc)
+        if scope.assumptions:
+            result.append(nodes.rubric("Assumptions", "Assumptions"))
+        for item in self.items_of("assumption"):
+            result += self.need(item)
+        return result
+
+
+class AdversariesDirective(ModelDirective):
+    kinds = ("adversary",)
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {"addressed": _yes_no}
+
+    def render(self) -> list[nodes.Node]:
+        wanted = self.options.get("addressed")
+        result: list[nodes.Node] = []
+        for item in self.items_of("adversary"):
+            addressed = "addressed" in item.tags
+            if wanted is None or (wanted == "yes") == addressed:
+                result += self.need(item)
+        return result
+
+
+class OutOfScopeDirective(ModelDirective):
+    kinds = ("out_of_scope",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("out_of_scope") for node in self.need(item)]
+
+
+class ThreatsDirective(ModelDirective):
+    kinds = ("threat",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("threat") for node in self.need(item)]
+
+
+class ResponsibilitiesDirective(ModelDirective):
+    kinds = ("responsibility",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("responsibility") for node in self.need(item)]
+
+
+class RecommendationFilter(ModelDirective):
+    """Options shared by the views of recommendations; values are comma-separated lists."""
+
+    kinds = ("recommendation",)
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        "area": _list_option, "tag": _list_option, "status": _list_option,
+        "architecture": _list_option,
+    }
+
+    def selected(self) -> list[Recommendation]:
+        """The recommendations matching every given option (unknown values are warned)."""
+        for option, allowed in (("area", AREAS), ("status", STATUSES)):
+            for value in self.options.get(option, ()):
+                if value not in allowed:
+                    warn(WarningType.BAD_OPTION, f":{option}: {value!r} is none of "
+                         f"{', '.join(allowed)}", self.get_location())
+        areas = self.options.get("area")
+        tags = self.options.get("tag")
+        statuses = self.options.get("status")
+        archs = self.options.get("architecture")
+        chosen = []
+        for rec in self.model_state.model.recommendations:
+            rec_archs = rec.applies_to.architectures
+            if areas and rec.area not in areas:
+                continue
+            if tags and not set(tags) & set(rec.tags):
+                continue
+            if statuses and rec.status not in statuses:
+                continue
+            if archs and rec_archs and not set(archs) & set(rec_archs):
+                continue
+            chosen.append(rec)
+        return chosen
+
+
+class RecommendationsDirective(RecommendationFilter):
+    """Each chosen recommendation as a need, followed by the needs of its settings."""
+
+    def render(self) -> list[nodes.Node]:
+        state = self.model_state
+        result: list[nodes.Node] = []
+        chosen = self.selected()
+        if not chosen:
+            text = "No recommendation matches this selection."
+            return [nodes.paragraph(text, text)]
+        for rec in chosen:
+            item = state.item(rec.id)
+            if item is None:
+                continue
+            result += self.need(item)
+            for setting in rec.settings:
+                setting_item = state.item(setting_id(rec, setting))
+                if setting_item is not None and self.claim(setting_item):
+                    result += need_nodes(self, setting_item, state.absolute(setting_item.loc))
+        return result
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[nodes.Node | str]],
+           widths: Sequence[int], classes: Sequence[str] = ()) -> nodes.table:
+    table = nodes.table(classes=["secguide-table", *classes])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    head += _row(headers)
+    group += head
+    body = nodes.tbody()
+    for row in rows:
+        body += _row(row)
+    group += body
+    return table
+
+
+def _row(cells: Sequence[nodes.Node | str]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        if isinstance(cell, str):
+            entry += nodes.paragraph(cell, cell)
+        else:
+            entry += cell if isinstance(cell, nodes.paragraph) else nodes.paragraph("", "", cell)
+        row += entry
+    return row
+
+
+class SettingsDirective(RecommendationFilter):
+    """A table of the Kconfig settings of the chosen recommendations."""
+
+    def render(self) -> list[nodes.Node]:
+        db = self.model_state.db
+        rows = []
+        for rec in self.selected():
+            for setting in rec.settings:
+                symbol = db.get(setting.symbol)
+                kind = symbol.type if symbol else "not in this tree"
+                required = setting.requirement_text.removeprefix(setting.config_name)
+                rows.append([option_reference(setting.symbol),
+                             nodes.literal(required.strip(), required.strip() or "set"),
+                             item_reference(rec.id), rec.status, kind])
+        if not rows:
+            text = "No recommended setting matches this selection."
+            return [nodes.paragraph(text, text)]
+        return [_table(("Kconfig symbol", "Required", "Recommendation", "Status", "Type"),
+                       rows, (30, 14, 30, 12, 14), ("secguide-settings",))]
+
+
+class VerificationsDirective(ModelDirective):
+    """The verification needs (Zephyr test scenarios, project tests, manual reviews)."""
+
+    kinds = ("test",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("test") for node in self.need(item)]
+
+
+def default_review_rows(model: Any) -> list[dict[str, str]]:
+    """Review state as the YAML records it: status and the stamp of the last review."""
+    rows = []
+    for rec in model.recommendations:
+        stamp = rec.review
+        rows.append({
+            "id": rec.id, "title": rec.title, "status": rec.status,
+            "reviewed": f"{stamp.by}, {stamp.date}" if stamp else "never",
+            "state": "reviewed" if stamp else "not reviewed",
+        })
+    for resp in model.responsibilities:
+        rows.append({"id": resp.id, "title": resp.title, "status": resp.status,
+                     "reviewed": "never", "state": "not reviewed"})
+    return rows
+
+
+class ReviewStatusDirective(ModelDirective):
+    """A table of every reviewable item: status, last review, review state.
+
+    Rows come from ``secguide_review_provider`` when set (e.g. fingerprint drift
+    from :mod:`secguide.review`), else from the YAML's own status and stamps.
+    """
+
+    kinds = ("recommendation", "responsibility")
+
+    def render(self) -> list[nodes.Node]:
+        spec = self.config.secguide_review_provider
+        provider = load_provider(spec) if spec else default_review_rows
+        try:
+            rows: list[Mapping[str, Any]] = list(provider(self.model_state.model))
+        except Exception as error:  # foreign code: report it, keep the page
+            warn(WarningType.PROVIDER, f"{spec} failed: {error}", self.get_location())
+            rows = []
+        cells = []
+        for row in rows:
+            item_id = str(row.get("id", ""))
+            state = str(row.get("state", ""))
+            badge = nodes.inline(state, state, classes=[
+                "secguide-review-state", f"secguide-review-{state.replace(' ', '-')}"])
+            cells.append([item_reference(item_id), str(row.get("title", "")),
+                          str(row.get("status", "")), str(row.get("reviewed", "")), badge])
+        if not cells:
+            text = "The threat model has no reviewable items."
+            return [nodes.paragraph(text, text)]
+        return [_table(("Item", "Title", "Status", "Last review", "State"), cells,
+                       (22, 40, 12, 20, 14), ("secguide-review",))]
+
+
+DIRECTIVES: dict[str, type[ModelDirective]] = {
+    "secguide-scope": ScopeDirective,
+    "secguide-adversaries": AdversariesDirective,
+    "secguide-out-of-scope": OutOfScopeDirective,
+    "secguide-threats": ThreatsDirective,
+    "secguide-responsibilities": ResponsibilitiesDirective,
+    "secguide-recommendations": RecommendationsDirective,
+    "secguide-settings": SettingsDirective,
+    "secguide-verifications": VerificationsDirective,
+    "secguide-review-status": ReviewStatusDirective,
+}
+
+
+def setup_directives(app: Sphinx) -> None:
+    """Register every model directive."""
+    for name, directive in DIRECTIVES.items():
+        app.add_directive(name, directive)

@@ -47,3 +47,28 @@ def test_recommended_setting_is_real(rec, setting, db_v4: SymbolDB) -> None:
 def test_shipped_model_has_no_errors_on_v4(db_v4: SymbolDB) -> None:
     errors = [str(d) for d in validate_model(MODEL, db_v4) if d.severity is Severity.ERROR]
     assert errors == []
+
+
+#: Recommended settings whose symbols Zephyr 1.13 (2018, the draft's era) did not have yet.
+#: Each was confirmed independently with grep over both trees' Kconfig files
+#: (no ``config NAME`` line in v1.13.0, one in v4.2.99).
+NOT_YET_IN_1_13 = {
+    "BOUNDS_CHECK_BYPASS_MITIGATION", "CORTEX_M_DEBUG_MONITOR_HOOK", "CTR_DRBG_CSPRNG_GENERATOR",
+    "DEBUG_COREDUMP", "DEBUG_THREAD_INFO", "FPU_SHARING", "GDBSTUB",
+    "MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG", "MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG_ALLOW_NON_CSPRNG",
+    "SHELL", "STACK_CANARIES_STRONG", "TEST_CSPRNG_GENERATOR", "THREAD_ANALYZER",
+    "THREAD_NAME", "X86_CET", "X86_CET_IBT", "X86_DEBUG_INFO", "X86_DISABLE_SSBD",
+    "X86_KPTI", "X86_PAE", "XOSHIRO_RANDOM_GENERATOR",
+}
+
+
+def test_check_against_zephyr_1_13_names_the_settings_that_did_not_exist_yet(
+        db_v1: SymbolDB) -> None:
+    diagnostics = validate_model(MODEL, db_v1)
+    unknown = [d for d in diagnostics if d.code == "unknown-symbol"
+               and d.severity is Severity.ERROR]
+    reported = {d.message.split()[0].removeprefix("CONFIG_") for d in unknown}
+    assert reported == NOT_YET_IN_1_13
+    assert len(unknown) == len(NOT_YET_IN_1_13)  # one error per setting, none twice
+    assert all(d.message.endswith("1.13.0") or "does not exist in Zephyr 1.13.0" in d.message
+               for d in unknown)

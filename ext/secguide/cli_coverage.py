@@ -10,6 +10,7 @@ from pathlib import Path
 from secguide.cli import add_format_option
 from secguide.coverage import compute_coverage, format_text
 from secguide.diagnostics import Diagnostic, SecguideError, Severity
+from secguide.kconfig_cache import load_symbol_db
 from secguide.loader import load_threat_model
 from secguide.model import ThreatModel
 from secguide.results import load_results
@@ -24,6 +25,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="Zephyr tree to read (default: $ZEPHYR_BASE)")
     parser.add_argument("--results", metavar="FILE", type=Path, action="append", default=[],
                         help="JUnit XML (pytest --junitxml) or twister.json; repeatable")
+    parser.add_argument("--cache-dir", metavar="DIR", type=Path,
+                        help="where parsed Kconfig databases are kept")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,9 +61,10 @@ def load_model_or_fail(directory: Path) -> ThreatModel:
 def _coverage(args: argparse.Namespace) -> int:
     model = load_model_or_fail(args.threatmodel)
     tree = resolve_tree(args.zephyr_base)
+    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir)
     results = load_results(args.results) if args.results else None
-    report = compute_coverage(model, tree_root=tree.root, zephyr_version=tree.version,
-                              results=results)
+    report = compute_coverage(model, tree_root=tree.root, zephyr_version=db.zephyr_version,
+                              results=results, defined=db)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:

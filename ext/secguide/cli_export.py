@@ -27,8 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--out", metavar="DIR", type=Path, required=True,
                         help="evidence folder (replaced as a whole)")
     add_model_options(export)
-    export.add_argument("--cache-dir", metavar="DIR", type=Path,
-                        help="where parsed Kconfig databases are kept")
     export.set_defaults(handler=_export)
 
 

@@ -20,7 +20,7 @@ the CLI both render its :class:`CoverageReport`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,12 +118,17 @@ class HardenedCoverage:
     waiver: Waiver | None = None
     #: recommendations that set the symbol to a value other than hardened.csv's
     value_differs: tuple[str, ...] = ()
+    #: False when the tree defines no such symbol: nothing can set or waive it
+    defined: bool = True
 
     @property
     def status(self) -> str:
+        """``covered``, ``waived``, ``absent`` (not defined by the tree) or ``uncovered``."""
         if self.covered_by:
             return "covered"
-        return "waived" if self.waiver is not None else "uncovered"
+        if self.waiver is not None:
+            return "waived"
+        return "uncovered" if self.defined else "absent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +166,7 @@ class CoverageReport:
                 + len(self.settings_not_verified))
 
     def counts(self) -> dict[str, int]:
-        by_status = {"covered": 0, "waived": 0, "uncovered": 0}
+        by_status = {"covered": 0, "waived": 0, "absent": 0, "uncovered": 0}
         for item in self.hardened:
             by_status[item.status] += 1
         outcomes = {outcome.value: 0 for outcome in Outcome}
@@ -260,7 +265,8 @@ def _differs(setting: Setting, expected: str) -> bool:
 
 
 def _hardened(recommendations: list[Recommendation], entries: list[HardenedEntry],
-              waivers: tuple[Waiver, ...]) -> tuple[list[HardenedCoverage], list[ItemRef]]:
+              waivers: tuple[Waiver, ...], defined: Container[str] | None,
+              ) -> tuple[list[HardenedCoverage], list[ItemRef]]:
     setters: dict[str, list[tuple[str, Setting]]] = {}
     for rec in recommendations:
         for setting in rec.settings:
@@ -271,7 +277,8 @@ def _hardened(recommendations: list[Recommendation], entries: list[HardenedEntry
         recs = setters.get(entry.symbol, [])
         covered = tuple(dict.fromkeys(rec_id for rec_id, _ in recs))
         differs = tuple(dict.fromkeys(rec_id for rec_id, s in recs if _differs(s, entry.value)))
-        coverage.append(HardenedCoverage(entry, covered, waiver_of.get(entry.symbol), differs))
+        coverage.append(HardenedCoverage(entry, covered, waiver_of.get(entry.symbol), differs,
+                                         defined is None or entry.symbol in defined))
     listed = {e.symbol for e in entries}
     stale = [ItemRef(f"CONFIG_{symbol}", w.loc) for symbol, w in waiver_of.items()
              if symbol not in listed or symbol in setters]
@@ -279,12 +286,16 @@ def _hardened(recommendations: list[Recommendation], entries: list[HardenedEntry
 
 
 def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
-                     zephyr_version: str = "", results: Results | None = None) -> CoverageReport:
+                     zephyr_version: str = "", results: Results | None = None,
+                     defined: Container[str] | None = None) -> CoverageReport:
     """The coverage of ``model`` against the tree at ``tree_root`` and the results.
 
     ``tree_root`` is the Zephyr tree whose ``hardened.csv`` is checked (None: skip
-    that part). ``results=None`` means no result files were given: outcomes are
-    reported as "not run" but not counted as gaps.
+    that part). ``defined`` holds the symbols the tree defines (a
+    :class:`~secguide.kconfig_symbols.SymbolDB` will do): a hardened.csv symbol
+    outside it is ``absent``, not a gap, since nothing can set or waive it.
+    ``results=None`` means no result files were given: outcomes are reported as
+    "not run" but not counted as gaps.
 
     Raises:
         OSError: ``hardened.csv`` exists but cannot be read.
@@ -313,7 +324,7 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
     if tree_root is not None:
         entries, problems = read_hardened_csv(tree_root)
         diagnostics.extend(problems)
-        hardened, stale = _hardened(active, entries, model.waivers)
+        hardened, stale = _hardened(active, entries, model.waivers, defined)
     return CoverageReport(
         zephyr_version=zephyr_version,
         results_evaluated=results is not None,
@@ -350,6 +361,10 @@ def format_text(report: CoverageReport) -> str:
         lines.append(f"hardened.csv symbols without a recommendation or waiver ({len(uncovered)}):")
         lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}={h.entry.value}"
                      for h in uncovered)
+    absent = [h for h in report.hardened if h.status == "absent"]
+    if absent:
+        lines.append(f"hardened.csv symbols this tree does not define (not gaps) ({len(absent)}):")
+        lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}" for h in absent)
     gap_list("waivers for symbols that are covered or not in hardened.csv (not gaps)",
              report.stale_waivers)
     for diagnostic in report.diagnostics:
@@ -361,6 +376,7 @@ def format_text(report: CoverageReport) -> str:
     lines.append(
         f"Zephyr {report.zephyr_version}: {counts['recommendations']} recommendations, "
         f"{counts['settings']} settings; hardened.csv {counts['hardened_covered']} covered, "
-        f"{counts['hardened_waived']} waived, {counts['hardened_uncovered']} uncovered "
+        f"{counts['hardened_waived']} waived, {counts['hardened_absent']} not in the tree, "
+        f"{counts['hardened_uncovered']} uncovered "
         f"of {counts['hardened_symbols']}; {results_text}; {report.gaps} gap(s)")
     return "\n".join(lines)

@@ -130,3 +130,11 @@ def test_no_traceback_for_bad_input(argv: list[str], mini_tree: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("secguide: error: ")
+
+
+def test_check_on_the_shipped_model_is_clean(capsys, zephyr_v4_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, _ = _run(capsys, "check", "--strict", "--zephyr-base", str(zephyr_v4_path))
+    assert out.splitlines() == ["threatmodel: 0 error(s), 0 warning(s) against Zephyr 4.2.99"]
+    assert code == 0

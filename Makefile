@@ -8,12 +8,13 @@ INSTALLED  := $(VENV)/.installed
 BUILDDIR   ?= _build
 SPHINXOPTS ?= -W --keep-going -j auto
 
-.PHONY: help test html bench lint clean venv
+.PHONY: help test html bench lint clean venv evidence
 
 help:
 	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
 	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE and Graphviz)"
 	@echo "make bench   measure Kconfig loading and guide builds"
+	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
 	@echo "make lint    ruff over ext/ and tests/"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
@@ -33,6 +34,10 @@ test: $(INSTALLED)
 html: $(INSTALLED)
 	@command -v dot >/dev/null || { echo "Graphviz 'dot' not found: install it (Debian/Ubuntu: apt-get install graphviz)" >&2; exit 2; }
 	$(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
+
+# RESULTS="a.xml twister.json" adds test results; SOURCE_DATE_EPOCH makes it reproducible.
+evidence: $(INSTALLED)
+	$(BIN)/secguide export --out $(BUILDDIR)/evidence $(foreach f,$(RESULTS),--results $(f))
 
 bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "secguide.cli_kconfig",
     "secguide.cli_check",
     "secguide.cli_review",
+    "secguide.cli_drift",
     "secguide.cli_coverage",
     "secguide.cli_export",
 )

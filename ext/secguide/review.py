@@ -275,7 +275,14 @@ def _settings_changes(item_id: str, old: list[Any], new: list[Any]) -> list[Chan
         elif after is None:
             message = f"setting removed: {_setting_text(before)}"
         else:
-            message = (f"setting changed: {_setting_text(before)} -> {_setting_text(after)}")
+            details = []
+            for key in ("value", "minimum", "maximum"):
+                if before.get(key) != after.get(key):
+                    details.append(f"{key} {_value_text(before.get(key))} -> "
+                                   f"{_value_text(after.get(key))}")
+            if before.get("note") != after.get("note"):
+                details.append("note changed")
+            message = f"setting CONFIG_{symbol} changed: {', '.join(details)}"
         changes.append(Change("item-settings", item_id, message))
     if not changes and old != new:
         changes.append(Change("item-settings", item_id, "settings were reordered"))

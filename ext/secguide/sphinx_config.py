@@ -7,7 +7,6 @@ of them in one round.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,14 +63,10 @@ def _check_url(value: str, app: Sphinx) -> str | None:
     return None
 
 
-def _check_provider(value: str, app: Sphinx) -> str | None:
-    if not value:
-        return None
-    try:
-        load_provider(value)
-    except (ImportError, AttributeError, ValueError) as error:
-        return f"{value!r} cannot be imported: {error}"
-    return None
+def _check_result_files(value: list[str], app: Sphinx) -> str | None:
+    missing = [str(p) for p in value
+               if not isinstance(p, str) or not project_path(app, p).is_file()]
+    return f"no such result file(s): {', '.join(missing)}" if missing else None
 
 
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
@@ -97,41 +92,23 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
              "or ~/.cache/secguide.",
     ),
     ConfigValue(
-        name="secguide_results_provider", default="", types=(str,), rebuild="env",
-        help="'module:function' returning {test need ID: result} for the 'result' field "
-             "of verification needs, called with the threat model; empty: no results.",
-        check=_check_provider,
-    ),
-    ConfigValue(
-        name="secguide_review_provider", default="", types=(str,), rebuild="env",
-        help="'module:function' returning review rows for the review-status page, "
-             "called with the threat model; empty: status and review stamps of the YAML.",
-        check=_check_provider,
+        name="secguide_results_files", default=[], types=(list, tuple), rebuild="env",
+        help="JUnit XML or twister.json result files (relative to conf.py); their "
+             "outcomes fill the 'result' field of verification needs. Empty: 'not run'.",
+        check=_check_result_files,
     ),
 )
 
 
-def threatmodel_dir(app: Sphinx) -> Path:
-    """The threat-model folder as an absolute path (relative values start at conf.py)."""
-    path = Path(app.config.secguide_threatmodel_dir).expanduser()
+def project_path(app: Sphinx, value: str) -> Path:
+    """``value`` as an absolute path; relative values start at the folder of conf.py."""
     base = Path(app.confdir) if app.confdir else Path.cwd()
-    return (base / path).resolve()
+    return (base / Path(value).expanduser()).resolve()
 
 
-def load_provider(spec: str) -> Callable[..., Any]:
-    """The callable named by ``"package.module:function"``.
-
-    Raises:
-        ValueError: ``spec`` has no ``:`` or names something not callable.
-        ImportError, AttributeError: the module or attribute does not exist.
-    """
-    module_name, sep, attribute = spec.partition(":")
-    if not sep or not module_name or not attribute:
-        raise ValueError("expected 'module:function'")
-    target = getattr(importlib.import_module(module_name), attribute)
-    if not callable(target):
-        raise ValueError(f"{attribute} is not callable")
-    return target
+def threatmodel_dir(app: Sphinx) -> Path:
+    """The threat-model folder as an absolute path."""
+    return project_path(app, app.config.secguide_threatmodel_dir)
 
 
 def validate_config(app: Sphinx, config: Config) -> None:

@@ -24,7 +24,7 @@ directive                               renders
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -37,7 +37,6 @@ from sphinx.util.parsing import nested_parse_to_nodes
 from secguide.diagnostics import SourceLoc
 from secguide.model import AREAS, STATUSES, Recommendation
 from secguide.needs_items import NeedItem, setting_id
-from secguide.sphinx_config import load_provider
 from secguide.sphinx_domain import item_reference
 from secguide.sphinx_kconfig import option_reference
 from secguide.sphinx_model import ModelState, get_state
@@ -261,7 +260,8 @@ def _row(cells: Sequence[nodes.Node | str]) -> nodes.row:
         if isinstance(cell, str):
             entry += nodes.paragraph(cell, cell)
         else:
-            entry += cell if isinstance(cell, nodes.paragraph) else nodes.paragraph("", "", cell)
+            body = isinstance(cell, nodes.paragraph | nodes.bullet_list)
+            entry += cell if body else nodes.paragraph("", "", cell)
         row += entry
     return row
 
@@ -296,52 +296,36 @@ class VerificationsDirective(ModelDirective):
         return [node for item in self.items_of("test") for node in self.need(item)]
 
 
-def default_review_rows(model: Any) -> list[dict[str, str]]:
-    """Review state as the YAML records it: status and the stamp of the last review."""
-    rows = []
-    for rec in model.recommendations:
-        stamp = rec.review
-        rows.append({
-            "id": rec.id, "title": rec.title, "status": rec.status,
-            "reviewed": f"{stamp.by}, {stamp.date}" if stamp else "never",
-            "state": "reviewed" if stamp else "not reviewed",
-        })
-    for resp in model.responsibilities:
-        rows.append({"id": resp.id, "title": resp.title, "status": resp.status,
-                     "reviewed": "never", "state": "not reviewed"})
-    return rows
-
-
 class ReviewStatusDirective(ModelDirective):
-    """A table of every reviewable item: status, last review, review state.
+    """A table of every recommendation's review state (:mod:`secguide.review`).
 
-    Rows come from ``secguide_review_provider`` when set (e.g. fingerprint drift
-    from :mod:`secguide.review`), else from the YAML's own status and stamps.
+    *reviewed*: stamped and unchanged since; *suspect*: the item or a Zephyr
+    symbol it relies on changed after the stamp; *unreviewed*: never stamped.
     """
 
-    kinds = ("recommendation", "responsibility")
+    kinds = ("review",)
 
     def render(self) -> list[nodes.Node]:
-        spec = self.config.secguide_review_provider
-        provider = load_provider(spec) if spec else default_review_rows
-        try:
-            rows: list[Mapping[str, Any]] = list(provider(self.model_state.model))
-        except Exception as error:  # foreign code: report it, keep the page
-            warn(WarningType.PROVIDER, f"{spec} failed: {error}", self.get_location())
-            rows = []
+        model = self.model_state.model
         cells = []
-        for row in rows:
-            item_id = str(row.get("id", ""))
-            state = str(row.get("state", ""))
+        for rec in model.recommendations:
+            review = self.model_state.reviews.get(rec.id)
+            if review is None:
+                continue
+            state = review.status.value
             badge = nodes.inline(state, state, classes=[
-                "secguide-review-state", f"secguide-review-{state.replace(' ', '-')}"])
-            cells.append([item_reference(item_id), str(row.get("title", "")),
-                          str(row.get("status", "")), str(row.get("reviewed", "")), badge])
+                "secguide-review-state", f"secguide-review-{state}"])
+            stamp = f"{review.stamp.by}, {review.stamp.date}" if review.stamp else "never"
+            reasons = nodes.bullet_list()
+            for reason in review.reasons:
+                reasons += nodes.list_item("", nodes.paragraph(reason, reason))
+            cells.append([item_reference(rec.id), rec.title, rec.status, stamp,
+                          nodes.paragraph("", "", badge), reasons])
         if not cells:
-            text = "The threat model has no reviewable items."
+            text = "The threat model has no recommendations to review."
             return [nodes.paragraph(text, text)]
-        return [_table(("Item", "Title", "Status", "Last review", "State"), cells,
-                       (22, 40, 12, 20, 14), ("secguide-review",))]
+        return [_table(("Item", "Title", "Status", "Last review", "State", "Why"), cells,
+                       (18, 30, 10, 16, 10, 30), ("secguide-review",))]
 
 
 DIRECTIVES: dict[str, type[ModelDirective]] = {

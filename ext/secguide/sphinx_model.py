@@ -29,8 +29,10 @@ from secguide.kconfig_symbols import SymbolDB
 from secguide.loader import load_threat_model, threatmodel_files
 from secguide.model import ThreatModel
 from secguide.needs_items import NeedItem, need_items
-from secguide.sphinx_config import load_provider, threatmodel_dir
-from secguide.sphinx_warnings import WarningType, emit_diagnostic, warn
+from secguide.results import load_results, test_need_results
+from secguide.review import ReviewState, baseline_path, load_baseline, review_states
+from secguide.sphinx_config import project_path, threatmodel_dir
+from secguide.sphinx_warnings import WarningType, emit_diagnostic
 from secguide.validate import validate_model
 
 logger = logging.getLogger("secguide")
@@ -40,7 +42,7 @@ CONFIG_NAME = re.compile(r"\bCONFIG_[A-Z0-9_]*[A-Z0-9]\b")
 
 #: Model kinds a directive can render; see :meth:`ModelState.files_for`.
 KINDS = ("scope", "adversary", "out_of_scope", "threat", "responsibility",
-         "recommendation", "test")
+         "recommendation", "test", "review")
 
 
 class SecguideBuildError(ExtensionError):
@@ -77,6 +79,7 @@ class ModelState:
     files_by_kind: Mapping[str, frozenset[str]]
     all_files: tuple[str, ...]
     text_symbols: tuple[TextSymbol, ...]
+    reviews: Mapping[str, ReviewState]
 
     def item(self, item_id: str) -> NeedItem | None:
         return self._by_id().get(item_id)
@@ -98,6 +101,8 @@ class ModelState:
         files, which hold the ``mitigated_by`` links shown on them.
         """
         wanted = set(kinds)
+        if "review" in wanted:
+            wanted.add("recommendation")
         if wanted & {"recommendation", "responsibility", "test"}:
             wanted.add("threat")
         if "test" in wanted:
@@ -184,12 +189,6 @@ def _without_dangling_links(items: list[NeedItem]) -> list[NeedItem]:
     return cleaned
 
 
-def _with_results(items: list[NeedItem], results: Mapping[str, str]) -> list[NeedItem]:
-    return [dataclasses.replace(item, extra={**item.extra, "result": str(results[item.id])})
-            if item.type == "test" and item.id in results else item
-            for item in items]
-
-
 def _kind_of(item_id: str) -> str:
     prefixes = {"ASM-": "scope", "ADV-": "adversary", "OOS-": "out_of_scope",
                 "THR-": "threat", "RESP-": "responsibility", "REC-": "recommendation"}
@@ -197,17 +196,18 @@ def _kind_of(item_id: str) -> str:
 
 
 def _build_state(root: Path, directory: Path, db: SymbolDB,
-                 results_provider: str) -> ModelState:
+                 result_files: tuple[Path, ...]) -> ModelState:
     model, diagnostics = load_threat_model(directory, display_base=root)
     diagnostics = list(diagnostics) + validate_model(model, db)
     found = text_symbols(model)
     diagnostics += text_symbol_diagnostics(found, db, retired_symbols(model))
-    items = _without_dangling_links(need_items(model, db.zephyr_version))
-    if results_provider:
-        items = _with_results(items, _call_provider(results_provider, model))
+    results = load_results(result_files, display_base=root) if result_files else None
+    items = _without_dangling_links(
+        need_items(model, db.zephyr_version, test_need_results(model, results)))
     state = ModelState(root=root, model=model, db=db, items=tuple(items),
                        diagnostics=tuple(diagnostics), files_by_kind={},
-                       all_files=(), text_symbols=tuple(found))
+                       all_files=(), text_symbols=tuple(found),
+                       reviews=review_states(model, db, load_baseline(directory)))
     by_kind: dict[str, set[str]] = {kind: set() for kind in KINDS}
     if model.scope is not None:
         by_kind["scope"].add(state.absolute(model.scope.loc))
@@ -215,24 +215,14 @@ def _build_state(root: Path, directory: Path, db: SymbolDB,
         kind = _kind_of(item.id)
         if kind:
             by_kind[kind].add(state.absolute(item.loc))
-    by_kind["test"] = by_kind["recommendation"]
+    by_kind["test"] = by_kind["recommendation"] | {str(path) for path in result_files}
+    baseline = baseline_path(directory)
+    by_kind["review"] = by_kind["recommendation"] | (
+        {str(baseline.resolve())} if baseline.is_file() else set())
     files = tuple(str(path.resolve()) for path in threatmodel_files(directory))
     return dataclasses.replace(
         state, files_by_kind={kind: frozenset(paths) for kind, paths in by_kind.items()},
         all_files=files)
-
-
-def _call_provider(spec: str, model: ThreatModel) -> Mapping[str, Any]:
-    try:
-        result = load_provider(spec)(model)
-    except Exception as error:  # a provider is foreign code; report, do not crash the build
-        warn(WarningType.PROVIDER, f"{spec} failed: {error}", None)
-        return {}
-    if not isinstance(result, Mapping):
-        warn(WarningType.PROVIDER, f"{spec} returned {type(result).__name__}, not a mapping",
-             None)
-        return {}
-    return result
 
 
 _CACHE: dict[tuple[Any, ...], ModelState] = {}
@@ -243,11 +233,18 @@ _CURRENT: dict[int, ModelState] = {}
 def _input_key(app: Sphinx) -> tuple[Any, ...]:
     directory = threatmodel_dir(app)
     stamps = []
-    for path in threatmodel_files(directory):
+    baseline = baseline_path(directory)
+    extra = [baseline] if baseline.is_file() else []
+    for path in [*threatmodel_files(directory), *result_files(app), *extra]:
         info = path.stat()
         stamps.append((str(path), info.st_size, info.st_mtime_ns))
     return (str(directory), tuple(stamps), app.config.secguide_zephyr_base,
-            app.config.secguide_results_provider, app.config.secguide_kconfig_cache_dir)
+            app.config.secguide_kconfig_cache_dir)
+
+
+def result_files(app: Sphinx) -> tuple[Path, ...]:
+    """The configured verification result files, as absolute paths."""
+    return tuple(project_path(app, p) for p in app.config.secguide_results_files)
 
 
 def load_state(app: Sphinx) -> ModelState:
@@ -265,7 +262,7 @@ def load_state(app: Sphinx) -> ModelState:
         if key not in _CACHE:
             _CACHE.clear()
             _CACHE[key] = _build_state(Path(app.confdir), threatmodel_dir(app), db,
-                                       app.config.secguide_results_provider)
+                                       result_files(app))
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
     _CURRENT[id(app)] = _CACHE[key]

@@ -39,8 +39,6 @@ class WarningType(enum.Enum):
     """A directive option names an unknown area, status, or similar."""
     NEED = "need"
     """sphinx-needs refused a need built from the model."""
-    PROVIDER = "provider"
-    """A results or review provider failed or returned malformed data."""
 
 
 def warn(kind: WarningType | str, message: str, location: str | nodes.Node | None) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from secguide.kconfig_cache import load_symbol_db
 from secguide.kconfig_symbols import SymbolDB
+from secguide.scenarios import ScenarioIndex, index_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -52,6 +53,12 @@ def db_v4(zephyr_v4_path: Path) -> SymbolDB:
 @pytest.fixture(scope="session")
 def db_v1(zephyr_v1_path: Path) -> SymbolDB:
     return load_symbol_db(zephyr_v1_path)[0]
+
+
+@pytest.fixture(scope="session")
+def scenarios_v4(zephyr_v4_path: Path) -> ScenarioIndex:
+    """The test scenarios of the v4 tree, indexed once per session."""
+    return index_scenarios(zephyr_v4_path)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from secguide.export_reqif import reqif_text
 from secguide.model import ThreatModel
 from secguide.needs_items import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items, setting_id
 from secguide.needs_items import verification_id as test_id
-from secguide.results import Outcome, Results, test_need_results
+from secguide.results import Outcome, Results, need_results
 
 PROJECT = "Zephyr Security Guide"
 OUTPUT_FILES = ("needs.json", "traceability.csv", "requirements.reqif", "manifest.json")
@@ -204,7 +204,7 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
         SecguideError: ``SOURCE_DATE_EPOCH`` is malformed.
     """
     stamp = _iso(created or evidence_time())
-    outcomes = test_need_results(model, results)
+    outcomes = need_results(model, results)
     items = need_items(model, zephyr_version, results=outcomes)
     files = {
         "needs.json": needs_json(items, version=zephyr_version, created=stamp),

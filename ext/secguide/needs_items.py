@@ -108,7 +108,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
     """Every need of the model, deterministic in order (model order, then tests by ID).
 
     ``results`` maps test need IDs to outcomes (``passed``, ``failed``, ``not run``
-    ...; see :func:`secguide.results.test_need_results`); given, every test need
+    ...; see :func:`secguide.results.need_results`); given, every test need
     gets its ``result`` field, "not run" when the mapping lacks it.
     """
     items: list[NeedItem] = []

@@ -320,7 +320,7 @@ def verification_outcomes(model: ThreatModel,
             for verification in recommendation.verifications}
 
 
-def test_need_results(model: ThreatModel, results: Results | None) -> dict[str, str]:
+def need_results(model: ThreatModel, results: Results | None) -> dict[str, str]:
     """Test need ID -> outcome text, the ``results`` argument of ``need_items``.
 
     Manual verifications are ``manual``; without results every other one is ``not run``.

@@ -277,8 +277,9 @@ class SettingsDirective(RecommendationFilter):
                 symbol = db.get(setting.symbol)
                 kind = symbol.type if symbol else "not in this tree"
                 required = setting.requirement_text.removeprefix(setting.config_name)
+                required = required.removeprefix("=").strip() or "set"
                 rows.append([option_reference(setting.symbol),
-                             nodes.literal(required.strip(), required.strip() or "set"),
+                             nodes.literal(required, required),
                              item_reference(rec.id), rec.status, kind])
         if not rows:
             text = "No recommended setting matches this selection."

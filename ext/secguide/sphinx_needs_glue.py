@@ -81,7 +81,9 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
         return add_need(
             directive.env.app, directive.state, directive.env.docname, directive.lineno,
             need_type=item.type, title=item.title, id=item.id, content=content,
-            status=item.status, tags=list(item.tags), **links, **fields,
+            status=item.status, tags=list(item.tags),
+            # a setting's card sits under its recommendation: keep its metadata folded
+            collapse=item.type == "setting", **links, **fields,
         )
     except InvalidNeedException as error:
         warn(WarningType.NEED, f"{item.id}: sphinx-needs refused the need: {error}",

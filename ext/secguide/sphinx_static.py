@@ -14,7 +14,7 @@ CSS = "secguide.css"
 def copy_static(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: ship the stylesheet with HTML output."""
     if exception is None and app.builder.format == "html":
-        copy_asset_file(STATIC / CSS, Path(app.outdir) / "_static")
+        copy_asset_file(STATIC / CSS, Path(app.outdir) / "_static", force=True)
 
 
 def setup_static(app: Sphinx) -> None:

@@ -124,7 +124,8 @@ def validate_config(app: Sphinx, config: Config) -> None:
             problems.append(f"{value.name}: {problem}")
     conf_py = os.path.join(app.confdir, "conf.py") if app.confdir else "conf.py"
     for problem in problems:
-        logger.error(problem, type="secguide", subtype="config", location=conf_py)
+        # a location without ":line" would be taken for a docname, so name the file inline
+        logger.error(f"{conf_py}: {problem}", type="secguide", subtype="config")
     if problems:
         raise ConfigError(f"secguide: {len(problems)} invalid configuration value(s), see above")
 

@@ -29,7 +29,7 @@ from secguide.kconfig_symbols import SymbolDB
 from secguide.loader import load_threat_model, threatmodel_files
 from secguide.model import ThreatModel
 from secguide.needs_items import NeedItem, need_items
-from secguide.results import load_results, test_need_results
+from secguide.results import load_results, need_results
 from secguide.review import ReviewState, baseline_path, load_baseline, review_states
 from secguide.sphinx_config import project_path, threatmodel_dir
 from secguide.sphinx_warnings import WarningType, emit_diagnostic
@@ -203,7 +203,7 @@ def _build_state(root: Path, directory: Path, db: SymbolDB,
     diagnostics += text_symbol_diagnostics(found, db, retired_symbols(model))
     results = load_results(result_files, display_base=root) if result_files else None
     items = _without_dangling_links(
-        need_items(model, db.zephyr_version, test_need_results(model, results)))
+        need_items(model, db.zephyr_version, need_results(model, results)))
     state = ModelState(root=root, model=model, db=db, items=tuple(items),
                        diagnostics=tuple(diagnostics), files_by_kind={},
                        all_files=(), text_symbols=tuple(found),
@@ -226,8 +226,10 @@ def _build_state(root: Path, directory: Path, db: SymbolDB,
 
 
 _CACHE: dict[tuple[Any, ...], ModelState] = {}
-#: The state each running application loaded at ``builder-inited`` (by ``id(app)``).
-_CURRENT: dict[int, ModelState] = {}
+#: Per running build, keyed by ``id(app.env)``: the application and the state it loaded
+#: at ``builder-inited``. Directives and domains see only the environment, and
+#: ``env.app`` is deprecated in Sphinx 9.
+_CURRENT: dict[int, tuple[Sphinx, ModelState]] = {}
 
 
 def _input_key(app: Sphinx) -> tuple[Any, ...]:
@@ -265,14 +267,30 @@ def load_state(app: Sphinx) -> ModelState:
                                        result_files(app))
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
-    _CURRENT[id(app)] = _CACHE[key]
+    _CURRENT[id(app.env)] = (app, _CACHE[key])
     return _CACHE[key]
 
 
 def get_state(env: BuildEnvironment) -> ModelState:
-    """The state of the current build, as loaded at ``builder-inited`` (no re-check)."""
-    state = _CURRENT.get(id(env.app))
-    return state if state is not None else load_state(env.app)
+    """The state of the current build, as loaded at ``builder-inited`` (no re-check).
+
+    Raises:
+        SecguideBuildError: secguide was not set up for this environment's build.
+    """
+    return _current(env)[1]
+
+
+def get_app(env: BuildEnvironment) -> Sphinx:
+    """The application building ``env`` (for APIs that take one, like sphinx-needs')."""
+    return _current(env)[0]
+
+
+def _current(env: BuildEnvironment) -> tuple[Sphinx, ModelState]:
+    try:
+        return _CURRENT[id(env)]
+    except KeyError:
+        raise SecguideBuildError("secguide: the model was not loaded for this build "
+                                 "(is 'secguide' in extensions?)") from None
 
 
 def report_diagnostics(app: Sphinx) -> None:

@@ -21,6 +21,7 @@ from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need
 from sphinx_needs.utils import add_doc
 
 from secguide.needs_items import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
+from secguide.sphinx_model import get_app
 from secguide.sphinx_warnings import WarningType, warn
 
 #: IDs are upper-case words joined by hyphens: ``REC-STACK-CANARIES``.
@@ -79,7 +80,7 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
     add_doc(directive.env, directive.env.docname)
     try:
         return add_need(
-            directive.env.app, directive.state, directive.env.docname, directive.lineno,
+            get_app(directive.env), directive.state, directive.env.docname, directive.lineno,
             need_type=item.type, title=item.title, id=item.id, content=content,
             status=item.status, tags=list(item.tags),
             # a setting's card sits under its recommendation: keep its metadata folded

@@ -1,0 +1,236 @@
+"""Sphinx builds of a tiny guide (tests/fixtures/sphinx/basic) against the mini Kconfig tree.
+
+Each test copies the project into ``tmp_path``, edits what it needs, builds with
+``SphinxTestApp`` and checks exact warnings (file:line), HTML and needs.json.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sphinx.errors import ConfigError
+from sphinx.testing.util import SphinxTestApp
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "sphinx" / "basic"
+
+
+@pytest.fixture
+def project(tmp_path: Path, mini_tree: Path) -> Path:
+    """A writable copy of the tiny guide, pointed at a writable mini tree."""
+    src = tmp_path / "guide"
+    shutil.copytree(FIXTURE, src)
+    with (src / "conf.py").open("a") as conf:
+        conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
+    return src
+
+
+def build(src: Path, **overrides: object) -> SphinxTestApp:
+    """Build ``src`` into ``src/_build`` (kept between calls) and return the app."""
+    app = SphinxTestApp("html", srcdir=src, builddir=src / "_build", confoverrides=overrides)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
+
+
+def warnings_of(app: SphinxTestApp) -> list[str]:
+    """Warning lines with the project folder removed and colours stripped."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    return [line.replace(str(app.srcdir) + os.sep, "")
+            for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+def read_docs(src: Path) -> Iterator[list[str]]:
+    """Build once more and yield the documents that build re-read."""
+    app = SphinxTestApp("html", srcdir=src, builddir=src / "_build")
+    seen: list[str] = []
+    app.connect("env-before-read-docs", lambda _app, _env, docnames: seen.extend(docnames))
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    yield sorted(seen)
+
+
+def page(src: Path, name: str) -> str:
+    return (src / "_build" / "html" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def yaml_line(path: Path, needle: str) -> int:
+    """1-based line of the first line of ``path`` containing ``needle``."""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def test_clean_project_builds_without_warnings(project: Path) -> None:
+    app = build(project)
+    assert warnings_of(app) == []
+    needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
+    found = needs["versions"][needs["current_version"]]["needs"]
+    rec = found["REC-CANARIES"]
+    assert rec["implemented_by"] == ["SET-CANARIES-STACK-CANARIES"]
+    assert rec["mitigates"] == ["THR-SMASH"]
+    assert found["SET-CANARIES-STACK-CANARIES"]["symbol"] == "CONFIG_STACK_CANARIES"
+    assert found["SET-CANARIES-STACK-CANARIES"]["zephyr_version"] == "9.8.7"
+    assert rec["status"] == "draft"
+
+
+def test_draft_banner_status_and_kconfig_entry(project: Path) -> None:
+    build(project)
+    model = page(project, "model")
+    assert "Draft: REC-CANARIES" in model
+    assert 'href="kconfig.html#CONFIG_STACK_CANARIES"' in model
+    kconfig = page(project, "kconfig")
+    entry = kconfig.split('id="CONFIG_STACK_CANARIES"', 1)[1].split("</section>", 1)[0]
+    assert "Canaries detect stack smashing." in entry  # help text of the mini tree
+    assert "Compiler stack canaries" in entry  # its prompt
+    assert "kernel/Kconfig:" in entry  # a definition site
+    # the reference lists mentioned symbols only, not the whole tree
+    assert 'id="CONFIG_MINI_HARDENED"' not in kconfig
+
+
+def test_source_url_links_definition_sites(project: Path, mini_tree: Path) -> None:
+    build(project, secguide_source_url="https://example.org/zephyr/blob/v9")
+    line = yaml_line(mini_tree / "kernel" / "Kconfig", "config STACK_CANARIES")
+    assert (f'href="https://example.org/zephyr/blob/v9/kernel/Kconfig#L{line}"'
+            in page(project, "kconfig"))
+
+
+def test_broken_trace_is_reported_at_the_yaml_line(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace("symbol: STACK_CANARIES", "symbol: STACK_CANARIS"))
+    threats = project / "threatmodel" / "threats.yaml"
+    threats.write_text(threats.read_text().replace("[REC-CANARIES]",
+                                                   "[REC-CANARIES, REC-MISSING]"))
+    lines = warnings_of(build(project))
+    symbol_line = yaml_line(recs, "STACK_CANARIS")
+    threat_line = yaml_line(threats, "id: THR-SMASH")
+    assert any(w.startswith(f"threatmodel/recommendations.yaml:{symbol_line}: WARNING: ")
+               and "STACK_CANARIS" in w and w.endswith("[secguide.unknown-symbol]")
+               for w in lines), lines
+    assert any(w.startswith(f"threatmodel/threats.yaml:{threat_line}: WARNING: ")
+               and "REC-MISSING" in w and w.endswith("[secguide.unknown-id]")
+               for w in lines), lines
+    # the dangling link is not handed to sphinx-needs (no unlocated second warning)
+    assert not any("REC-MISSING" in w and "threats.yaml" not in w for w in lines), lines
+
+
+def test_broken_trace_fails_sphinx_build_with_w(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace("symbol: STACK_CANARIES", "symbol: STACK_CANARIS"))
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "sphinx-build"), "-b", "html", "-W", "--keep-going",
+         "-q", ".", "_build/cli"], cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    line = yaml_line(recs, "STACK_CANARIS")
+    assert f"threatmodel/recommendations.yaml:{line}: WARNING:" in done.stderr
+
+
+def test_unknown_symbols_in_roles_and_prose_are_located(project: Path) -> None:
+    about = project / "about.rst"
+    about.write_text(about.read_text() + "\nSee :kconfig:option:`CONFIG_NOPE_SYMBOL`.\n"
+                     "\nThe draft said ``CONFIG_USERPACE`` and CONFIG_ENTROPY_GENERATOR.\n")
+    lines = warnings_of(build(project))
+    role_line = yaml_line(about, "CONFIG_NOPE_SYMBOL")
+    text_line = yaml_line(about, "CONFIG_USERPACE")
+    assert [w for w in lines if "about.rst" in w] == [
+        f"about.rst:{role_line}: WARNING: CONFIG_NOPE_SYMBOL is not a Kconfig symbol of "
+        "Zephyr 9.8.7 [secguide.unknown-symbol]",
+        f"about.rst:{text_line}: WARNING: CONFIG_USERPACE is not a Kconfig symbol of "
+        "Zephyr 9.8.7 [secguide.unknown-symbol-text]",
+    ]
+    # a literal name the tree defines gets a reference entry
+    assert 'id="CONFIG_ENTROPY_GENERATOR"' in page(project, "kconfig")
+
+
+def test_unknown_symbol_in_yaml_text_is_located(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace("Canaries stop", "CONFIG_STACK_CANARY stops"))
+    lines = warnings_of(build(project))
+    line = yaml_line(recs, "id: REC-CANARIES")
+    assert any(w.startswith(f"threatmodel/recommendations.yaml:{line}: WARNING: "
+                            "REC-CANARIES: rationale names CONFIG_STACK_CANARY")
+               and w.endswith("[secguide.unknown-symbol-text]") for w in lines), lines
+
+
+def test_markup_is_escaped(project: Path, mini_tree: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace("title: Turn on stack canaries",
+                                             'title: "Canaries <script>alert(1)</script>"'))
+    kernel = mini_tree / "kernel" / "Kconfig"
+    kernel.write_text(kernel.read_text().replace(
+        "Canaries detect stack smashing.", "Canaries <script>alert(2)</script> detect."))
+    build(project)
+    model, kconfig = page(project, "model"), page(project, "kconfig")
+    assert "<script>alert(1)" not in model and "&lt;script&gt;alert(1)" in model
+    assert "<script>alert(2)" not in kconfig and "&lt;script&gt;alert(2)" in kconfig
+
+
+def test_noop_rebuild_reads_nothing_and_yaml_touch_reads_dependents(project: Path) -> None:
+    build(project)
+    assert next(read_docs(project)) == []
+    threats = project / "threatmodel" / "threats.yaml"
+    later = time.time_ns() + 10**9  # the copy kept the fixture's old mtime
+    os.utime(threats, ns=(later, later))
+    # model.rst renders threats; kconfig.rst's settings table depends on recommendations
+    # and (through mitigations) threats; about.rst and index.rst use no model data
+    assert next(read_docs(project)) == ["kconfig", "model"]
+
+
+def test_every_item_must_be_shown_once(project: Path) -> None:
+    about = project / "about.rst"
+    about.write_text(about.read_text() + "\n.. secguide-threats::\n")
+    model = project / "model.rst"
+    model.write_text(model.read_text().replace(".. secguide-verifications::", ""))
+    lines = warnings_of(build(project))
+    recs = project / "threatmodel" / "recommendations.yaml"
+    manual_line = yaml_line(recs, "- manual:")
+    assert any("THR-SMASH is already rendered" in w and "[secguide.duplicate-item]" in w
+               for w in lines), lines
+    assert any(w.startswith(f"threatmodel/recommendations.yaml:{manual_line}: WARNING: "
+                            "TEST-MANUAL-") and "[secguide.item-not-shown]" in w
+               for w in lines), lines
+
+
+def test_recommendation_filters(project: Path) -> None:
+    model = project / "model.rst"
+    model.write_text(model.read_text().replace(
+        ".. secguide-recommendations::",
+        ".. secguide-recommendations::\n   :area: x86\n\n.. secguide-recommendations::\n"
+        "   :status: draft\n   :architecture: arm"))
+    lines = warnings_of(build(project))
+    assert lines == []
+    text = html.unescape(page(project, "model"))
+    assert "No recommendation matches this selection." in text
+    assert "Turn on stack canaries" in text
+
+
+def test_every_bad_config_value_is_reported_then_one_failure(project: Path) -> None:
+    warnings = io.StringIO()
+    with pytest.raises(ConfigError, match="2 invalid configuration value"):
+        SphinxTestApp("html", srcdir=project, builddir=project / "_build", warning=warnings,
+                      confoverrides={"secguide_threatmodel_dir": "no-such-dir",
+                                     "secguide_source_url": "ftp://x"})
+    reported = [line.replace(str(project) + os.sep, "")
+                for line in re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue()).splitlines()]
+    assert reported == [
+        f"ERROR: conf.py: secguide_threatmodel_dir: 'no-such-dir' is not a directory "
+        f"(resolved to {project / 'no-such-dir'}) [secguide.config]".replace(
+            str(project) + os.sep, ""),
+        "ERROR: conf.py: secguide_source_url: 'ftp://x' is not an http(s) or file URL "
+        "[secguide.config]",
+    ]

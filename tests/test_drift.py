@@ -1,0 +1,171 @@
+"""Drift between trees: the real 1.13 -> 4.2 history, and every kind of change on the mini tree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from secguide.cli import main
+from secguide.cli_drift import format_markdown
+from secguide.drift import Usage, drift_report, model_drift, model_symbols, recorded_renames
+from secguide.kconfig_cache import load_symbol_db
+from secguide.kconfig_symbols import SymbolDB
+from secguide.loader import load_threat_model
+from secguide.model import ThreatModel
+
+FIXTURES = Path(__file__).parent / "fixtures" / "review"
+DRAFT_SYMBOLS = [
+    "APPLICATION_MEMORY", "CONSOLE_SHELL", "KERNEL_DEBUG", "RETPOLINE", "SYS_LOG",
+    "X86_PAE_MODE", "X86_TSC_RANDOM_GENERATOR", "XOROSHIRO_RANDOM_GENERATOR",
+]
+
+
+def load_model(name: str) -> ThreatModel:
+    model, diagnostics = load_threat_model(FIXTURES / name)
+    assert diagnostics == []
+    return model
+
+
+# -- the real trees -------------------------------------------------------------------------
+
+def test_draft_symbols_are_removed_between_real_trees(db_v1: SymbolDB, db_v4: SymbolDB) -> None:
+    report = model_drift(load_model("draft-model"), db_v1, db_v4)
+    assert [entry.name for entry in report.by_status("removed")] == DRAFT_SYMBOLS
+    assert report.old_version == "1.13.0" and report.new_version == "4.2.99"
+    # The model's recorded renames come first, and say whether the target exists.
+    xoroshiro = report.get("CONFIG_XOROSHIRO_RANDOM_GENERATOR")
+    assert xoroshiro is not None
+    recorded = xoroshiro.successors[0]
+    assert (recorded.name, recorded.why, recorded.exists, recorded.new) == (
+        "XOSHIRO_RANDOM_GENERATOR", "recorded", True, True)
+    assert xoroshiro.usages == (Usage("REC-DRAFT-XOROSHIRO", "old setting"),)
+    # Replacement symbols are compared too: XOSHIRO is new since 1.13.
+    assert report.get("XOSHIRO_RANDOM_GENERATOR").status == "added"
+    assert {e.name for e in report.by_status("changed")} >= {"STACK_CANARIES", "USERSPACE"}
+
+
+def test_successors_without_recorded_renames(db_v1: SymbolDB, db_v4: SymbolDB) -> None:
+    report = drift_report(db_v1, db_v4, ["XOROSHIRO_RANDOM_GENERATOR", "SYS_LOG", "X86_PAE_MODE"])
+    by_name = {entry.name: entry for entry in report.symbols}
+    close = [s.name for s in by_name["XOROSHIRO_RANDOM_GENERATOR"].successors
+             if s.why == "close name"]
+    assert close[0] == "XOSHIRO_RANDOM_GENERATOR"
+    similar = [s.name for s in by_name["SYS_LOG"].successors if s.why == "similar help"]
+    assert similar[0] == "LOG"  # "Global switch for logging" in both releases
+    assert by_name["X86_PAE_MODE"].successors[0].name == "X86_PAE"
+
+
+def test_help_change_between_real_trees_has_a_diff(db_v1: SymbolDB, db_v4: SymbolDB) -> None:
+    entry = drift_report(db_v1, db_v4, ["CONFIG_BOOT_BANNER"]).symbols[0]
+    assert entry.status == "changed"
+    help_change = next(c for c in entry.changes if c.code == "help")
+    assert help_change.message == "help text of CONFIG_BOOT_BANNER changed"
+    assert help_change.diff[:2] == ("--- Zephyr 1.13.0", "+++ Zephyr 4.2.99")
+    assert any(line.startswith("-") and "BUILD_TIMESTAMP" in line for line in help_change.diff)
+
+
+def test_drift_cli_on_real_trees(db_v1: SymbolDB, db_v4: SymbolDB, zephyr_v1_path: Path,
+                                 zephyr_v4_path: Path, capsys: pytest.CaptureFixture[str]
+                                 ) -> None:
+    # db_v1/db_v4 filled the session cache, so the CLI reads both trees from it.
+    argv = ["drift", "--from", str(zephyr_v1_path), "--to", str(zephyr_v4_path),
+            "--threatmodel", str(FIXTURES / "draft-model")]
+    assert main([*argv, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in data["symbols"] if s["status"] == "removed"] == DRAFT_SYMBOLS
+    assert data["counts"]["removed"] == 8
+
+    # Live settings (STACK_CANARIES, USERSPACE) changed: --strict fails, the report is printed.
+    assert main([*argv, "--strict"]) == 1
+    text = capsys.readouterr().out
+    assert "Removed (8):\n  CONFIG_APPLICATION_MEMORY  [old setting of REC-DRAFT-" in text
+    assert "    model records replacement: CONFIG_X86_PAE (new)" in text
+    assert ("  CONFIG_USERSPACE  [setting of REC-DRAFT-LIVE; "
+            "replaced_by of REC-DRAFT-APPLICATION-MEMORY]") in text
+
+
+def test_markdown_lists_the_removed_symbols(db_v1: SymbolDB, db_v4: SymbolDB) -> None:
+    markdown = format_markdown(model_drift(load_model("draft-model"), db_v1, db_v4))
+    assert markdown.startswith("# Kconfig drift: Zephyr 1.13.0 → 4.2.99\n")
+    assert "| removed | 8 |" in markdown
+    removed = markdown.split("## Removed\n", 1)[1].split("\n## ", 1)[0]
+    assert [line.split("`")[1] for line in removed.splitlines() if line.startswith("- ")] == [
+        f"CONFIG_{name}" for name in DRAFT_SYMBOLS]
+    assert "```diff" in markdown.split("## Changed\n", 1)[1]
+
+
+# -- the mini tree --------------------------------------------------------------------------
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_every_kind_of_change_on_the_mini_tree(mini_tree: Path, tmp_path: Path) -> None:
+    old_db = load_symbol_db(mini_tree, use_cache=False)[0]
+    kconfig = mini_tree / "kernel" / "Kconfig"
+    _edit(kconfig, "config TRI_STATE\n\ttristate", "config TRI_STATE\n\tbool")
+    _edit(kconfig, "Canaries detect stack smashing.", "Canaries detect most stack smashing.")
+    _edit(kconfig, 'bool "Compiler stack canaries"', 'bool "Stack canaries"')
+    _edit(kconfig, "range 0 4096", "range 0 8192")
+    _edit(kconfig,
+          'config LEGACY_LOGGING\n\tbool "Old logging [DEPRECATED]"\n\tselect DEPRECATED\n',
+          'config NEW_LOGGING\n\tbool "New logging"\n\thelp\n\t  Old logging, renamed.\n')
+    _edit(kconfig, 'config ENTROPY_GENERATOR\n\tbool "Entropy drivers"',
+          'config ENTROPY_GENERATOR\n\tbool "Entropy drivers"\n\tselect DEPRECATED')
+    new_db = load_symbol_db(mini_tree, use_cache=False)[0]
+    report = drift_report(old_db, new_db, [
+        "TRI_STATE", "STACK_CANARIES", "STACK_POINTER_RANDOM", "LEGACY_LOGGING",
+        "CONFIG_NEW_LOGGING", "ENTROPY_GENERATOR", "MAGIC_HEX", "NOT_ANYWHERE"],
+        renames={"LEGACY_LOGGING": ["NEW_LOGGING"]})
+    assert {e.name: e.status for e in report.symbols} == {
+        "ENTROPY_GENERATOR": "changed", "LEGACY_LOGGING": "removed", "MAGIC_HEX": "unchanged",
+        "NEW_LOGGING": "added", "NOT_ANYWHERE": "undefined", "STACK_CANARIES": "changed",
+        "STACK_POINTER_RANDOM": "changed", "TRI_STATE": "changed"}
+    messages = {e.name: [c.message for c in e.changes] for e in report.symbols}
+    label = f"Zephyr 9.8.7 ({new_db.fingerprint[:8]})"  # same release: told apart by fingerprint
+    assert messages["TRI_STATE"] == ["type of CONFIG_TRI_STATE changed: tristate -> bool"]
+    assert messages["STACK_CANARIES"] == [
+        "prompt of CONFIG_STACK_CANARIES changed: 'Compiler stack canaries' -> 'Stack canaries'",
+        "help text of CONFIG_STACK_CANARIES changed"]
+    assert messages["STACK_POINTER_RANDOM"] == [
+        "ranges of CONFIG_STACK_POINTER_RANDOM changed: 0 4096 -> 0 8192"]
+    assert messages["ENTROPY_GENERATOR"] == ["CONFIG_ENTROPY_GENERATOR is now deprecated in Zephyr"]
+    assert messages["LEGACY_LOGGING"] == [f"CONFIG_LEGACY_LOGGING was removed ({label} lacks it)"]
+    legacy = report.get("LEGACY_LOGGING")
+    assert (legacy.successors[0].name, legacy.successors[0].why) == ("NEW_LOGGING", "recorded")
+    assert all(s.exists and s.new for s in legacy.successors if s.why == "recorded")
+
+
+def test_model_symbols_and_recorded_renames() -> None:
+    model = load_model("mini-model")
+    assert model_symbols(model) == {
+        "BANNER_TEXT": (Usage("REC-MINI-LEGACY-LOG", "replaced_by"),),
+        "LEGACY_LOGGING": (Usage("REC-MINI-LEGACY-LOG", "old setting"),),
+        "STACK_CANARIES": (Usage("REC-MINI-CANARIES", "setting"),),
+        "STACK_POINTER_RANDOM": (Usage("REC-MINI-RANDOM", "setting"),),
+    }
+    # replaced_by names a symbol and a recommendation; the latter stands for its settings.
+    assert recorded_renames(model) == {"LEGACY_LOGGING": ("BANNER_TEXT", "STACK_CANARIES")}
+
+
+def test_drift_cli_bad_arguments(mini_tree: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["drift", "--from", str(tmp_path / "nowhere"), "--to", str(mini_tree),
+                 "--symbol", "X"]) == 2
+    assert "nowhere: no such directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["drift", "--to", str(mini_tree)])
+    assert caught.value.code == 2
+    assert "the following arguments are required: --from" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # no ./threatmodel: --symbol alone is enough
+    assert main(["drift", "--from", str(mini_tree), "--to", str(mini_tree),
+                 "--symbol", "CONFIG_TRI_STATE", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(s["name"], s["status"]) for s in data["symbols"]] == [("TRI_STATE", "unchanged")]
+    assert main(["drift", "--from", str(mini_tree), "--to", str(mini_tree)]) == 2
+    assert "threat-model folder threatmodel does not exist" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from secguide.cli import main
 from secguide.coverage import compute_coverage, format_text, read_hardened_csv
 from secguide.kconfig_symbols import SymbolDB
 from secguide.loader import load_threat_model
-from secguide.results import Outcome, load_results
+from secguide.results import Outcome, Results, load_results
 from trace_fixtures import small_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -118,3 +118,16 @@ def test_cli_strict_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFi
     assert "settings not verified by the results" in out
     assert main([*args, "--results", str(RESULTS / "broken.xml")]) == 1
     assert "not well-formed XML" in capsys.readouterr().err
+
+
+def test_a_passing_marked_test_does_not_hide_a_zephyr_test_that_never_ran() -> None:
+    results = Results()
+    results.pytest["tests/test_stack.py::test_canaries_set"] = Outcome.PASSED
+    results.verifies["REC-SP-CANARIES"] = ["tests/test_stack.py::test_canaries_set"]
+    report = compute_coverage(small_model(), results=results)
+    outcomes = {s.symbol: s.outcome for s in report.settings}
+    # canaries: the marked pytest passed, kernel.memory_protection.stackprot did not run
+    assert outcomes["CONFIG_STACK_CANARIES"] is Outcome.NOT_RUN
+    # guard: its one pytest verification passed
+    assert outcomes["CONFIG_HW_STACK_PROTECTION"] is Outcome.PASSED
+    assert [s.symbol for s in report.settings_not_verified] == ["CONFIG_STACK_CANARIES"]

@@ -33,8 +33,12 @@ def test_shipped_model_loads_cleanly() -> None:
     assert len(ACTIVE_SETTINGS) >= 20, "the guide recommends at least twenty settings"
 
 
-@pytest.mark.parametrize(("rec", "setting"), ACTIVE_SETTINGS,
-                         ids=[f"{rec.id}/{setting.symbol}" for rec, setting in ACTIVE_SETTINGS])
+# Each case verifies its recommendation (``secguide.pytest_plugin`` writes the link
+# into --junitxml reports; ``secguide coverage --results`` reads it back).
+@pytest.mark.parametrize(("rec", "setting"), [
+    pytest.param(rec, setting, id=f"{rec.id}/{setting.symbol}",
+                 marks=pytest.mark.verifies(rec.id))
+    for rec, setting in ACTIVE_SETTINGS])
 def test_recommended_setting_is_real(rec, setting, db_v4: SymbolDB) -> None:
     symbol = db_v4.get(setting.symbol)
     assert symbol is not None, (

@@ -7,7 +7,9 @@ Gaps, each counted by ``secguide coverage --strict``:
 * symbols of the tree's ``scripts/kconfig/hardened.csv`` (the list Zephyr's
   ``hardenconfig`` target checks) that no recommendation sets and no waiver explains;
 * with result files: settings whose verification failed, errored, was skipped
-  everywhere or did not run.
+  everywhere or did not run. A setting counts as verified only when *every*
+  automated verification of its recommendation passed (tests marked
+  ``@pytest.mark.verifies`` included); manual ones are left to reviewers.
 
 Deprecated recommendations are history: they are neither gaps nor coverage.
 Without result files the results are *not evaluated* (not counted as "not run"),
@@ -227,10 +229,10 @@ def _setting_outcome(outcomes: list[Outcome], has_manual: bool) -> Outcome:
         return Outcome.MANUAL if has_manual else Outcome.NOT_RUN
     if any(o.is_bad for o in automated):
         return worst(automated)
-    for outcome in (Outcome.PASSED, Outcome.SKIPPED):
-        if outcome in automated:
-            return outcome
-    return Outcome.NOT_RUN
+    if all(o is Outcome.PASSED for o in automated):
+        return Outcome.PASSED
+    # One passing test does not make up for another that never ran.
+    return Outcome.NOT_RUN if Outcome.NOT_RUN in automated else Outcome.SKIPPED
 
 
 def _setting_results(recommendations: Iterable[Recommendation],

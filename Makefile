@@ -8,12 +8,13 @@ INSTALLED  := $(VENV)/.installed
 BUILDDIR   ?= _build
 SPHINXOPTS ?= -W --keep-going -j auto
 
-.PHONY: help test html bench lint clean venv evidence
+.PHONY: help test html bench lint clean venv evidence screenshots
 
 help:
 	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
 	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE and Graphviz)"
 	@echo "make bench   measure Kconfig loading and guide builds"
+	@echo "make screenshots  PNGs of built pages in $(BUILDDIR)/screenshots (needs chromium)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
 	@echo "make lint    ruff over ext/ and tests/"
 	@echo "make clean   remove build outputs (keeps .venv)"
@@ -41,6 +42,9 @@ evidence: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py
+
+screenshots: html
+	$(BIN)/python scripts/screenshots.py --html $(BUILDDIR)/html --out $(BUILDDIR)/screenshots
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check ext tests scripts conf.py

@@ -1,4 +1,4 @@
-"""One build of the real guide (source/, threatmodel/) against Zephyr 4.2.99, shared by the session."""
+"""One build of the real guide against Zephyr 4.2.99, shared by the whole session."""
 
 from __future__ import annotations
 

@@ -138,3 +138,23 @@ def test_check_on_the_shipped_model_is_clean(capsys, zephyr_v4_path: Path,
     code, out, _ = _run(capsys, "check", "--strict", "--zephyr-base", str(zephyr_v4_path))
     assert out.splitlines() == ["threatmodel: 0 error(s), 0 warning(s) against Zephyr 4.2.99"]
     assert code == 0
+
+
+def test_check_verifies_test_scenarios_exist(capsys, tmp_path: Path,
+                                             zephyr_v4_path: Path) -> None:
+    folder = tmp_path / "tm"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
+        "recommendations:\n  - id: REC-A-B\n    title: t\n    area: general\n"
+        "    status: draft\n    rationale: r\n    settings:\n      - symbol: STACK_CANARIES\n"
+        "        value: y\n    verification:\n"
+        "      - zephyr_test: kernel.memory_protection.stackprot\n"
+        "      - zephyr_test: kernel.memory_protection.stackprott\n")
+    code, out, _ = _run(capsys, "check", "--threatmodel", str(folder),
+                        "--zephyr-base", str(zephyr_v4_path))
+    errors = [line for line in out.splitlines() if ": error: " in line]
+    assert code == 1
+    assert len(errors) == 1
+    assert "a.yaml:12:22: error: " in errors[0]
+    assert "kernel.memory_protection.stackprott" in errors[0]
+    assert "kernel.memory_protection.stackprot" in errors[0].split("stackprott", 1)[1]

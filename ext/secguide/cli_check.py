@@ -10,7 +10,9 @@ from secguide.cli import add_format_option, add_tree_options
 from secguide.diagnostics import Diagnostic, Severity
 from secguide.kconfig_cache import load_symbol_db
 from secguide.loader import load_threat_model
+from secguide.scenarios import index_scenarios
 from secguide.validate import validate_model
+from secguide.zephyr_tree import resolve_tree
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +35,12 @@ def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
 def check_diagnostics(args: argparse.Namespace) -> tuple[list[Diagnostic], str]:
     """Every diagnostic of load and validation, and the Zephyr version checked against."""
     model, diagnostics = load_threat_model(args.threatmodel)
-    db, _ = load_symbol_db(args.zephyr_base, cache_dir=args.cache_dir,
-                           use_cache=not args.no_cache)
-    return diagnostics + validate_model(model, db), db.zephyr_version
+    tree = resolve_tree(args.zephyr_base)
+    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    scenarios = index_scenarios(tree.root)
+    found = validate_model(model, db, scenarios=scenarios,
+                           repo_root=args.threatmodel.resolve().parent)
+    return diagnostics + list(scenarios.warnings) + found, db.zephyr_version
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.kconfig_symbols import KconfigSymbol, SymbolDB
 from secguide.model import Recommendation, Setting, ThreatModel
+from secguide.scenarios import ScenarioIndex, check_verifications
 
 
 def _error(loc: SourceLoc, code: str, message: str) -> Diagnostic:
@@ -221,9 +223,20 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
     return found
 
 
-def validate_model(model: ThreatModel, db: SymbolDB | None) -> list[Diagnostic]:
-    """All checks of a loaded model; Kconfig checks only when a symbol DB is given."""
+def validate_model(model: ThreatModel, db: SymbolDB | None, *,
+                   scenarios: ScenarioIndex | None = None,
+                   repo_root: Path | None = None) -> list[Diagnostic]:
+    """All checks of a loaded model, sorted by location.
+
+    Kconfig checks run when a symbol DB is given; verification targets are checked
+    against the tree's test scenarios when an index is given, and ``pytest``
+    verifications against this project's tests when ``repo_root`` is given.
+    """
     found = validate_references(model)
     if db is not None:
         found += validate_kconfig(model, db)
+    if scenarios is not None:
+        found += check_verifications(model, scenarios,
+                                     zephyr_version=db.zephyr_version if db else "",
+                                     repo_root=repo_root)
     return sorted(found, key=lambda d: (d.loc.path, d.loc.line, d.loc.col, d.code))

@@ -21,6 +21,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("recommendation", "recommendations/stack-protection.html", "1400,2200"),
     ("matrix", "traceability.html", "1400,2400"),
     ("kconfig", "kconfig.html", "1400,1600"),
+    ("coverage", "coverage.html", "1400,2400"),
 )
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

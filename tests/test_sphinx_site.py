@@ -74,3 +74,24 @@ def test_matrix_lists_every_recommended_setting(site: Path, real_model: ThreatMo
     settings = {s.config_name for rec in real_model.recommendations for s in rec.settings}
     assert settings
     assert sorted(name for name in settings if name not in matrix.split()) == []
+
+
+@pytest.mark.slow
+def test_coverage_page_lists_every_hardened_csv_symbol(site: Path, zephyr_v4_path: Path,
+                                                       real_model: ThreatModel) -> None:
+    from secguide.coverage import read_hardened_csv
+
+    entries, _ = read_hardened_csv(zephyr_v4_path)
+    assert len(entries) > 50
+    page = (site / "coverage.html").read_text(encoding="utf-8")
+    table = page.split("secguide-hardened", 1)[1].split("</table>", 1)[0]
+    rows = [_text(row.split(">", 1)[1]) for row in table.split("<tr")[2:]]
+    assert [row.split()[0] for row in rows] == [f"CONFIG_{e.symbol}" for e in entries]
+    waived = {w.symbol for w in real_model.waivers}
+    for entry, row in zip(entries, rows, strict=True):
+        status = row.split()[2]
+        assert status in ("covered", "waived", "absent"), row
+        assert (status == "waived") == (entry.symbol in waived and not any(
+            s.symbol == entry.symbol for r in real_model.recommendations for s in r.settings))
+    test_shell = rows[[e.symbol for e in entries].index("TEST_SHELL")]
+    assert test_shell == "CONFIG_TEST_SHELL n absent not defined in Zephyr 4.2.99"

@@ -19,6 +19,7 @@ directive                               renders
 ``secguide-settings``                   table of recommended Kconfig settings
 ``secguide-verifications``              verification needs
 ``secguide-review-status``              review state of every reviewable item
+``secguide-coverage``                   trace gaps and ``hardened.csv`` coverage
 ======================================  =============================================
 """
 
@@ -38,7 +39,7 @@ from secguide.diagnostics import SourceLoc
 from secguide.model import AREAS, STATUSES, Recommendation
 from secguide.needs_items import NeedItem, setting_id
 from secguide.sphinx_domain import item_reference
-from secguide.sphinx_kconfig import option_reference
+from secguide.sphinx_kconfig import ABSENT_SYMBOL, option_reference
 from secguide.sphinx_model import ModelState, get_state
 from secguide.sphinx_needs_glue import need_nodes
 from secguide.sphinx_warnings import WarningType, warn
@@ -238,7 +239,8 @@ class RecommendationsDirective(RecommendationFilter):
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[nodes.Node | str]],
            widths: Sequence[int], classes: Sequence[str] = ()) -> nodes.table:
-    table = nodes.table(classes=["secguide-table", *classes])
+    # "colwidths-given" makes the HTML writer emit the colspec widths as <col> styles.
+    table = nodes.table(classes=["secguide-table", "colwidths-given", *classes])
     group = nodes.tgroup(cols=len(headers))
     table += group
     for width in widths:
@@ -329,6 +331,67 @@ class ReviewStatusDirective(ModelDirective):
                        (18, 30, 10, 16, 10, 30), ("secguide-review",))]
 
 
+class CoverageDirective(ModelDirective):
+    """Trace gaps and the coverage of Zephyr's ``hardened.csv`` (:mod:`secguide.coverage`)."""
+
+    kinds = ("coverage",)
+
+    def render(self) -> list[nodes.Node]:
+        report = self.model_state.coverage
+        counts = report.counts()
+        summary = [
+            ("Current recommendations", counts["recommendations"]),
+            ("Settings", counts["settings"]),
+            ("Recommendations without a setting", counts["recommendations_without_settings"]),
+            ("Recommendations without a verification",
+             counts["recommendations_without_verifications"]),
+            ("Threats without a mitigation", counts["threats_unmitigated"]),
+            ("hardened.csv symbols: covered / waived / absent / uncovered",
+             f"{counts['hardened_covered']} / {counts['hardened_waived']} / "
+             f"{counts['hardened_absent']} / {counts['hardened_uncovered']}"),
+            ("Gaps", counts["gaps"]),
+        ]
+        if report.results_evaluated:
+            summary.insert(2, ("Settings whose verification failed or did not run",
+                               counts["settings_not_verified"]))
+        result: list[nodes.Node] = [_table(("Measure", "Count"),
+                                           [(label, str(value)) for label, value in summary],
+                                           (70, 30), ("secguide-coverage",))]
+        gaps = [*report.without_settings, *report.without_verifications,
+                *report.unmitigated_threats]
+        if gaps:
+            listing = nodes.bullet_list()
+            for ref in gaps:
+                listing += nodes.list_item("", nodes.paragraph("", "", item_reference(ref.id)))
+            result.append(listing)
+        rows = []
+        kconfig = self.env.get_domain("kconfig")
+        for entry in report.hardened:
+            if entry.covered_by:
+                where: nodes.Node = nodes.paragraph("", "", *[
+                    node for rec_id in entry.covered_by
+                    for node in (item_reference(rec_id), nodes.Text(" "))])
+            elif entry.waiver is not None:
+                where = nodes.paragraph(entry.waiver.reason, entry.waiver.reason)
+            else:
+                text = f"not defined in Zephyr {report.zephyr_version}"
+                where = nodes.emphasis(text, text)
+            if entry.defined:
+                kconfig.mention(self.env.docname, entry.entry.symbol, self.lineno)
+                symbol: nodes.Node = option_reference(entry.entry.symbol)
+            else:
+                symbol = nodes.literal(f"CONFIG_{entry.entry.symbol}",
+                                       f"CONFIG_{entry.entry.symbol}",
+                                       classes=[ABSENT_SYMBOL])
+            rows.append([symbol, nodes.literal(entry.entry.value, entry.entry.value),
+                         entry.status, where])
+        if rows:
+            result.append(_table(("hardened.csv symbol", "Expected", "Status",
+                                  "Covered by / waiver"), rows, (34, 12, 11, 43),
+                                 ("secguide-hardened",)))
+        return result
+
+
 DIRECTIVES: dict[str, type[ModelDirective]] = {
     "secguide-scope": ScopeDirective,
     "secguide-adversaries": AdversariesDirective,
@@ -339,6 +402,7 @@ DIRECTIVES: dict[str, type[ModelDirective]] = {
     "secguide-settings": SettingsDirective,
     "secguide-verifications": VerificationsDirective,
     "secguide-review-status": ReviewStatusDirective,
+    "secguide-coverage": CoverageDirective,
 }
 
 

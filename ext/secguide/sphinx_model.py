@@ -23,6 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from secguide.coverage import HARDENED_CSV, CoverageReport, compute_coverage
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc
 from secguide.kconfig_cache import load_symbol_db
 from secguide.kconfig_symbols import SymbolDB
@@ -31,9 +32,11 @@ from secguide.model import ThreatModel
 from secguide.needs_items import NeedItem, need_items
 from secguide.results import load_results, need_results
 from secguide.review import ReviewState, baseline_path, load_baseline, review_states
+from secguide.scenarios import index_scenarios
 from secguide.sphinx_config import project_path, threatmodel_dir
 from secguide.sphinx_warnings import WarningType, emit_diagnostic
 from secguide.validate import validate_model
+from secguide.zephyr_tree import resolve_tree
 
 logger = logging.getLogger("secguide")
 
@@ -42,7 +45,7 @@ CONFIG_NAME = re.compile(r"\bCONFIG_[A-Z0-9_]*[A-Z0-9]\b")
 
 #: Model kinds a directive can render; see :meth:`ModelState.files_for`.
 KINDS = ("scope", "adversary", "out_of_scope", "threat", "responsibility",
-         "recommendation", "test", "review")
+         "recommendation", "test", "review", "coverage")
 
 
 class SecguideBuildError(ExtensionError):
@@ -80,6 +83,8 @@ class ModelState:
     all_files: tuple[str, ...]
     text_symbols: tuple[TextSymbol, ...]
     reviews: Mapping[str, ReviewState]
+    coverage: CoverageReport
+    tree_root: Path
 
     def item(self, item_id: str) -> NeedItem | None:
         return self._by_id().get(item_id)
@@ -195,10 +200,12 @@ def _kind_of(item_id: str) -> str:
     return next((kind for prefix, kind in prefixes.items() if item_id.startswith(prefix)), "")
 
 
-def _build_state(root: Path, directory: Path, db: SymbolDB,
+def _build_state(root: Path, directory: Path, db: SymbolDB, tree_root: Path,
                  result_files: tuple[Path, ...]) -> ModelState:
     model, diagnostics = load_threat_model(directory, display_base=root)
-    diagnostics = list(diagnostics) + validate_model(model, db)
+    scenarios = index_scenarios(tree_root)
+    diagnostics = [*diagnostics, *scenarios.warnings,
+                   *validate_model(model, db, scenarios=scenarios, repo_root=root)]
     found = text_symbols(model)
     diagnostics += text_symbol_diagnostics(found, db, retired_symbols(model))
     results = load_results(result_files, display_base=root) if result_files else None
@@ -207,7 +214,11 @@ def _build_state(root: Path, directory: Path, db: SymbolDB,
     state = ModelState(root=root, model=model, db=db, items=tuple(items),
                        diagnostics=tuple(diagnostics), files_by_kind={},
                        all_files=(), text_symbols=tuple(found),
-                       reviews=review_states(model, db, load_baseline(directory)))
+                       reviews=review_states(model, db, load_baseline(directory)),
+                       coverage=compute_coverage(model, tree_root=tree_root,
+                                                 zephyr_version=db.zephyr_version,
+                                                 results=results, defined=db),
+                       tree_root=tree_root)
     by_kind: dict[str, set[str]] = {kind: set() for kind in KINDS}
     if model.scope is not None:
         by_kind["scope"].add(state.absolute(model.scope.loc))
@@ -216,6 +227,10 @@ def _build_state(root: Path, directory: Path, db: SymbolDB,
         if kind:
             by_kind[kind].add(state.absolute(item.loc))
     by_kind["test"] = by_kind["recommendation"] | {str(path) for path in result_files}
+    hardened = tree_root / HARDENED_CSV
+    by_kind["coverage"] = (by_kind["test"] | by_kind["threat"]
+                           | {state.absolute(waiver.loc) for waiver in model.waivers}
+                           | ({str(hardened)} if hardened.is_file() else set()))
     baseline = baseline_path(directory)
     by_kind["review"] = by_kind["recommendation"] | (
         {str(baseline.resolve())} if baseline.is_file() else set())
@@ -258,13 +273,14 @@ def load_state(app: Sphinx) -> ModelState:
     key = _input_key(app)
     cache_dir = app.config.secguide_kconfig_cache_dir
     try:
-        db, _report = load_symbol_db(app.config.secguide_zephyr_base or None,
+        tree = resolve_tree(app.config.secguide_zephyr_base or None)
+        db, _report = load_symbol_db(tree.root,
                                      cache_dir=Path(cache_dir) if cache_dir else None)
         key = (*key, db.fingerprint)
         if key not in _CACHE:
             _CACHE.clear()
             _CACHE[key] = _build_state(Path(app.confdir), threatmodel_dir(app), db,
-                                       result_files(app))
+                                       tree.root, result_files(app))
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
     _CURRENT[id(app.env)] = (app, _CACHE[key])

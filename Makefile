@@ -34,6 +34,9 @@ test: $(INSTALLED)
 
 html: $(INSTALLED)
 	@command -v dot >/dev/null || { echo "Graphviz 'dot' not found: install it (Debian/Ubuntu: apt-get install graphviz)" >&2; exit 2; }
+	@# Preflight: a missing or wrong tree is one clear line here, not a Sphinx crash report;
+	@# it also parses Kconfig once before the parallel build reads the cache.
+	@$(BIN)/secguide kconfig info >/dev/null
 	$(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
 
 # RESULTS="a.xml twister.json" adds test results; SOURCE_DATE_EPOCH makes it reproducible.

@@ -234,3 +234,23 @@ def test_every_bad_config_value_is_reported_then_one_failure(project: Path) -> N
         "ERROR: conf.py: secguide_source_url: 'ftp://x' is not an http(s) or file URL "
         "[secguide.config]",
     ]
+
+
+def test_syntax_error_is_one_warning_and_fixing_it_restores_every_page(project: Path) -> None:
+    threats = project / "threatmodel" / "threats.yaml"
+    good = threats.read_text()
+    build(project)
+    threats.write_text(good + "  - id: THR-BROKEN\n    title: [oops\n")
+    lines = warnings_of(build(project))
+    # one syntax error, not a wave of "not mitigating anything" echoes of it
+    assert [w for w in lines if "threats.yaml" in w] == [
+        w for w in lines if "[secguide.yaml-syntax]" in w]
+    assert not any("mitigat" in w for w in lines), lines
+    assert any(w.startswith("threatmodel/threats.yaml:") and "YAML syntax error" in w
+               and w.endswith("[secguide.yaml-syntax]") for w in lines), lines
+    threats.write_text(good)
+    later = time.time_ns() + 10**9
+    os.utime(threats, ns=(later, later))
+    fixed = build(project)
+    assert warnings_of(fixed) == []
+    assert "THR-SMASH" in page(project, "model")

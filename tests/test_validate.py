@@ -179,3 +179,13 @@ def test_references_and_trace_completeness(mini_db: SymbolDB, tmp_path: Path) ->
     messages = [d.message for d in validate_model(model, mini_db) if d.code == "unknown-id"]
     assert any("adversaries names ADV-NOBODY" in m for m in messages)
     assert any("mitigated_by names REC-X-MISSING" in m for m in messages)
+
+
+def test_unparseable_file_holds_back_echo_findings(mini_db: SymbolDB, tmp_path: Path) -> None:
+    model, load_diagnostics = _model(
+        tmp_path, _rec("REC-X-LINKED", [("STACK_CANARIES", "y")]),
+        threats="threats:\n  - id: THR-X-ONE\n    title: [broken\n")
+    assert [d.code for d in load_diagnostics] == ["yaml-syntax"]
+    assert model.unreadable_files == ("tm/threats.yaml",)
+    # without the threats file, REC-X-LINKED would seem to mitigate nothing
+    assert validate_model(model, mini_db) == []

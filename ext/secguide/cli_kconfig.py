@@ -13,6 +13,7 @@ from secguide.cli import add_format_option, add_tree_options
 from secguide.diagnostics import SecguideError
 from secguide.kconfig_cache import encode_symbol, load_symbol_db
 from secguide.kconfig_symbols import ConditionalValue, KconfigSymbol, SymbolDB
+from secguide.zephyr_tree import resolve_tree
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_tree_options(show)
     add_format_option(show)
     show.set_defaults(handler=_show)
+
+    info = commands.add_parser("info", help="which tree: version, hardware model, fingerprint")
+    add_tree_options(info)
+    add_format_option(info)
+    info.set_defaults(handler=_info)
 
     search = commands.add_parser("search", help="symbols whose name or prompt matches a regex")
     search.add_argument("pattern", help="regular expression (case-insensitive)")
@@ -95,6 +101,28 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(symbol_as_json(symbol, db), indent=2, sort_keys=True))
     else:
         print(format_symbol(symbol, db))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    tree = resolve_tree(args.zephyr_base)
+    db, report = load_symbol_db(tree.root, cache_dir=args.cache_dir,
+                                use_cache=not args.no_cache)
+    facts = {
+        "tree": str(tree.root),
+        "zephyr_version": db.zephyr_version,
+        "hardware_model": db.hardware_model,
+        "symbols": len(db),
+        "tree_fingerprint": db.fingerprint,
+        "kconfig_warnings": len(db.warnings),
+        "loaded_from": report.source,
+        "load_seconds": round(report.seconds, 3),
+    }
+    if args.format == "json":
+        print(json.dumps(facts, indent=2))
+    else:
+        for key, value in facts.items():
+            print(f"{key + ':':<18} {value}")
     return 0
 
 

@@ -171,12 +171,14 @@ def load_threat_model(directory: str | os.PathLike[str], *,
     scope_loc: SourceLoc | None = None
     first_id: dict[str, SourceLoc] = {}
     shown_files = []
+    unreadable = []
     for path in files:
         display = display_path(path, display_base)
         shown_files.append(display)
         doc, problems = read_yaml(path, display)
         diagnostics += problems
         if doc.data is None and problems:
+            unreadable.append(display)
             continue
         found = schema_errors(doc)
         diagnostics += [diagnostic for _, diagnostic in found]
@@ -211,6 +213,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         waivers=tuple(sections["waivers"]),
         files=tuple(shown_files),
         invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)},
+        unreadable_files=tuple(unreadable),
     )
     return model, diagnostics
 

@@ -208,6 +208,9 @@ class ThreatModel:
     #: IDs written in the files but left out of the model because of errors there;
     #: references to them are not reported again.
     invalid_ids: frozenset[str] = frozenset()
+    #: Files that could not be read or parsed at all: what they define is unknown,
+    #: so checks that need the whole model (dangling IDs, missing links) hold back.
+    unreadable_files: tuple[str, ...] = ()
 
     def items(self) -> Iterator[Item]:
         """Every item that has an ID, in file order per kind."""

@@ -226,6 +226,11 @@ def _build_state(root: Path, directory: Path, db: SymbolDB, tree_root: Path,
         kind = _kind_of(item.id)
         if kind:
             by_kind[kind].add(state.absolute(item.loc))
+    # A file that does not parse may hold any kind: every page depends on it, so fixing
+    # it re-reads them all.
+    for unreadable in model.unreadable_files:
+        for kind in by_kind:
+            by_kind[kind].add(state.absolute(SourceLoc(unreadable)))
     by_kind["test"] = by_kind["recommendation"] | {str(path) for path in result_files}
     hardened = tree_root / HARDENED_CSV
     by_kind["coverage"] = (by_kind["test"] | by_kind["threat"]

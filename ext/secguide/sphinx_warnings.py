@@ -49,8 +49,8 @@ def warn(kind: WarningType | str, message: str, location: str | nodes.Node | Non
 
 def emit_diagnostic(diagnostic: Diagnostic, location: str) -> None:
     """A core diagnostic as a Sphinx warning (errors and warnings) or an info line (notes)."""
-    message = f"{diagnostic.message} [{diagnostic.code}]"
     if diagnostic.severity is Severity.NOTE:
-        logger.info(f"{location}: note: {message}")
+        logger.info(f"{location}: note: {diagnostic.message} [{diagnostic.code}]")
         return
-    warn(diagnostic.code, message, location)
+    # Sphinx appends "[secguide.<code>]" itself (the subtype), so the code is not repeated.
+    warn(diagnostic.code, diagnostic.message, location)

@@ -28,7 +28,14 @@ def _warning(loc: SourceLoc, code: str, message: str) -> Diagnostic:
 # -- references and trace completeness -----------------------------------------------------
 
 def validate_references(model: ThreatModel) -> list[Diagnostic]:
-    """IDs that must exist, and the trace each item owes (mitigations, settings, tests)."""
+    """IDs that must exist, and the trace each item owes (mitigations, settings, tests).
+
+    When a file of the model could not be parsed, what it defines is unknown: the
+    dangling-ID and missing-link findings would be echoes of that one syntax error,
+    so they are held back until it is fixed.
+    """
+    if model.unreadable_files:
+        return []
     ids = model.by_id()
     known = set(ids) | model.invalid_ids
     found: list[Diagnostic] = []

@@ -9,7 +9,7 @@ import pytest
 
 from secguide.cli import main
 from secguide.cli_drift import format_markdown
-from secguide.drift import Usage, drift_report, model_drift, model_symbols, recorded_renames
+from secguide.drift import Usage, drift_report, model_drift, model_symbols
 from secguide.kconfig_cache import load_symbol_db
 from secguide.kconfig_symbols import SymbolDB
 from secguide.loader import load_threat_model
@@ -149,7 +149,7 @@ def test_model_symbols_and_recorded_renames() -> None:
         "STACK_POINTER_RANDOM": (Usage("REC-MINI-RANDOM", "setting"),),
     }
     # replaced_by names a symbol and a recommendation; the latter stands for its settings.
-    assert recorded_renames(model) == {"LEGACY_LOGGING": ("BANNER_TEXT", "STACK_CANARIES")}
+    assert model.recorded_renames() == {"LEGACY_LOGGING": ("BANNER_TEXT", "STACK_CANARIES")}
 
 
 def test_drift_cli_bad_arguments(mini_tree: Path, tmp_path: Path,

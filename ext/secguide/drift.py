@@ -132,30 +132,6 @@ def model_symbols(model: ThreatModel) -> dict[str, tuple[Usage, ...]]:
     return {name: tuple(found[name]) for name in sorted(found)}
 
 
-def recorded_renames(model: ThreatModel) -> dict[str, tuple[str, ...]]:
-    """Old symbol -> its replacements, as deprecated recommendations record them.
-
-    A ``replaced_by`` entry that names a recommendation stands for that
-    recommendation's settings.
-    """
-    by_id = {rec.id: rec for rec in model.recommendations}
-    renames: dict[str, list[str]] = {}
-    for rec in model.recommendations:
-        if rec.deprecation is None:
-            continue
-        targets: list[str] = []
-        for entry in rec.deprecation.replaced_by:
-            if entry.startswith("REC-"):
-                successor = by_id.get(entry)
-                targets += [s.symbol for s in successor.settings] if successor else []
-            else:
-                targets.append(strip_config_prefix(entry))
-        for setting in rec.settings:
-            known = renames.setdefault(setting.symbol, [])
-            known += [t for t in targets if t not in known and t != setting.symbol]
-    return {name: tuple(targets) for name, targets in sorted(renames.items()) if targets}
-
-
 # -- successors by help text --------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -262,7 +238,7 @@ def drift_report(old_db: SymbolDB, new_db: SymbolDB, symbols: Iterable[str], *,
                  usages: Mapping[str, Iterable[Usage]] | None = None) -> DriftReport:
     """How each of ``symbols`` changed from ``old_db``'s tree to ``new_db``'s.
 
-    ``renames`` (old symbol -> replacements, e.g. :func:`recorded_renames`) and
+    ``renames`` (old symbol -> replacements, e.g. :meth:`ThreatModel.recorded_renames`) and
     ``usages`` (e.g. :func:`model_symbols`) only annotate the result. Symbols come
     back sorted by name; the result is deterministic.
     """
@@ -297,4 +273,4 @@ def model_drift(model: ThreatModel, old_db: SymbolDB, new_db: SymbolDB,
     """:func:`drift_report` for every symbol of ``model`` (and ``extra`` ones)."""
     usages = model_symbols(model)
     return drift_report(old_db, new_db, [*usages, *extra],
-                        renames=recorded_renames(model), usages=usages)
+                        renames=model.recorded_renames(), usages=usages)

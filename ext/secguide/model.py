@@ -230,3 +230,26 @@ class ThreatModel:
 
     def threats_mitigated_by(self, item_id: str) -> tuple[Threat, ...]:
         return tuple(t for t in self.threats if item_id in t.mitigated_by)
+
+    def recorded_renames(self) -> dict[str, tuple[str, ...]]:
+        """Old symbol -> its replacements, as deprecated recommendations record them.
+
+        A ``replaced_by`` entry that names a recommendation stands for that
+        recommendation's settings.
+        """
+        by_id = {rec.id: rec for rec in self.recommendations}
+        renames: dict[str, list[str]] = {}
+        for rec in self.recommendations:
+            if rec.deprecation is None:
+                continue
+            targets: list[str] = []
+            for entry in rec.deprecation.replaced_by:
+                if entry.startswith("REC-"):
+                    successor = by_id.get(entry)
+                    targets += [s.symbol for s in successor.settings] if successor else []
+                else:
+                    targets.append(entry.removeprefix("CONFIG_"))
+            for setting in rec.settings:
+                known = renames.setdefault(setting.symbol, [])
+                known += [t for t in targets if t not in known and t != setting.symbol]
+        return {name: tuple(targets) for name, targets in sorted(renames.items()) if targets}

@@ -82,18 +82,6 @@ def validate_references(model: ThreatModel) -> list[Diagnostic]:
 
 # -- Kconfig --------------------------------------------------------------------------------
 
-def recorded_renames(model: ThreatModel) -> dict[str, tuple[str, ...]]:
-    """Old symbol → successors, as the model's deprecated recommendations record them."""
-    renames: dict[str, tuple[str, ...]] = {}
-    for rec in model.recommendations:
-        if rec.deprecation is None:
-            continue
-        successors = tuple(s for s in rec.deprecation.replaced_by if not s.startswith("REC-"))
-        for setting in rec.settings:
-            renames[setting.symbol] = successors
-    return renames
-
-
 def _parse_int(text: str, kind: str) -> int | None:
     text = text.strip()
     try:
@@ -195,7 +183,7 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
     A deprecated recommendation is expected to name a symbol the tree no longer has;
     its successors must exist.
     """
-    renames = recorded_renames(model)
+    renames = model.recorded_renames()
     found: list[Diagnostic] = []
     for rec, setting in _settings(model):
         symbol = db.get(setting.symbol)

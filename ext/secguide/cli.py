@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from secguide import __version__
-from secguide.diagnostics import SecguideError
+from secguide.diagnostics import SecguideError, Severity
+from secguide.loader import load_threat_model
+from secguide.model import ThreatModel
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (
@@ -43,6 +45,30 @@ def add_tree_options(parser: argparse.ArgumentParser) -> None:
                              "(default: $SECGUIDE_CACHE_DIR or ~/.cache/secguide)")
     parser.add_argument("--no-cache", action="store_true",
                         help="parse the Kconfig tree even if a cached copy is valid")
+
+
+def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threatmodel", metavar="DIR", type=Path, default=Path("threatmodel"),
+                        help="threat-model folder (default: ./threatmodel)")
+
+
+def load_model_or_fail(directory: Path) -> ThreatModel:
+    """The model, or the loader's errors printed and a SecguideError (exit 1).
+
+    For commands that need a sound model to work on (coverage, export, review,
+    drift); ``secguide check`` reports instead of failing.
+
+    Raises:
+        SecguideError: the folder is missing or the model has errors.
+    """
+    model, diagnostics = load_threat_model(directory)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        for diagnostic in errors:
+            print(diagnostic, file=sys.stderr)
+        raise SecguideError(f"{directory}: {len(errors)} error(s) in the threat model; "
+                            "fix them first (see 'secguide check')", exit_code=1)
+    return model
 
 
 def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from secguide.cli import add_format_option, add_tree_options
+from secguide.cli import add_format_option, add_threatmodel_option, add_tree_options
 from secguide.diagnostics import Diagnostic, Severity
 from secguide.kconfig_cache import load_symbol_db
 from secguide.loader import load_threat_model
@@ -25,11 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_format_option(check)
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.set_defaults(handler=_check)
-
-
-def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threatmodel", metavar="DIR", type=Path, default=Path("threatmodel"),
-                        help="threat-model folder (default: ./threatmodel)")
 
 
 def check_diagnostics(args: argparse.Namespace) -> tuple[list[Diagnostic], str]:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from secguide.cli import add_format_option
-from secguide.diagnostics import SecguideError, Severity
+from secguide.cli import add_format_option, load_model_or_fail
 from secguide.drift import DriftReport, SymbolDrift, drift_report, model_drift
 from secguide.kconfig_cache import load_symbol_db
-from secguide.loader import load_threat_model
 
 _DEFAULT_MODEL = Path("threatmodel")
 _HEADINGS = {
@@ -60,13 +57,7 @@ def _report(args: argparse.Namespace) -> DriftReport:
                                use_cache=not args.no_cache)
     if model_dir is None:
         return drift_report(old_db, new_db, args.symbol)
-    model, diagnostics = load_threat_model(model_dir)
-    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        for diagnostic in errors:
-            print(diagnostic, file=sys.stderr)
-        raise SecguideError(f"{model_dir}: {len(errors)} error(s) in the threat model; "
-                            "fix them first (see 'secguide check')", exit_code=1)
+    model = load_model_or_fail(model_dir)
     return model_drift(model, old_db, new_db, args.symbol)
 
 

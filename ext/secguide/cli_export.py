@@ -7,13 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from secguide.cli_coverage import add_model_options, load_model_or_fail
+from secguide.cli import load_model_or_fail
+from secguide.cli_coverage import add_model_options
 from secguide.diagnostics import SecguideError, Severity
 from secguide.export import OUTPUT_FILES, build_evidence, hash_inputs, write_evidence
 from secguide.kconfig_cache import load_symbol_db
 from secguide.loader import threatmodel_files
 from secguide.results import load_results
-from secguide.scenarios import check_verifications, index_scenarios
+from secguide.scenarios import index_scenarios
 from secguide.validate import validate_model
 from secguide.zephyr_tree import resolve_tree
 
@@ -34,9 +35,9 @@ def _export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     model = load_model_or_fail(args.threatmodel)
     tree = resolve_tree(args.zephyr_base)
-    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir)
-    problems = validate_model(model, db) + check_verifications(
-        model, index_scenarios(tree.root), zephyr_version=db.zephyr_version)
+    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    problems = validate_model(model, db, scenarios=index_scenarios(tree.root),
+                              repo_root=args.threatmodel.resolve().parent)
     errors = [d for d in problems if d.severity is Severity.ERROR]
     if errors:
         for diagnostic in errors:

@@ -7,15 +7,17 @@ import datetime
 import difflib
 import json
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
-from secguide.cli import add_format_option, add_tree_options
-from secguide.diagnostics import SecguideError, Severity, display_path
+from secguide.cli import (
+    add_format_option,
+    add_threatmodel_option,
+    add_tree_options,
+    load_model_or_fail,
+)
+from secguide.diagnostics import SecguideError, display_path
 from secguide.kconfig_cache import load_symbol_db
 from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
 from secguide.model import ThreatModel
 from secguide.review import (
     Baseline,
@@ -36,8 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Without --accept: list recommendations that were never reviewed, or whose "
                     "YAML or relied-on Kconfig symbols changed since their review stamp. With "
                     "--accept: stamp the given recommendations as reviewed, in place.")
-    review.add_argument("--threatmodel", metavar="DIR", type=Path, default=Path("threatmodel"),
-                        help="threat-model folder (default: ./threatmodel)")
+    add_threatmodel_option(review)
     add_tree_options(review)
     add_format_option(review)
     review.add_argument("--all", action="store_true", help="list reviewed items too")
@@ -96,13 +97,7 @@ def load_inputs(args: argparse.Namespace) -> tuple[ThreatModel, SymbolDB]:
     Raises:
         SecguideError: the model has errors (printed first, exit code 1), or no tree.
     """
-    model, diagnostics = load_threat_model(args.threatmodel)
-    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        for diagnostic in errors:
-            print(diagnostic, file=sys.stderr)
-        raise SecguideError(f"{args.threatmodel}: {len(errors)} error(s) in the threat model; "
-                            "fix them first (see 'secguide check')", exit_code=1)
+    model = load_model_or_fail(args.threatmodel)
     db, _ = load_symbol_db(args.zephyr_base, cache_dir=args.cache_dir,
                            use_cache=not args.no_cache)
     return model, db

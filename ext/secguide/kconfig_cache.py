@@ -26,7 +26,7 @@ from secguide import __version__
 from secguide.diagnostics import SourceLoc
 from secguide.kconfig_loader import parse_symbols
 from secguide.kconfig_symbols import ConditionalValue, KconfigSymbol, SymbolDB
-from secguide.zephyr_tree import ZephyrTree, resolve_tree
+from secguide.zephyr_tree import ZephyrTree, resolve_tree, tree_files
 
 CACHE_FORMAT = "secguide-kconfig-db"
 #: Bump when the encoding or the extraction changes meaning.
@@ -46,20 +46,10 @@ def scan_inputs(root: Path) -> tuple[list[str], str]:
 
     One ``scandir`` pass does both, since the stamp is on the warm path.
     """
-    entries: list[tuple[str, int, int]] = []
-    pending = [("", str(root))]
-    while pending:
-        prefix, directory = pending.pop()
-        with os.scandir(directory) as listing:
-            for entry in listing:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                elif _is_input(entry.name):
-                    info = entry.stat()
-                    entries.append((prefix + entry.name, info.st_size, info.st_mtime_ns))
-    entries.sort()
+    entries = []
+    for relative, entry in tree_files(root, _is_input):
+        info = entry.stat()
+        entries.append((relative, info.st_size, info.st_mtime_ns))
     digest = hashlib.sha256()
     for relative, size, mtime in entries:
         digest.update(f"{relative}\0{size}\0{mtime}\n".encode())

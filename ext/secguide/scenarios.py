@@ -14,7 +14,6 @@ files, 3,700 scenarios) that is about 0.3 s, so the index is not cached on disk.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model import ThreatModel, Verification
+from secguide.zephyr_tree import tree_files
 
 SCENARIO_FILES = frozenset({"testcase.yaml", "sample.yaml"})
 
@@ -113,19 +113,8 @@ def qualified_name(scenario: Scenario) -> str:
 
 def _scenario_files(root: Path) -> Iterator[str]:
     """Relative paths of every scenario file below ``root``, sorted; dot-dirs skipped."""
-    found: list[str] = []
-    pending = [("", str(root))]
-    while pending:
-        prefix, directory = pending.pop()
-        with os.scandir(directory) as listing:
-            for entry in listing:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.name in SCENARIO_FILES:
-                    found.append(prefix + entry.name)
-    yield from sorted(found)
+    for relative, _entry in tree_files(root, SCENARIO_FILES.__contains__):
+        yield relative
 
 
 def _plain(node: yaml.Node) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,28 @@ def detect_hardware_model(root: Path) -> HardwareModel:
     if "ENV_VAR_" in zephyr_kconfig:
         return HardwareModel.LEGACY_ENV_VAR
     return HardwareModel.LEGACY
+
+
+def tree_files(root: Path, wanted: Callable[[str], bool]) -> list[tuple[str, os.DirEntry]]:
+    """Files below ``root`` whose name ``wanted`` accepts, as (relative POSIX path, entry).
+
+    One ``scandir`` pass, hidden folders skipped, symlinked folders not followed;
+    sorted by path. The entries let callers ``stat()`` without a second lookup.
+    """
+    found: list[tuple[str, os.DirEntry]] = []
+    pending = [("", str(root))]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as listing:
+            for entry in listing:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                elif wanted(entry.name):
+                    found.append((prefix + entry.name, entry))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def resolve_tree(explicit: str | os.PathLike[str] | None = None,

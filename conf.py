@@ -31,3 +31,7 @@ secguide_source_url = os.environ.get("SECGUIDE_SOURCE_URL", "")
 needs_build_json = True
 needs_table_style = "DATATABLES"
 graphviz_output_format = "svg"
+
+# An older Zephyr tree to compare against on the "Changes" page (optional), e.g.
+# ../shared/zephyr/v1.13.0, the release the 2018 draft was written for.
+secguide_baseline_zephyr_base = os.environ.get("SECGUIDE_BASELINE_ZEPHYR_BASE", "")

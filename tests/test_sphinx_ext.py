@@ -254,3 +254,26 @@ def test_syntax_error_is_one_warning_and_fixing_it_restores_every_page(project: 
     fixed = build(project)
     assert warnings_of(fixed) == []
     assert "THR-SMASH" in page(project, "model")
+
+
+def test_changes_page_compares_with_a_baseline_tree(project: Path, mini_tree: Path,
+                                                    tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline"
+    shutil.copytree(mini_tree, baseline)
+    kconfig = baseline / "kernel" / "Kconfig"
+    kconfig.write_text(kconfig.read_text().replace("Canaries detect stack smashing.",
+                                                   "Canaries were different back then."))
+    (project / "changes.rst").write_text(":orphan:\n\nChanges\n=======\n\n.. secguide-drift::\n")
+    app = build(project, secguide_baseline_zephyr_base=str(baseline))
+    assert warnings_of(app) == []
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page(project, "changes"))).split())
+    assert "Between Zephyr 9.8.7 and Zephyr 9.8.7" in text
+    assert "help text of CONFIG_STACK_CANARIES changed" in text
+    assert "1 changed" in text
+
+
+def test_changes_page_without_baseline_says_so(project: Path) -> None:
+    (project / "changes.rst").write_text(":orphan:\n\nChanges\n=======\n\n.. secguide-drift::\n")
+    app = build(project)
+    assert warnings_of(app) == []
+    assert "No baseline release is configured" in page(project, "changes")

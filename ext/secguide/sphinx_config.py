@@ -47,6 +47,10 @@ def _check_zephyr_base(value: str, app: Sphinx) -> str | None:
     return None
 
 
+def _check_baseline(value: str, app: Sphinx) -> str | None:
+    return _check_zephyr_base(value, app) if value else None
+
+
 def _check_threatmodel_dir(value: str, app: Sphinx) -> str | None:
     path = threatmodel_dir(app)
     if not path.is_dir():
@@ -74,6 +78,12 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         name="secguide_zephyr_base", default="", types=(str,), rebuild="env",
         help="Zephyr tree whose Kconfig the guide is checked against; empty: $ZEPHYR_BASE.",
         check=_check_zephyr_base,
+    ),
+    ConfigValue(
+        name="secguide_baseline_zephyr_base", default="", types=(str,), rebuild="env",
+        help="An older Zephyr tree; when set, the secguide-drift directive shows how the "
+             "symbols the model uses changed since that release. Empty: no comparison.",
+        check=_check_baseline,
     ),
     ConfigValue(
         name="secguide_threatmodel_dir", default="threatmodel", types=(str,), rebuild="env",

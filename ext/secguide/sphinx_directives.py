@@ -20,6 +20,7 @@ directive                               renders
 ``secguide-verifications``              verification needs
 ``secguide-review-status``              review state of every reviewable item
 ``secguide-coverage``                   trace gaps and ``hardened.csv`` coverage
+``secguide-drift``                      changes of the model's symbols since a baseline
 ======================================  =============================================
 """
 
@@ -392,6 +393,58 @@ class CoverageDirective(ModelDirective):
         return result
 
 
+class DriftDirective(ModelDirective):
+    """How the symbols the model uses changed since a baseline release (:mod:`secguide.drift`).
+
+    Renders a note when ``secguide_baseline_zephyr_base`` is not set, so a page
+    can carry the directive unconditionally.
+    """
+
+    kinds = ("recommendation",)
+    #: statuses in the order a reviewer needs them, with how the summary says them
+    _ORDER = {"removed": "were removed", "changed": "changed", "added": "are new",
+              "undefined": "are defined in neither tree", "unchanged": "are unchanged"}
+
+    def render(self) -> list[nodes.Node]:
+        report = self.model_state.drift
+        if report is None:
+            text = ("No baseline release is configured (secguide_baseline_zephyr_base), "
+                    "so there is nothing to compare against.")
+            return [nodes.paragraph(text, text)]
+        counts = ", ".join(f"{len(report.by_status(status))} {phrase}"
+                           for status, phrase in self._ORDER.items()
+                           if report.by_status(status))
+        intro = (f"Between Zephyr {report.old_version} and Zephyr {report.new_version}, of the "
+                 f"{len(report.symbols)} symbols this guide uses or used: {counts}.")
+        rows = []
+        rank = list(self._ORDER)
+        for entry in sorted(report.symbols, key=lambda e: (rank.index(e.status), e.name)):
+            if entry.status == "unchanged":
+                continue
+            # Messages name removed symbols on purpose (e.g. "CONFIG_X no longer exists").
+            changes = nodes.bullet_list(classes=[ABSENT_SYMBOL])
+            for change in entry.changes:
+                changes += nodes.list_item("", nodes.paragraph(change.message, change.message))
+            for successor in entry.successors:
+                text = f"successor: CONFIG_{successor.name} ({successor.why})"
+                changes += nodes.list_item("", nodes.paragraph(text, text))
+            users = nodes.paragraph()
+            for item_id in dict.fromkeys(usage.item_id for usage in entry.usages):
+                users += [item_reference(item_id) if item_id else nodes.Text("a waiver"),
+                          nodes.Text(" ")]
+            name = f"CONFIG_{entry.name}"
+            symbol: nodes.Node = (option_reference(entry.name) if entry.name in
+                                  self.model_state.db else
+                                  nodes.literal(name, name, classes=[ABSENT_SYMBOL]))
+            status = "new" if entry.status == "added" else entry.status
+            rows.append([symbol, status, changes, users])
+        result: list[nodes.Node] = [nodes.paragraph(intro, intro)]
+        if rows:
+            result.append(_table(("Symbol", "Status", "What changed", "Used by"), rows,
+                                 (28, 10, 42, 20), ("secguide-drift",)))
+        return result
+
+
 DIRECTIVES: dict[str, type[ModelDirective]] = {
     "secguide-scope": ScopeDirective,
     "secguide-adversaries": AdversariesDirective,
@@ -403,6 +456,7 @@ DIRECTIVES: dict[str, type[ModelDirective]] = {
     "secguide-verifications": VerificationsDirective,
     "secguide-review-status": ReviewStatusDirective,
     "secguide-coverage": CoverageDirective,
+    "secguide-drift": DriftDirective,
 }
 
 

@@ -25,6 +25,7 @@ from sphinx.util import logging
 
 from secguide.coverage import HARDENED_CSV, CoverageReport, compute_coverage
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc
+from secguide.drift import DriftReport, model_drift
 from secguide.kconfig_cache import load_symbol_db
 from secguide.kconfig_symbols import SymbolDB
 from secguide.loader import load_threat_model, threatmodel_files
@@ -85,6 +86,8 @@ class ModelState:
     reviews: Mapping[str, ReviewState]
     coverage: CoverageReport
     tree_root: Path
+    #: how the model's symbols changed since ``secguide_baseline_zephyr_base`` (if set)
+    drift: DriftReport | None = None
 
     def item(self, item_id: str) -> NeedItem | None:
         return self._by_id().get(item_id)
@@ -261,7 +264,7 @@ def _input_key(app: Sphinx) -> tuple[Any, ...]:
         info = path.stat()
         stamps.append((str(path), info.st_size, info.st_mtime_ns))
     return (str(directory), tuple(stamps), app.config.secguide_zephyr_base,
-            app.config.secguide_kconfig_cache_dir)
+            app.config.secguide_baseline_zephyr_base, app.config.secguide_kconfig_cache_dir)
 
 
 def result_files(app: Sphinx) -> tuple[Path, ...]:
@@ -282,10 +285,18 @@ def load_state(app: Sphinx) -> ModelState:
         db, _report = load_symbol_db(tree.root,
                                      cache_dir=Path(cache_dir) if cache_dir else None)
         key = (*key, db.fingerprint)
+        baseline = None
+        if app.config.secguide_baseline_zephyr_base:
+            baseline, _ = load_symbol_db(app.config.secguide_baseline_zephyr_base,
+                                         cache_dir=Path(cache_dir) if cache_dir else None)
+            key = (*key, baseline.fingerprint)
         if key not in _CACHE:
             _CACHE.clear()
-            _CACHE[key] = _build_state(Path(app.confdir), threatmodel_dir(app), db,
-                                       tree.root, result_files(app))
+            state = _build_state(Path(app.confdir), threatmodel_dir(app), db,
+                                 tree.root, result_files(app))
+            if baseline is not None:
+                state = dataclasses.replace(state, drift=model_drift(state.model, baseline, db))
+            _CACHE[key] = state
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
     _CURRENT[id(app.env)] = (app, _CACHE[key])

@@ -29,8 +29,11 @@ $(INSTALLED): pyproject.toml
 
 venv: $(INSTALLED)
 
+# The JUnit report carries @pytest.mark.verifies links (secguide.pytest_plugin); pass it
+# to the guide or the evidence with SECGUIDE_RESULTS / RESULTS.
 test: $(INSTALLED)
-	$(BIN)/python -m pytest
+	@mkdir -p $(BUILDDIR)
+	$(BIN)/python -m pytest --junitxml=$(BUILDDIR)/test-results.xml
 
 html: $(INSTALLED)
 	@command -v dot >/dev/null || { echo "Graphviz 'dot' not found: install it (Debian/Ubuntu: apt-get install graphviz)" >&2; exit 2; }

@@ -35,3 +35,7 @@ graphviz_output_format = "svg"
 # An older Zephyr tree to compare against on the "Changes" page (optional), e.g.
 # ../shared/zephyr/v1.13.0, the release the 2018 draft was written for.
 secguide_baseline_zephyr_base = os.environ.get("SECGUIDE_BASELINE_ZEPHYR_BASE", "")
+
+# Test results (JUnit XML, twister.json) whose outcomes the verification needs show,
+# e.g. SECGUIDE_RESULTS=_build/test-results.xml after "make test". Space-separated.
+secguide_results_files = os.environ.get("SECGUIDE_RESULTS", "").split()

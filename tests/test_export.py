@@ -25,7 +25,7 @@ from secguide.export import (
 )
 from secguide.export_reqif import object_identifier
 from secguide.needs_items import EXTRA_FIELDS, LINK_TYPES, need_items
-from secguide.results import load_results
+from secguide.results import load_results, marked_tests
 from trace_fixtures import small_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,17 +47,23 @@ def test_csv_round_trip(evidence: dict[str, bytes]) -> None:
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
-    # canaries: 1 setting x 2 verifications; guard: 2 x 1; bare: one row of gaps
+    # canaries: 1 setting x (2 listed verifications + test_canaries_set, which marks itself
+    # verifies(REC-SP-CANARIES)); guard: 2 settings x (its listed test_canaries_set + the
+    # failing test_sentinel[arm] marked verifies(REC-SP-GUARD)); bare: one row of gaps
     assert [(r["recommendation"], r["symbol"], r["verification_kind"], r["result"])
             for r in rows] == [
         ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "zephyr-test", "failed"),
         ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "manual", "manual"),
+        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "pytest", "passed"),
         ("REC-SP-GUARD", "CONFIG_HW_STACK_PROTECTION", "pytest", "passed"),
+        ("REC-SP-GUARD", "CONFIG_HW_STACK_PROTECTION", "pytest", "failed"),
         ("REC-SP-GUARD", "CONFIG_STACK_POINTER_RANDOM", "pytest", "passed"),
+        ("REC-SP-GUARD", "CONFIG_STACK_POINTER_RANDOM", "pytest", "failed"),
         ("REC-GEN-BARE", "", "", ""),
     ]
+    assert rows[4]["verification_ref"] == "tests/test_stack.py::TestSentinel::test_sentinel[arm]"
     assert rows[0]["title"] == "Stack canaries — on"
-    assert rows[3]["requirement"] == "CONFIG_STACK_POINTER_RANDOM >= 64"
+    assert rows[5]["requirement"] == "CONFIG_STACK_POINTER_RANDOM >= 64"
     assert rows[0]["source"] == "threatmodel/recommendations/small.yaml:2:5"
 
 
@@ -65,7 +71,8 @@ def test_reqif_round_trip(evidence: dict[str, bytes]) -> None:
     bundle = ReqIFParser.parse_from_string(evidence["requirements.reqif"].decode())
     assert bundle.exceptions == []
     content = bundle.core_content.req_if_content
-    items = need_items(small_model(), "4.2.99")
+    results = load_results([RESULTS / "twister.json", RESULTS / "pytest-junit.xml"])
+    items = need_items(small_model(), "4.2.99", marked=marked_tests(results))
     objects = {o.identifier: {a.definition_ref: a.value for a in o.attributes}
                for o in content.spec_objects}
     assert list(objects) == [object_identifier(i.id) for i in items]
@@ -90,8 +97,12 @@ def test_needs_json_shape(evidence: dict[str, bytes]) -> None:
     data = json.loads(evidence["needs.json"])
     assert data["current_version"] == "4.2.99"
     version = data["versions"]["4.2.99"]
-    # 2 threats, 3 recommendations, 3 settings, 3 distinct verification targets
-    assert version["needs_amount"] == len(version["needs"]) == 11
+    # 2 threats, 3 recommendations, 3 settings, 3 distinct verification targets listed in
+    # the model, and test_sentinel[arm], which links itself with @pytest.mark.verifies
+    assert version["needs_amount"] == len(version["needs"]) == 12
+    sentinel = version["needs"]["TEST-PYTEST-TESTS-TEST-STACK-PY-TESTSENTINEL-TEST-SENTINEL-ARM"]
+    assert sentinel["result"] == "failed"
+    assert sentinel["id"] in version["needs"]["REC-SP-GUARD"]["verified_by"]
     test_need = version["needs"]["TEST-PYTEST-TESTS-TEST-STACK-PY-TEST-CANARIES-SET"]
     assert test_need["result"] == "passed" and test_need["type"] == "test"
     guard = version["needs"]["REC-SP-GUARD"]

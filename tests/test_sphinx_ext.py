@@ -277,3 +277,21 @@ def test_changes_page_without_baseline_says_so(project: Path) -> None:
     app = build(project)
     assert warnings_of(app) == []
     assert "No baseline release is configured" in page(project, "changes")
+
+
+def test_results_show_on_verifications_including_marked_tests(project: Path) -> None:
+    (project / "results.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.test_x" name="test_canaries">'
+        '<properties><property name="nodeid" value="tests/test_x.py::test_canaries"/>'
+        '<property name="verifies" value="REC-CANARIES"/></properties>'
+        '<failure message="no">boom</failure></testcase></testsuite></testsuites>\n')
+    app = build(project, secguide_results_files=["results.xml"])
+    assert warnings_of(app) == []
+    needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
+    needs = needs["versions"][needs["current_version"]]["needs"]
+    marked = needs["TEST-PYTEST-TESTS-TEST-X-PY-TEST-CANARIES"]
+    assert (marked["title"], marked["result"]) == ("tests/test_x.py::test_canaries", "failed")
+    assert marked["id"] in needs["REC-CANARIES"]["verified_by"]
+    manual = [n for n in needs.values() if n["type"] == "test" and n["id"] != marked["id"]]
+    assert [n["result"] for n in manual] == ["manual"]

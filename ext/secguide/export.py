@@ -38,9 +38,8 @@ from secguide import __version__
 from secguide.diagnostics import SecguideError
 from secguide.export_reqif import reqif_text
 from secguide.model import ThreatModel
-from secguide.needs_items import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items, setting_id
-from secguide.needs_items import verification_id as test_id
-from secguide.results import Outcome, Results, need_results
+from secguide.needs_items import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
+from secguide.results import Outcome, Results, marked_tests, need_results, results_source
 
 PROJECT = "Zephyr Security Guide"
 OUTPUT_FILES = ("needs.json", "traceability.csv", "requirements.reqif", "manifest.json")
@@ -120,32 +119,33 @@ def needs_json(items: Sequence[NeedItem], *, version: str, created: str) -> byte
     })
 
 
-def traceability_rows(model: ThreatModel, outcomes: Mapping[str, str]) -> list[dict[str, str]]:
+def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
     """One row per recommendation x setting x verification, in model order.
 
-    A recommendation without settings or without verifications still gets rows,
+    Built from the same need items as needs.json and ReqIF, so the three agree. A
+    recommendation without settings or without verifications still gets rows,
     with those columns empty, so that gaps are visible in the sheet.
     """
+    by_id = {item.id: item for item in items}
     rows: list[dict[str, str]] = []
-    for rec in model.recommendations:
-        settings = rec.settings or (None,)
-        verifications = rec.verifications or (None,)
-        for setting in settings:
-            for verification in verifications:
-                tid = test_id(verification) if verification else ""
+    for rec in (item for item in items if item.type == "recommendation"):
+        settings = [by_id[i] for i in rec.links.get("implemented_by", ()) if i in by_id]
+        tests = [by_id[i] for i in rec.links.get("verified_by", ()) if i in by_id]
+        for setting in settings or [None]:
+            for test in tests or [None]:
                 rows.append({
                     "recommendation": rec.id,
                     "title": rec.title,
                     "status": rec.status,
-                    "area": rec.area,
-                    "setting": setting_id(rec, setting) if setting else "",
-                    "symbol": setting.config_name if setting else "",
-                    "requirement": setting.requirement_text if setting else "",
-                    "verification": tid,
-                    "verification_kind": verification.kind if verification else "",
-                    "verification_ref": verification.ref if verification else "",
-                    "result": outcomes.get(tid, Outcome.NOT_RUN.value) if verification else "",
-                    "source": str(rec.loc),
+                    "area": rec.extra.get("area", ""),
+                    "setting": setting.id if setting else "",
+                    "symbol": setting.extra.get("symbol", "") if setting else "",
+                    "requirement": setting.title if setting else "",
+                    "verification": test.id if test else "",
+                    "verification_kind": test.extra.get("verification_kind", "") if test else "",
+                    "verification_ref": test.title if test else "",
+                    "result": test.extra.get("result", Outcome.NOT_RUN.value) if test else "",
+                    "source": rec.extra.get("source", ""),
                 })
     return rows
 
@@ -205,10 +205,11 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
     """
     stamp = _iso(created or evidence_time())
     outcomes = need_results(model, results)
-    items = need_items(model, zephyr_version, results=outcomes)
+    items = need_items(model, zephyr_version, results=outcomes, marked=marked_tests(results),
+                       marked_source=results_source(results))
     files = {
         "needs.json": needs_json(items, version=zephyr_version, created=stamp),
-        "traceability.csv": traceability_csv(traceability_rows(model, outcomes)),
+        "traceability.csv": traceability_csv(traceability_rows(items)),
         "requirements.reqif": reqif_text(items, title=PROJECT, created=stamp).encode(),
     }
     manifest = {

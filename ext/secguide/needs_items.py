@@ -14,7 +14,7 @@ Trace shape::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
@@ -97,6 +97,11 @@ def verification_id(verification: Verification) -> str:
     return f"TEST-{kind}-{_slug(verification.ref)}"
 
 
+def _marked_id(node_id: str) -> str:
+    """The need ID of a marker-linked test: the one a ``pytest:`` entry naming it gets."""
+    return f"TEST-PYTEST-{_slug(node_id)}"
+
+
 def _setting_value(setting: Setting) -> str:
     if setting.value is not None:
         return setting.value
@@ -104,13 +109,21 @@ def _setting_value(setting: Setting) -> str:
 
 
 def need_items(model: ThreatModel, zephyr_version: str = "",
-               results: Mapping[str, str] | None = None) -> list[NeedItem]:
+               results: Mapping[str, str] | None = None, *,
+               marked: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+               marked_source: SourceLoc | None = None) -> list[NeedItem]:
     """Every need of the model, deterministic in order (model order, then tests by ID).
 
     ``results`` maps test need IDs to outcomes (``passed``, ``failed``, ``not run``
     ...; see :func:`secguide.results.need_results`); given, every test need
     gets its ``result`` field, "not run" when the mapping lacks it.
+
+    ``marked`` adds this project's tests that link themselves to recommendations
+    with ``@pytest.mark.verifies`` (recommendation ID -> (node ID, outcome); see
+    :func:`secguide.results.marked_tests`); they are located at ``marked_source``,
+    the result file that reported them.
     """
+    marked = marked or {}
     items: list[NeedItem] = []
 
     def add(item: NeedItem) -> None:
@@ -150,7 +163,10 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
 
     tests: dict[str, NeedItem] = {}
     for rec in model.recommendations:
-        test_ids = tuple(dict.fromkeys(verification_id(v) for v in rec.verifications))
+        marked_ids = {_marked_id(node): (node, outcome)
+                      for node, outcome in marked.get(rec.id, ())}
+        test_ids = tuple(dict.fromkeys(
+            [verification_id(v) for v in rec.verifications] + sorted(marked_ids)))
         setting_ids = []
         for setting in rec.settings:
             sid = setting_id(rec, setting)
@@ -188,6 +204,16 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                            "source": str(verification.loc),
                            **({"result": results.get(tid, "not run")}
                               if results is not None else {})},
+                )
+        for tid, (node, outcome) in marked_ids.items():
+            if tid not in tests:
+                loc = marked_source or SourceLoc("")
+                tests[tid] = NeedItem(
+                    id=tid, type="test", title=node,
+                    content="A test of this project marked as verifying this recommendation.",
+                    status="defined", loc=loc,
+                    extra={"verification_kind": "pytest", "source": str(loc),
+                           "result": outcome},
                 )
     items.extend(tests[tid] for tid in sorted(tests))
     return items

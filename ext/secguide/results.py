@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secguide.diagnostics import SecguideError, display_path
+from secguide.diagnostics import SecguideError, SourceLoc, display_path
 from secguide.model import ThreatModel, Verification
 from secguide.needs_items import verification_id
 from secguide.scenarios import scenario_name_of
@@ -327,3 +327,28 @@ def need_results(model: ThreatModel, results: Results | None) -> dict[str, str]:
     """
     return {verification_id(verification): outcome.value
             for verification, outcome in verification_outcomes(model, results).items()}
+
+
+def results_source(results: Results | None) -> SourceLoc | None:
+    """Where marker-linked tests are located: the JUnit file(s) that reported them."""
+    if results is None:
+        return None
+    junit = [f.path for f in results.files if f.format == "junit"]
+    return SourceLoc(junit[0]) if junit else None
+
+
+#: A test linked by ``@pytest.mark.verifies``: (pytest node ID, outcome text).
+MarkedTest = tuple[str, str]
+
+
+def marked_tests(results: Results | None) -> dict[str, tuple[MarkedTest, ...]]:
+    """Recommendation ID -> the tests marked as verifying it, with their outcomes.
+
+    These tests name the recommendation themselves; the model need not list them,
+    so they reach the trace only through result files.
+    """
+    if results is None:
+        return {}
+    return {rec_id: tuple(sorted((node, results.pytest.get(node, Outcome.NOT_RUN).value)
+                                 for node in nodes))
+            for rec_id, nodes in sorted(results.verifies.items())}

@@ -31,7 +31,7 @@ from secguide.kconfig_symbols import SymbolDB
 from secguide.loader import load_threat_model, threatmodel_files
 from secguide.model import ThreatModel
 from secguide.needs_items import NeedItem, need_items
-from secguide.results import load_results, need_results
+from secguide.results import load_results, marked_tests, need_results, results_source
 from secguide.review import ReviewState, baseline_path, load_baseline, review_states
 from secguide.scenarios import index_scenarios
 from secguide.sphinx_config import project_path, threatmodel_dir
@@ -213,7 +213,8 @@ def _build_state(root: Path, directory: Path, db: SymbolDB, tree_root: Path,
     diagnostics += text_symbol_diagnostics(found, db, retired_symbols(model))
     results = load_results(result_files, display_base=root) if result_files else None
     items = _without_dangling_links(
-        need_items(model, db.zephyr_version, need_results(model, results)))
+        need_items(model, db.zephyr_version, need_results(model, results),
+                   marked=marked_tests(results), marked_source=results_source(results)))
     state = ModelState(root=root, model=model, db=db, items=tuple(items),
                        diagnostics=tuple(diagnostics), files_by_kind={},
                        all_files=(), text_symbols=tuple(found),

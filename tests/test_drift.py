@@ -157,7 +157,10 @@ def test_drift_cli_bad_arguments(mini_tree: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["drift", "--from", str(tmp_path / "nowhere"), "--to", str(mini_tree),
                  "--symbol", "X"]) == 2
-    assert "nowhere: no such directory" in capsys.readouterr().err
+    assert f"--from={tmp_path / 'nowhere'}: no such directory" in capsys.readouterr().err
+    assert main(["drift", "--from", str(mini_tree), "--to", str(tmp_path / "later"),
+                 "--symbol", "X"]) == 2
+    assert f"--to={tmp_path / 'later'}: no such directory" in capsys.readouterr().err
     with pytest.raises(SystemExit) as caught:
         main(["drift", "--to", str(mini_tree)])
     assert caught.value.code == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 from secguide.cli import add_format_option, load_model_or_fail
 from secguide.drift import DriftReport, SymbolDrift, drift_report, model_drift
 from secguide.kconfig_cache import load_symbol_db
+from secguide.zephyr_tree import resolve_tree
 
 _DEFAULT_MODEL = Path("threatmodel")
 _HEADINGS = {
@@ -51,9 +52,11 @@ def _report(args: argparse.Namespace) -> DriftReport:
     model_dir = args.threatmodel
     if model_dir is None and (_DEFAULT_MODEL.is_dir() or not args.symbol):
         model_dir = _DEFAULT_MODEL  # else: only --symbol names, no model needed
-    old_db, _ = load_symbol_db(args.old_tree, cache_dir=args.cache_dir,
+    old_tree = resolve_tree(args.old_tree, option="--from")
+    new_tree = resolve_tree(args.new_tree, option="--to")
+    old_db, _ = load_symbol_db(old_tree.root, cache_dir=args.cache_dir,
                                use_cache=not args.no_cache)
-    new_db, _ = load_symbol_db(args.new_tree, cache_dir=args.cache_dir,
+    new_db, _ = load_symbol_db(new_tree.root, cache_dir=args.cache_dir,
                                use_cache=not args.no_cache)
     if model_dir is None:
         return drift_report(old_db, new_db, args.symbol)

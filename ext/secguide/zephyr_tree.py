@@ -82,15 +82,16 @@ def tree_files(root: Path, wanted: Callable[[str], bool]) -> list[tuple[str, os.
 
 
 def resolve_tree(explicit: str | os.PathLike[str] | None = None,
-                 environ: Mapping[str, str] | None = None) -> ZephyrTree:
-    """The tree named by ``explicit``, else by ``ZEPHYR_BASE``.
+                 environ: Mapping[str, str] | None = None, *,
+                 option: str = "--zephyr-base") -> ZephyrTree:
+    """The tree named by ``explicit`` (given as ``option``), else by ``ZEPHYR_BASE``.
 
     Raises:
         SecguideError: no tree named, the path is missing, or it is not a Zephyr tree.
     """
     environ = os.environ if environ is None else environ
     if explicit is not None and str(explicit) != "":
-        raw, source = str(explicit), "--zephyr-base"
+        raw, source = str(explicit), option
     elif environ.get("ZEPHYR_BASE"):
         raw, source = environ["ZEPHYR_BASE"], "ZEPHYR_BASE"
     else:

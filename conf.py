@@ -14,8 +14,8 @@ author = "Zephyr Security Working Group"
 copyright = "Zephyr Project contributors"
 
 # secguide loads sphinx-needs (with Graphviz) itself and owns its need types,
-# fields and link types (from secguide.needs_items).
-extensions = ["secguide"]
+# fields and link types (from secguide.trace.needs).
+extensions = ["secguide.sphinx"]
 
 html_theme = "furo"
 html_title = "Zephyr Security Guide"

@@ -20,7 +20,7 @@ from pathlib import Path
 _PROBE = r"""
 import json, resource, sys, time
 started = time.perf_counter()
-from secguide.kconfig_cache import load_symbol_db
+from secguide.zephyr.kconfig.cache import load_symbol_db
 db, report = load_symbol_db(sys.argv[1], cache_dir=__import__("pathlib").Path(sys.argv[2]))
 elapsed = time.perf_counter() - started
 print(json.dumps({"source": report.source, "seconds": elapsed, "load_seconds": report.seconds,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from secguide.kconfig_cache import load_symbol_db
-from secguide.kconfig_symbols import SymbolDB
-from secguide.scenarios import ScenarioIndex, index_scenarios
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.kconfig.symbols import SymbolDB
+from secguide.zephyr.scenarios import ScenarioIndex, index_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

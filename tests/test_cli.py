@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from secguide.cli import main
+from secguide.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from secguide.cli import main
-from secguide.coverage import compute_coverage, format_text, read_hardened_csv
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.results import Outcome, Results, load_results
+from secguide.cli.main import main
+from secguide.model.loader import load_threat_model
+from secguide.trace.coverage import compute_coverage, format_text, read_hardened_csv
+from secguide.trace.results import Outcome, Results, load_results
+from secguide.zephyr.kconfig.symbols import SymbolDB
 from trace_fixtures import small_model
 
 REPO = Path(__file__).resolve().parent.parent

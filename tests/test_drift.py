@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from secguide.cli import main
-from secguide.cli_drift import format_markdown
-from secguide.drift import Usage, drift_report, model_drift, model_symbols
-from secguide.kconfig_cache import load_symbol_db
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.model import ThreatModel
+from secguide.cli.drift import format_markdown
+from secguide.cli.main import main
+from secguide.model.items import ThreatModel
+from secguide.model.loader import load_threat_model
+from secguide.trace.drift import Usage, drift_report, model_drift, model_symbols
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 FIXTURES = Path(__file__).parent / "fixtures" / "review"
 DRAFT_SYMBOLS = [

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from reqif.parser import ReqIFParser
 
-from secguide.cli import main
+from secguide.cli.main import main
 from secguide.diagnostics import SecguideError
-from secguide.export import (
+from secguide.evidence.export import (
     CSV_COLUMNS,
     OUTPUT_FILES,
     InputFile,
@@ -23,9 +23,9 @@ from secguide.export import (
     hash_inputs,
     write_evidence,
 )
-from secguide.export_reqif import object_identifier
-from secguide.needs_items import EXTRA_FIELDS, LINK_TYPES, need_items
-from secguide.results import load_results, marked_tests
+from secguide.evidence.reqif import object_identifier
+from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, need_items
+from secguide.trace.results import load_results, marked_tests
 from trace_fixtures import small_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -204,7 +204,7 @@ def test_needs_json_imports_with_needimport(tmp_path: Path, evidence: dict[str, 
     src.mkdir()
     (src / "needs.json").write_bytes(evidence["needs.json"])
     (src / "conf.py").write_text(
-        "from secguide.sphinx_needs_glue import needs_settings\n"
+        "from secguide.sphinx.needs import needs_settings\n"
         "extensions = ['sphinx_needs']\n"
         "globals().update(needs_settings())\n")
     (src / "index.rst").write_text("Evidence\n========\n\n.. needimport:: needs.json\n")

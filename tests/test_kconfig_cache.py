@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from secguide.kconfig_cache import load_symbol_db
+from secguide.zephyr.kconfig.cache import load_symbol_db
 
 
 def _load(tree: Path, cache: Path):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError, SourceLoc
-from secguide.kconfig_cache import load_symbol_db
-from secguide.zephyr_tree import HardwareModel, resolve_tree
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.tree import HardwareModel, resolve_tree
 
 
 def test_mini_tree_symbols(mini_tree: Path, tmp_path: Path) -> None:

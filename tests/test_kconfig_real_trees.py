@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secguide.diagnostics import SourceLoc
-from secguide.kconfig_symbols import SymbolDB
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 
 def test_v4_loads_every_board_and_soc(db_v4: SymbolDB) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity
-from secguide.loader import load_threat_model
+from secguide.model.loader import load_threat_model
 
 GOOD_REC = """\
 recommendations:

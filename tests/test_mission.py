@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError, Severity
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.model import ThreatModel
-from secguide.validate import check_value, validate_model
+from secguide.model.items import ThreatModel
+from secguide.model.loader import load_threat_model
+from secguide.trace.validate import check_value, validate_model
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parent.parent
 try:

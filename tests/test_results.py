@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError
-from secguide.results import (
+from secguide.trace.results import (
     Outcome,
     load_results,
     need_results,

@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError, SourceLoc
-from secguide.kconfig_cache import load_symbol_db
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.model import ReviewStamp, ThreatModel
-from secguide.review import (
+from secguide.model.items import ReviewStamp, ThreatModel
+from secguide.model.loader import load_threat_model
+from secguide.trace.review import (
     EMPTY_BASELINE,
     Baseline,
     ReviewStatus,
@@ -24,6 +22,8 @@ from secguide.review import (
     load_baseline,
     review_states,
 )
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 MINI_MODEL = Path(__file__).parent / "fixtures" / "review" / "mini-model"
 

@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from secguide import review_yaml
-from secguide.cli import main
+from secguide.cli.main import main
 from secguide.diagnostics import SecguideError
-from secguide.kconfig_cache import load_symbol_db
-from secguide.loader import load_threat_model
-from secguide.review import ReviewStatus, baseline_path, fingerprint, load_baseline, review_states
-from secguide.review_yaml import NewStamp, plan_stamps, write_stamps, yaml_scalar
+from secguide.model import stamps as review_yaml
+from secguide.model.loader import load_threat_model
+from secguide.model.stamps import NewStamp, plan_stamps, write_stamps, yaml_scalar
+from secguide.trace.review import (
+    ReviewStatus,
+    baseline_path,
+    fingerprint,
+    load_baseline,
+    review_states,
+)
+from secguide.zephyr.kconfig.cache import load_symbol_db
 
 MINI_MODEL = Path(__file__).parent / "fixtures" / "review" / "mini-model"
 RECS = "recommendations.yaml"

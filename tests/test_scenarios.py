@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import Severity
-from secguide.loader import load_threat_model
-from secguide.model import Verification
-from secguide.scenarios import (
+from secguide.model.items import Verification
+from secguide.model.loader import load_threat_model
+from secguide.zephyr.scenarios import (
     ScenarioIndex,
     check_verifications,
     index_scenarios,

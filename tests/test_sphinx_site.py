@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.model import ThreatModel
+from secguide.model.items import ThreatModel
+from secguide.model.loader import load_threat_model
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,7 @@ def test_matrix_lists_every_recommended_setting(site: Path, real_model: ThreatMo
 @pytest.mark.slow
 def test_coverage_page_lists_every_hardened_csv_symbol(site: Path, zephyr_v4_path: Path,
                                                        real_model: ThreatModel) -> None:
-    from secguide.coverage import read_hardened_csv
+    from secguide.trace.coverage import read_hardened_csv
 
     entries, _ = read_hardened_csv(zephyr_v4_path)
     assert len(entries) > 50

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.model import Recommendation
+from secguide.model.items import Recommendation
+from secguide.model.loader import load_threat_model
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL, LOAD_DIAGNOSTICS = load_threat_model(REPO / "threatmodel", display_base=REPO)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import Diagnostic, Severity
-from secguide.kconfig_cache import load_symbol_db
-from secguide.kconfig_symbols import SymbolDB
-from secguide.loader import load_threat_model
-from secguide.validate import validate_model
+from secguide.model.loader import load_threat_model
+from secguide.trace.validate import validate_model
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from secguide.diagnostics import SourceLoc
-from secguide.model import (
+from secguide.model.items import (
     Recommendation,
     Setting,
     Threat,

@@ -1,18 +1,16 @@
 """secguide: the Zephyr Security Guide as a checked model traced to Kconfig.
 
-The core (model, loader, validation, Kconfig symbol database, exporters) imports
-nothing from Sphinx; ``setup`` below is the Sphinx entry point and pulls in the
-glue only when Sphinx asks for it.
+Subpackages, data flowing one way: ``zephyr`` (tree, scenarios, Kconfig) and
+``model`` (YAML) feed ``trace`` (the project object), which ``evidence`` writes
+out; ``cli`` and ``sphinx`` are the two faces. The Sphinx extension is
+``secguide.sphinx``; importing this package imports nothing from Sphinx.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import metadata
 
-__version__ = "0.1.0"
-
-
-def setup(app: Any) -> dict[str, Any]:
-    from secguide.sphinx_ext import setup as _setup
-
-    return _setup(app)
+try:
+    __version__ = metadata.version("secguide")
+except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"

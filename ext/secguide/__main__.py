@@ -2,6 +2,6 @@
 
 import sys
 
-from secguide.cli import main
+from secguide.cli.main import main
 
 sys.exit(main())

@@ -1,0 +1,52 @@
+"""Options and model loading shared by the ``secguide`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from secguide.diagnostics import SecguideError, Severity
+from secguide.model.items import ThreatModel
+from secguide.model.loader import load_threat_model
+
+
+def add_tree_options(parser: argparse.ArgumentParser) -> None:
+    """``--zephyr-base`` and cache options, shared by every command that reads a tree."""
+    parser.add_argument("--zephyr-base", metavar="PATH",
+                        help="Zephyr tree to read (default: $ZEPHYR_BASE)")
+    parser.add_argument("--cache-dir", metavar="DIR", type=Path,
+                        help="where parsed Kconfig databases are kept "
+                             "(default: $SECGUIDE_CACHE_DIR or ~/.cache/secguide)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="parse the Kconfig tree even if a cached copy is valid")
+
+
+def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threatmodel", metavar="DIR", type=Path, default=Path("threatmodel"),
+                        help="threat-model folder (default: ./threatmodel)")
+
+
+def load_model_or_fail(directory: Path) -> ThreatModel:
+    """The model, or the loader's errors printed and a SecguideError (exit 1).
+
+    For commands that need a sound model to work on (coverage, export, review,
+    drift); ``secguide check`` reports instead of failing.
+
+    Raises:
+        SecguideError: the folder is missing or the model has errors.
+    """
+    model, diagnostics = load_threat_model(directory)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        for diagnostic in errors:
+            print(diagnostic, file=sys.stderr)
+        raise SecguideError(f"{directory}: {len(errors)} error(s) in the threat model; "
+                            "fix them first (see 'secguide check')", exit_code=1)
+    return model
+
+
+def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:
+    choices = choices or ("text", "json")
+    parser.add_argument("--format", choices=choices, default=choices[0],
+                        help=f"output format (default: {choices[0]})")

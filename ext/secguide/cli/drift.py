@@ -1,0 +1,158 @@
+"""``secguide drift``: what changed between two Zephyr trees for the model's symbols."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from secguide.cli.common import add_format_option, load_model_or_fail
+from secguide.trace.drift import DriftReport, SymbolDrift, drift_report, model_drift
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.tree import resolve_tree
+
+_DEFAULT_MODEL = Path("threatmodel")
+_HEADINGS = {
+    "removed": "Removed",
+    "changed": "Changed",
+    "added": "Added",
+    "unchanged": "Unchanged",
+    "undefined": "Defined in neither tree",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    drift = subparsers.add_parser(
+        "drift", help="how the symbols the model uses changed between two Zephyr trees",
+        description="Compare two Zephyr trees for every symbol the threat model uses or used "
+                    "(settings, deprecated items' old symbols, replaced_by symbols, waivers): "
+                    "removed, added, type/prompt/help/default/dependency changes, and "
+                    "successors proposed for removed symbols.")
+    drift.add_argument("--from", dest="old_tree", metavar="OLD_TREE", required=True,
+                       help="the older Zephyr tree")
+    drift.add_argument("--to", dest="new_tree", metavar="NEW_TREE",
+                       help="the newer Zephyr tree (default: $ZEPHYR_BASE)")
+    drift.add_argument("--threatmodel", metavar="DIR", type=Path,
+                       help="threat-model folder (default: ./threatmodel; skipped when absent "
+                            "and --symbol is given)")
+    drift.add_argument("--symbol", metavar="NAME", action="append", default=[],
+                       help="also compare this symbol (repeatable)")
+    drift.add_argument("--cache-dir", metavar="DIR", type=Path,
+                       help="where parsed Kconfig databases are kept")
+    drift.add_argument("--no-cache", action="store_true",
+                       help="parse both trees even if cached copies are valid")
+    drift.add_argument("--strict", action="store_true",
+                       help="exit 1 if a symbol used by a current (not deprecated) "
+                            "recommendation was removed or changed")
+    add_format_option(drift, "text", "json", "md")
+    drift.set_defaults(handler=_drift)
+
+
+def _report(args: argparse.Namespace) -> DriftReport:
+    model_dir = args.threatmodel
+    if model_dir is None and (_DEFAULT_MODEL.is_dir() or not args.symbol):
+        model_dir = _DEFAULT_MODEL  # else: only --symbol names, no model needed
+    old_tree = resolve_tree(args.old_tree, option="--from")
+    new_tree = resolve_tree(args.new_tree, option="--to")
+    old_db, _ = load_symbol_db(old_tree.root, cache_dir=args.cache_dir,
+                               use_cache=not args.no_cache)
+    new_db, _ = load_symbol_db(new_tree.root, cache_dir=args.cache_dir,
+                               use_cache=not args.no_cache)
+    if model_dir is None:
+        return drift_report(old_db, new_db, args.symbol)
+    model = load_model_or_fail(model_dir)
+    return model_drift(model, old_db, new_db, args.symbol)
+
+
+def _usage_text(entry: SymbolDrift) -> str:
+    return "; ".join(str(usage) for usage in entry.usages)
+
+
+def _successor_lines(entry: SymbolDrift) -> list[str]:
+    lines = []
+    for why in ("recorded", "close name", "similar help"):
+        picks = [s for s in entry.successors if s.why == why]
+        if not picks:
+            continue
+        texts = []
+        for successor in picks:
+            text = f"CONFIG_{successor.name}"
+            if not successor.exists:
+                text += " (missing!)"
+            elif successor.new:
+                text += " (new)"
+            if why == "similar help":
+                text += f" {successor.score:.2f}"
+            texts.append(text)
+        label = {"recorded": "model records replacement", "close name": "close names",
+                 "similar help": "similar help"}[why]
+        lines.append(f"{label}: {', '.join(texts)}")
+    if not lines:
+        lines.append("no successor found")
+    return lines
+
+
+def format_text(report: DriftReport) -> str:
+    """Grouped by status (removed first); unchanged symbols are only counted."""
+    out = [f"Drift from Zephyr {report.old_version} to Zephyr {report.new_version}: "
+           f"{len(report.symbols)} symbol(s)"]
+    for status in ("removed", "changed", "added", "undefined"):
+        entries = report.by_status(status)
+        if not entries:
+            continue
+        out.append("")
+        out.append(f"{_HEADINGS[status]} ({len(entries)}):")
+        for entry in entries:
+            usage = _usage_text(entry)
+            out.append(f"  CONFIG_{entry.name}" + (f"  [{usage}]" if usage else ""))
+            if status == "removed":
+                out.extend(f"    {line}" for line in _successor_lines(entry))
+            if status == "changed":
+                for change in entry.changes:
+                    out.append(f"    - {change.message}")
+                    out.extend(f"        {line}" for line in change.diff)
+    out.append("")
+    out.append(f"Unchanged: {len(report.by_status('unchanged'))} symbol(s)")
+    return "\n".join(out)
+
+
+def format_markdown(report: DriftReport) -> str:
+    """The same content as Markdown, for a pull-request comment or an issue."""
+    out = [f"# Kconfig drift: Zephyr {report.old_version} → {report.new_version}", ""]
+    out.append("| status | symbols |")
+    out.append("| --- | --- |")
+    for status in ("removed", "changed", "added", "unchanged", "undefined"):
+        out.append(f"| {status} | {len(report.by_status(status))} |")
+    for status in ("removed", "changed", "added", "undefined"):
+        entries = report.by_status(status)
+        if not entries:
+            continue
+        out += ["", f"## {_HEADINGS[status]}", ""]
+        for entry in entries:
+            usage = _usage_text(entry)
+            out.append(f"- `CONFIG_{entry.name}`" + (f" — {usage}" if usage else ""))
+            if status == "removed":
+                out.extend(f"  - {line}" for line in _successor_lines(entry))
+            if status == "changed":
+                for change in entry.changes:
+                    out.append(f"  - {change.message}")
+                    if change.diff:
+                        out += ["", "    ```diff", *(f"    {line}" for line in change.diff),
+                                "    ```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _drift(args: argparse.Namespace) -> int:
+    report = _report(args)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2))
+    elif args.format == "md":
+        print(format_markdown(report), end="")
+    else:
+        print(format_text(report))
+    if args.strict:
+        live = [entry for entry in report.symbols
+                if entry.status in ("removed", "changed")
+                and any(usage.role == "setting" for usage in entry.usages)]
+        return 1 if live else 0
+    return 0

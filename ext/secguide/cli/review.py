@@ -1,0 +1,183 @@
+"""``secguide review``: list unreviewed and suspect recommendations, or stamp them reviewed."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import difflib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+
+from secguide.cli.common import (
+    add_format_option,
+    add_threatmodel_option,
+    add_tree_options,
+    load_model_or_fail,
+)
+from secguide.diagnostics import SecguideError, display_path
+from secguide.model.items import ThreatModel
+from secguide.model.stamps import NewStamp, plan_stamps, write_atomically, write_stamps
+from secguide.trace.review import (
+    Baseline,
+    ReviewState,
+    ReviewStatus,
+    baseline_after_accept,
+    baseline_path,
+    baseline_text,
+    load_baseline,
+    review_states,
+)
+from secguide.zephyr.kconfig.cache import load_symbol_db
+from secguide.zephyr.kconfig.symbols import SymbolDB
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    review = subparsers.add_parser(
+        "review", help="Working Group review: list suspect and unreviewed items, or stamp them",
+        description="Without --accept: list recommendations that were never reviewed, or whose "
+                    "YAML or relied-on Kconfig symbols changed since their review stamp. With "
+                    "--accept: stamp the given recommendations as reviewed, in place.")
+    add_threatmodel_option(review)
+    add_tree_options(review)
+    add_format_option(review)
+    review.add_argument("--all", action="store_true", help="list reviewed items too")
+    review.add_argument("--strict", action="store_true",
+                        help="exit 1 if any recommendation is suspect or unreviewed")
+    review.add_argument("--accept", metavar="ID", nargs="+",
+                        help="stamp these recommendations as reviewed against the tree")
+    review.add_argument("--by", metavar="NAME", help="reviewer name (with --accept)")
+    review.add_argument("--date", metavar="YYYY-MM-DD",
+                        help="review date (with --accept; default: today, or "
+                             "$SOURCE_DATE_EPOCH's date in UTC)")
+    review.set_defaults(handler=_review)
+
+
+def review_date(explicit: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The stamp date: ``explicit``, else the UTC date of ``SOURCE_DATE_EPOCH``, else today.
+
+    Raises:
+        SecguideError: the date or ``SOURCE_DATE_EPOCH`` is malformed (exit code 2).
+    """
+    environ = os.environ if environ is None else environ
+    if explicit is not None:
+        try:
+            if len(explicit) != 10:
+                raise ValueError("expected 10 characters")
+            return datetime.date.fromisoformat(explicit).isoformat()
+        except ValueError as error:
+            raise SecguideError(f"--date {explicit!r}: not a date in the form YYYY-MM-DD "
+                                f"({error})") from None
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise SecguideError(f"SOURCE_DATE_EPOCH={epoch!r}: not a number of seconds "
+                                "since 1970") from None
+        return moment.date().isoformat()
+    return datetime.date.today().isoformat()
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    if args.accept is None:
+        for option, value in (("--by", args.by), ("--date", args.date)):
+            if value is not None:
+                raise SecguideError(f"{option} only makes sense with --accept")
+        return
+    if args.by is None or not args.by.strip():
+        raise SecguideError("--accept needs --by NAME (who reviewed)")
+    if "\n" in args.by or "\r" in args.by:
+        raise SecguideError("--by: a name is one line")
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[ThreatModel, SymbolDB]:
+    """The threat model and the tree, refusing a model with errors.
+
+    Raises:
+        SecguideError: the model has errors (printed first, exit code 1), or no tree.
+    """
+    model = load_model_or_fail(args.threatmodel)
+    db, _ = load_symbol_db(args.zephyr_base, cache_dir=args.cache_dir,
+                           use_cache=not args.no_cache)
+    return model, db
+
+
+def _review(args: argparse.Namespace) -> int:
+    _check_arguments(args)
+    date = review_date(args.date) if args.accept is not None else ""
+    model, db = load_inputs(args)
+    baseline = load_baseline(args.threatmodel)
+    if args.accept is not None:
+        return _accept(args, model, db, baseline, date)
+    states = review_states(model, db, baseline)
+    shown = [s for s in states.values() if args.all or s.status is not ReviewStatus.REVIEWED]
+    if args.format == "json":
+        counts = _counts(states.values())
+        print(json.dumps({"zephyr_version": db.zephyr_version, "counts": counts,
+                          "items": [s.as_dict() for s in shown]}, indent=2))
+    else:
+        print(format_states(shown, list(states.values()), db.zephyr_version))
+    pending = any(s.status is not ReviewStatus.REVIEWED for s in states.values())
+    return 1 if args.strict and pending else 0
+
+
+def _counts(states: Iterable[ReviewState]) -> dict[str, int]:
+    counts = {status.value: 0 for status in ReviewStatus}
+    for state in states:
+        counts[state.status.value] += 1
+    return counts
+
+
+def format_states(shown: Sequence[ReviewState], every: Sequence[ReviewState],
+                  zephyr_version: str) -> str:
+    """Compiler-style headlines (``path:line: ID: state``) with indented reasons and diffs."""
+    out = []
+    for state in shown:
+        head = f"{state.loc}: {state.item_id}: {state.status.value}"
+        if state.stamp is not None:
+            head += f" (reviewed by {state.stamp.by} on {state.stamp.date}"
+            head += f", Zephyr {state.reviewed_against})" if state.reviewed_against else ")"
+        out.append(head)
+        for change in state.changes:
+            out.append(f"  - {change.message}")
+            out.extend(f"      {line}" for line in change.diff)
+    counts = _counts(every)
+    out.append(f"{len(every)} recommendation(s) against Zephyr {zephyr_version}: "
+               f"{counts['reviewed']} reviewed, {counts['suspect']} suspect, "
+               f"{counts['unreviewed']} unreviewed")
+    return "\n".join(out)
+
+
+def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline: Baseline,
+            date: str) -> int:
+    by_id = {rec.id: rec for rec in model.recommendations}
+    wanted = list(dict.fromkeys(args.accept))
+    for item_id in wanted:
+        if item_id not in by_id:
+            message = f"{item_id}: no such recommendation in {args.threatmodel}"
+            if item_id in model.by_id():
+                message += " (only recommendations carry review stamps)"
+            else:
+                close = difflib.get_close_matches(item_id, list(by_id), n=3, cutoff=0.6)
+                if close:
+                    message += f"; did you mean {', '.join(close)}?"
+            raise SecguideError(message, exit_code=1)
+    states = review_states(model, db, baseline)
+    stamps = {item_id: NewStamp(by=args.by.strip(), date=date,
+                                fingerprint=states[item_id].fingerprint)
+              for item_id in wanted}
+    planned = plan_stamps(args.threatmodel, stamps)
+    kept = [rec.review.fingerprint for rec in model.recommendations if rec.review is not None]
+    records = baseline_after_accept(baseline, [by_id[i] for i in wanted], db, kept)
+    # The baseline first: an extra record is harmless, a stamp without one loses detail.
+    write_atomically(baseline_path(args.threatmodel), baseline_text(records))
+    write_stamps(planned, stamps)
+    for item_id in wanted:
+        rec = by_id[item_id]
+        previous = states[item_id].status.value
+        print(f"{rec.loc}: {item_id}: stamped reviewed by {stamps[item_id].by} on {date} "
+              f"(was {previous}; fingerprint {stamps[item_id].fingerprint[:12]}...)")
+    print(f"{len(wanted)} recommendation(s) stamped against Zephyr {db.zephyr_version}; "
+          f"baseline {display_path(baseline_path(args.threatmodel))}")
+    return 0

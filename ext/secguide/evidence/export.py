@@ -1,0 +1,273 @@
+"""Evidence: the trace as files an auditor or a requirements tool can take away.
+
+``build_evidence`` renders, in memory, from the same need items the guide shows
+(:func:`secguide.trace.needs.need_items`):
+
+* ``needs.json``: sphinx-needs' exchange format, importable with ``needimport``;
+* ``traceability.csv``: one row per recommendation x setting x verification;
+* ``requirements.reqif``: ReqIF (see :mod:`secguide.evidence.reqif`);
+* ``manifest.json``: tool and library versions, the Zephyr tree, and the sha256
+  of every input and every other output.
+
+``write_evidence`` then puts them in place atomically. With ``SOURCE_DATE_EPOCH``
+set, the output is byte-for-byte reproducible: every timestamp is that epoch,
+every list is in model or sorted order, every path is relative.
+
+The CSV is UTF-8 *with* a byte-order mark, ``QUOTE_MINIMAL`` and CRLF line ends
+(RFC 4180): without the BOM, Excel opens UTF-8 as the local code page and breaks
+every non-ASCII character; LibreOffice and Python (``utf-8-sig``) accept it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from secguide import __version__
+from secguide.diagnostics import SecguideError
+from secguide.evidence.reqif import reqif_text
+from secguide.model.items import ThreatModel
+from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
+from secguide.trace.results import Outcome, Results, marked_tests, need_results, results_source
+
+PROJECT = "Zephyr Security Guide"
+OUTPUT_FILES = ("needs.json", "traceability.csv", "requirements.reqif", "manifest.json")
+CSV_COLUMNS = (
+    "recommendation", "title", "status", "area", "setting", "symbol", "requirement",
+    "verification", "verification_kind", "verification_ref", "result", "source",
+)
+#: The libraries whose versions shape the evidence, for the manifest.
+LIBRARIES = ("sphinx", "sphinx-needs", "kconfiglib", "reqif")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file the evidence was made from: its path as shown (relative) and its content hash."""
+
+    path: str
+    sha256: str
+    role: str  # "threatmodel", "results" or "zephyr"
+
+
+def evidence_time() -> dt.datetime:
+    """``SOURCE_DATE_EPOCH`` if set (reproducible builds), else now; UTC, whole seconds.
+
+    Raises:
+        SecguideError: ``SOURCE_DATE_EPOCH`` is set but not a non-negative integer.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if not raw.isdigit():
+        raise SecguideError(f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds")
+    return dt.datetime.fromtimestamp(int(raw), dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def needs_record(item: NeedItem) -> dict[str, Any]:
+    """One need as sphinx-needs writes it in needs.json (only fields it imports)."""
+    record: dict[str, Any] = {
+        "id": item.id,
+        "type": item.type,
+        "title": item.title,
+        "content": item.content,
+        "status": item.status,
+        "tags": list(item.tags),
+    }
+    for link in LINK_TYPES:
+        record[link.option] = list(item.links.get(link.option, ()))
+    for name in EXTRA_FIELDS:
+        record[name] = item.extra.get(name, "")
+    return record
+
+
+def needs_json(items: Sequence[NeedItem], *, version: str, created: str) -> bytes:
+    """The needs.json envelope of sphinx-needs 9: one version, named after the Zephyr release.
+
+    ``created`` and ``creator`` are written as the needs builder writes them; the
+    version key is the Zephyr version the model was checked against.
+    """
+    needs = {item.id: needs_record(item) for item in items}
+    return _json_bytes({
+        "created": created,
+        "current_version": version,
+        "project": PROJECT,
+        "versions": {version: {
+            "created": created,
+            "creator": {"program": "secguide", "version": __version__},
+            "needs": needs,
+            "needs_amount": len(needs),
+        }},
+    })
+
+
+def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
+    """One row per recommendation x setting x verification, in model order.
+
+    Built from the same need items as needs.json and ReqIF, so the three agree. A
+    recommendation without settings or without verifications still gets rows,
+    with those columns empty, so that gaps are visible in the sheet.
+    """
+    by_id = {item.id: item for item in items}
+    rows: list[dict[str, str]] = []
+    for rec in (item for item in items if item.type == "recommendation"):
+        settings = [by_id[i] for i in rec.links.get("implemented_by", ()) if i in by_id]
+        tests = [by_id[i] for i in rec.links.get("verified_by", ()) if i in by_id]
+        for setting in settings or [None]:
+            for test in tests or [None]:
+                rows.append({
+                    "recommendation": rec.id,
+                    "title": rec.title,
+                    "status": rec.status,
+                    "area": rec.extra.get("area", ""),
+                    "setting": setting.id if setting else "",
+                    "symbol": setting.extra.get("symbol", "") if setting else "",
+                    "requirement": setting.title if setting else "",
+                    "verification": test.id if test else "",
+                    "verification_kind": test.extra.get("verification_kind", "") if test else "",
+                    "verification_ref": test.title if test else "",
+                    "result": test.extra.get("result", Outcome.NOT_RUN.value) if test else "",
+                    "source": rec.extra.get("source", ""),
+                })
+    return rows
+
+
+def traceability_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
+    """RFC 4180 CSV (CRLF, minimal quoting), UTF-8 with BOM (see module docstring)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_MINIMAL,
+                            lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries in :data:`LIBRARIES` ("" if one is missing)."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions
+
+
+def hash_inputs(paths: Sequence[tuple[Path, str]], *,
+                display_base: Path | None = None) -> list[InputFile]:
+    """``(path, role)`` pairs as :class:`InputFile`, paths relative to ``display_base``.
+
+    A path outside ``display_base`` is shown by its name only, so that no machine
+    path ends up in the evidence.
+
+    Raises:
+        SecguideError: an input file cannot be read.
+    """
+    base = (display_base or Path.cwd()).resolve()
+    found = []
+    for path, role in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise SecguideError(f"{path}: cannot read: {error.strerror or error}") from None
+        resolved = path.resolve()
+        shown = (resolved.relative_to(base).as_posix() if resolved.is_relative_to(base)
+                 else path.name)
+        found.append(InputFile(shown, hashlib.sha256(data).hexdigest(), role))
+    return sorted(found, key=lambda f: (f.role, f.path))
+
+
+def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint: str,
+                   inputs: Sequence[InputFile], results: Results | None = None,
+                   created: dt.datetime | None = None) -> dict[str, bytes]:
+    """Every evidence file, by name, rendered in memory (nothing is written).
+
+    Raises:
+        SecguideError: ``SOURCE_DATE_EPOCH`` is malformed.
+    """
+    stamp = _iso(created or evidence_time())
+    outcomes = need_results(model, results)
+    items = need_items(model, zephyr_version, results=outcomes, marked=marked_tests(results),
+                       marked_source=results_source(results))
+    files = {
+        "needs.json": needs_json(items, version=zephyr_version, created=stamp),
+        "traceability.csv": traceability_csv(traceability_rows(items)),
+        "requirements.reqif": reqif_text(items, title=PROJECT, created=stamp).encode(),
+    }
+    manifest = {
+        "tool": {"name": "secguide", "version": __version__},
+        "libraries": library_versions(),
+        "created": stamp,
+        "zephyr": {"version": zephyr_version, "tree_fingerprint": tree_fingerprint},
+        "results_evaluated": results is not None,
+        "inputs": [{"path": f.path, "role": f.role, "sha256": f.sha256} for f in inputs],
+        "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest()}
+                    for name, data in sorted(files.items())],
+    }
+    files["manifest.json"] = _json_bytes(manifest)
+    return files
+
+
+def write_evidence(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` into ``out_dir`` so that readers see the old set or the new one.
+
+    Everything goes into a temporary sibling folder first; only when all files
+    are written is the old folder swapped out and the new one renamed into place.
+    A failure before the swap leaves the previous evidence untouched.
+
+    Raises:
+        SecguideError: ``out_dir`` exists and is not a folder, or writing fails.
+    """
+    out_dir = Path(os.path.abspath(out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SecguideError(f"{out_dir}: exists and is not a folder")
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".new", dir=parent))
+    except OSError as error:
+        raise SecguideError(f"{parent}: cannot create the output folder: "
+                            f"{error.strerror or error}") from None
+    try:
+        for name, data in sorted(files.items()):
+            with open(staging / name, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        staging.chmod(0o755)
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old",
+                                            dir=parent))
+            os.replace(out_dir, retired / "evidence")
+            try:
+                os.replace(staging, out_dir)
+            except OSError:
+                os.replace(retired / "evidence", out_dir)
+                raise
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    except OSError as error:
+        raise SecguideError(f"{out_dir}: writing the evidence failed, previous evidence "
+                            f"kept: {error.strerror or error}") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)

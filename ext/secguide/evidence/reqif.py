@@ -1,0 +1,166 @@
+"""``requirements.reqif``: the need items as ReqIF 1.2, for DOORS, Polarion, codebeamer.
+
+One SPEC-OBJECT-TYPE ("secguide need") carries every need with the attributes
+below; each link option of :data:`~secguide.trace.needs.LINK_TYPES` is a
+SPEC-RELATION-TYPE; one SPECIFICATION lists the needs in model order. The need ID
+is ``ReqIF.ForeignID`` and the title ``ReqIF.Name``; the text is XHTML, one
+``<p>`` per paragraph, because XML attribute values (ReqIF strings) lose their
+line breaks. Built and written with the ``reqif`` library (strictdoc's).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from reqif.models.reqif_core_content import ReqIFCoreContent
+from reqif.models.reqif_data_type import (
+    ReqIFDataTypeDefinitionString,
+    ReqIFDataTypeDefinitionXHTML,
+)
+from reqif.models.reqif_namespace_info import ReqIFNamespaceInfo
+from reqif.models.reqif_req_if_content import ReqIFReqIFContent
+from reqif.models.reqif_reqif_header import ReqIFReqIFHeader
+from reqif.models.reqif_spec_hierarchy import ReqIFSpecHierarchy
+from reqif.models.reqif_spec_object import ReqIFSpecObject, SpecObjectAttribute
+from reqif.models.reqif_spec_object_type import ReqIFSpecObjectType, SpecAttributeDefinition
+from reqif.models.reqif_spec_relation import ReqIFSpecRelation
+from reqif.models.reqif_spec_relation_type import ReqIFSpecRelationType
+from reqif.models.reqif_specification import ReqIFSpecification
+from reqif.models.reqif_specification_type import ReqIFSpecificationType
+from reqif.models.reqif_types import SpecObjectAttributeType
+from reqif.object_lookup import ReqIFObjectLookup
+from reqif.reqif_bundle import ReqIFBundle
+from reqif.unparser import ReqIFUnparser
+
+from secguide import __version__
+from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem
+
+STRING_TYPE = "DT-STRING"
+XHTML_TYPE = "DT-XHTML"
+OBJECT_TYPE = "SOT-SECGUIDE-NEED"
+
+#: (attribute definition ID, long name, type); the extra fields follow.
+_CORE_ATTRIBUTES: tuple[tuple[str, str, SpecObjectAttributeType], ...] = (
+    ("AD-ID", "ReqIF.ForeignID", SpecObjectAttributeType.STRING),
+    ("AD-NAME", "ReqIF.Name", SpecObjectAttributeType.STRING),
+    ("AD-TEXT", "ReqIF.Text", SpecObjectAttributeType.XHTML),
+    ("AD-TYPE", "Type", SpecObjectAttributeType.STRING),
+    ("AD-STATUS", "Status", SpecObjectAttributeType.STRING),
+    ("AD-TAGS", "Tags", SpecObjectAttributeType.STRING),
+)
+
+
+def _extra_definition_id(name: str) -> str:
+    return "AD-" + name.upper().replace("_", "-")
+
+
+def object_identifier(need_id: str) -> str:
+    """The SPEC-OBJECT IDENTIFIER of a need (XML IDs must not start with a digit)."""
+    return f"SO-{need_id}"
+
+
+def _xhtml(text: str) -> str:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()] or [""]
+    body = "".join(f"<xhtml:p>{html.escape(' '.join(p.split()), quote=False)}</xhtml:p>"
+                   for p in paragraphs)
+    return f"<xhtml:div>{body}</xhtml:div>"
+
+
+def _attributes(item: NeedItem) -> list[SpecObjectAttribute]:
+    values = {
+        "AD-ID": item.id,
+        "AD-NAME": item.title,
+        "AD-TEXT": _xhtml(item.content),
+        "AD-TYPE": item.type,
+        "AD-STATUS": item.status,
+        "AD-TAGS": ", ".join(item.tags),
+    }
+    attributes = [SpecObjectAttribute(attribute_type=kind, definition_ref=ident,
+                                      value=values[ident])
+                  for ident, _, kind in _CORE_ATTRIBUTES]
+    for name in EXTRA_FIELDS:
+        value = item.extra.get(name, "")
+        if value:
+            attributes.append(SpecObjectAttribute(
+                attribute_type=SpecObjectAttributeType.STRING,
+                definition_ref=_extra_definition_id(name), value=value))
+    return attributes
+
+
+def reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
+    """The ReqIF XML of ``items``; ``created`` (ISO 8601) stamps header and LAST-CHANGE.
+
+    Raises:
+        AssertionError: from the ``reqif`` library, if an object is inconsistent
+            (a bug here, not a user error).
+    """
+    definitions = [
+        SpecAttributeDefinition(
+            attribute_type=kind, identifier=ident, long_name=long_name, last_change=created,
+            datatype_definition=XHTML_TYPE if kind is SpecObjectAttributeType.XHTML
+            else STRING_TYPE)
+        for ident, long_name, kind in _CORE_ATTRIBUTES
+    ] + [
+        SpecAttributeDefinition(attribute_type=SpecObjectAttributeType.STRING,
+                                identifier=_extra_definition_id(name), long_name=name,
+                                last_change=created, datatype_definition=STRING_TYPE)
+        for name in EXTRA_FIELDS
+    ]
+    spec_types: list = [
+        ReqIFSpecObjectType(identifier=OBJECT_TYPE, long_name="secguide need",
+                            last_change=created, attribute_definitions=definitions),
+        *(ReqIFSpecRelationType(identifier=f"SRT-{link.option.upper()}",
+                                long_name=link.outgoing, last_change=created)
+          for link in LINK_TYPES),
+        ReqIFSpecificationType(identifier="ST-GUIDE", long_name="Security guide",
+                               last_change=created),
+    ]
+    known = {item.id for item in items}
+    relations = []
+    for item in items:
+        for link in LINK_TYPES:
+            for target in item.links.get(link.option, ()):
+                if target not in known:
+                    continue
+                relations.append(ReqIFSpecRelation(
+                    identifier=f"SR-{link.option.upper()}-{item.id}-{target}",
+                    relation_type_ref=f"SRT-{link.option.upper()}",
+                    source=object_identifier(item.id), target=object_identifier(target),
+                    last_change=created))
+    hierarchy = [ReqIFSpecHierarchy(identifier=f"SH-{item.id}", last_change=created,
+                                    spec_object=object_identifier(item.id), level=1,
+                                    children=None)
+                 for item in items]
+    content = ReqIFReqIFContent(
+        data_types=[
+            ReqIFDataTypeDefinitionString(identifier=STRING_TYPE, long_name="string",
+                                          last_change=created, max_length="100000"),
+            ReqIFDataTypeDefinitionXHTML(identifier=XHTML_TYPE, long_name="xhtml",
+                                         last_change=created),
+        ],
+        spec_types=spec_types,
+        spec_objects=[ReqIFSpecObject(identifier=object_identifier(item.id),
+                                      attributes=_attributes(item),
+                                      spec_object_type=OBJECT_TYPE, last_change=created,
+                                      long_name=item.id)
+                      for item in items],
+        spec_relations=relations,
+        specifications=[ReqIFSpecification(identifier="SPEC-SECGUIDE", long_name=title,
+                                           last_change=created,
+                                           specification_type="ST-GUIDE",
+                                           children=hierarchy)],
+    )
+    bundle = ReqIFBundle(
+        namespace_info=ReqIFNamespaceInfo.create_default(),
+        req_if_header=ReqIFReqIFHeader(identifier="HEADER-SECGUIDE", creation_time=created,
+                                       req_if_tool_id=f"secguide {__version__}",
+                                       req_if_version="1.0", source_tool_id="secguide",
+                                       title=title),
+        core_content=ReqIFCoreContent(req_if_content=content),
+        tool_extensions_tag_exists=False,
+        lookup=ReqIFObjectLookup.empty(),
+        exceptions=[],
+    )
+    return ReqIFUnparser.unparse(bundle)

@@ -1,0 +1,1 @@
+"""The threat model: YAML source with positions, schema, loader, review stamps."""

@@ -1,0 +1,259 @@
+"""Loading ``threatmodel/**/*.yaml`` into a :class:`~secguide.model.items.ThreatModel`.
+
+Every problem is collected as a diagnostic (syntax, duplicate keys, schema,
+duplicate IDs) before anything fails, so an author fixes all of them in one
+round. An item with a schema error is left out of the model, but its ID is
+still known, so it does not cause a second wave of "unknown ID" errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.model.items import (
+    Adversary,
+    Applicability,
+    Assumption,
+    Deprecation,
+    OutOfScope,
+    Recommendation,
+    Responsibility,
+    ReviewStamp,
+    Scope,
+    Setting,
+    Threat,
+    ThreatModel,
+    Verification,
+    Waiver,
+)
+from secguide.model.schema import schema_errors
+from secguide.model.yaml_source import DataPath, YamlDocument, read_yaml
+
+_LIST_SECTIONS = ("adversaries", "out_of_scope", "threats", "responsibilities",
+                  "recommendations", "waivers")
+
+
+def threatmodel_files(directory: Path) -> list[Path]:
+    """Every ``*.yaml`` below ``directory`` (hidden folders skipped), in a stable order."""
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(root) / name for name in files
+                  if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
+    return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
+
+
+def _symbol(text: str) -> str:
+    return text.removeprefix("CONFIG_")
+
+
+def _text_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+class _Builder:
+    """Turns one schema-valid document into model items."""
+
+    def __init__(self, doc: YamlDocument) -> None:
+        self.doc = doc
+
+    def loc(self, *path: str | int) -> SourceLoc:
+        return self.doc.loc(tuple(path))
+
+    def setting(self, raw: dict, path: DataPath) -> Setting:
+        return Setting(symbol=_symbol(raw["symbol"]), value=_text_value(raw.get("value")),
+                       minimum=raw.get("min"), maximum=raw.get("max"),
+                       note=raw.get("note", ""), loc=self.doc.loc((*path, "symbol")))
+
+    def verification(self, raw: dict, path: DataPath) -> Verification:
+        for key, kind in (("zephyr_test", "zephyr-test"), ("pytest", "pytest"),
+                          ("manual", "manual")):
+            if key in raw:
+                return Verification(kind=kind, ref=raw[key], note=raw.get("note", ""),
+                                    loc=self.doc.loc((*path, key)))
+        raise AssertionError("schema guarantees one verification kind")
+
+    def recommendation(self, raw: dict, path: DataPath) -> Recommendation:
+        applies = raw.get("applies_to", {})
+        deprecated = raw.get("deprecated")
+        review = raw.get("review")
+        return Recommendation(
+            id=raw["id"], title=raw["title"], area=raw["area"], status=raw["status"],
+            rationale=raw["rationale"],
+            settings=tuple(self.setting(s, (*path, "settings", i))
+                           for i, s in enumerate(raw.get("settings", []))),
+            verifications=tuple(self.verification(v, (*path, "verification", i))
+                                for i, v in enumerate(raw.get("verification", []))),
+            applies_to=Applicability(
+                architectures=tuple(applies.get("architectures", ())),
+                hardware=tuple(applies.get("hardware", ())),
+                builds=tuple(applies.get("builds", ("production", "debug"))),
+            ),
+            profiles=tuple(raw.get("profiles", ("base",))),
+            references=tuple(raw.get("references", ())),
+            tags=tuple(raw.get("tags", ())),
+            deprecation=Deprecation(
+                removed_in=str(deprecated["removed_in"]),
+                replaced_by=tuple(_symbol(r) for r in deprecated.get("replaced_by", ())),
+                note=deprecated.get("note", ""), loc=self.doc.loc((*path, "deprecated")),
+            ) if deprecated else None,
+            review=ReviewStamp(by=review["by"], date=str(review["date"]),
+                               fingerprint=review["fingerprint"],
+                               loc=self.doc.loc((*path, "review"))) if review else None,
+            loc=self.doc.loc((*path, "id")),
+        )
+
+    def item(self, section: str, raw: dict, path: DataPath) -> Any:
+        loc = self.doc.loc((*path, "id")) if "id" in raw else self.doc.loc(path)
+        if section == "adversaries":
+            return Adversary(id=raw["id"], title=raw["title"], description=raw["description"],
+                             addressed=raw["addressed"], reason=raw.get("reason", ""), loc=loc)
+        if section == "out_of_scope":
+            return OutOfScope(id=raw["id"], title=raw["title"], reason=raw["reason"],
+                              protection_from=raw["protection_from"], loc=loc)
+        if section == "threats":
+            return Threat(id=raw["id"], title=raw["title"], description=raw["description"],
+                          adversaries=tuple(raw.get("adversaries", ())),
+                          mitigated_by=tuple(raw.get("mitigated_by", ())), loc=loc)
+        if section == "responsibilities":
+            return Responsibility(id=raw["id"], title=raw["title"],
+                                  description=raw["description"],
+                                  status=raw.get("status", "review"), loc=loc)
+        if section == "recommendations":
+            return self.recommendation(raw, path)
+        if section == "waivers":
+            return Waiver(symbol=_symbol(raw["symbol"]), reason=raw["reason"],
+                          loc=self.doc.loc((*path, "symbol")))
+        raise AssertionError(section)
+
+    def scope(self, raw: dict) -> Scope:
+        return Scope(
+            boundary=raw["boundary"], shared_responsibility=raw["shared_responsibility"],
+            assumptions=tuple(
+                Assumption(id=a["id"], text=a["text"],
+                           loc=self.doc.loc(("scope", "assumptions", i, "id")))
+                for i, a in enumerate(raw.get("assumptions", []))
+            ),
+            loc=self.doc.loc(("scope",), key=True),
+        )
+
+
+def _has_error_under(path: DataPath, error_paths: list[DataPath]) -> bool:
+    return any(error[: len(path)] == path for error in error_paths)
+
+
+def load_threat_model(directory: str | os.PathLike[str], *,
+                      display_base: Path | None = None) -> tuple[ThreatModel, list[Diagnostic]]:
+    """Read every threat-model file below ``directory``.
+
+    Paths in locations are shown relative to ``display_base`` (default: the working
+    directory) so that messages read ``threatmodel/recommendations/x.yaml:12:5``.
+
+    Raises:
+        SecguideError: ``directory`` does not exist or is not a folder.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise SecguideError(f"threat-model folder {directory} does not exist")
+    files = threatmodel_files(root)
+    diagnostics: list[Diagnostic] = []
+    if not files:
+        diagnostics.append(Diagnostic(SourceLoc(display_path(root, display_base)),
+                                      Severity.ERROR, "no-files",
+                                      "no *.yaml files in the threat-model folder"))
+    sections: dict[str, list[Any]] = {name: [] for name in _LIST_SECTIONS}
+    scope: Scope | None = None
+    scope_loc: SourceLoc | None = None
+    first_id: dict[str, SourceLoc] = {}
+    shown_files = []
+    unreadable = []
+    for path in files:
+        display = display_path(path, display_base)
+        shown_files.append(display)
+        doc, problems = read_yaml(path, display)
+        diagnostics += problems
+        if doc.data is None and problems:
+            unreadable.append(display)
+            continue
+        found = schema_errors(doc)
+        diagnostics += [diagnostic for _, diagnostic in found]
+        if not isinstance(doc.data, dict):
+            continue
+        error_paths = [error_path for error_path, _ in found]
+        builder = _Builder(doc)
+        _collect_ids(doc, first_id, diagnostics)
+        for section in _LIST_SECTIONS:
+            entries = doc.data.get(section)
+            if not isinstance(entries, list):
+                continue
+            for index, raw in enumerate(entries):
+                item_path = (section, index)
+                if isinstance(raw, dict) and not _has_error_under(item_path, error_paths):
+                    sections[section].append(builder.item(section, raw, item_path))
+        if "scope" in doc.data and not _has_error_under(("scope",), error_paths):
+            if scope is not None and scope_loc is not None:
+                diagnostics.append(Diagnostic(doc.loc(("scope",), key=True), Severity.ERROR,
+                                              "duplicate-scope",
+                                              f"a second 'scope' section (first at {scope_loc})"))
+            else:
+                scope = builder.scope(doc.data["scope"])
+                scope_loc = scope.loc
+    model = ThreatModel(
+        scope=scope,
+        adversaries=_unique(sections["adversaries"]),
+        out_of_scope=_unique(sections["out_of_scope"]),
+        threats=_unique(sections["threats"]),
+        responsibilities=_unique(sections["responsibilities"]),
+        recommendations=_unique(sections["recommendations"]),
+        waivers=tuple(sections["waivers"]),
+        files=tuple(shown_files),
+        invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)},
+        unreadable_files=tuple(unreadable),
+    )
+    return model, diagnostics
+
+
+def _all_items(sections: dict[str, list[Any]], scope: Scope | None) -> list[Any]:
+    items = [item for name, entries in sections.items() if name != "waivers"
+             for item in entries]
+    return items + list(scope.assumptions if scope else ())
+
+
+def _unique(items: list[Any]) -> tuple[Any, ...]:
+    """Keep the first item of each ID: duplicates were reported already."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.id not in seen:
+            seen.add(item.id)
+            kept.append(item)
+    return tuple(kept)
+
+
+def _collect_ids(doc: YamlDocument, first_id: dict[str, SourceLoc],
+                 diagnostics: list[Diagnostic]) -> None:
+    """Report IDs used twice anywhere in the model, at the second use."""
+    candidates: list[tuple[Any, DataPath]] = []
+    for section in _LIST_SECTIONS:
+        entries = doc.data.get(section)
+        if isinstance(entries, list):
+            candidates += [(raw, (section, i)) for i, raw in enumerate(entries)]
+    scope = doc.data.get("scope")
+    if isinstance(scope, dict) and isinstance(scope.get("assumptions"), list):
+        candidates += [(raw, ("scope", "assumptions", i))
+                       for i, raw in enumerate(scope["assumptions"])]
+    for raw, path in candidates:
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            continue
+        loc = doc.loc((*path, "id"))
+        if raw["id"] in first_id:
+            diagnostics.append(Diagnostic(loc, Severity.ERROR, "duplicate-id",
+                                          f"duplicate ID {raw['id']} "
+                                          f"(first defined at {first_id[raw['id']]})"))
+        else:
+            first_id[raw["id"]] = loc

@@ -1,0 +1,127 @@
+"""JSON Schema validation of one threat-model file, with messages a YAML author understands.
+
+jsonschema's own messages speak of instances and subschemas; these name the
+field, the section and what to write instead, and point at the YAML line.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from secguide.diagnostics import Diagnostic, Severity
+from secguide.model.yaml_source import DataPath, YamlDocument
+
+_SECTION_NOUNS = {
+    "adversaries": "adversary", "out_of_scope": "out-of-scope item", "threats": "threat",
+    "responsibilities": "responsibility", "recommendations": "recommendation",
+    "waivers": "waiver", "settings": "setting", "verification": "verification entry",
+    "assumptions": "assumption",
+}
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "array": "a list",
+               "object": "a mapping", "boolean": "true or false"}
+
+
+@functools.cache
+def threatmodel_schema() -> dict[str, Any]:
+    text = resources.files("secguide.model").joinpath("schema/threatmodel.schema.json").read_text()
+    return json.loads(text)
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = threatmodel_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _what(path: tuple[str | int, ...]) -> str:
+    """'recommendation' for ('recommendations', 3), 'field rationale' otherwise."""
+    for part in reversed(path):
+        if isinstance(part, str) and part in _SECTION_NOUNS:
+            return _SECTION_NOUNS[part]
+    return "file" if not path else f"'{path[-1]}'"
+
+
+def _type_text(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+
+
+def _actual_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a YAML boolean"
+    return {dict: "a mapping", list: "a list", str: "text", int: "a number",
+            float: "a decimal number", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _message(error: jsonschema.ValidationError) -> tuple[str, str, bool]:
+    """(code, message, points_at_key) for one schema error."""
+    path = tuple(error.absolute_path)
+    validator, value = error.validator, error.instance
+    if validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        names = ", ".join(f"'{name}'" for name in extra)
+        return ("unknown-field",
+                f"unknown field {names} in {_what(path)}; allowed: {', '.join(allowed)}", True)
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return "missing-field", f"{_what(path)} is missing required field '{missing}'", False
+    if validator == "type":
+        if isinstance(value, bool) and path and path[-1] == "value":
+            return ("wrong-type", f"value {str(value).lower()} is a YAML boolean (YAML reads "
+                    "yes/no/true/false/on/off that way); write the Kconfig value y or n", False)
+        subject = _what(path) if not path or isinstance(path[-1], int) else f"'{path[-1]}'"
+        return ("wrong-type", f"{subject} must be {_type_text(error.validator_value)}, "
+                f"not {_actual_type(value)}", False)
+    if validator == "enum":
+        options = ", ".join(str(option) for option in error.validator_value)
+        return ("bad-value", f"'{value}' is not allowed for '{path[-1]}'; use one of: {options}",
+                False)
+    if validator == "pattern":
+        return ("bad-value",
+                f"'{value}' is not a valid {path[-1] if path else 'value'} "
+                f"(expected pattern {error.validator_value})", False)
+    if validator == "minLength":
+        return "bad-value", f"'{path[-1]}' must not be empty", False
+    if validator in ("minProperties", "minItems"):
+        return "bad-value", f"{_what(path)} must not be empty", False
+    if validator == "uniqueItems":
+        return "bad-value", f"'{path[-1]}' lists the same entry twice", False
+    if validator == "oneOf" and path and "settings" in path:
+        return ("bad-setting", "a setting needs either 'value' or 'min'/'max' (not both, "
+                "not neither)", False)
+    if validator == "oneOf" and path and "verification" in path:
+        return ("bad-verification", "a verification entry needs exactly one of "
+                "'zephyr_test', 'pytest' or 'manual'", False)
+    if validator in ("if", "then", "else", "not") and path and "recommendations" in path:
+        return ("bad-deprecation", "a recommendation has a 'deprecated' block exactly when "
+                "its status is 'deprecated'", False)
+    return "schema", f"{_what(path)}: {error.message}", False
+
+
+def schema_errors(doc: YamlDocument) -> list[tuple[DataPath, Diagnostic]]:
+    """Every schema violation in ``doc`` with the data path it concerns, located at the
+    offending key or value."""
+    if not isinstance(doc.data, dict):
+        return [((), Diagnostic(doc.loc(()), Severity.ERROR, "not-a-mapping",
+                           "a threat-model file must be a mapping of sections "
+                           "(scope, adversaries, threats, recommendations, ...), "
+                           f"not {_actual_type(doc.data)}"))]
+    found = []
+    for error in sorted(_validator().iter_errors(doc.data),
+                        key=lambda e: [str(p) for p in e.absolute_path]):
+        code, message, at_key = _message(error)
+        path = tuple(error.absolute_path)
+        if at_key and isinstance(error.instance, dict):
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            path = (*path, extra[0]) if extra else path
+        found.append((tuple(error.absolute_path),
+                      Diagnostic(doc.loc(path, key=at_key), Severity.ERROR, code, message)))
+    return found

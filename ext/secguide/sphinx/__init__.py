@@ -1,0 +1,48 @@
+"""Sphinx entry point of secguide: reads like a table of contents of the extension.
+
+======================  =========================================================
+module                  feature
+======================  =========================================================
+``sphinx_config``       ``secguide_*`` values, checked on ``config-inited``
+``sphinx_model``        model + Kconfig DB loaded once per build, findings → warnings
+``sphinx_domain``       ``secguide`` domain: which page renders which item
+``sphinx_kconfig``      ``kconfig`` domain, reference page, literal-name check
+``sphinx_needs_glue``   the only module using sphinx-needs
+``sphinx_directives``   directives rendering the model
+======================  =========================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from secguide import __version__
+from secguide.sphinx.config import setup_config
+from secguide.sphinx.directives import setup_directives
+from secguide.sphinx.domain import setup_domain
+from secguide.sphinx.kconfig import setup_kconfig
+from secguide.sphinx.model import setup_model
+from secguide.sphinx.needs import setup_needs
+from secguide.sphinx.static_files import setup_static
+
+#: Bump when the data secguide stores in the environment changes shape.
+ENV_VERSION = 1
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register secguide with Sphinx; safe for parallel reading and writing."""
+    setup_config(app)
+    setup_needs(app)
+    setup_model(app)
+    setup_domain(app)
+    setup_kconfig(app)
+    setup_directives(app)
+    setup_static(app)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,466 @@
+"""Directives that render the threat model into pages, as docutils nodes.
+
+Each directive notes a dependency on the YAML files behind what it shows, claims
+the items it renders in the ``secguide`` domain (each item is one need, shown on
+one page), and builds nodes directly. YAML prose is parsed as reStructuredText
+with its own file as the source, so markup problems point at the YAML file.
+
+======================================  =============================================
+directive                               renders
+======================================  =============================================
+``secguide-scope``                      boundary, shared responsibility, assumptions
+``secguide-adversaries``                adversaries (``:addressed: yes|no``)
+``secguide-out-of-scope``               out-of-scope items
+``secguide-threats``                    threats
+``secguide-responsibilities``           developer responsibilities
+``secguide-recommendations``            recommendations and their settings
+                                        (``:area:``, ``:tag:``, ``:status:``,
+                                        ``:architecture:``)
+``secguide-settings``                   table of recommended Kconfig settings
+``secguide-verifications``              verification needs
+``secguide-review-status``              review state of every reviewable item
+``secguide-coverage``                   trace gaps and ``hardened.csv`` coverage
+``secguide-drift``                      changes of the model's symbols since a baseline
+======================================  =============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.parsing import nested_parse_to_nodes
+
+from secguide.diagnostics import SourceLoc
+from secguide.model.items import AREAS, STATUSES, Recommendation
+from secguide.sphinx.domain import item_reference
+from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
+from secguide.sphinx.model import ModelState, get_state
+from secguide.sphinx.needs import need_nodes
+from secguide.sphinx.warnings import WarningType, warn
+from secguide.trace.needs import NeedItem, setting_id
+
+#: Statuses that carry a banner, and what it says.
+BANNERS = {
+    "draft": ("Draft", "This item is a draft. The Security Working Group has not reviewed "
+                       "it yet; do not rely on it for a product decision."),
+    "review": ("In review", "This item is being reviewed by the Security Working Group "
+                            "and may still change."),
+    "deprecated": ("Deprecated", "This item no longer applies to current Zephyr releases; "
+                                 "see its replacement."),
+}
+
+
+def _list_option(argument: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (argument or "").split(",") if part.strip())
+
+
+def _yes_no(argument: str | None) -> str:
+    return directives.choice(argument, ("yes", "no"))
+
+
+class ModelDirective(SphinxDirective):
+    """Common ground: dependencies, item claims, YAML prose and status banners."""
+
+    has_content = False
+    #: The model kinds this directive renders (see ``ModelState.files_for``).
+    kinds: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def model_state(self) -> ModelState:
+        return get_state(self.env)
+
+    def run(self) -> list[nodes.Node]:
+        for path in sorted(self.model_state.files_for(self.kinds)):
+            self.env.note_dependency(path)
+        self.env.get_domain("secguide").note_model_doc(self.env.docname)
+        return self.render()
+
+    def render(self) -> list[nodes.Node]:
+        raise NotImplementedError
+
+    def claim(self, item: NeedItem) -> bool:
+        """True when this directive may render ``item`` (no other place does)."""
+        earlier = self.env.get_domain("secguide").claim(item.id, self.env.docname, self.lineno)
+        if earlier is None:
+            return True
+        where = f"{self.env.doc2path(earlier[0])}:{earlier[1]}"
+        warn(WarningType.DUPLICATE_ITEM,
+             f"{item.id} is already rendered at {where}; each item is shown once",
+             self.get_location())
+        return False
+
+    def need(self, item: NeedItem) -> list[nodes.Node]:
+        """The need of ``item``, with a banner when its status asks for one."""
+        if not self.claim(item):
+            return []
+        rendered = [*self.banner(item.status, item.id), *need_nodes(
+            self, item, self.model_state.absolute(item.loc))]
+        return rendered
+
+    def banner(self, status: str, item_id: str) -> list[nodes.Node]:
+        if status not in BANNERS:
+            return []
+        title, text = BANNERS[status]
+        admonition = nodes.admonition(classes=["secguide-banner", f"secguide-{status}"])
+        admonition += nodes.title(title, f"{title}: {item_id}")
+        admonition += nodes.paragraph(text, text)
+        self.set_source_info(admonition)
+        return [admonition]
+
+    def prose(self, text: str, loc: SourceLoc) -> list[nodes.Node]:
+        """YAML prose as reStructuredText, located in its YAML file."""
+        source = self.model_state.absolute(loc)
+        lines = StringList(text.splitlines(), source=source,
+                           items=[(source, max(loc.line - 1, 0))] * len(text.splitlines()))
+        return list(nested_parse_to_nodes(self.state, lines, source=source,
+                                          offset=max(loc.line - 1, 0)))
+
+    def items_of(self, kind: str) -> list[NeedItem]:
+        return [item for item in self.model_state.items if item.type == kind]
+
+
+class ScopeDirective(ModelDirective):
+    """The security boundary, the shared responsibility, and the assumptions."""
+
+    kinds = ("scope",)
+
+    def render(self) -> list[nodes.Node]:
+        scope = self.model_state.model.scope
+        if scope is None:
+            return [nodes.paragraph("", "The threat model defines no scope.")]
+        result: list[nodes.Node] = []
+        for label, text in (("Security boundary", scope.boundary),
+                            ("Shared responsibility", scope.shared_responsibility)):
+            result.append(nodes.rubric(label, label))
+            result += self.prose(text, scope.loc)
+        if scope.assumptions:
+            result.append(nodes.rubric("Assumptions", "Assumptions"))
+        for item in self.items_of("assumption"):
+            result += self.need(item)
+        return result
+
+
+class AdversariesDirective(ModelDirective):
+    kinds = ("adversary",)
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {"addressed": _yes_no}
+
+    def render(self) -> list[nodes.Node]:
+        wanted = self.options.get("addressed")
+        result: list[nodes.Node] = []
+        for item in self.items_of("adversary"):
+            addressed = "addressed" in item.tags
+            if wanted is None or (wanted == "yes") == addressed:
+                result += self.need(item)
+        return result
+
+
+class OutOfScopeDirective(ModelDirective):
+    kinds = ("out_of_scope",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("out_of_scope") for node in self.need(item)]
+
+
+class ThreatsDirective(ModelDirective):
+    kinds = ("threat",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("threat") for node in self.need(item)]
+
+
+class ResponsibilitiesDirective(ModelDirective):
+    kinds = ("responsibility",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("responsibility") for node in self.need(item)]
+
+
+class RecommendationFilter(ModelDirective):
+    """Options shared by the views of recommendations; values are comma-separated lists."""
+
+    kinds = ("recommendation",)
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        "area": _list_option, "tag": _list_option, "status": _list_option,
+        "architecture": _list_option,
+    }
+
+    def selected(self) -> list[Recommendation]:
+        """The recommendations matching every given option (unknown values are warned)."""
+        for option, allowed in (("area", AREAS), ("status", STATUSES)):
+            for value in self.options.get(option, ()):
+                if value not in allowed:
+                    warn(WarningType.BAD_OPTION, f":{option}: {value!r} is none of "
+                         f"{', '.join(allowed)}", self.get_location())
+        areas = self.options.get("area")
+        tags = self.options.get("tag")
+        statuses = self.options.get("status")
+        archs = self.options.get("architecture")
+        chosen = []
+        for rec in self.model_state.model.recommendations:
+            rec_archs = rec.applies_to.architectures
+            if areas and rec.area not in areas:
+                continue
+            if tags and not set(tags) & set(rec.tags):
+                continue
+            if statuses and rec.status not in statuses:
+                continue
+            if archs and rec_archs and not set(archs) & set(rec_archs):
+                continue
+            chosen.append(rec)
+        return chosen
+
+
+class RecommendationsDirective(RecommendationFilter):
+    """Each chosen recommendation as a need, followed by the needs of its settings."""
+
+    def render(self) -> list[nodes.Node]:
+        state = self.model_state
+        result: list[nodes.Node] = []
+        chosen = self.selected()
+        if not chosen:
+            text = "No recommendation matches this selection."
+            return [nodes.paragraph(text, text)]
+        for rec in chosen:
+            item = state.item(rec.id)
+            if item is None:
+                continue
+            result += self.need(item)
+            for setting in rec.settings:
+                setting_item = state.item(setting_id(rec, setting))
+                if setting_item is not None and self.claim(setting_item):
+                    result += need_nodes(self, setting_item, state.absolute(setting_item.loc))
+        return result
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[nodes.Node | str]],
+           widths: Sequence[int], classes: Sequence[str] = ()) -> nodes.table:
+    # "colwidths-given" makes the HTML writer emit the colspec widths as <col> styles.
+    table = nodes.table(classes=["secguide-table", "colwidths-given", *classes])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    head += _row(headers)
+    group += head
+    body = nodes.tbody()
+    for row in rows:
+        body += _row(row)
+    group += body
+    return table
+
+
+def _row(cells: Sequence[nodes.Node | str]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        if isinstance(cell, str):
+            entry += nodes.paragraph(cell, cell)
+        else:
+            body = isinstance(cell, nodes.paragraph | nodes.bullet_list)
+            entry += cell if body else nodes.paragraph("", "", cell)
+        row += entry
+    return row
+
+
+class SettingsDirective(RecommendationFilter):
+    """A table of the Kconfig settings of the chosen recommendations."""
+
+    def render(self) -> list[nodes.Node]:
+        db = self.model_state.db
+        rows = []
+        for rec in self.selected():
+            for setting in rec.settings:
+                symbol = db.get(setting.symbol)
+                kind = symbol.type if symbol else "not in this tree"
+                required = setting.requirement_text.removeprefix(setting.config_name)
+                required = required.removeprefix("=").strip() or "set"
+                rows.append([option_reference(setting.symbol),
+                             nodes.literal(required, required),
+                             item_reference(rec.id), rec.status, kind])
+        if not rows:
+            text = "No recommended setting matches this selection."
+            return [nodes.paragraph(text, text)]
+        return [_table(("Kconfig symbol", "Required", "Recommendation", "Status", "Type"),
+                       rows, (30, 14, 30, 12, 14), ("secguide-settings",))]
+
+
+class VerificationsDirective(ModelDirective):
+    """The verification needs (Zephyr test scenarios, project tests, manual reviews)."""
+
+    kinds = ("test",)
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("test") for node in self.need(item)]
+
+
+class ReviewStatusDirective(ModelDirective):
+    """A table of every recommendation's review state (:mod:`secguide.trace.review`).
+
+    *reviewed*: stamped and unchanged since; *suspect*: the item or a Zephyr
+    symbol it relies on changed after the stamp; *unreviewed*: never stamped.
+    """
+
+    kinds = ("review",)
+
+    def render(self) -> list[nodes.Node]:
+        model = self.model_state.model
+        cells = []
+        for rec in model.recommendations:
+            review = self.model_state.reviews.get(rec.id)
+            if review is None:
+                continue
+            state = review.status.value
+            badge = nodes.inline(state, state, classes=[
+                "secguide-review-state", f"secguide-review-{state}"])
+            stamp = f"{review.stamp.by}, {review.stamp.date}" if review.stamp else "never"
+            reasons = nodes.bullet_list()
+            for reason in review.reasons:
+                reasons += nodes.list_item("", nodes.paragraph(reason, reason))
+            cells.append([item_reference(rec.id), rec.title, rec.status, stamp,
+                          nodes.paragraph("", "", badge), reasons])
+        if not cells:
+            text = "The threat model has no recommendations to review."
+            return [nodes.paragraph(text, text)]
+        return [_table(("Item", "Title", "Status", "Last review", "State", "Why"), cells,
+                       (18, 30, 10, 16, 10, 30), ("secguide-review",))]
+
+
+class CoverageDirective(ModelDirective):
+    """Trace gaps and the coverage of Zephyr's ``hardened.csv`` (:mod:`secguide.trace.coverage`)."""
+
+    kinds = ("coverage",)
+
+    def render(self) -> list[nodes.Node]:
+        report = self.model_state.coverage
+        counts = report.counts()
+        summary = [
+            ("Current recommendations", counts["recommendations"]),
+            ("Settings", counts["settings"]),
+            ("Recommendations without a setting", counts["recommendations_without_settings"]),
+            ("Recommendations without a verification",
+             counts["recommendations_without_verifications"]),
+            ("Threats without a mitigation", counts["threats_unmitigated"]),
+            ("hardened.csv symbols: covered / waived / absent / uncovered",
+             f"{counts['hardened_covered']} / {counts['hardened_waived']} / "
+             f"{counts['hardened_absent']} / {counts['hardened_uncovered']}"),
+            ("Gaps", counts["gaps"]),
+        ]
+        if report.results_evaluated:
+            summary.insert(2, ("Settings whose verification failed or did not run",
+                               counts["settings_not_verified"]))
+        result: list[nodes.Node] = [_table(("Measure", "Count"),
+                                           [(label, str(value)) for label, value in summary],
+                                           (70, 30), ("secguide-coverage",))]
+        gaps = [*report.without_settings, *report.without_verifications,
+                *report.unmitigated_threats]
+        if gaps:
+            listing = nodes.bullet_list()
+            for ref in gaps:
+                listing += nodes.list_item("", nodes.paragraph("", "", item_reference(ref.id)))
+            result.append(listing)
+        rows = []
+        kconfig = self.env.get_domain("kconfig")
+        for entry in report.hardened:
+            if entry.covered_by:
+                where: nodes.Node = nodes.paragraph("", "", *[
+                    node for rec_id in entry.covered_by
+                    for node in (item_reference(rec_id), nodes.Text(" "))])
+            elif entry.waiver is not None:
+                where = nodes.paragraph(entry.waiver.reason, entry.waiver.reason)
+            else:
+                text = f"not defined in Zephyr {report.zephyr_version}"
+                where = nodes.emphasis(text, text)
+            if entry.defined:
+                kconfig.mention(self.env.docname, entry.entry.symbol, self.lineno)
+                symbol: nodes.Node = option_reference(entry.entry.symbol)
+            else:
+                symbol = nodes.literal(f"CONFIG_{entry.entry.symbol}",
+                                       f"CONFIG_{entry.entry.symbol}",
+                                       classes=[ABSENT_SYMBOL])
+            rows.append([symbol, nodes.literal(entry.entry.value, entry.entry.value),
+                         entry.status, where])
+        if rows:
+            result.append(_table(("hardened.csv symbol", "Expected", "Status",
+                                  "Covered by / waiver"), rows, (34, 12, 11, 43),
+                                 ("secguide-hardened",)))
+        return result
+
+
+class DriftDirective(ModelDirective):
+    """How the symbols the model uses changed since a baseline release (``trace.drift``).
+
+    Renders a note when ``secguide_baseline_zephyr_base`` is not set, so a page
+    can carry the directive unconditionally.
+    """
+
+    kinds = ("recommendation",)
+    #: statuses in the order a reviewer needs them, with how the summary says them
+    _ORDER = {"removed": "were removed", "changed": "changed", "added": "are new",
+              "undefined": "are defined in neither tree", "unchanged": "are unchanged"}
+
+    def render(self) -> list[nodes.Node]:
+        report = self.model_state.drift
+        if report is None:
+            text = ("No baseline release is configured (secguide_baseline_zephyr_base), "
+                    "so there is nothing to compare against.")
+            return [nodes.paragraph(text, text)]
+        counts = ", ".join(f"{len(report.by_status(status))} {phrase}"
+                           for status, phrase in self._ORDER.items()
+                           if report.by_status(status))
+        intro = (f"Between Zephyr {report.old_version} and Zephyr {report.new_version}, of the "
+                 f"{len(report.symbols)} symbols this guide uses or used: {counts}.")
+        rows = []
+        rank = list(self._ORDER)
+        for entry in sorted(report.symbols, key=lambda e: (rank.index(e.status), e.name)):
+            if entry.status == "unchanged":
+                continue
+            # Messages name removed symbols on purpose (e.g. "CONFIG_X no longer exists").
+            changes = nodes.bullet_list(classes=[ABSENT_SYMBOL])
+            for change in entry.changes:
+                changes += nodes.list_item("", nodes.paragraph(change.message, change.message))
+            for successor in entry.successors:
+                text = f"successor: CONFIG_{successor.name} ({successor.why})"
+                changes += nodes.list_item("", nodes.paragraph(text, text))
+            users = nodes.paragraph()
+            for item_id in dict.fromkeys(usage.item_id for usage in entry.usages):
+                users += [item_reference(item_id) if item_id else nodes.Text("a waiver"),
+                          nodes.Text(" ")]
+            name = f"CONFIG_{entry.name}"
+            symbol: nodes.Node = (option_reference(entry.name) if entry.name in
+                                  self.model_state.db else
+                                  nodes.literal(name, name, classes=[ABSENT_SYMBOL]))
+            status = "new" if entry.status == "added" else entry.status
+            rows.append([symbol, status, changes, users])
+        result: list[nodes.Node] = [nodes.paragraph(intro, intro)]
+        if rows:
+            result.append(_table(("Symbol", "Status", "What changed", "Used by"), rows,
+                                 (28, 10, 42, 20), ("secguide-drift",)))
+        return result
+
+
+DIRECTIVES: dict[str, type[ModelDirective]] = {
+    "secguide-scope": ScopeDirective,
+    "secguide-adversaries": AdversariesDirective,
+    "secguide-out-of-scope": OutOfScopeDirective,
+    "secguide-threats": ThreatsDirective,
+    "secguide-responsibilities": ResponsibilitiesDirective,
+    "secguide-recommendations": RecommendationsDirective,
+    "secguide-settings": SettingsDirective,
+    "secguide-verifications": VerificationsDirective,
+    "secguide-review-status": ReviewStatusDirective,
+    "secguide-coverage": CoverageDirective,
+    "secguide-drift": DriftDirective,
+}
+
+
+def setup_directives(app: Sphinx) -> None:
+    """Register every model directive."""
+    for name, directive in DIRECTIVES.items():
+        app.add_directive(name, directive)

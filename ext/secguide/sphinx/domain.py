@@ -1,0 +1,139 @@
+"""The ``secguide`` domain: which page shows which model item, kept per document.
+
+Like ``sphinx.ext.todo``, per-document state lives in domain data with
+``clear_doc`` and ``merge_domaindata``, so incremental and ``-j auto`` builds
+agree. The domain also resolves internal item references (an ID to the page
+that renders it) and notices when the inputs behind the pages changed in a way
+``note_dependency`` cannot see (a YAML file added or removed, a different tree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from typing import Any
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
+from sphinx.util.nodes import make_refnode
+
+from secguide.sphinx.model import get_state, load_state
+from secguide.sphinx.warnings import WarningType, warn
+
+
+class SecguideDomain(Domain):
+    """Per-document record of rendered model items.
+
+    ``data["items"]``: item ID → (docname, line) of the directive rendering it.
+    ``data["model_docs"]``: docname → True for every page that renders model data.
+    ``data["inputs"]``: the tree fingerprint and YAML file list of the last read.
+    """
+
+    name = "secguide"
+    label = "Security guide"
+    initial_data: dict[str, Any] = {"items": {}, "model_docs": {}, "inputs": {}}
+    data_version = 1
+
+    @property
+    def items(self) -> dict[str, tuple[str, int]]:
+        return self.data["items"]
+
+    def claim(self, item_id: str, docname: str, line: int) -> tuple[str, int] | None:
+        """Record that ``docname`` renders ``item_id``; the earlier claim if there is one."""
+        earlier = self.items.get(item_id)
+        if earlier is not None and earlier[0] != docname:
+            return earlier
+        if earlier is not None and earlier[1] != line:
+            return earlier
+        self.items[item_id] = (docname, line)
+        self.data["model_docs"][docname] = True
+        return None
+
+    def note_model_doc(self, docname: str) -> None:
+        self.data["model_docs"][docname] = True
+
+    def clear_doc(self, docname: str) -> None:
+        for item_id, (doc, _line) in list(self.items.items()):
+            if doc == docname:
+                del self.items[item_id]
+        self.data["model_docs"].pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for item_id, (doc, line) in otherdata["items"].items():
+            if doc not in docnames:
+                continue
+            earlier = self.items.get(item_id)
+            if earlier is not None and earlier[0] != doc:
+                warn(WarningType.DUPLICATE_ITEM,
+                     f"{item_id} is already rendered on {earlier[0]} (line {earlier[1]})",
+                     f"{self.env.doc2path(doc)}:{line}")
+                continue
+            self.items[item_id] = (doc, line)
+        for doc in otherdata["model_docs"]:
+            if doc in docnames:
+                self.data["model_docs"][doc] = True
+
+    def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
+                     typ: str, target: str, node: pending_xref,
+                     contnode: nodes.Element) -> nodes.reference | None:
+        where = self.items.get(target)
+        if where is None:
+            return None
+        return make_refnode(builder, fromdocname, where[0], target, contnode, target)
+
+    def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
+                         target: str, node: pending_xref,
+                         contnode: nodes.Element) -> list[tuple[str, nodes.reference]]:
+        found = self.resolve_xref(env, fromdocname, builder, "item", target, node, contnode)
+        return [("secguide:item", found)] if found is not None else []
+
+    def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        return []
+
+
+def item_reference(item_id: str, text: str | None = None) -> pending_xref:
+    """A link to the page rendering ``item_id``, resolved by this domain."""
+    ref = pending_xref("", refdomain="secguide", reftype="item", reftarget=item_id,
+                       refexplicit=text is not None)
+    ref += nodes.inline(text or item_id, text or item_id, classes=["secguide-item-ref"])
+    return ref
+
+
+def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
+                       changed: Set[str], removed: Set[str]) -> list[str]:
+    """``env-get-outdated``: re-read model pages when the tree or the YAML file set changed.
+
+    Edits of an existing YAML file are handled by ``note_dependency``; this covers
+    what it cannot see: a new or deleted file, and a Kconfig tree whose content
+    changed (a new fingerprint).
+    """
+    state = load_state(app)
+    domain = env.get_domain("secguide")
+    inputs = {"fingerprint": state.db.fingerprint, "files": list(state.all_files)}
+    previous = domain.data["inputs"]
+    domain.data["inputs"] = inputs
+    if not previous or previous == inputs:
+        return []
+    kconfig_docs = env.get_domain("kconfig").data["mentions_by_doc"]
+    return sorted(set(domain.data["model_docs"]) | set(kconfig_docs))
+
+
+def check_every_item_shown(app: Sphinx, env: BuildEnvironment) -> None:
+    """``env-check-consistency``: each need item must be rendered on some page."""
+    state = get_state(env)
+    shown = env.get_domain("secguide").data["items"]
+    for item in state.items:
+        if item.id not in shown:
+            warn(WarningType.ITEM_NOT_SHOWN,
+                 f"{item.id} is not rendered on any page of the guide (no directive shows "
+                 f"{item.type} items matching it)", item.loc.sphinx_location)
+
+
+def setup_domain(app: Sphinx) -> None:
+    """The ``secguide`` domain and the checks that span all documents."""
+    app.add_domain(SecguideDomain)
+    app.connect("env-get-outdated", outdated_by_inputs)
+    app.connect("env-check-consistency", check_every_item_shown)

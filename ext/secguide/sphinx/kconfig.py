@@ -1,0 +1,333 @@
+"""The ``kconfig`` domain: Zephyr-compatible ``:kconfig:option:`` links and a reference page.
+
+``:kconfig:option:`CONFIG_FOO``` links to the entry of ``CONFIG_FOO`` on the page
+holding ``.. kconfig:reference::``, the same anchors Zephyr's documentation uses
+(``#CONFIG_FOO``). That page lists every symbol the guide mentions (roles, literal
+``CONFIG_`` names in pages, settings and YAML text), built from the symbol database
+when the page is written, like ``sphinx.ext.todo``'s list; ``env-get-updated``
+rewrites it when the set of mentioned symbols changed.
+
+Literal ``CONFIG_FOO`` text in a page that names no symbol of the tree is a
+warning at that line (YAML text is checked once, by :mod:`secguide.sphinx.model`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.utils import get_source_line
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.domains import Domain, ObjType
+from sphinx.environment import BuildEnvironment
+from sphinx.roles import XRefRole
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+from secguide.sphinx.model import CONFIG_NAME, ModelState, get_state
+from secguide.sphinx.warnings import WarningType, warn
+from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol, strip_config_prefix
+
+#: Longest list of ``selected by`` / ``implied by`` names shown in an entry.
+MAX_LISTED = 25
+
+
+class kconfig_reference(nodes.General, nodes.Element):
+    """Placeholder replaced by the Kconfig entries when the page is written."""
+
+
+def anchor(name: str) -> str:
+    """The HTML anchor of a symbol's entry, as in Zephyr's docs: ``CONFIG_FOO``."""
+    return f"CONFIG_{strip_config_prefix(name)}"
+
+
+def unknown_message(name: str, state: ModelState) -> str:
+    close = state.db.close_names(name, limit=3)
+    hint = f" (did you mean {', '.join('CONFIG_' + c for c in close)}?)" if close else ""
+    return (f"CONFIG_{strip_config_prefix(name)} is not a Kconfig symbol of Zephyr "
+            f"{state.db.zephyr_version}{hint}")
+
+
+class KconfigOptionRole(XRefRole):
+    """``:kconfig:option:`CONFIG_FOO```: a literal linked to the symbol's entry."""
+
+    innernodeclass = nodes.literal
+
+    def result_nodes(self, document: nodes.document, env: BuildEnvironment,
+                     node: nodes.Element, is_ref: bool) -> tuple[list[nodes.Node], list[Any]]:
+        target = node.get("reftarget", "")
+        state = get_state(env)
+        if target in state.db:
+            env.get_domain("kconfig").mention(env.docname, target, self.lineno)
+        else:
+            warn(WarningType.UNKNOWN_SYMBOL, unknown_message(target, state), node)
+        return [node], []
+
+
+class KconfigReferenceDirective(SphinxDirective):
+    """``.. kconfig:reference::``: the entries of every symbol the guide mentions."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env)
+        for path in state.files_for(["recommendation"]):
+            self.env.note_dependency(path)
+        self.env.get_domain("kconfig").data["reference_docs"][self.env.docname] = True
+        self.env.get_domain("secguide").note_model_doc(self.env.docname)
+        placeholder = kconfig_reference()
+        self.set_source_info(placeholder)
+        return [placeholder]
+
+
+class KconfigDomain(Domain):
+    """Kconfig symbols of the tree named by ``secguide_zephyr_base``.
+
+    ``data["mentions_by_doc"]``: docname → {symbol: line} of every mention.
+    ``data["reference_docs"]``: docname → True for pages with ``kconfig:reference``.
+    ``data["rendered"]``: the symbols of the reference page as last written.
+    """
+
+    name = "kconfig"
+    label = "Kconfig"
+    object_types = {"option": ObjType("option", "option")}
+    initial_data: dict[str, Any] = {"mentions_by_doc": {}, "reference_docs": {},
+                                    "rendered": []}
+    data_version = 1
+
+    roles = {"option": KconfigOptionRole(warn_dangling=False)}
+    directives = {"reference": KconfigReferenceDirective}
+
+    def mention(self, docname: str, name: str, line: int) -> None:
+        self.data["mentions_by_doc"].setdefault(docname, {}).setdefault(
+            strip_config_prefix(name), line)
+
+    def reference_doc(self) -> str | None:
+        return min(self.data["reference_docs"], default=None)
+
+    def mentioned(self) -> set[str]:
+        return {name for names in self.data["mentions_by_doc"].values() for name in names}
+
+    def clear_doc(self, docname: str) -> None:
+        self.data["mentions_by_doc"].pop(docname, None)
+        self.data["reference_docs"].pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for doc, names in otherdata["mentions_by_doc"].items():
+            if doc in docnames:
+                self.data["mentions_by_doc"][doc] = names
+        for doc in otherdata["reference_docs"]:
+            if doc in docnames:
+                self.data["reference_docs"][doc] = True
+
+    def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
+                     typ: str, target: str, node: pending_xref,
+                     contnode: nodes.Element) -> nodes.reference | None:
+        refdoc = self.reference_doc()
+        if refdoc is None or target not in get_state(env).db:
+            return None
+        return make_refnode(builder, fromdocname, refdoc, anchor(target), contnode,
+                            anchor(target))
+
+    def resolve_any_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
+                         target: str, node: pending_xref,
+                         contnode: nodes.Element) -> list[tuple[str, nodes.reference]]:
+        found = self.resolve_xref(env, fromdocname, builder, "option", target, node, contnode)
+        return [("kconfig:option", found)] if found is not None else []
+
+    def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        refdoc = self.reference_doc()
+        if refdoc is None:
+            return
+        for name in sorted(self.data["rendered"]):
+            yield anchor(name), anchor(name), "option", refdoc, anchor(name), 1
+
+
+# -- literal CONFIG_ names in pages -----------------------------------------------------
+
+#: Class of nodes that name a symbol *because* the tree lacks it (e.g. stale entries of
+#: Zephyr's own hardened.csv); the literal-name check leaves them alone.
+ABSENT_SYMBOL = "secguide-absent-symbol"
+
+
+def check_literal_names(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: every ``CONFIG_FOO`` written in the page must exist in the tree.
+
+    Text inside Kconfig roles is checked by the role; text from YAML (need
+    content, scope prose) is checked when the model is loaded.
+    """
+    env = app.env
+    state = get_state(env)
+    domain = env.get_domain("kconfig")
+    for text in doctree.findall(nodes.Text):
+        if not CONFIG_NAME.search(text):
+            continue
+        parent = text.parent
+        if parent is None or any(isinstance(a, pending_xref) or ABSENT_SYMBOL in
+                                 getattr(a, "get", lambda *_: ())("classes", ())
+                                 for a in _ancestors(parent)):
+            continue
+        source, line = get_source_line(parent)
+        if source and Path(source).suffix in (".yaml", ".yml"):
+            continue
+        for match in CONFIG_NAME.finditer(text):
+            name = match.group(0)
+            if name in state.db:
+                domain.mention(env.docname, name, line or 0)
+            else:
+                warn(WarningType.UNKNOWN_SYMBOL_TEXT, unknown_message(name, state), parent)
+
+
+def _ancestors(node: nodes.Node) -> Iterable[nodes.Node]:
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+# -- the reference page ---------------------------------------------------------------------
+
+def reference_symbols(env: BuildEnvironment) -> list[str]:
+    """Symbols with an entry: mentioned anywhere and defined in the tree, sorted."""
+    state = get_state(env)
+    names = env.get_domain("kconfig").mentioned() | state.mentioned_symbols()
+    return sorted(name for name in names if name in state.db)
+
+
+def rewrite_reference_page(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: the reference page is written again when its symbol set changed."""
+    domain = env.get_domain("kconfig")
+    refdoc = domain.reference_doc()
+    current = reference_symbols(env) if refdoc is not None else []
+    if current == domain.data["rendered"]:
+        return []
+    domain.data["rendered"] = current
+    return [refdoc] if refdoc is not None else []
+
+
+def check_reference_page(app: Sphinx, env: BuildEnvironment) -> None:
+    """``env-check-consistency``: roles need a page to point at."""
+    domain = env.get_domain("kconfig")
+    if domain.reference_doc() is None and domain.data["mentions_by_doc"]:
+        doc, names = next(iter(sorted(domain.data["mentions_by_doc"].items())))
+        name, line = next(iter(names.items()))
+        warn(WarningType.NO_REFERENCE_PAGE,
+             f"CONFIG_{name} is linked but no page holds '.. kconfig:reference::'",
+             f"{env.doc2path(doc)}:{line}")
+
+
+def fill_reference(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: replace the placeholder with one entry per symbol."""
+    placeholders = list(doctree.findall(kconfig_reference))
+    if not placeholders:
+        return
+    env = app.env
+    state = get_state(env)
+    source_url = app.config.secguide_source_url
+    entries: list[nodes.Node] = [
+        symbol_entry(state.db.get(name), source_url) for name in reference_symbols(env)
+    ]
+    for placeholder in placeholders:
+        placeholder.replace_self(entries if placeholder is placeholders[0] else [])
+
+
+def _values(values: Iterable[ConditionalValue]) -> list[str]:
+    return [v.value if v.condition is None else f"{v.value} if {v.condition}" for v in values]
+
+
+def _site(loc_path: str, line: int, source_url: str) -> nodes.Node:
+    text = f"{loc_path}:{line}" if line else loc_path
+    if not source_url:
+        return nodes.literal(text, text)
+    uri = f"{source_url.rstrip('/')}/{loc_path}" + (f"#L{line}" if line else "")
+    return nodes.reference(text, "", nodes.literal(text, text), refuri=uri)
+
+
+def _field(name: str, *body: nodes.Node) -> nodes.field:
+    return nodes.field("", nodes.field_name(name, name), nodes.field_body("", *body))
+
+
+def _line_list(lines: list[str], limit: int = MAX_LISTED) -> nodes.Node:
+    shown = lines[:limit]
+    block = nodes.bullet_list()
+    for entry in shown:
+        block += nodes.list_item("", nodes.paragraph("", "", nodes.literal(entry, entry)))
+    if len(lines) > limit:
+        more = f"… and {len(lines) - limit} more"
+        block += nodes.list_item("", nodes.paragraph(more, more))
+    return block
+
+
+def symbol_entry(symbol: KconfigSymbol | None, source_url: str) -> nodes.Node:
+    """One reference entry: a section with type, prompt, help, defaults, dependencies, sites."""
+    assert symbol is not None
+    name = symbol.config_name
+    section = nodes.section(ids=[anchor(name)], classes=["secguide-kconfig-entry"])
+    section += nodes.title(name, name)
+    if symbol.prompts:
+        section += nodes.paragraph("", "", nodes.emphasis(symbol.prompts[0], symbol.prompts[0]))
+    if symbol.deprecated:
+        warning = nodes.warning()
+        text = "Deprecated: Zephyr warns when a configuration sets this symbol."
+        warning += nodes.paragraph(text, text)
+        section += warning
+    for paragraph in (p.strip() for p in symbol.help.split("\n\n")):
+        if paragraph:
+            section += nodes.paragraph(paragraph, paragraph, classes=["secguide-kconfig-help"])
+    if not symbol.help.strip():
+        section += nodes.paragraph("", "", nodes.emphasis("No help text.", "No help text."))
+    fields = nodes.field_list()
+    fields += _field("Type", nodes.paragraph("", "", nodes.literal(symbol.type, symbol.type)))
+    settable = "yes" if symbol.user_settable else "no (no prompt: set by defaults and selects)"
+    fields += _field("Settable in prj.conf", nodes.paragraph(settable, settable))
+    if len(symbol.prompts) > 1:
+        fields += _field("Other prompts", _line_list(list(symbol.prompts[1:])))
+    if symbol.defaults:
+        fields += _field("Defaults", _line_list(_values(symbol.defaults)))
+    if symbol.ranges:
+        fields += _field("Range", _line_list(_values(symbol.ranges)))
+    fields += _field("Depends on", nodes.paragraph(
+        "", "", nodes.literal(symbol.depends_on, symbol.depends_on)))
+    for label, values in (("Selects", _values(symbol.selects)),
+                          ("Implies", _values(symbol.implies)),
+                          ("Selected by", list(symbol.selected_by)),
+                          ("Implied by", list(symbol.implied_by))):
+        if values:
+            fields += _field(label, _line_list(values))
+    if symbol.choice:
+        fields += _field("Choice", nodes.paragraph("", "", nodes.literal(symbol.choice,
+                                                                          symbol.choice)))
+    sites = nodes.bullet_list()
+    for loc in symbol.definitions:
+        sites += nodes.list_item("", nodes.paragraph("", "", _site(loc.path, loc.line,
+                                                                   source_url)))
+    fields += _field("Defined at", sites)
+    if symbol.configdefault_sites:
+        extra = nodes.bullet_list()
+        for loc in symbol.configdefault_sites:
+            extra += nodes.list_item("", nodes.paragraph("", "", _site(loc.path, loc.line,
+                                                                       source_url)))
+        fields += _field("configdefault at", extra)
+    section += fields
+    return section
+
+
+def option_reference(name: str) -> pending_xref:
+    """A ``:kconfig:option:`` link built in code (tables of settings)."""
+    ref = pending_xref("", refdomain="kconfig", reftype="option",
+                       reftarget=anchor(name), refexplicit=False, refwarn=False)
+    ref += nodes.literal(anchor(name), anchor(name))
+    return ref
+
+
+def setup_kconfig(app: Sphinx) -> None:
+    """The ``kconfig`` domain, its reference page and the literal-name check."""
+    app.add_node(kconfig_reference)
+    app.add_domain(KconfigDomain)
+    app.connect("doctree-read", check_literal_names)
+    app.connect("env-get-updated", rewrite_reference_page)
+    app.connect("env-check-consistency", check_reference_page)
+    app.connect("doctree-resolved", fill_reference)

@@ -1,0 +1,98 @@
+"""The one module that talks to sphinx-needs: configuration and need creation.
+
+Need types, link types and fields come from :mod:`secguide.trace.needs` (the
+single model-to-needs mapping); this module only hands them to sphinx-needs 9.1
+(``needs_types``, ``needs_fields``, ``needs_links``) and turns one
+:class:`~secguide.trace.needs.NeedItem` into need nodes with
+``sphinx_needs.api.add_need``. A need's content is parsed as reStructuredText
+from its YAML file and line (``MarkupContent.source``), so a markup problem in
+a rationale is reported at the YAML line, not at the directive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.docutils import SphinxDirective
+from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need
+from sphinx_needs.utils import add_doc
+
+from secguide.sphinx.model import get_app
+from secguide.sphinx.warnings import WarningType, warn
+from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
+
+#: IDs are upper-case words joined by hyphens: ``REC-STACK-CANARIES``.
+NEED_ID_REGEX = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
+
+#: Colours of the link arrows in the traceability diagram.
+_LINK_COLORS = {"mitigates": "#38761D", "threatened_by": "#CC0000",
+                "implemented_by": "#B45F06", "verified_by": "#674EA7",
+                "replaced_by": "#999999"}
+
+
+def needs_settings() -> dict[str, Any]:
+    """The sphinx-needs configuration values secguide owns, as ``conf.py`` would set them."""
+    return {
+        "needs_types": [
+            {"directive": t.directive, "title": t.title, "prefix": t.prefix,
+             "color": t.color, "style": t.style}
+            for t in NEED_TYPES
+        ],
+        "needs_fields": {
+            name: {"description": f"secguide: {name.replace('_', ' ')}",
+                   "schema": {"type": "string"}}
+            for name in EXTRA_FIELDS
+        },
+        "needs_links": {
+            link.option: {"outgoing": link.outgoing, "incoming": link.incoming,
+                          "color": _LINK_COLORS.get(link.option, "#000000")}
+            for link in LINK_TYPES
+        },
+        "needs_id_regex": NEED_ID_REGEX,
+        "needs_id_required": True,
+        "needs_flow_engine": "graphviz",
+    }
+
+
+def configure_needs(app: Sphinx, config: Config) -> None:
+    """``config-inited`` (before sphinx-needs reads its values): install secguide's types."""
+    for name, value in needs_settings().items():
+        config[name] = value
+
+
+def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> list[nodes.Node]:
+    """The nodes of one need built from ``item``, rendered where ``directive`` stands.
+
+    ``source_path`` is the absolute YAML path of the item. A need sphinx-needs
+    refuses is reported at the item's YAML line and rendered as nothing.
+    """
+    content: str | MarkupContent = ""
+    if item.content.strip():
+        content = MarkupContent(item.content, markup=".rst",
+                                source=(source_path, max(item.loc.line, 1)))
+    fields = {name: value for name, value in item.extra.items() if value}
+    links = {name: list(targets) for name, targets in item.links.items() if targets}
+    # add_need, unlike the need directive, does not mark the page as holding needs;
+    # without the mark sphinx-needs skips the page when resolving link nodes.
+    add_doc(directive.env, directive.env.docname)
+    try:
+        return add_need(
+            get_app(directive.env), directive.state, directive.env.docname, directive.lineno,
+            need_type=item.type, title=item.title, id=item.id, content=content,
+            status=item.status, tags=list(item.tags),
+            # a setting's card sits under its recommendation: keep its metadata folded
+            collapse=item.type == "setting", **links, **fields,
+        )
+    except InvalidNeedException as error:
+        warn(WarningType.NEED, f"{item.id}: sphinx-needs refused the need: {error}",
+             item.loc.sphinx_location)
+        return []
+
+
+def setup_needs(app: Sphinx) -> None:
+    """Load sphinx-needs (and with it Graphviz support) and give it secguide's vocabulary."""
+    app.setup_extension("sphinx_needs")
+    app.connect("config-inited", configure_needs, priority=1)

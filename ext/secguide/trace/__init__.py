@@ -1,0 +1,1 @@
+"""The trace: validation, need items, results, coverage, review, drift."""

@@ -1,0 +1,384 @@
+"""Coverage of the trace: what the model, the tree and the results leave open.
+
+Gaps, each counted by ``secguide coverage --strict``:
+
+* recommendations without a Kconfig setting, or without any verification;
+* threats that nothing (or only deprecated recommendations) mitigates;
+* symbols of the tree's ``scripts/kconfig/hardened.csv`` (the list Zephyr's
+  ``hardenconfig`` target checks) that no recommendation sets and no waiver explains;
+* with result files: settings whose verification failed, errored, was skipped
+  everywhere or did not run. A setting counts as verified only when *every*
+  automated verification of its recommendation passed (tests marked
+  ``@pytest.mark.verifies`` included); manual ones are left to reviewers.
+
+Deprecated recommendations are history: they are neither gaps nor coverage.
+Without result files the results are *not evaluated* (not counted as "not run"),
+so ``coverage`` on a fresh checkout speaks about the model alone.
+
+:func:`compute_coverage` is the one entry point; the guide's coverage page and
+the CLI both render its :class:`CoverageReport`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.items import Recommendation, Setting, ThreatModel, Waiver
+from secguide.trace.needs import setting_id
+from secguide.trace.results import Outcome, Results, worst
+
+HARDENED_CSV = "scripts/kconfig/hardened.csv"
+_HARDENED_LINE = re.compile(r"^(?:CONFIG_)?([A-Za-z0-9_]+)\s*([,=])\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class HardenedEntry:
+    """One line of ``hardened.csv``: a symbol and the value ``hardenconfig`` expects."""
+
+    symbol: str
+    value: str
+    loc: SourceLoc
+
+
+def read_hardened_csv(tree_root: Path) -> tuple[list[HardenedEntry], list[Diagnostic]]:
+    """The entries of the tree's ``hardened.csv`` and what is odd about the file.
+
+    A tree without the file (Zephyr < 1.14) yields no entries and one note. A line
+    written ``SYMBOL=value`` (v4.2.99 has ``DEBUG_COREDUMP=n``) is read, with a
+    warning, since ``hardenconfig`` itself would not match it.
+
+    Raises:
+        OSError: the file exists but cannot be read.
+    """
+    path = tree_root / HARDENED_CSV
+    if not path.is_file():
+        return [], [Diagnostic(SourceLoc(HARDENED_CSV), Severity.NOTE, "no-hardened-csv",
+                               "this tree has no hardened.csv; nothing to cover")]
+    entries: list[HardenedEntry] = []
+    diagnostics: list[Diagnostic] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        loc = SourceLoc(HARDENED_CSV, number)
+        match = _HARDENED_LINE.match(text)
+        if match is None:
+            diagnostics.append(Diagnostic(loc, Severity.WARNING, "hardened-csv-line",
+                                          f"not 'SYMBOL,value': {text!r}; line ignored"))
+            continue
+        symbol, separator, value = match.groups()
+        if separator == "=":
+            diagnostics.append(Diagnostic(loc, Severity.WARNING, "hardened-csv-line",
+                                          f"{text!r} uses '=' where hardened.csv uses ','; "
+                                          f"read as {symbol},{value}"))
+        if symbol in seen:
+            continue
+        seen.add(symbol)
+        entries.append(HardenedEntry(symbol, value, loc))
+    return entries, diagnostics
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """A model item named in a report: its ID and where it is written."""
+
+    id: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    kind: str
+    ref: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class SettingResult:
+    """How one setting of one recommendation stands, given the results."""
+
+    recommendation: str
+    setting: str  # the setting need's ID (SET-...)
+    symbol: str  # CONFIG_...
+    outcome: Outcome
+    verifications: tuple[VerificationResult, ...]
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True)
+class HardenedCoverage:
+    """One ``hardened.csv`` symbol: the recommendations setting it, or its waiver."""
+
+    entry: HardenedEntry
+    covered_by: tuple[str, ...] = ()
+    waiver: Waiver | None = None
+    #: recommendations that set the symbol to a value other than hardened.csv's
+    value_differs: tuple[str, ...] = ()
+    #: False when the tree defines no such symbol: nothing can set or waive it
+    defined: bool = True
+
+    @property
+    def status(self) -> str:
+        """``covered``, ``waived``, ``absent`` (not defined by the tree) or ``uncovered``."""
+        if self.covered_by:
+            return "covered"
+        if self.waiver is not None:
+            return "waived"
+        return "uncovered" if self.defined else "absent"
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageReport:
+    """Everything :func:`compute_coverage` found; see the module docstring for gaps."""
+
+    zephyr_version: str
+    results_evaluated: bool
+    recommendations: int
+    without_settings: tuple[ItemRef, ...]
+    without_verifications: tuple[ItemRef, ...]
+    unmitigated_threats: tuple[ItemRef, ...]
+    settings: tuple[SettingResult, ...]
+    hardened: tuple[HardenedCoverage, ...]
+    stale_waivers: tuple[ItemRef, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def hardened_uncovered(self) -> tuple[HardenedCoverage, ...]:
+        return tuple(h for h in self.hardened if h.status == "uncovered")
+
+    @property
+    def settings_not_verified(self) -> tuple[SettingResult, ...]:
+        """Settings whose automated verification failed or did not run (with results)."""
+        if not self.results_evaluated:
+            return ()
+        return tuple(s for s in self.settings
+                     if s.outcome not in (Outcome.PASSED, Outcome.MANUAL))
+
+    @property
+    def gaps(self) -> int:
+        """The number of findings ``--strict`` fails on."""
+        return (len(self.without_settings) + len(self.without_verifications)
+                + len(self.unmitigated_threats) + len(self.hardened_uncovered)
+                + len(self.settings_not_verified))
+
+    def counts(self) -> dict[str, int]:
+        by_status = {"covered": 0, "waived": 0, "absent": 0, "uncovered": 0}
+        for item in self.hardened:
+            by_status[item.status] += 1
+        outcomes = {outcome.value: 0 for outcome in Outcome}
+        for setting in self.settings:
+            outcomes[setting.outcome.value] += 1
+        return {
+            "recommendations": self.recommendations,
+            "recommendations_without_settings": len(self.without_settings),
+            "recommendations_without_verifications": len(self.without_verifications),
+            "threats_unmitigated": len(self.unmitigated_threats),
+            "settings": len(self.settings),
+            **{f"settings_{name.replace(' ', '_')}": n for name, n in outcomes.items()},
+            "settings_not_verified": len(self.settings_not_verified),
+            "hardened_symbols": len(self.hardened),
+            **{f"hardened_{name}": n for name, n in by_status.items()},
+            "stale_waivers": len(self.stale_waivers),
+            "gaps": self.gaps,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, deterministic (model order, hardened.csv order)."""
+        def ref(item: ItemRef) -> dict[str, str]:
+            return {"id": item.id, "source": str(item.loc)}
+
+        return {
+            "zephyr_version": self.zephyr_version,
+            "results_evaluated": self.results_evaluated,
+            "counts": self.counts(),
+            "recommendations_without_settings": [ref(i) for i in self.without_settings],
+            "recommendations_without_verifications": [
+                ref(i) for i in self.without_verifications],
+            "threats_unmitigated": [ref(i) for i in self.unmitigated_threats],
+            "settings": [{
+                "recommendation": s.recommendation, "setting": s.setting, "symbol": s.symbol,
+                "outcome": s.outcome.value, "source": str(s.loc),
+                "verifications": [{"kind": v.kind, "ref": v.ref, "outcome": v.outcome.value}
+                                  for v in s.verifications],
+            } for s in self.settings],
+            "hardened": [{
+                "symbol": f"CONFIG_{h.entry.symbol}", "value": h.entry.value,
+                "status": h.status, "covered_by": list(h.covered_by),
+                "waiver": h.waiver.reason if h.waiver else None,
+                "value_differs": list(h.value_differs), "source": str(h.entry.loc),
+            } for h in self.hardened],
+            "stale_waivers": [ref(i) for i in self.stale_waivers],
+            "diagnostics": [d.as_dict() for d in self.diagnostics],
+        }
+
+
+def _active(model: ThreatModel) -> list[Recommendation]:
+    return [r for r in model.recommendations
+            if r.status != "deprecated" and r.deprecation is None]
+
+
+def _setting_outcome(outcomes: list[Outcome], has_manual: bool) -> Outcome:
+    automated = [o for o in outcomes if o is not Outcome.MANUAL]
+    if not automated:
+        return Outcome.MANUAL if has_manual else Outcome.NOT_RUN
+    if any(o.is_bad for o in automated):
+        return worst(automated)
+    if all(o is Outcome.PASSED for o in automated):
+        return Outcome.PASSED
+    # One passing test does not make up for another that never ran.
+    return Outcome.NOT_RUN if Outcome.NOT_RUN in automated else Outcome.SKIPPED
+
+
+def _setting_results(recommendations: Iterable[Recommendation],
+                     results: Results) -> list[SettingResult]:
+    found: list[SettingResult] = []
+    for rec in recommendations:
+        verifications = [VerificationResult(v.kind, v.ref, results.outcome(v))
+                         for v in rec.verifications]
+        marked = results.marked_outcome(rec.id)
+        if marked is not None:
+            for node in results.verifies[rec.id]:
+                if all(v.ref != node for v in verifications):
+                    verifications.append(VerificationResult(
+                        "pytest", node, results.pytest.get(node, Outcome.NOT_RUN)))
+        outcome = _setting_outcome([v.outcome for v in verifications],
+                                   any(v.kind == "manual" for v in verifications))
+        for setting in rec.settings:
+            found.append(SettingResult(rec.id, setting_id(rec, setting), setting.config_name,
+                                       outcome, tuple(verifications), setting.loc))
+    return found
+
+
+def _differs(setting: Setting, expected: str) -> bool:
+    if setting.value is not None:
+        return setting.value != expected
+    try:
+        number = int(expected, 0)
+    except ValueError:
+        return True
+    return ((setting.minimum is not None and number < setting.minimum)
+            or (setting.maximum is not None and number > setting.maximum))
+
+
+def _hardened(recommendations: list[Recommendation], entries: list[HardenedEntry],
+              waivers: tuple[Waiver, ...], defined: Container[str] | None,
+              ) -> tuple[list[HardenedCoverage], list[ItemRef]]:
+    setters: dict[str, list[tuple[str, Setting]]] = {}
+    for rec in recommendations:
+        for setting in rec.settings:
+            setters.setdefault(setting.symbol, []).append((rec.id, setting))
+    waiver_of = {w.symbol.removeprefix("CONFIG_"): w for w in waivers}
+    coverage = []
+    for entry in entries:
+        recs = setters.get(entry.symbol, [])
+        covered = tuple(dict.fromkeys(rec_id for rec_id, _ in recs))
+        differs = tuple(dict.fromkeys(rec_id for rec_id, s in recs if _differs(s, entry.value)))
+        coverage.append(HardenedCoverage(entry, covered, waiver_of.get(entry.symbol), differs,
+                                         defined is None or entry.symbol in defined))
+    listed = {e.symbol for e in entries}
+    stale = [ItemRef(f"CONFIG_{symbol}", w.loc) for symbol, w in waiver_of.items()
+             if symbol not in listed or symbol in setters]
+    return coverage, stale
+
+
+def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
+                     zephyr_version: str = "", results: Results | None = None,
+                     defined: Container[str] | None = None) -> CoverageReport:
+    """The coverage of ``model`` against the tree at ``tree_root`` and the results.
+
+    ``tree_root`` is the Zephyr tree whose ``hardened.csv`` is checked (None: skip
+    that part). ``defined`` holds the symbols the tree defines (a
+    :class:`~secguide.zephyr.kconfig.symbols.SymbolDB` will do): a hardened.csv symbol
+    outside it is ``absent``, not a gap, since nothing can set or waive it.
+    ``results=None`` means no result files were given: outcomes are reported as
+    "not run" but not counted as gaps.
+
+    Raises:
+        OSError: ``hardened.csv`` exists but cannot be read.
+    """
+    active = _active(model)
+    deprecated = {r.id for r in model.recommendations} - {r.id for r in active}
+    without_settings = [ItemRef(r.id, r.loc) for r in active if not r.settings]
+    marked = results.verifies if results else {}
+    without_verifications = [ItemRef(r.id, r.loc) for r in active
+                             if not r.verifications and not marked.get(r.id)]
+    unmitigated = [ItemRef(t.id, t.loc) for t in model.threats
+                   if not [m for m in t.mitigated_by if m not in deprecated]]
+    settings = _setting_results(active, results or Results())
+
+    diagnostics: list[Diagnostic] = []
+    known = {r.id for r in model.recommendations}
+    for rec_id, nodes in sorted(marked.items()):
+        if rec_id not in known:
+            diagnostics.append(Diagnostic(
+                SourceLoc(nodes[0].split("::", 1)[0]), Severity.WARNING,
+                "unknown-verified-id",
+                f"{nodes[0]} is marked verifies({rec_id!r}), which is not a recommendation"))
+
+    hardened: list[HardenedCoverage] = []
+    stale: list[ItemRef] = []
+    if tree_root is not None:
+        entries, problems = read_hardened_csv(tree_root)
+        diagnostics.extend(problems)
+        hardened, stale = _hardened(active, entries, model.waivers, defined)
+    return CoverageReport(
+        zephyr_version=zephyr_version,
+        results_evaluated=results is not None,
+        recommendations=len(active),
+        without_settings=tuple(without_settings),
+        without_verifications=tuple(without_verifications),
+        unmitigated_threats=tuple(unmitigated),
+        settings=tuple(settings),
+        hardened=tuple(hardened),
+        stale_waivers=tuple(stale),
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def format_text(report: CoverageReport) -> str:
+    """The report as a terminal reads it: gaps first, each at its YAML line."""
+    lines: list[str] = []
+
+    def gap_list(title: str, refs: Iterable[ItemRef]) -> None:
+        refs = list(refs)
+        if refs:
+            lines.append(f"{title} ({len(refs)}):")
+            lines.extend(f"  {r.loc}: {r.id}" for r in refs)
+
+    gap_list("recommendations without a Kconfig setting", report.without_settings)
+    gap_list("recommendations without a verification", report.without_verifications)
+    gap_list("threats without a mitigation", report.unmitigated_threats)
+    if report.settings_not_verified:
+        lines.append(f"settings not verified by the results ({len(report.settings_not_verified)}):")
+        lines.extend(f"  {s.loc}: {s.symbol} ({s.recommendation}): {s.outcome.value}"
+                     for s in report.settings_not_verified)
+    uncovered = report.hardened_uncovered
+    if uncovered:
+        lines.append(f"hardened.csv symbols without a recommendation or waiver ({len(uncovered)}):")
+        lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}={h.entry.value}"
+                     for h in uncovered)
+    absent = [h for h in report.hardened if h.status == "absent"]
+    if absent:
+        lines.append(f"hardened.csv symbols this tree does not define (not gaps) ({len(absent)}):")
+        lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}" for h in absent)
+    gap_list("waivers for symbols that are covered or not in hardened.csv (not gaps)",
+             report.stale_waivers)
+    for diagnostic in report.diagnostics:
+        lines.append(str(diagnostic))
+    counts = report.counts()
+    results_text = ("results: " + ", ".join(
+        f"{counts['settings_' + o.value.replace(' ', '_')]} {o.value}" for o in Outcome)
+        if report.results_evaluated else "results: not evaluated (no --results given)")
+    lines.append(
+        f"Zephyr {report.zephyr_version}: {counts['recommendations']} recommendations, "
+        f"{counts['settings']} settings; hardened.csv {counts['hardened_covered']} covered, "
+        f"{counts['hardened_waived']} waived, {counts['hardened_absent']} not in the tree, "
+        f"{counts['hardened_uncovered']} uncovered "
+        f"of {counts['hardened_symbols']}; {results_text}; {report.gaps} gap(s)")
+    return "\n".join(lines)

@@ -1,0 +1,219 @@
+"""The threat model as a flat list of traceable items, in sphinx-needs' vocabulary.
+
+This is the single mapping from model to needs: the Sphinx glue registers these
+items as needs, and the evidence exporters write the same items to needs.json,
+ReqIF and CSV. Sphinx-free, so exports need no Sphinx build.
+
+Trace shape::
+
+    threat ◀─mitigates── recommendation ──implemented_by──▶ setting ──verified_by──▶ test
+           ◀─mitigates── responsibility
+    threat ──threatened_by (adversary)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from secguide.diagnostics import SourceLoc
+from secguide.model.items import Recommendation, Setting, ThreatModel, Verification
+
+
+@dataclass(frozen=True, slots=True)
+class NeedType:
+    directive: str
+    title: str
+    prefix: str
+    color: str
+    style: str
+
+
+#: Need types, in the order a reader meets them.
+NEED_TYPES: tuple[NeedType, ...] = (
+    NeedType("assumption", "Assumption", "ASM-", "#E8E8E8", "node"),
+    NeedType("adversary", "Adversary", "ADV-", "#F4CCCC", "actor"),
+    NeedType("out_of_scope", "Out of scope", "OOS-", "#EEEEEE", "node"),
+    NeedType("threat", "Threat", "THR-", "#F6B26B", "node"),
+    NeedType("responsibility", "Developer responsibility", "RESP-", "#C9DAF8", "node"),
+    NeedType("recommendation", "Recommendation", "REC-", "#B6D7A8", "node"),
+    NeedType("setting", "Kconfig setting", "SET-", "#FFE599", "card"),
+    NeedType("test", "Verification", "TEST-", "#D9D2E9", "node"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkType:
+    option: str
+    outgoing: str
+    incoming: str
+
+
+#: Link options, as sphinx-needs ``needs_extra_links`` entries.
+LINK_TYPES: tuple[LinkType, ...] = (
+    LinkType("mitigates", "mitigates", "mitigated by"),
+    LinkType("threatened_by", "threatened by", "threatens"),
+    LinkType("implemented_by", "implemented by", "implements"),
+    LinkType("verified_by", "verified by", "verifies"),
+    LinkType("replaced_by", "replaced by", "replaces"),
+)
+
+#: Extra need fields (``needs_extra_options``), all plain strings.
+EXTRA_FIELDS: tuple[str, ...] = (
+    "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
+    "profiles", "references", "architectures", "hardware", "builds", "verification_kind",
+    "result",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NeedItem:
+    """One need: a model item, a Kconfig setting of a recommendation, or a verification."""
+
+    id: str
+    type: str
+    title: str
+    content: str
+    status: str
+    tags: tuple[str, ...] = ()
+    links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict)
+    loc: SourceLoc
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
+
+
+def setting_id(recommendation: Recommendation, setting: Setting) -> str:
+    """``SET-<recommendation suffix>-<symbol>``, stable as long as both are."""
+    return f"SET-{recommendation.id.removeprefix('REC-')}-{_slug(setting.symbol)}"
+
+
+def verification_id(verification: Verification) -> str:
+    """One test need per distinct verification target, shared by every item it verifies."""
+    kind = {"zephyr-test": "ZEPHYR", "pytest": "PYTEST", "manual": "MANUAL"}[verification.kind]
+    return f"TEST-{kind}-{_slug(verification.ref)}"
+
+
+def _marked_id(node_id: str) -> str:
+    """The need ID of a marker-linked test: the one a ``pytest:`` entry naming it gets."""
+    return f"TEST-PYTEST-{_slug(node_id)}"
+
+
+def _setting_value(setting: Setting) -> str:
+    if setting.value is not None:
+        return setting.value
+    return setting.requirement_text.removeprefix(setting.config_name).strip()
+
+
+def need_items(model: ThreatModel, zephyr_version: str = "",
+               results: Mapping[str, str] | None = None, *,
+               marked: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+               marked_source: SourceLoc | None = None) -> list[NeedItem]:
+    """Every need of the model, deterministic in order (model order, then tests by ID).
+
+    ``results`` maps test need IDs to outcomes (``passed``, ``failed``, ``not run``
+    ...; see :func:`secguide.trace.results.need_results`); given, every test need
+    gets its ``result`` field, "not run" when the mapping lacks it.
+
+    ``marked`` adds this project's tests that link themselves to recommendations
+    with ``@pytest.mark.verifies`` (recommendation ID -> (node ID, outcome); see
+    :func:`secguide.trace.results.marked_tests`); they are located at ``marked_source``,
+    the result file that reported them.
+    """
+    marked = marked or {}
+    items: list[NeedItem] = []
+
+    def add(item: NeedItem) -> None:
+        items.append(item)
+
+    if model.scope is not None:
+        for assumption in model.scope.assumptions:
+            add(NeedItem(id=assumption.id, type="assumption", title=assumption.id,
+                         content=assumption.text, status="approved", loc=assumption.loc,
+                         extra={"source": str(assumption.loc)}))
+    for adversary in model.adversaries:
+        content = adversary.description
+        if not adversary.addressed:
+            content += f"\n\nNot addressed: {adversary.reason}"
+        add(NeedItem(id=adversary.id, type="adversary", title=adversary.title, content=content,
+                     status="approved" if adversary.addressed else "not addressed",
+                     tags=("addressed",) if adversary.addressed else ("not-addressed",),
+                     loc=adversary.loc, extra={"source": str(adversary.loc)}))
+    for item in model.out_of_scope:
+        add(NeedItem(id=item.id, type="out_of_scope", title=item.title,
+                     content=f"{item.reason}\n\nProtection must come from: {item.protection_from}",
+                     status="approved", loc=item.loc, extra={"source": str(item.loc)}))
+
+    mitigations: dict[str, list[str]] = {}
+    for threat in model.threats:
+        for mitigation in threat.mitigated_by:
+            mitigations.setdefault(mitigation, []).append(threat.id)
+        add(NeedItem(id=threat.id, type="threat", title=threat.title,
+                     content=threat.description, status="approved",
+                     links={"threatened_by": threat.adversaries}, loc=threat.loc,
+                     extra={"source": str(threat.loc)}))
+    for responsibility in model.responsibilities:
+        add(NeedItem(id=responsibility.id, type="responsibility", title=responsibility.title,
+                     content=responsibility.description, status=responsibility.status,
+                     links={"mitigates": tuple(mitigations.get(responsibility.id, ()))},
+                     loc=responsibility.loc, extra={"source": str(responsibility.loc)}))
+
+    tests: dict[str, NeedItem] = {}
+    for rec in model.recommendations:
+        marked_ids = {_marked_id(node): (node, outcome)
+                      for node, outcome in marked.get(rec.id, ())}
+        test_ids = tuple(dict.fromkeys(
+            [verification_id(v) for v in rec.verifications] + sorted(marked_ids)))
+        setting_ids = []
+        for setting in rec.settings:
+            sid = setting_id(rec, setting)
+            setting_ids.append(sid)
+            add(NeedItem(
+                id=sid, type="setting", title=setting.requirement_text,
+                content=setting.note, status=rec.status, tags=(rec.area,),
+                links={"verified_by": test_ids}, loc=setting.loc,
+                extra={"symbol": setting.config_name, "value": _setting_value(setting),
+                       "area": rec.area, "zephyr_version": zephyr_version,
+                       "source": str(setting.loc)},
+            ))
+        replaced = rec.deprecation.replaced_by if rec.deprecation else ()
+        add(NeedItem(
+            id=rec.id, type="recommendation", title=rec.title, content=rec.rationale,
+            status=rec.status, tags=(rec.area, *rec.tags),
+            links={"mitigates": tuple(mitigations.get(rec.id, ())),
+                   "implemented_by": tuple(setting_ids),
+                   "verified_by": test_ids,
+                   "replaced_by": tuple(r for r in replaced if r.startswith("REC-"))},
+            loc=rec.loc,
+            extra={"area": rec.area, "profiles": ",".join(rec.profiles),
+                   "references": ",".join(rec.references),
+                   "architectures": ",".join(rec.applies_to.architectures) or "all",
+                   "hardware": ",".join(rec.applies_to.hardware),
+                   "builds": ",".join(rec.applies_to.builds), "source": str(rec.loc)},
+        ))
+        for verification in rec.verifications:
+            tid = verification_id(verification)
+            if tid not in tests:
+                tests[tid] = NeedItem(
+                    id=tid, type="test", title=verification.ref, content=verification.note,
+                    status="defined", loc=verification.loc,
+                    extra={"verification_kind": verification.kind,
+                           "source": str(verification.loc),
+                           **({"result": results.get(tid, "not run")}
+                              if results is not None else {})},
+                )
+        for tid, (node, outcome) in marked_ids.items():
+            if tid not in tests:
+                loc = marked_source or SourceLoc("")
+                tests[tid] = NeedItem(
+                    id=tid, type="test", title=node,
+                    content="A test of this project marked as verifying this recommendation.",
+                    status="defined", loc=loc,
+                    extra={"verification_kind": "pytest", "source": str(loc),
+                           "result": outcome},
+                )
+    items.extend(tests[tid] for tid in sorted(tests))
+    return items

@@ -1,0 +1,354 @@
+"""Test results: JUnit XML (pytest) and twister.json (Zephyr), mapped onto verifications.
+
+Two formats are read:
+
+* **JUnit XML** as ``pytest --junitxml`` writes it. With
+  :mod:`secguide.pytest_plugin` loaded, each ``<testcase>`` carries the
+  properties ``nodeid`` (the exact pytest node ID) and ``verifies`` (the
+  recommendation IDs of its ``@pytest.mark.verifies`` marker, ``", "``-joined,
+  the shape sphinx-test-reports' ``tr_property_link_types`` splits). Without the
+  plugin, the node ID is rebuilt from ``classname`` and ``name``.
+* **twister.json** as Zephyr's twister writes it: ``testsuites[]`` with ``name``
+  (``[<dir>/]<scenario>``), ``platform`` and ``status``.
+
+Each verification then has an :class:`Outcome`. A scenario run on several
+platforms, or a node ID reported twice, keeps its worst outcome (failed, then
+error, then passed, then skipped): one failing platform is a failing verification.
+
+The XML is parsed with expat directly: a DOCTYPE (and so any entity declaration,
+internal or external) is refused before anything is expanded. That is the whole
+attack surface of a JUnit file, so ``defusedxml`` is not needed.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+import xml.parsers.expat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from secguide.diagnostics import SecguideError, SourceLoc, display_path
+from secguide.model.items import ThreatModel, Verification
+from secguide.trace.needs import verification_id
+from secguide.zephyr.scenarios import scenario_name_of
+
+
+class Outcome(enum.Enum):
+    """What the results say about one verification."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    #: the test could not run properly (pytest error, twister build/run error)
+    ERROR = "error"
+    #: skipped or filtered out on every platform it was selected for
+    SKIPPED = "skipped"
+    #: no result file mentions it, or twister only built it
+    NOT_RUN = "not run"
+    #: a manual verification: results never cover it, a reviewer does
+    MANUAL = "manual"
+
+    @property
+    def is_bad(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.ERROR)
+
+
+#: Worst first: the outcome kept when one test is reported more than once.
+_SEVERITY = (Outcome.FAILED, Outcome.ERROR, Outcome.PASSED, Outcome.SKIPPED, Outcome.NOT_RUN)
+
+#: Twister's in-text statuses (twister_statuses docs) -> outcome. ``None`` (JSON
+#: null) and ``started`` mean no status was captured.
+TWISTER_STATUSES: Mapping[str | None, Outcome] = {
+    "passed": Outcome.PASSED,
+    "failed": Outcome.FAILED,
+    "blocked": Outcome.FAILED,
+    "error": Outcome.ERROR,
+    "skipped": Outcome.SKIPPED,
+    "filtered": Outcome.SKIPPED,
+    "not run": Outcome.NOT_RUN,
+    "started": Outcome.NOT_RUN,
+    "none": Outcome.NOT_RUN,
+    None: Outcome.NOT_RUN,
+}
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """The outcome that decides when one test has several (see module docstring)."""
+    found = set(outcomes)
+    return next((o for o in _SEVERITY if o in found), Outcome.NOT_RUN)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFile:
+    """One result file read: its display path (relative where possible) and sha256."""
+
+    path: str
+    sha256: str
+    format: str  # "junit" or "twister"
+
+
+@dataclass(slots=True)
+class Results:
+    """Everything the result files said, keyed the way verifications name tests.
+
+    Attributes:
+        pytest: pytest node ID -> outcome.
+        zephyr: scenario name (bare and, when twister gave one, ``<dir>/<name>``)
+            -> outcome.
+        verifies: recommendation ID -> node IDs of tests marked ``verifies`` it.
+        files: the files read, in the order given.
+    """
+
+    pytest: dict[str, Outcome] = field(default_factory=dict)
+    zephyr: dict[str, Outcome] = field(default_factory=dict)
+    verifies: dict[str, list[str]] = field(default_factory=dict)
+    files: list[ResultFile] = field(default_factory=list)
+
+    def _add(self, table: dict[str, Outcome], key: str, outcome: Outcome) -> None:
+        previous = table.get(key)
+        table[key] = outcome if previous is None else worst((previous, outcome))
+
+    def outcome(self, verification: Verification) -> Outcome:
+        """The outcome of one verification entry of the model."""
+        if verification.kind == "manual":
+            return Outcome.MANUAL
+        if verification.kind == "pytest":
+            return self.pytest.get(verification.ref, Outcome.NOT_RUN)
+        return self.zephyr.get(verification.ref, Outcome.NOT_RUN)
+
+    def marked_outcome(self, recommendation_id: str) -> Outcome | None:
+        """The worst outcome of the tests marked ``verifies(recommendation_id)``."""
+        nodes = self.verifies.get(recommendation_id)
+        if not nodes:
+            return None
+        return worst(self.pytest.get(node, Outcome.NOT_RUN) for node in nodes)
+
+
+# -- JUnit XML ----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Element:
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    children: list[_Element] = field(default_factory=list)
+
+
+def _parse_xml(data: bytes, shown: str) -> _Element:
+    """A small element tree with line numbers; DOCTYPE and entities refused.
+
+    Raises:
+        SecguideError: not well-formed, or a DOCTYPE is present.
+    """
+    parser = xml.parsers.expat.ParserCreate()
+    root: list[_Element] = []
+    stack: list[_Element] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        element = _Element(tag, attrs, parser.CurrentLineNumber)
+        if stack:
+            stack[-1].children.append(element)
+        else:
+            root.append(element)
+        stack.append(element)
+
+    def end(_tag: str) -> None:
+        stack.pop()
+
+    def doctype(*_args: Any) -> None:
+        raise SecguideError(f"{shown}:{parser.CurrentLineNumber}: a DOCTYPE is not allowed "
+                            "in a JUnit report (entities are refused)", exit_code=1)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as error:
+        reason = xml.parsers.expat.ErrorString(error.code)
+        raise SecguideError(f"{shown}:{error.lineno}:{error.offset + 1}: not well-formed XML: "
+                            f"{reason}", exit_code=1) from None
+    return root[0]
+
+
+def _children(element: _Element, tag: str) -> list[_Element]:
+    return [child for child in element.children if child.tag == tag]
+
+
+def nodeid_from_junit(classname: str, name: str) -> str:
+    """Rebuild a pytest node ID from JUnit ``classname`` and ``name``.
+
+    pytest writes ``tests/test_x.py::TestC::test_y`` as classname
+    ``tests.test_x.TestC``, name ``test_y``. Which dotted part is the module is
+    lost; classes start with an upper-case letter by pytest's convention, which
+    decides it well enough for reports written without the plugin.
+    """
+    parts = classname.split(".") if classname else []
+    module = list(parts)
+    classes: list[str] = []
+    while len(module) > 1 and module[-1][:1].isupper():
+        classes.insert(0, module.pop())
+    path = "/".join(module) + ".py" if module else ""
+    return "::".join([path, *classes, name]) if path else name
+
+
+def _split_ids(value: str) -> list[str]:
+    return [part for part in re.split(r"[\s,;]+", value) if part]
+
+
+def _junit_outcome(case: _Element) -> Outcome:
+    tags = {child.tag for child in case.children}
+    if "failure" in tags:
+        return Outcome.FAILED
+    if "error" in tags:
+        return Outcome.ERROR
+    if "skipped" in tags:
+        return Outcome.SKIPPED
+    return Outcome.PASSED
+
+
+def _read_junit(data: bytes, shown: str, results: Results) -> None:
+    root = _parse_xml(data, shown)
+    if root.tag == "testsuites":
+        suites = _children(root, "testsuite")
+    elif root.tag == "testsuite":
+        suites = [root]
+    else:
+        raise SecguideError(f"{shown}:{root.line}: not a JUnit report: the root element is "
+                            f"<{root.tag}>, not <testsuites> or <testsuite>", exit_code=1)
+    for suite in suites:
+        for case in _children(suite, "testcase"):
+            name = case.attrs.get("name")
+            if not name:
+                raise SecguideError(f"{shown}:{case.line}: <testcase> without a name",
+                                    exit_code=1)
+            properties: dict[str, list[str]] = {}
+            for group in _children(case, "properties"):
+                for prop in _children(group, "property"):
+                    if "name" not in prop.attrs or "value" not in prop.attrs:
+                        raise SecguideError(f"{shown}:{prop.line}: <property> needs both "
+                                            "'name' and 'value'", exit_code=1)
+                    properties.setdefault(prop.attrs["name"], []).append(prop.attrs["value"])
+            nodeid = (properties.get("nodeid") or [None])[0] or nodeid_from_junit(
+                case.attrs.get("classname", ""), name)
+            results._add(results.pytest, nodeid, _junit_outcome(case))
+            for value in properties.get("verifies", ()):
+                for rec_id in _split_ids(value):
+                    nodes = results.verifies.setdefault(rec_id, [])
+                    if nodeid not in nodes:
+                        nodes.append(nodeid)
+
+
+# -- twister.json -------------------------------------------------------------------------
+
+def _read_twister(data: bytes, shown: str, results: Results) -> None:
+    try:
+        report = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise SecguideError(f"{shown}: not UTF-8: {error}", exit_code=1) from None
+    except json.JSONDecodeError as error:
+        raise SecguideError(f"{shown}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}",
+                            exit_code=1) from None
+    if not isinstance(report, dict) or not isinstance(report.get("testsuites"), list):
+        raise SecguideError(f"{shown}: not a twister.json report: no 'testsuites' list",
+                            exit_code=1)
+    for index, suite in enumerate(report["testsuites"]):
+        where = f"{shown}: testsuites[{index}]"
+        if not isinstance(suite, dict):
+            raise SecguideError(f"{where}: not an object", exit_code=1)
+        name = suite.get("name")
+        if not isinstance(name, str) or not name:
+            raise SecguideError(f"{where}: no 'name'", exit_code=1)
+        status = suite.get("status")
+        if status not in TWISTER_STATUSES:
+            known = ", ".join(repr(s) for s in TWISTER_STATUSES if s is not None)
+            raise SecguideError(f"{where} ({name}): unknown status {status!r} "
+                                f"(twister writes {known} or null)", exit_code=1)
+        outcome = TWISTER_STATUSES[status]
+        results._add(results.zephyr, scenario_name_of(name), outcome)
+        if "/" in name:
+            results._add(results.zephyr, name, outcome)
+
+
+# -- entry points -------------------------------------------------------------------------
+
+def detect_format(data: bytes) -> str | None:
+    """``junit`` or ``twister`` from the first non-blank byte; None when neither."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return {b"<": "junit", b"{": "twister"}.get(head)
+
+
+def load_results(paths: Iterable[str | Path], *, display_base: Path | None = None) -> Results:
+    """Read every result file, in order, into one :class:`Results`.
+
+    Raises:
+        SecguideError: a file is missing, of an unknown format, or malformed; the
+            message names the file (and the line, for XML and JSON syntax errors).
+    """
+    results = Results()
+    for raw_path in paths:
+        path = Path(raw_path)
+        shown = display_path(path, display_base)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise SecguideError(f"{shown}: cannot read result file: "
+                                f"{error.strerror or error}") from None
+        kind = detect_format(data)
+        if kind == "junit":
+            _read_junit(data, shown, results)
+        elif kind == "twister":
+            _read_twister(data, shown, results)
+        else:
+            raise SecguideError(f"{shown}: not a result file: expected JUnit XML or "
+                                "twister.json", exit_code=1)
+        results.files.append(ResultFile(shown, hashlib.sha256(data).hexdigest(), kind))
+    return results
+
+
+def verification_outcomes(model: ThreatModel,
+                          results: Results | None) -> dict[Verification, Outcome]:
+    """The outcome of every verification entry of the model (``NOT_RUN`` without results)."""
+    results = results or Results()
+    return {verification: results.outcome(verification)
+            for recommendation in model.recommendations
+            for verification in recommendation.verifications}
+
+
+def need_results(model: ThreatModel, results: Results | None) -> dict[str, str]:
+    """Test need ID -> outcome text, the ``results`` argument of ``need_items``.
+
+    Manual verifications are ``manual``; without results every other one is ``not run``.
+    """
+    return {verification_id(verification): outcome.value
+            for verification, outcome in verification_outcomes(model, results).items()}
+
+
+def results_source(results: Results | None) -> SourceLoc | None:
+    """Where marker-linked tests are located: the JUnit file(s) that reported them."""
+    if results is None:
+        return None
+    junit = [f.path for f in results.files if f.format == "junit"]
+    return SourceLoc(junit[0]) if junit else None
+
+
+#: A test linked by ``@pytest.mark.verifies``: (pytest node ID, outcome text).
+MarkedTest = tuple[str, str]
+
+
+def marked_tests(results: Results | None) -> dict[str, tuple[MarkedTest, ...]]:
+    """Recommendation ID -> the tests marked as verifying it, with their outcomes.
+
+    These tests name the recommendation themselves; the model need not list them,
+    so they reach the trace only through result files.
+    """
+    if results is None:
+        return {}
+    return {rec_id: tuple(sorted((node, results.pytest.get(node, Outcome.NOT_RUN).value)
+                                 for node in nodes))
+            for rec_id, nodes in sorted(results.verifies.items())}

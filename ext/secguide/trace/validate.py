@@ -1,0 +1,237 @@
+"""Checking a loaded threat model: its own references, and its settings against a Zephyr tree.
+
+Returns diagnostics and never prints. Errors break the trace (an unknown ID, a
+symbol the tree does not define, a value the symbol's type cannot hold);
+warnings mark a weak trace (no verification, a symbol ``prj.conf`` cannot set).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.items import Recommendation, Setting, ThreatModel
+from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
+from secguide.zephyr.scenarios import ScenarioIndex, check_verifications
+
+
+def _error(loc: SourceLoc, code: str, message: str) -> Diagnostic:
+    return Diagnostic(loc, Severity.ERROR, code, message)
+
+
+def _warning(loc: SourceLoc, code: str, message: str) -> Diagnostic:
+    return Diagnostic(loc, Severity.WARNING, code, message)
+
+
+# -- references and trace completeness -----------------------------------------------------
+
+def validate_references(model: ThreatModel) -> list[Diagnostic]:
+    """IDs that must exist, and the trace each item owes (mitigations, settings, tests).
+
+    When a file of the model could not be parsed, what it defines is unknown: the
+    dangling-ID and missing-link findings would be echoes of that one syntax error,
+    so they are held back until it is fixed.
+    """
+    if model.unreadable_files:
+        return []
+    ids = model.by_id()
+    known = set(ids) | model.invalid_ids
+    found: list[Diagnostic] = []
+
+    def expect(target: str, loc: SourceLoc, field: str, prefixes: tuple[str, ...]) -> None:
+        if target in model.invalid_ids:
+            return
+        if target not in known:
+            found.append(_error(loc, "unknown-id", f"{field} names {target}, which is not "
+                                f"defined anywhere in the threat model"))
+        elif not target.startswith(prefixes):
+            kinds = " or ".join(p.rstrip("-") for p in prefixes)
+            found.append(_error(loc, "wrong-link", f"{field} names {target}, but only {kinds} "
+                                "items can be linked here"))
+
+    for threat in model.threats:
+        for adversary in threat.adversaries:
+            expect(adversary, threat.loc, f"threat {threat.id}: adversaries", ("ADV-",))
+        for mitigation in threat.mitigated_by:
+            expect(mitigation, threat.loc, f"threat {threat.id}: mitigated_by",
+                   ("REC-", "RESP-"))
+        if not threat.mitigated_by:
+            found.append(_warning(threat.loc, "no-mitigation",
+                                  f"threat {threat.id} has no mitigation (mitigated_by)"))
+    for rec in model.recommendations:
+        if rec.deprecation is not None:
+            for successor in rec.deprecation.replaced_by:
+                if successor.startswith("REC-"):
+                    expect(successor, rec.deprecation.loc,
+                           f"recommendation {rec.id}: replaced_by", ("REC-",))
+            continue
+        if not rec.settings:
+            found.append(_warning(rec.loc, "no-setting",
+                                  f"recommendation {rec.id} names no Kconfig setting"))
+        if not rec.verifications:
+            found.append(_warning(rec.loc, "no-verification",
+                                  f"recommendation {rec.id} has no verification"))
+        if not model.threats_mitigated_by(rec.id):
+            found.append(_warning(rec.loc, "mitigates-nothing",
+                                  f"recommendation {rec.id} is not listed as mitigating any "
+                                  "threat"))
+    return found
+
+
+# -- Kconfig --------------------------------------------------------------------------------
+
+def _parse_int(text: str, kind: str) -> int | None:
+    text = text.strip()
+    try:
+        if kind == "hex":
+            return int(text, 16) if re.fullmatch(r"(0[xX])?[0-9a-fA-F]+", text) else None
+        return int(text, 10) if re.fullmatch(r"[-+]?[0-9]+", text) else None
+    except ValueError:
+        return None
+
+
+def _numeric_ranges(symbol: KconfigSymbol) -> list[tuple[int, int, str | None]]:
+    ranges = []
+    for entry in symbol.ranges:
+        parts = entry.value.split()
+        if len(parts) != 2:
+            continue
+        low, high = (_parse_int(part, "hex" if part.lower().startswith("0x") else "int")
+                     for part in parts)
+        if low is not None and high is not None:
+            ranges.append((low, high, entry.condition))
+    return ranges
+
+
+def _check_number(setting: Setting, symbol: KconfigSymbol, number: int,
+                  what: str) -> list[Diagnostic]:
+    ranges = _numeric_ranges(symbol)
+    if not ranges or any(low <= number <= high for low, high, _ in ranges):
+        return []
+    allowed = "; ".join(f"{low}..{high}" + (f" if {cond}" if cond else "")
+                        for low, high, cond in ranges)
+    return [_error(setting.loc, "out-of-range",
+                   f"{what} {number} for {setting.config_name} is outside its range ({allowed})")]
+
+
+def check_value(setting: Setting, symbol: KconfigSymbol) -> list[Diagnostic]:
+    """Whether the setting's value (or bounds) fits the symbol's type and ranges."""
+    kind = symbol.type
+    name = setting.config_name
+    if setting.value is None:
+        if kind not in ("int", "hex"):
+            return [_error(setting.loc, "invalid-value",
+                           f"min/max need an int or hex symbol; {name} is {kind}")]
+        found = []
+        if (setting.minimum is not None and setting.maximum is not None
+                and setting.minimum > setting.maximum):
+            found.append(_error(setting.loc, "invalid-value",
+                                f"min {setting.minimum} is above max {setting.maximum}"))
+        for what, bound in (("min", setting.minimum), ("max", setting.maximum)):
+            if bound is not None:
+                found += _check_number(setting, symbol, bound, what)
+        return found
+    value = setting.value
+    if kind in ("bool", "tristate"):
+        allowed = ("y", "n") if kind == "bool" else ("y", "n", "m")
+        if value not in allowed:
+            return [_error(setting.loc, "invalid-value",
+                           f"{name} is a {kind}; value must be one of {', '.join(allowed)}, "
+                           f"not '{value}'")]
+        return []
+    if kind in ("int", "hex"):
+        number = _parse_int(value, kind)
+        if number is None:
+            form = "a hexadecimal number such as 0x1000" if kind == "hex" else "a whole number"
+            return [_error(setting.loc, "invalid-value",
+                           f"{name} is {kind}; value must be {form}, not '{value}'")]
+        return _check_number(setting, symbol, number, "value")
+    if kind == "unknown":
+        return [_warning(setting.loc, "untyped-symbol",
+                         f"{name} has no type in this tree; its value cannot be checked")]
+    return []  # string: any text is a valid value
+
+
+def _unknown_symbol(setting: Setting, db: SymbolDB, renames: dict[str, tuple[str, ...]],
+                    severity: Severity = Severity.ERROR, code: str = "unknown-symbol",
+                    ) -> Diagnostic:
+    message = f"{setting.config_name} does not exist in Zephyr {db.zephyr_version}"
+    hints = []
+    successors = renames.get(setting.symbol, ())
+    if successors:
+        hints.append("the model records it as replaced by "
+                     + ", ".join(f"CONFIG_{s}" for s in successors))
+    close = [name for name in db.close_names(setting.symbol) if name not in successors]
+    if close:
+        hints.append("did you mean " + ", ".join(f"CONFIG_{c}" for c in close[:3]) + "?")
+    if hints:
+        message += "; " + "; ".join(hints)
+    return Diagnostic(setting.loc, severity, code, message)
+
+
+def _settings(model: ThreatModel) -> Iterable[tuple[Recommendation, Setting]]:
+    for rec in model.recommendations:
+        for setting in rec.settings:
+            yield rec, setting
+
+
+def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
+    """Every setting against the tree: the symbol exists, the value fits, prj.conf can set it.
+
+    A deprecated recommendation is expected to name a symbol the tree no longer has;
+    its successors must exist.
+    """
+    renames = model.recorded_renames()
+    found: list[Diagnostic] = []
+    for rec, setting in _settings(model):
+        symbol = db.get(setting.symbol)
+        if rec.deprecation is not None:
+            continue
+        if symbol is None:
+            found.append(_unknown_symbol(setting, db, renames))
+            continue
+        found += check_value(setting, symbol)
+        if not symbol.user_settable:
+            found.append(_warning(setting.loc, "no-prompt",
+                                  f"{setting.config_name} has no prompt in Zephyr "
+                                  f"{db.zephyr_version}: prj.conf cannot set it, it only "
+                                  "follows defaults and select"))
+        if symbol.deprecated:
+            found.append(_warning(setting.loc, "deprecated-symbol",
+                                  f"Zephyr {db.zephyr_version} marks {setting.config_name} "
+                                  "deprecated"))
+    for rec in model.recommendations:
+        if rec.deprecation is None:
+            continue
+        for successor in rec.deprecation.replaced_by:
+            if not successor.startswith("REC-") and successor not in db:
+                found.append(_warning(rec.deprecation.loc, "unknown-successor",
+                                      f"replacement CONFIG_{successor} of {rec.id} does not "
+                                      f"exist in Zephyr {db.zephyr_version}"))
+    for waiver in model.waivers:
+        if waiver.symbol not in db:
+            found.append(_warning(waiver.loc, "unknown-symbol",
+                                  f"waiver names CONFIG_{waiver.symbol}, which does not exist "
+                                  f"in Zephyr {db.zephyr_version}"))
+    return found
+
+
+def validate_model(model: ThreatModel, db: SymbolDB | None, *,
+                   scenarios: ScenarioIndex | None = None,
+                   repo_root: Path | None = None) -> list[Diagnostic]:
+    """All checks of a loaded model, sorted by location.
+
+    Kconfig checks run when a symbol DB is given; verification targets are checked
+    against the tree's test scenarios when an index is given, and ``pytest``
+    verifications against this project's tests when ``repo_root`` is given.
+    """
+    found = validate_references(model)
+    if db is not None:
+        found += validate_kconfig(model, db)
+    if scenarios is not None:
+        found += check_verifications(model, scenarios,
+                                     zephyr_version=db.zephyr_version if db else "",
+                                     repo_root=repo_root)
+    return sorted(found, key=lambda d: (d.loc.path, d.loc.line, d.loc.col, d.code))

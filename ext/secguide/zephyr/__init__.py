@@ -1,0 +1,1 @@
+"""The Zephyr tree: layout, twister scenarios, hardening lists."""

@@ -1,0 +1,1 @@
+"""Kconfig of a Zephyr tree: the only subpackage that imports kconfiglib."""

@@ -1,0 +1,267 @@
+"""Loading a tree's symbol database, served from a fingerprinted cache on disk.
+
+Two keys protect the cache. A *stamp* (paths, sizes and mtimes of every Kconfig
+input) is cheap to compute and answers the common case, an unchanged tree, in
+milliseconds. When the stamp differs (a fresh clone, a touched file), the
+*fingerprint* (sha256 of the inputs' content) decides: equal content reuses the
+parse and refreshes the stamp, changed content parses again. The cache is JSON,
+never pickle: a corrupt or foreign file is ignored and rewritten, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import kconfiglib
+
+from secguide import __version__
+from secguide.diagnostics import SourceLoc
+from secguide.zephyr.kconfig.loader import parse_symbols
+from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol, SymbolDB
+from secguide.zephyr.tree import ZephyrTree, resolve_tree, tree_files
+
+CACHE_FORMAT = "secguide-kconfig-db"
+#: Bump when the encoding or the extraction changes meaning.
+CACHE_SCHEMA = 1
+
+KCONFIGLIB_VERSION = ".".join(str(part) for part in kconfiglib.VERSION)
+
+_INPUT_NAMES = frozenset({"board.yml", "soc.yml", "archs.yml", "VERSION"})
+
+
+def _is_input(name: str) -> bool:
+    return "Kconfig" in name or name.endswith(".defconfig") or name in _INPUT_NAMES
+
+
+def scan_inputs(root: Path) -> tuple[list[str], str]:
+    """Every file that can feed doc-mode loading (relative, sorted) and their stat stamp.
+
+    One ``scandir`` pass does both, since the stamp is on the warm path.
+    """
+    entries = []
+    for relative, entry in tree_files(root, _is_input):
+        info = entry.stat()
+        entries.append((relative, info.st_size, info.st_mtime_ns))
+    digest = hashlib.sha256()
+    for relative, size, mtime in entries:
+        digest.update(f"{relative}\0{size}\0{mtime}\n".encode())
+    return [relative for relative, _, _ in entries], digest.hexdigest()
+
+
+def content_fingerprint(root: Path, files: list[str]) -> str:
+    """sha256 over each input's path and content: the same for every checkout of a tree."""
+    digest = hashlib.sha256()
+    for relative in files:
+        digest.update(relative.encode() + b"\0")
+        digest.update(hashlib.sha256((root / relative).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get("SECGUIDE_CACHE_DIR"):
+        return Path(os.environ["SECGUIDE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "secguide"
+
+
+# -- encoding ---------------------------------------------------------------------------
+
+def _enc_loc(loc: SourceLoc) -> list[Any]:
+    return [loc.path, loc.line]
+
+
+def _enc_values(values: tuple[ConditionalValue, ...]) -> list[list[Any]]:
+    return [[v.value, v.condition, v.loc.path, v.loc.line] for v in values]
+
+
+def _dec_values(raw: list[list[Any]]) -> tuple[ConditionalValue, ...]:
+    return tuple(ConditionalValue(value=value, condition=cond, loc=SourceLoc(path, line))
+                 for value, cond, path, line in raw)
+
+
+def encode_symbol(symbol: KconfigSymbol) -> dict[str, Any]:
+    return {
+        "type": symbol.type,
+        "prompts": list(symbol.prompts),
+        "help": symbol.help,
+        "defaults": _enc_values(symbol.defaults),
+        "depends_on": symbol.depends_on,
+        "selects": _enc_values(symbol.selects),
+        "implies": _enc_values(symbol.implies),
+        "selected_by": list(symbol.selected_by),
+        "implied_by": list(symbol.implied_by),
+        "ranges": _enc_values(symbol.ranges),
+        "choice": symbol.choice,
+        "definitions": [_enc_loc(loc) for loc in symbol.definitions],
+        "configdefault_sites": [_enc_loc(loc) for loc in symbol.configdefault_sites],
+        "user_settable": symbol.user_settable,
+        "deprecated": symbol.deprecated,
+    }
+
+
+def decode_symbol(name: str, raw: dict[str, Any]) -> KconfigSymbol:
+    return KconfigSymbol(
+        name=name,
+        type=raw["type"],
+        prompts=tuple(raw["prompts"]),
+        help=raw["help"],
+        defaults=_dec_values(raw["defaults"]),
+        depends_on=raw["depends_on"],
+        selects=_dec_values(raw["selects"]),
+        implies=_dec_values(raw["implies"]),
+        selected_by=tuple(raw["selected_by"]),
+        implied_by=tuple(raw["implied_by"]),
+        ranges=_dec_values(raw["ranges"]),
+        choice=raw["choice"],
+        definitions=tuple(SourceLoc(p, n) for p, n in raw["definitions"]),
+        configdefault_sites=tuple(SourceLoc(p, n) for p, n in raw["configdefault_sites"]),
+        user_settable=raw["user_settable"],
+        deprecated=raw["deprecated"],
+    )
+
+
+class _LazySymbols(Mapping[str, KconfigSymbol]):
+    """Decodes a cached symbol on first access; most uses touch a few dozen of 20,000.
+
+    Each symbol is stored as its own JSON text inside the cache file, so opening
+    the cache parses 20,000 strings instead of a million small objects.
+    """
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self._raw = raw
+        self._decoded: dict[str, KconfigSymbol] = {}
+
+    def __getitem__(self, name: str) -> KconfigSymbol:
+        symbol = self._decoded.get(name)
+        if symbol is None:
+            symbol = decode_symbol(name, json.loads(self._raw[name]))
+            self._decoded[name] = symbol
+        return symbol
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+
+# -- loading ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """How a load was served, for ``make bench`` and ``--verbose``."""
+
+    source: str  # "parse", "cache" (stamp matched) or "cache-verified" (content matched)
+    seconds: float
+    cache_file: Path | None
+
+
+def _cache_file(cache_dir: Path, tree: ZephyrTree) -> Path:
+    key = hashlib.sha256(str(tree.root).encode()).hexdigest()[:16]
+    return cache_dir / f"kconfig-{tree.version}-{key}.json"
+
+
+def _read_cache(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    expected = {"format": CACHE_FORMAT, "schema": CACHE_SCHEMA, "tool": __version__,
+                "kconfiglib": KCONFIGLIB_VERSION}
+    if any(data.get(key) != value for key, value in expected.items()):
+        return None
+    if not isinstance(data.get("symbols"), dict) or not isinstance(data.get("stamp"), str):
+        return None
+    return data
+
+
+def _write_cache(path: Path, payload: dict[str, Any]) -> None:
+    """Atomic: readers see the old file or the new one, never half of one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, separators=(",", ":"), sort_keys=True)
+        os.replace(tmp, path)
+    except OSError:
+        # A read-only cache location only costs speed; the parse result is still good.
+        return
+
+
+def _db_from_cache(data: dict[str, Any]) -> SymbolDB | None:
+    try:
+        return SymbolDB(
+            zephyr_version=data["zephyr_version"],
+            fingerprint=data["fingerprint"],
+            hardware_model=data["hardware_model"],
+            symbols=_LazySymbols(data["symbols"]),
+            warnings=tuple(data["warnings"]),
+        )
+    except (KeyError, TypeError):
+        return None
+
+
+def load_symbol_db(zephyr_base: str | os.PathLike[str] | None = None, *,
+                   cache_dir: Path | None = None,
+                   use_cache: bool = True) -> tuple[SymbolDB, LoadReport]:
+    """The symbol database of the tree at ``zephyr_base`` (else ``$ZEPHYR_BASE``).
+
+    Raises:
+        SecguideError: no usable tree, or its Kconfig does not parse.
+    """
+    started = time.perf_counter()
+    tree = resolve_tree(zephyr_base)
+    files, stamp = scan_inputs(tree.root)
+    cache_path = _cache_file(cache_dir or default_cache_dir(), tree) if use_cache else None
+
+    cached = _read_cache(cache_path) if cache_path else None
+    fingerprint = None
+    if cached is not None:
+        if cached["stamp"] == stamp:
+            db = _db_from_cache(cached)
+            if db is not None:
+                return db, LoadReport("cache", time.perf_counter() - started, cache_path)
+        fingerprint = content_fingerprint(tree.root, files)
+        if cached.get("fingerprint") == fingerprint:
+            db = _db_from_cache(cached)
+            if db is not None and cache_path is not None:
+                _write_cache(cache_path, cached | {"stamp": stamp})
+                return db, LoadReport("cache-verified", time.perf_counter() - started,
+                                      cache_path)
+
+    fingerprint = fingerprint or content_fingerprint(tree.root, files)
+    symbols, warnings = parse_symbols(tree)
+    db = SymbolDB(zephyr_version=tree.version, fingerprint=fingerprint,
+                  hardware_model=tree.hardware_model.value, symbols=symbols,
+                  warnings=warnings)
+    if cache_path is not None:
+        _write_cache(cache_path, {
+            "format": CACHE_FORMAT,
+            "schema": CACHE_SCHEMA,
+            "tool": __version__,
+            "kconfiglib": KCONFIGLIB_VERSION,
+            "tree": str(tree.root),
+            "stamp": stamp,
+            "fingerprint": fingerprint,
+            "zephyr_version": tree.version,
+            "hardware_model": tree.hardware_model.value,
+            "warnings": list(warnings),
+            "symbols": {
+                name: json.dumps(encode_symbol(symbols[name]), separators=(",", ":"))
+                for name in sorted(symbols)
+            },
+        })
+    return db, LoadReport("parse", time.perf_counter() - started, cache_path)

@@ -22,7 +22,7 @@ import pytest
 from sphinx.errors import ConfigError
 from sphinx.testing.util import SphinxTestApp
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "sphinx" / "basic"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
 
 
 @pytest.fixture

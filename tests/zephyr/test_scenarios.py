@@ -21,7 +21,7 @@ from secguide.zephyr.scenarios import (
 )
 from trace_fixtures import loc, small_model
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_v4_index_has_every_scenario_with_its_line(scenarios_v4: ScenarioIndex) -> None:
@@ -136,16 +136,16 @@ def test_ambiguous_v1_name_asks_for_the_qualified_one(zephyr_v1_path: Path) -> N
 
 @pytest.mark.parametrize(("ref", "problem"), [
     ("tests/test_nothing_here.py::test_x", "names tests/test_nothing_here.py, which does not"),
-    ("tests/test_scenarios.py::test_not_defined_anywhere",
-     "names test_not_defined_anywhere, which tests/test_scenarios.py does not define"),
-    ("tests/test_scenarios.py", "is not a node ID"),
+    ("tests/zephyr/test_scenarios.py::test_not_defined_anywhere",
+     "names test_not_defined_anywhere, which tests/zephyr/test_scenarios.py does not define"),
+    ("tests/zephyr/test_scenarios.py", "is not a node ID"),
 ])
 def test_pytest_refs_are_checked_statically(ref: str, problem: str) -> None:
     model = small_model()
     rec = dataclasses.replace(model.recommendations[1], verifications=(
         Verification(kind="pytest", ref=ref, loc=loc(3)),
         Verification(kind="pytest",
-                     ref="tests/test_scenarios.py::test_index_is_fast", loc=loc(4))))
+                     ref="tests/zephyr/test_scenarios.py::test_index_is_fast", loc=loc(4))))
     found = check_verifications(dataclasses.replace(model, recommendations=(rec,)),
                                 ScenarioIndex(scenarios={}), repo_root=REPO)
     assert [(d.loc.line, d.code) for d in found] == [(3, "unknown-pytest-node")]

@@ -15,7 +15,7 @@ from secguide.trace.drift import Usage, drift_report, model_drift, model_symbols
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
-FIXTURES = Path(__file__).parent / "fixtures" / "review"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "review"
 DRAFT_SYMBOLS = [
     "APPLICATION_MEMORY", "CONSOLE_SHELL", "KERNEL_DEBUG", "RETPOLINE", "SYS_LOG",
     "X86_PAE_MODE", "X86_TSC_RANDOM_GENERATOR", "XOROSHIRO_RANDOM_GENERATOR",

@@ -16,7 +16,7 @@ from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from secguide.trace.review import (
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
-MINI_MODEL = Path(__file__).parent / "fixtures" / "review" / "mini-model"
+MINI_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "review" / "mini-model"
 
 
 def mini_db(tree: Path, tmp_path: Path) -> SymbolDB:

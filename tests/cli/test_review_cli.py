@@ -23,7 +23,7 @@ from secguide.trace.review import (
 )
 from secguide.zephyr.kconfig.cache import load_symbol_db
 
-MINI_MODEL = Path(__file__).parent / "fixtures" / "review" / "mini-model"
+MINI_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "review" / "mini-model"
 RECS = "recommendations.yaml"
 
 

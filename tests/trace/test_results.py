@@ -18,7 +18,7 @@ from trace_fixtures import small_model
 
 pytest_plugins = ("pytester",)
 
-RESULTS = Path(__file__).resolve().parent / "fixtures" / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 
 
 def test_pytest_junit_outcomes_and_verifies_properties() -> None:

@@ -14,8 +14,8 @@ from secguide.trace.results import Outcome, Results, load_results
 from secguide.zephyr.kconfig.symbols import SymbolDB
 from trace_fixtures import small_model
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "fixtures" / "results"
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 
 
 def test_hardened_csv_of_v4(zephyr_v4_path: Path) -> None:

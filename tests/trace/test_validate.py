@@ -13,7 +13,7 @@ from secguide.trace.validate import validate_model
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
-FIXTURES = Path(__file__).parent / "fixtures" / "models"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "models"
 
 STALE_TO_SUCCESSOR = {
     "APPLICATION_MEMORY": "USERSPACE",
@@ -84,7 +84,7 @@ def _model(tmp_path: Path, *recs: str, threats: str = ""):
 
 @pytest.fixture(scope="module")
 def mini_db(tmp_path_factory: pytest.TempPathFactory) -> SymbolDB:
-    tree = Path(__file__).parent / "fixtures" / "trees" / "mini"
+    tree = Path(__file__).resolve().parents[1] / "fixtures" / "trees" / "mini"
     return load_symbol_db(tree, cache_dir=tmp_path_factory.mktemp("cache"))[0]
 
 

@@ -28,8 +28,8 @@ from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, need_items
 from secguide.trace.results import load_results, marked_tests
 from trace_fixtures import small_model
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "fixtures" / "results"
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = Path(__file__).resolve().parents[1] / "fixtures" / "results"
 
 
 @pytest.fixture

@@ -29,7 +29,30 @@ AREAS = (
 BUILD_KINDS = ("production", "debug")
 HARDWARE_FEATURES = ("mpu", "mmu", "entropy-source", "fpu", "speculative-execution")
 VERIFICATION_KINDS = ("zephyr-test", "pytest", "manual")
-PROFILES = ("base", "strict")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """A named set of recommendations, as in Zephyr's ``hardening.yaml``.
+
+    A profile holds the recommendations tagged with its own name and those of
+    every profile it ``extends`` (``strict`` extends ``base``, so a build checked
+    against ``strict`` is also checked against every ``base`` recommendation).
+    """
+
+    name: str
+    description: str
+    extends: str | None = None
+    loc: SourceLoc
+
+
+#: The profile set when no file of the model declares one: upstream's own.
+DEFAULT_PROFILES = (
+    Profile(name="base", description="Recommendations every product should follow.",
+            loc=SourceLoc("<built-in>")),
+    Profile(name="strict", description="Base plus settings that cost features or resources.",
+            extends="base", loc=SourceLoc("<built-in>")),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +142,7 @@ class Recommendation:
     verifications: tuple[Verification, ...] = ()
     applies_to: Applicability = field(default_factory=Applicability)
     profiles: tuple[str, ...] = ("base",)
+    profiles_loc: SourceLoc | None = None  # where 'profiles' is written, if it is
     references: tuple[str, ...] = ()  # e.g. CWE-121
     tags: tuple[str, ...] = ()
     deprecation: Deprecation | None = None
@@ -204,6 +228,8 @@ class ThreatModel:
     responsibilities: tuple[Responsibility, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    #: Profiles declared by the model's files; empty means :data:`DEFAULT_PROFILES`.
+    declared_profiles: tuple[Profile, ...] = ()
     files: tuple[str, ...] = ()  # the YAML files read, as given to the loader
     #: IDs written in the files but left out of the model because of errors there;
     #: references to them are not reported again.
@@ -230,6 +256,27 @@ class ThreatModel:
 
     def threats_mitigated_by(self, item_id: str) -> tuple[Threat, ...]:
         return tuple(t for t in self.threats if item_id in t.mitigated_by)
+
+    @property
+    def profiles(self) -> tuple[Profile, ...]:
+        """The profile set in force: the declared one, else upstream's ``base`` and ``strict``."""
+        return self.declared_profiles or DEFAULT_PROFILES
+
+    def profile(self, name: str) -> Profile | None:
+        return next((p for p in self.profiles if p.name == name), None)
+
+    def profile_lineage(self, name: str) -> tuple[str, ...]:
+        """``name`` and every profile it extends, nearest first (a cycle stops the walk)."""
+        lineage: list[str] = []
+        current = self.profile(name)
+        while current is not None and current.name not in lineage:
+            lineage.append(current.name)
+            current = self.profile(current.extends) if current.extends else None
+        return tuple(lineage)
+
+    def in_profile(self, rec: Recommendation, name: str) -> bool:
+        """True when checking profile ``name`` includes recommendation ``rec``."""
+        return bool(set(rec.profiles) & set(self.profile_lineage(name)))
 
     def recorded_renames(self) -> dict[str, tuple[str, ...]]:
         """Old symbol -> its replacements, as deprecated recommendations record them.

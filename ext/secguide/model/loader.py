@@ -19,6 +19,7 @@ from secguide.model.items import (
     Assumption,
     Deprecation,
     OutOfScope,
+    Profile,
     Recommendation,
     Responsibility,
     ReviewStamp,
@@ -95,6 +96,7 @@ class _Builder:
                 builds=tuple(applies.get("builds", ("production", "debug"))),
             ),
             profiles=tuple(raw.get("profiles", ("base",))),
+            profiles_loc=self.doc.loc((*path, "profiles")) if "profiles" in raw else None,
             references=tuple(raw.get("references", ())),
             tags=tuple(raw.get("tags", ())),
             deprecation=Deprecation(
@@ -130,6 +132,12 @@ class _Builder:
             return Waiver(symbol=_symbol(raw["symbol"]), reason=raw["reason"],
                           loc=self.doc.loc((*path, "symbol")))
         raise AssertionError(section)
+
+    def profiles(self, entries: list, error_paths: list[DataPath]) -> list[Profile]:
+        return [Profile(name=raw["name"], description=raw["description"],
+                        extends=raw.get("extends"), loc=self.doc.loc(("profiles", i, "name")))
+                for i, raw in enumerate(entries)
+                if isinstance(raw, dict) and not _has_error_under(("profiles", i), error_paths)]
 
     def scope(self, raw: dict) -> Scope:
         return Scope(
@@ -167,6 +175,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                                       Severity.ERROR, "no-files",
                                       "no *.yaml files in the threat-model folder"))
     sections: dict[str, list[Any]] = {name: [] for name in _LIST_SECTIONS}
+    profiles: list[Profile] = []
     scope: Scope | None = None
     scope_loc: SourceLoc | None = None
     first_id: dict[str, SourceLoc] = {}
@@ -195,6 +204,8 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                 item_path = (section, index)
                 if isinstance(raw, dict) and not _has_error_under(item_path, error_paths):
                     sections[section].append(builder.item(section, raw, item_path))
+        if isinstance(doc.data.get("profiles"), list):
+            profiles += builder.profiles(doc.data["profiles"], error_paths)
         if "scope" in doc.data and not _has_error_under(("scope",), error_paths):
             if scope is not None and scope_loc is not None:
                 diagnostics.append(Diagnostic(doc.loc(("scope",), key=True), Severity.ERROR,
@@ -211,6 +222,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         responsibilities=_unique(sections["responsibilities"]),
         recommendations=_unique(sections["recommendations"]),
         waivers=tuple(sections["waivers"]),
+        declared_profiles=_unique_profiles(profiles, diagnostics),
         files=tuple(shown_files),
         invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)},
         unreadable_files=tuple(unreadable),
@@ -222,6 +234,19 @@ def _all_items(sections: dict[str, list[Any]], scope: Scope | None) -> list[Any]
     items = [item for name, entries in sections.items() if name != "waivers"
              for item in entries]
     return items + list(scope.assumptions if scope else ())
+
+
+def _unique_profiles(profiles: list[Profile], diagnostics: list[Diagnostic]) -> tuple[Profile, ...]:
+    """Keep the first profile of each name; a second one is an error at its line."""
+    first: dict[str, Profile] = {}
+    for profile in profiles:
+        if profile.name in first:
+            diagnostics.append(Diagnostic(profile.loc, Severity.ERROR, "duplicate-profile",
+                                          f"profile '{profile.name}' is declared again (first "
+                                          f"at {first[profile.name].loc})"))
+        else:
+            first[profile.name] = profile
+    return tuple(first.values())
 
 
 def _unique(items: list[Any]) -> tuple[Any, ...]:

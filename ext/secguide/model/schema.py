@@ -20,7 +20,7 @@ _SECTION_NOUNS = {
     "adversaries": "adversary", "out_of_scope": "out-of-scope item", "threats": "threat",
     "responsibilities": "responsibility", "recommendations": "recommendation",
     "waivers": "waiver", "settings": "setting", "verification": "verification entry",
-    "assumptions": "assumption",
+    "assumptions": "assumption", "profiles": "profile",
 }
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "array": "a list",
                "object": "a mapping", "boolean": "true or false"}
@@ -85,8 +85,12 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, str, bool]:
         return ("bad-value", f"'{value}' is not allowed for '{path[-1]}'; use one of: {options}",
                 False)
     if validator == "pattern":
+        if len(path) >= 2 and isinstance(path[-1], int):
+            subject = f"entry of '{path[-2]}'"
+        else:
+            subject = str(path[-1]) if path else "value"
         return ("bad-value",
-                f"'{value}' is not a valid {path[-1] if path else 'value'} "
+                f"'{value}' is not a valid {subject} "
                 f"(expected pattern {error.validator_value})", False)
     if validator == "minLength":
         return "bad-value", f"'{path[-1]}' must not be empty", False

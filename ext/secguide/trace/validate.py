@@ -25,6 +25,34 @@ def _warning(loc: SourceLoc, code: str, message: str) -> Diagnostic:
     return Diagnostic(loc, Severity.WARNING, code, message)
 
 
+# -- profiles ------------------------------------------------------------------------------
+
+def validate_profiles(model: ThreatModel) -> list[Diagnostic]:
+    """Each ``extends`` names a declared profile without a cycle; each recommendation's
+    ``profiles`` entry names a profile of the set in force."""
+    names = [profile.name for profile in model.profiles]
+    found: list[Diagnostic] = []
+    for profile in model.declared_profiles:
+        if profile.extends is None:
+            continue
+        if profile.extends not in names:
+            found.append(_error(profile.loc, "unknown-profile",
+                                f"profile '{profile.name}' extends '{profile.extends}', which "
+                                f"is not declared; declared: {', '.join(names)}"))
+        elif profile.name in model.profile_lineage(profile.extends):
+            found.append(_error(profile.loc, "profile-cycle",
+                                f"profile '{profile.name}' extends itself through "
+                                f"{' -> '.join(model.profile_lineage(profile.extends))}"))
+    for rec in model.recommendations:
+        for name in rec.profiles:
+            if name not in names:
+                source = "declared" if model.declared_profiles else "built in"
+                found.append(_error(rec.profiles_loc or rec.loc, "unknown-profile",
+                                    f"recommendation {rec.id} names profile '{name}'; "
+                                    f"profiles {source}: {', '.join(names)}"))
+    return found
+
+
 # -- references and trace completeness -----------------------------------------------------
 
 def validate_references(model: ThreatModel) -> list[Diagnostic]:
@@ -227,7 +255,7 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
     against the tree's test scenarios when an index is given, and ``pytest``
     verifications against this project's tests when ``repo_root`` is given.
     """
-    found = validate_references(model)
+    found = validate_references(model) + validate_profiles(model)
     if db is not None:
         found += validate_kconfig(model, db)
     if scenarios is not None:

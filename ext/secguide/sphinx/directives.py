@@ -2,8 +2,9 @@
 
 Each directive notes a dependency on the YAML files behind what it shows, claims
 the items it renders in the ``secguide`` domain (each item is one need, shown on
-one page), and builds nodes directly. YAML prose is parsed as reStructuredText
-with its own file as the source, so markup problems point at the YAML file.
+one page), and builds nodes directly. YAML prose is parsed in the restricted
+profile of :mod:`secguide.sphinx.prose` with its own file as the source, so
+markup problems point at the YAML file.
 
 ======================================  =============================================
 directive                               renders
@@ -31,10 +32,8 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
-from sphinx.util.parsing import nested_parse_to_nodes
 
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import AREAS, STATUSES, Recommendation
@@ -42,6 +41,7 @@ from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
+from secguide.sphinx.prose import prose_nodes
 from secguide.sphinx.warnings import WarningType, warn
 from secguide.trace.needs import NeedItem, setting_id
 
@@ -114,12 +114,8 @@ class ModelDirective(SphinxDirective):
         return [admonition]
 
     def prose(self, text: str, loc: SourceLoc) -> list[nodes.Node]:
-        """YAML prose as reStructuredText, located in its YAML file."""
-        source = self.model_state.absolute(loc)
-        lines = StringList(text.splitlines(), source=source,
-                           items=[(source, max(loc.line - 1, 0))] * len(text.splitlines()))
-        return list(nested_parse_to_nodes(self.state, lines, source=source,
-                                          offset=max(loc.line - 1, 0)))
+        """YAML prose in the restricted profile, located in its YAML file."""
+        return prose_nodes(self, text, self.model_state.absolute(loc), loc.line)
 
     def items_of(self, kind: str) -> list[NeedItem]:
         return [item for item in self.model_state.items if item.type == kind]

@@ -6,7 +6,8 @@ single model-to-needs mapping); this module only hands them to sphinx-needs 9.1
 :class:`~secguide.trace.needs.NeedItem` into need nodes with
 ``sphinx_needs.api.add_need``. A need's content is parsed as reStructuredText
 from its YAML file and line (``MarkupContent.source``), so a markup problem in
-a rationale is reported at the YAML line, not at the directive.
+a rationale is reported at the YAML line, not at the directive; it is parsed in
+the restricted prose profile of :mod:`secguide.sphinx.prose`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need
 from sphinx_needs.utils import add_doc
 
 from secguide.sphinx.model import get_app
+from secguide.sphinx.prose import neutralize, prose_profile
 from secguide.sphinx.warnings import WarningType, warn
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
 
@@ -79,17 +81,21 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
     # without the mark sphinx-needs skips the page when resolving link nodes.
     add_doc(directive.env, directive.env.docname)
     try:
-        return add_need(
-            get_app(directive.env), directive.state, directive.env.docname, directive.lineno,
-            need_type=item.type, title=item.title, id=item.id, content=content,
-            status=item.status, tags=list(item.tags),
-            # a setting's card sits under its recommendation: keep its metadata folded
-            collapse=item.type == "setting", **links, **fields,
-        )
+        # the content is model prose: parsed in the restricted profile, like all prose
+        with prose_profile(directive.state.document):
+            created = add_need(
+                get_app(directive.env), directive.state, directive.env.docname,
+                directive.lineno, need_type=item.type, title=item.title, id=item.id,
+                content=content, status=item.status, tags=list(item.tags),
+                # a setting's card sits under its recommendation: keep its metadata folded
+                collapse=item.type == "setting", **links, **fields,
+            )
     except InvalidNeedException as error:
         warn(WarningType.NEED, f"{item.id}: sphinx-needs refused the need: {error}",
              item.loc.sphinx_location)
         return []
+    neutralize(created, directive.env)
+    return created
 
 
 def setup_needs(app: Sphinx) -> None:

@@ -39,6 +39,8 @@ class WarningType(enum.Enum):
     """A directive option names an unknown area, status, or similar."""
     NEED = "need"
     """sphinx-needs refused a need built from the model."""
+    UNSAFE_MARKUP = "unsafe-markup"
+    """Threat-model prose uses markup prose may not use (:mod:`secguide.trace.prose`)."""
 
 
 def warn(kind: WarningType | str, message: str, location: str | nodes.Node | None) -> None:

@@ -1,0 +1,158 @@
+"""The one way threat-model prose becomes docutils nodes: a restricted reStructuredText profile.
+
+Prose is untrusted (see :mod:`secguide.trace.prose`, whose lists this module
+applies). ``secguide check`` and the build refuse unsafe prose before it gets
+here; this is the second line of defence, for whatever that scan might miss:
+
+* ``raw_enabled`` and ``file_insertion_enabled`` are off while prose is parsed;
+* a directive or role not on the allow-list is looked up as a stand-in that
+  renders nothing and warns (``unsafe-markup``) at the YAML line;
+* after parsing, a link whose scheme is not allowed loses its target (the text
+  stays, inert), and any ``raw`` node is dropped.
+
+Every prose field goes through here: the directives' own prose via
+:func:`prose_nodes`, need content (parsed by sphinx-needs) inside
+:func:`prose_profile` followed by :func:`neutralize`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives, roles
+from docutils.parsers.rst.states import Inliner
+from docutils.statemachine import StringList
+from sphinx.environment import BuildEnvironment
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.parsing import nested_parse_to_nodes
+
+from secguide.diagnostics import display_path
+from secguide.sphinx.model import get_state
+from secguide.sphinx.warnings import WarningType, warn
+from secguide.trace.prose import ALLOWED_DIRECTIVES, ALLOWED_ROLES, is_safe_uri, uri_scheme
+
+
+def _location(env: BuildEnvironment, source: str | None, line: int | None) -> str:
+    """``path:line`` with the path as the model's diagnostics show it (relative to conf.py)."""
+    if not source:
+        return ""
+    shown = display_path(Path(source), get_state(env).root)
+    return f"{shown}:{line}" if line else shown
+
+
+class RefusedDirective(SphinxDirective):
+    """Stands in for any directive prose may not use: renders nothing, says so."""
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec: ClassVar[dict[str, Any] | None] = None
+
+    def run(self) -> list[nodes.Node]:
+        source, line = self.get_source_info()
+        warn(WarningType.UNSAFE_MARKUP,
+             f"directive '{self.name}' is not allowed in threat-model prose; "
+             "it was not rendered", _location(self.env, source, line))
+        return []
+
+
+def refused_role(name: str, rawtext: str, text: str, lineno: int, inliner: Inliner,
+                 options: dict[str, Any] | None = None,
+                 content: Sequence[str] = ()) -> tuple[list[nodes.Node], list[Any]]:
+    """Stands in for any role prose may not use: renders nothing, says so."""
+    source, line = inliner.reporter.get_source_and_line(lineno)
+    env = inliner.document.settings.env
+    warn(WarningType.UNSAFE_MARKUP,
+         f"role ':{name}:' is not allowed in threat-model prose; it was not rendered",
+         _location(env, source, line))
+    return [], []
+
+
+@contextmanager
+def prose_profile(document: nodes.document) -> Iterator[None]:
+    """While inside: reST as prose may use it (allow-listed directives and roles only)."""
+    settings = document.settings
+    saved = (settings.raw_enabled, settings.file_insertion_enabled)
+    # Sphinx swaps these module functions per document being read; wrap whatever is
+    # current, so allowed names still resolve through Sphinx's domains.
+    lookup_directive, lookup_role = directives.directive, roles.role
+
+    def directive(name: str, language: Any, doc: nodes.document) -> tuple[Any, list[Any]]:
+        if name.lower() in ALLOWED_DIRECTIVES:
+            return lookup_directive(name, language, doc)
+        return RefusedDirective, []
+
+    def role(name: str, language: Any, lineno: int, reporter: Any) -> tuple[Any, list[Any]]:
+        if name.lower() in ALLOWED_ROLES:
+            return lookup_role(name, language, lineno, reporter)
+        return refused_role, []
+
+    settings.raw_enabled = False
+    settings.file_insertion_enabled = False
+    directives.directive = directive
+    roles.role = role
+    try:
+        yield
+    finally:
+        directives.directive, roles.role = lookup_directive, lookup_role
+        settings.raw_enabled, settings.file_insertion_enabled = saved
+
+
+def neutralize(found: Sequence[nodes.Node], env: BuildEnvironment) -> None:
+    """Unlink every link in ``found`` whose scheme prose may not use; drop raw nodes.
+
+    An embedded link is a reference and a target with the same URI: it is
+    reported once.
+    """
+    reported: set[str] = set()
+    for root in found:
+        if not isinstance(root, nodes.Element):
+            continue
+        for node in list(root.findall(nodes.Element)):
+            if isinstance(node, nodes.raw):
+                _refuse(env, node, "raw markup")
+                node.parent.remove(node)
+                continue
+            if not isinstance(node, nodes.reference | nodes.target):
+                continue
+            uri = node.get("refuri")
+            if uri is None or is_safe_uri(uri):
+                continue
+            if uri not in reported:
+                reported.add(uri)
+                scheme = uri_scheme(uri) or "//"
+                _refuse(env, node, f"a link with scheme '{scheme}'")
+            if isinstance(node, nodes.reference):
+                node.replace_self(nodes.inline("", "", *node.children))
+            else:
+                del node["refuri"]
+
+
+def _refuse(env: BuildEnvironment, node: nodes.Element, what: str) -> None:
+    # inline nodes carry no line: the nearest block around them does
+    holder: nodes.Node | None = node
+    while holder is not None and not (holder.source and holder.line):
+        holder = holder.parent
+    source, line = (holder.source, holder.line) if holder is not None else (node.source, None)
+    warn(WarningType.UNSAFE_MARKUP,
+         f"{what} is not allowed in threat-model prose; it was not rendered",
+         _location(env, source, line))
+
+
+def prose_nodes(directive: SphinxDirective, text: str, source: str,
+                first_line: int) -> list[nodes.Node]:
+    """YAML prose as nodes, located at ``source`` (absolute) from ``first_line`` (1-based)."""
+    lines = text.splitlines()
+    offset = max(first_line - 1, 0)
+    # Folded YAML text has no line-for-line map to its file: every line is the field's.
+    block = StringList(lines, items=[(source, offset)] * len(lines))
+    with prose_profile(directive.state.document):
+        # Titles would put prose into the page's table of contents.
+        parsed = list(nested_parse_to_nodes(directive.state, block, source=source,
+                                            offset=offset, allow_section_headings=False))
+    neutralize(parsed, directive.env)
+    return parsed

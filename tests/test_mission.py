@@ -13,6 +13,7 @@ import pytest
 from secguide.diagnostics import SecguideError, Severity
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
+from secguide.model.releases import introduced_later
 from secguide.trace.validate import check_value, validate_model
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -24,7 +25,13 @@ except SecguideError as error:  # reported by test_shipped_model_loads_cleanly, 
 ACTIVE_SETTINGS = [
     (rec, setting)
     for rec in MODEL.recommendations if rec.deprecation is None
-    for setting in rec.settings
+    for setting in rec.settings if setting.since is None
+]
+#: Settings kept for the Zephyr release that introduces their symbol (``since``).
+LATER_SETTINGS = [
+    (rec, setting)
+    for rec in MODEL.recommendations if rec.deprecation is None
+    for setting in rec.settings if setting.since is not None
 ]
 
 
@@ -48,6 +55,23 @@ def test_recommended_setting_is_real(rec, setting, db_v4: SymbolDB) -> None:
     assert problems == []
 
 
+# Not marked ``verifies``: on a tree older than ``since`` this proves only that the
+# symbol is still to come, which verifies nothing about the recommendation.
+@pytest.mark.parametrize(("rec", "setting"), [
+    pytest.param(rec, setting, id=f"{rec.id}/{setting.symbol}@{setting.since}")
+    for rec, setting in LATER_SETTINGS])
+def test_later_release_setting_is_absent_until_its_release(rec, setting,
+                                                           db_v4: SymbolDB) -> None:
+    symbol = db_v4.get(setting.symbol)
+    if introduced_later(setting, db_v4.zephyr_version):
+        assert symbol is None, (
+            f"{setting.loc}: {setting.config_name} exists in Zephyr {db_v4.zephyr_version}; "
+            f"'since: {setting.since}' is wrong and hides the value check")
+    else:
+        assert symbol is not None, f"{setting.loc}: {setting.config_name} is missing"
+        assert [d for d in check_value(setting, symbol) if d.severity is Severity.ERROR] == []
+
+
 def test_shipped_model_has_no_errors_on_v4(db_v4: SymbolDB) -> None:
     errors = [str(d) for d in validate_model(MODEL, db_v4) if d.severity is Severity.ERROR]
     assert errors == []
@@ -58,9 +82,11 @@ def test_shipped_model_has_no_errors_on_v4(db_v4: SymbolDB) -> None:
 #: (no ``config NAME`` line in v1.13.0, one in v4.2.99).
 NOT_YET_IN_1_13 = {
     "BOUNDS_CHECK_BYPASS_MITIGATION", "CORTEX_M_DEBUG_MONITOR_HOOK", "CTR_DRBG_CSPRNG_GENERATOR",
-    "DEBUG_COREDUMP", "DEBUG_THREAD_INFO", "FPU_SHARING", "GDBSTUB",
+    "DEBUG_COREDUMP", "DEBUG_THREAD_INFO", "FORTIFY_SOURCE_NONE", "FORTIFY_SOURCE_RUN_TIME",
+    "FPU_SHARING", "GDBSTUB",
     "MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG", "MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG_ALLOW_NON_CSPRNG",
-    "SHELL", "STACK_CANARIES_STRONG", "TEST_CSPRNG_GENERATOR", "THREAD_ANALYZER",
+    "SHELL", "STACK_CANARIES_STRONG", "SYS_HEAP_INFO", "SYS_HEAP_RUNTIME_STATS",
+    "SYS_HEAP_STRESS", "TEST_CSPRNG_GENERATOR", "THREAD_ANALYZER",
     "THREAD_NAME", "X86_CET", "X86_CET_IBT", "X86_DEBUG_INFO", "X86_DISABLE_SSBD",
     "X86_KPTI", "X86_PAE", "XOSHIRO_RANDOM_GENERATOR",
 }

@@ -24,6 +24,13 @@ AREAS = (
     "randomness",
     "debug-exposure",
     "tls-crypto",
+    "bluetooth",
+    "networking",
+    "device-management",
+    "secure-boot",
+    "heap-libc",
+    "control-flow",
+    "debug-ports",
     "general",
 )
 BUILD_KINDS = ("production", "debug")
@@ -61,7 +68,9 @@ class Setting:
 
     Exactly one of ``value`` (``y``/``n``/``m``, a number, or a string) or a
     ``minimum``/``maximum`` bound is given; bounds apply to int and hex symbols.
-    ``symbol`` is stored without the ``CONFIG_`` prefix.
+    ``symbol`` is stored without the ``CONFIG_`` prefix. ``since`` names the
+    Zephyr release that introduces the symbol, for settings the guide keeps
+    ahead of the tree it is checked against (see :func:`introduced_later`).
     """
 
     symbol: str
@@ -69,6 +78,7 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     note: str = ""
+    since: str | None = None
     loc: SourceLoc
 
     @property

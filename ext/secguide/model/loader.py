@@ -69,7 +69,8 @@ class _Builder:
     def setting(self, raw: dict, path: DataPath) -> Setting:
         return Setting(symbol=_symbol(raw["symbol"]), value=_text_value(raw.get("value")),
                        minimum=raw.get("min"), maximum=raw.get("max"),
-                       note=raw.get("note", ""), loc=self.doc.loc((*path, "symbol")))
+                       note=raw.get("note", ""), since=raw.get("since"),
+                       loc=self.doc.loc((*path, "symbol")))
 
     def verification(self, raw: dict, path: DataPath) -> Verification:
         for key, kind in (("zephyr_test", "zephyr-test"), ("pytest", "pytest"),

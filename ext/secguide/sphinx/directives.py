@@ -274,7 +274,8 @@ class SettingsDirective(RecommendationFilter):
         for rec in self.selected():
             for setting in rec.settings:
                 symbol = db.get(setting.symbol)
-                kind = symbol.type if symbol else "not in this tree"
+                kind = (symbol.type if symbol else f"from Zephyr {setting.since}"
+                        if setting.since else "not in this tree")
                 required = setting.requirement_text.removeprefix(setting.config_name)
                 required = required.removeprefix("=").strip() or "set"
                 rows.append([option_reference(setting.symbol),

@@ -161,9 +161,10 @@ def text_symbols(model: ThreatModel) -> list[TextSymbol]:
 
 
 def retired_symbols(model: ThreatModel) -> set[str]:
-    """``CONFIG_`` names of deprecated recommendations: gone from the tree by design."""
-    return {s.config_name for rec in model.recommendations if rec.status == "deprecated"
-            for s in rec.settings}
+    """``CONFIG_`` names the tree may lack by design: settings of deprecated
+    recommendations, and settings kept for a later Zephyr release (``since``)."""
+    return {s.config_name for rec in model.recommendations
+            for s in rec.settings if rec.status == "deprecated" or s.since is not None}
 
 
 def text_symbol_diagnostics(found: Iterable[TextSymbol], db: SymbolDB,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.items import Recommendation, Setting, ThreatModel
+from secguide.model.releases import introduced_later, is_development_tree
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
 from secguide.zephyr.scenarios import ScenarioIndex, check_verifications
 
@@ -217,9 +218,21 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
         symbol = db.get(setting.symbol)
         if rec.deprecation is not None:
             continue
+        later = introduced_later(setting, db.zephyr_version)
+        if symbol is None and later:
+            found.append(Diagnostic(
+                setting.loc, Severity.NOTE, "later-release-symbol",
+                f"{setting.config_name} comes with Zephyr {setting.since}; Zephyr "
+                f"{db.zephyr_version} does not define it yet, so the setting is listed but "
+                "not checked"))
+            continue
         if symbol is None:
             found.append(_unknown_symbol(setting, db, renames))
             continue
+        if later and not is_development_tree(db.zephyr_version):
+            found.append(_warning(setting.loc, "since-too-late",
+                                  f"{setting.config_name} already exists in Zephyr "
+                                  f"{db.zephyr_version}, before {setting.since} as 'since' says"))
         found += check_value(setting, symbol)
         if not symbol.user_settable:
             found.append(_warning(setting.loc, "no-prompt",

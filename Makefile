@@ -6,7 +6,8 @@ VENV       ?= .venv
 BIN        := $(VENV)/bin
 INSTALLED  := $(VENV)/.installed
 BUILDDIR   ?= _build
-SPHINXOPTS ?= -W --keep-going -j auto
+# -q: Sphinx prints warnings only; the html target says what it built from.
+SPHINXOPTS ?= -q -W --keep-going -j auto
 
 .PHONY: help test html bench lint clean venv evidence screenshots
 
@@ -40,7 +41,9 @@ html: $(INSTALLED)
 	@# Preflight: a missing or wrong tree is one clear line here, not a Sphinx crash report;
 	@# it also parses Kconfig once before the parallel build reads the cache.
 	@$(BIN)/secguide kconfig info >/dev/null
+	@$(BIN)/python conf.py
 	$(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
+	@echo "The guide is in $(BUILDDIR)/html/index.html"
 
 # RESULTS="a.xml twister.json" adds test results; SOURCE_DATE_EPOCH makes it reproducible.
 evidence: $(INSTALLED)

@@ -8,6 +8,7 @@ named by ``ZEPHYR_BASE`` (or ``secguide_zephyr_base`` below).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 project = "Zephyr Security Guide"
 author = "Zephyr Security Working Group"
@@ -32,10 +33,33 @@ needs_build_json = True
 needs_table_style = "DATATABLES"
 graphviz_output_format = "svg"
 
-# An older Zephyr tree to compare against on the "Changes" page (optional), e.g.
-# ../shared/zephyr/v1.13.0, the release the 2018 draft was written for.
-secguide_baseline_zephyr_base = os.environ.get("SECGUIDE_BASELINE_ZEPHYR_BASE", "")
+# The default build is the guide CI publishes: without the variables below it uses
+# what a checkout next to ../shared has, and the index page says what it used.
+_HERE = Path(__file__).resolve().parent
 
-# Test results (JUnit XML, twister.json) whose outcomes the verification needs show,
-# e.g. SECGUIDE_RESULTS=_build/test-results.xml after "make test". Space-separated.
-secguide_results_files = os.environ.get("SECGUIDE_RESULTS", "").split()
+# An older Zephyr tree to compare against on the "Changes" page: Zephyr 1.13, the
+# release the 2018 draft was written for, when present. SECGUIDE_BASELINE_ZEPHYR_BASE
+# overrides it ("" turns the comparison off).
+_DEFAULT_BASELINE = _HERE.parent / "shared" / "zephyr" / "v1.13.0"
+secguide_baseline_zephyr_base = os.environ.get(
+    "SECGUIDE_BASELINE_ZEPHYR_BASE",
+    str(_DEFAULT_BASELINE) if (_DEFAULT_BASELINE / "VERSION").is_file() else "")
+
+# Test results (JUnit XML, twister.json) whose outcomes the verification needs show:
+# the report of the last "make test" when present. SECGUIDE_RESULTS (space-separated)
+# overrides it ("" means no results).
+_DEFAULT_RESULTS = _HERE / "_build" / "test-results.xml"
+secguide_results_files = os.environ.get(
+    "SECGUIDE_RESULTS", str(_DEFAULT_RESULTS) if _DEFAULT_RESULTS.is_file() else "").split()
+
+
+def _describe() -> str:
+    """What ``make html`` builds the guide from (printed by the Makefile)."""
+    results = " ".join(secguide_results_files) or "none (run 'make test' first)"
+    baseline = secguide_baseline_zephyr_base or "none"
+    return (f"Zephyr tree: {secguide_zephyr_base or '$ZEPHYR_BASE unset'}\n"
+            f"test results: {results}\nbaseline release for 'Changes': {baseline}")
+
+
+if __name__ == "__main__":
+    print(_describe())

@@ -1,8 +1,12 @@
-"""``make screenshots``: render pages of the built guide to PNG with headless Chromium.
+"""``make screenshots``: every page of the built guide as PNG, as readers see it.
 
-Needs a built guide (``make html``) and Chromium (Debian: ``apt-get install
-chromium``; override with ``--chromium`` or ``$CHROMIUM``). Each page is shot in
-a fresh throwaway profile, so nothing from the user's browser leaks in.
+Each page is shot at desktop (1400 px) and phone (390 px) width, in the light and
+the dark colour scheme (Chromium's ``--force-dark-mode`` makes the page see
+``prefers-color-scheme: dark``, which furo follows), into
+``<out>/<page>--<width>-<scheme>.png``. Needs a built guide (``make html``) and
+Chromium (Debian: ``apt-get install chromium``; override with ``--chromium`` or
+``$CHROMIUM``). Each shot uses a fresh throwaway profile, so nothing from the
+user's browser leaks in. ``--page`` limits the run to some pages.
 """
 
 from __future__ import annotations
@@ -15,30 +19,33 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: (output name, page below the HTML folder, window size)
-PAGES: tuple[tuple[str, str, str], ...] = (
-    ("index", "index.html", "1400,1000"),
-    ("recommendation", "recommendations/stack-protection.html", "1400,2200"),
-    ("matrix", "traceability.html", "1400,2400"),
-    ("kconfig", "kconfig.html", "1400,1600"),
-    ("coverage", "coverage.html", "1400,2400"),
-)
+#: (name, window width, window height): a desktop and a phone.
+VIEWPORTS: tuple[tuple[str, int, int], ...] = (("1400", 1400, 2000), ("390", 390, 2400))
+SCHEMES: tuple[str, ...] = ("light", "dark")
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars")
 
 
-def shoot(chromium: str, page: Path, target: Path, size: str) -> None:
+def shoot(chromium: str, page: Path, target: Path, size: str, scheme: str = "light") -> None:
     """One screenshot of ``page`` into ``target``.
 
     Raises:
         subprocess.CalledProcessError: Chromium failed.
     """
+    dark = ["--force-dark-mode"] if scheme == "dark" else []
     with tempfile.TemporaryDirectory(prefix="secguide-chromium-") as profile:
-        subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}",
+        subprocess.run([chromium, *FLAGS, *dark, f"--user-data-dir={profile}",
                         f"--screenshot={target}", f"--window-size={size}", page.as_uri()],
                        check=True, capture_output=True, timeout=120)
+
+
+def pages(html: Path) -> list[Path]:
+    """Every page of the guide (not Sphinx's search page), in a stable order."""
+    return sorted(path for path in html.rglob("*.html")
+                  if not path.relative_to(html).parts[0].startswith("_")
+                  and path.name != "search.html")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=Path("_build/html"))
     parser.add_argument("--out", type=Path, default=Path("_build/screenshots"))
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "chromium"))
+    parser.add_argument("--page", action="append", default=[],
+                        help="only pages whose path contains this text (repeatable)")
     args = parser.parse_args(argv)
     chromium = shutil.which(args.chromium)
     if chromium is None:
@@ -56,10 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"screenshots: no guide in {args.html}; run 'make html' first", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, page, size in PAGES:
-        target = (args.out / f"{name}.png").resolve()
-        shoot(chromium, (args.html / page).resolve(), target, size)
-        print(target)
+    chosen = [page for page in pages(args.html)
+              if not args.page or any(part in str(page) for part in args.page)]
+    for page in chosen:
+        name = str(page.relative_to(args.html).with_suffix("")).replace("/", "--")
+        for width, x, y in VIEWPORTS:
+            for scheme in SCHEMES:
+                target = (args.out / f"{name}--{width}-{scheme}.png").resolve()
+                shoot(chromium, page.resolve(), target, f"{x},{y}", scheme)
+                print(target)
     return 0
 
 

@@ -35,6 +35,27 @@ _LINK_COLORS = {"mitigates": "#38761D", "threatened_by": "#CC0000",
                 "replaced_by": "#999999"}
 
 
+#: The card every item is shown in: the title, the status and a short ID first, then
+#: the item's text; the metadata and the trace links are folded under the arrow
+#: (items are added collapsed), so a reader meets the point before the bookkeeping.
+CARD_LAYOUT = "secguide"
+_CARD = {
+    "grid": "simple",
+    "layout": {
+        "head": [
+            '**<<meta("title")>>** '
+            '<<meta("status", prefix="· ")>> · <<meta_id()>> '
+            '<<collapse_button("meta", collapsed="icon:chevron-down", '
+            'visible="icon:chevron-up", initial=False)>>'
+        ],
+        "meta": ['<<meta("type_name", prefix="kind: ")>>',
+                 '<<meta_all(no_links=True, exclude=["status", "title", "type_name", '
+                 '"layout", "style"])>>',
+                 "<<meta_links_all()>>"],
+    },
+}
+
+
 def needs_settings() -> dict[str, Any]:
     """The sphinx-needs configuration values secguide owns, as ``conf.py`` would set them."""
     return {
@@ -56,6 +77,11 @@ def needs_settings() -> dict[str, Any]:
         "needs_id_regex": NEED_ID_REGEX,
         "needs_id_required": True,
         "needs_flow_engine": "graphviz",
+        "needs_layouts": {CARD_LAYOUT: _CARD},
+        "needs_default_layout": CARD_LAYOUT,
+        # sphinx-needs' own colours are light-only; secguide.css colours cards from the
+        # theme's variables, so they read in light and dark mode alike.
+        "needs_css": "blank.css",
     }
 
 
@@ -87,8 +113,8 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
                 get_app(directive.env), directive.state, directive.env.docname,
                 directive.lineno, need_type=item.type, title=item.title, id=item.id,
                 content=content, status=item.status, tags=list(item.tags),
-                # a setting's card sits under its recommendation: keep its metadata folded
-                collapse=item.type == "setting", **links, **fields,
+                # metadata folded: the card leads with title, status and text
+                collapse=True, **links, **fields,
             )
     except InvalidNeedException as error:
         warn(WarningType.NEED, f"{item.id}: sphinx-needs refused the need: {error}",

@@ -26,9 +26,10 @@ def small_model() -> ThreatModel:
         status="review", rationale="Detect overwritten return addresses.\n\nAlways.",
         settings=(Setting(symbol="STACK_CANARIES", value="y", loc=loc(8)),),
         verifications=(
-            Verification(kind="zephyr-test", ref="kernel.memory_protection.stackprot",
+            Verification(kind="target-test", ref="kernel.memory_protection.stackprot",
                          note="canary \"smash\" test, with, commas", loc=loc(11)),
-            Verification(kind="manual", ref="Check the map file", loc=loc(12)),
+            Verification(kind="manual-check", ref="Check the map file", id="TEST-MAN-MAP-FILE",
+                         loc=loc(12)),
         ),
         loc=loc(2))
     guard = Recommendation(
@@ -36,7 +37,8 @@ def small_model() -> ThreatModel:
         status="review", rationale="Trap stack overflows.",
         settings=(Setting(symbol="HW_STACK_PROTECTION", value="y", loc=loc(20)),
                   Setting(symbol="STACK_POINTER_RANDOM", minimum=64, loc=loc(22))),
-        verifications=(Verification(kind="pytest", ref="tests/test_stack.py::test_canaries_set",
+        verifications=(Verification(kind="guide-check",
+                                    ref="tests/test_stack.py::test_canaries_set",
                                     loc=loc(25)),),
         loc=loc(15))
     bare = Recommendation(

@@ -83,7 +83,7 @@ def test_check_reports_every_problem_and_exits_1(capsys, tmp_path: Path, mini_tr
     (folder / "b.yaml").write_text(
         "recommendations:\n  - id: REC-A-B\n    title: t\n    area: general\n"
         "    status: draft\n    rationale: r\n    settings:\n      - symbol: NOT_THERE\n"
-        "        value: y\n    verification:\n      - manual: m\n")
+        "        value: y\n    verification:\n      - build_audit: production\n")
     code, out, _ = _run(capsys, "check", "--threatmodel", str(folder),
                         "--zephyr-base", str(mini_tree))
     assert code == 1

@@ -52,13 +52,13 @@ def test_csv_round_trip(evidence: dict[str, bytes]) -> None:
     # failing test_sentinel[arm] marked verifies(REC-SP-GUARD)); bare: one row of gaps
     assert [(r["recommendation"], r["symbol"], r["verification_kind"], r["result"])
             for r in rows] == [
-        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "zephyr-test", "failed"),
-        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "manual", "manual"),
-        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "pytest", "passed"),
-        ("REC-SP-GUARD", "CONFIG_HW_STACK_PROTECTION", "pytest", "passed"),
-        ("REC-SP-GUARD", "CONFIG_HW_STACK_PROTECTION", "pytest", "failed"),
-        ("REC-SP-GUARD", "CONFIG_STACK_POINTER_RANDOM", "pytest", "passed"),
-        ("REC-SP-GUARD", "CONFIG_STACK_POINTER_RANDOM", "pytest", "failed"),
+        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "target-test", "failed on qemu_x86"),
+        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "manual-check", "manual"),
+        ("REC-SP-CANARIES", "CONFIG_STACK_CANARIES", "guide-check", "valid for tree"),
+        ("REC-SP-GUARD", "CONFIG_HW_STACK_PROTECTION", "guide-check", "valid for tree"),
+        ("REC-SP-GUARD", "CONFIG_HW_STACK_PROTECTION", "guide-check", "invalid for tree"),
+        ("REC-SP-GUARD", "CONFIG_STACK_POINTER_RANDOM", "guide-check", "valid for tree"),
+        ("REC-SP-GUARD", "CONFIG_STACK_POINTER_RANDOM", "guide-check", "invalid for tree"),
         ("REC-GEN-BARE", "", "", ""),
     ]
     assert rows[4]["verification_ref"] == "tests/test_stack.py::TestSentinel::test_sentinel[arm]"
@@ -82,7 +82,8 @@ def test_reqif_round_trip(evidence: dict[str, bytes]) -> None:
     assert canaries["AD-TEXT"] == ("<xhtml:div><xhtml:p>Detect overwritten return addresses."
                                    "</xhtml:p><xhtml:p>Always.</xhtml:p></xhtml:div>")
     zephyr = objects["SO-TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT"]
-    assert zephyr["AD-RESULT"] == "failed"
+    assert zephyr["AD-RESULT"] == "failed on qemu_x86"
+    assert zephyr["AD-VERIFICATION-KIND"] == "target-test"
     assert zephyr["AD-NAME"] == "kernel.memory_protection.stackprot"
     relations = {(r.relation_type_ref, r.source, r.target) for r in content.spec_relations}
     assert ("SRT-MITIGATES", "SO-REC-SP-GUARD", "SO-THR-SMASH") in relations
@@ -101,10 +102,12 @@ def test_needs_json_shape(evidence: dict[str, bytes]) -> None:
     # the model, and test_sentinel[arm], which links itself with @pytest.mark.verifies
     assert version["needs_amount"] == len(version["needs"]) == 12
     sentinel = version["needs"]["TEST-PYTEST-TESTS-TEST-STACK-PY-TESTSENTINEL-TEST-SENTINEL-ARM"]
-    assert sentinel["result"] == "failed"
+    assert (sentinel["result"], sentinel["verification_kind"]) == ("invalid for tree",
+                                                                   "guide-check")
+    assert "says nothing about any product" in sentinel["proves"]
     assert sentinel["id"] in version["needs"]["REC-SP-GUARD"]["verified_by"]
     test_need = version["needs"]["TEST-PYTEST-TESTS-TEST-STACK-PY-TEST-CANARIES-SET"]
-    assert test_need["result"] == "passed" and test_need["type"] == "test"
+    assert test_need["result"] == "valid for tree" and test_need["type"] == "test"
     guard = version["needs"]["REC-SP-GUARD"]
     assert guard["implemented_by"] == ["SET-SP-GUARD-HW-STACK-PROTECTION",
                                        "SET-SP-GUARD-STACK-POINTER-RANDOM"]

@@ -71,7 +71,15 @@ CASES = {
                       8, "either 'value' or 'min'/'max'"),
     "two-verification-kinds": (GOOD_REC + "    verification:\n      - zephyr_test: a.b\n"
                                "        manual: look\n", "bad-verification", 11,
-                               "exactly one of 'zephyr_test', 'pytest' or 'manual'"),
+                               "exactly one of 'zephyr_test', 'pytest', 'build_audit' or 'manual'"),
+    "manual-without-id": (GOOD_REC + "    verification:\n      - manual: look\n",
+                          "bad-verification", 11, "a manual check needs a short stable 'id'"),
+    "id-on-a-test": (GOOD_REC + "    verification:\n      - zephyr_test: a.b\n"
+                     "        id: TEST-MAN-X\n", "bad-verification", 11,
+                     "'id' is given only to manual checks"),
+    "long-manual-id": (GOOD_REC + "    verification:\n      - manual: look\n"
+                       "        id: TEST-MAN-" + "X" * 40 + "\n", "bad-value", 12,
+                       "is not a valid id"),
     "deprecated-without-block": (GOOD_REC.replace("status: review", "status: deprecated"),
                                  "missing-field", 2,
                                  "recommendation is missing required field 'deprecated'"),
@@ -154,3 +162,26 @@ def test_folder_without_yaml(tmp_path: Path) -> None:
     (tmp_path / "tm").mkdir()
     _, diagnostics = load_threat_model(tmp_path / "tm", display_base=tmp_path)
     assert _only_error(diagnostics).code == "no-files"
+
+
+def test_manual_check_ids_are_unique_across_the_model(tmp_path: Path) -> None:
+    check = "    verification:\n      - id: TEST-MAN-LOOK\n        manual: look\n"
+    other = GOOD_REC.replace("REC-MEM-USERSPACE", "REC-MEM-OTHER")
+    model, diagnostics = _load(tmp_path, **{"a.yaml": GOOD_REC + check, "b.yaml": other + check})
+    error = _only_error(diagnostics)
+    assert (error.code, error.loc.path, error.loc.line) == ("duplicate-id", "tm/b.yaml", 11)
+    assert "TEST-MAN-LOOK" in error.message and "tm/a.yaml:11" in error.message
+    first = model.recommendation("REC-MEM-USERSPACE")
+    assert first is not None
+    assert [(v.kind, v.id, v.ref) for v in first.verifications] == [
+        ("manual-check", "TEST-MAN-LOOK", "look")]
+
+
+def test_build_audit_gets_one_id_per_recommendation(tmp_path: Path) -> None:
+    model, diagnostics = _load(tmp_path, **{
+        "a.yaml": GOOD_REC + "    verification:\n      - build_audit: production\n"})
+    assert diagnostics == []
+    rec = model.recommendation("REC-MEM-USERSPACE")
+    assert rec is not None
+    assert [(v.kind, v.id, v.ref) for v in rec.verifications] == [
+        ("build-audit", "TEST-AUDIT-MEM-USERSPACE", "production")]

@@ -198,11 +198,11 @@ def test_every_item_must_be_shown_once(project: Path) -> None:
     model.write_text(model.read_text().replace(".. secguide-verifications::", ""))
     lines = warnings_of(build(project))
     recs = project / "threatmodel" / "recommendations.yaml"
-    manual_line = yaml_line(recs, "- manual:")
+    manual_line = yaml_line(recs, "manual:")
     assert any("THR-SMASH is already rendered" in w and "[secguide.duplicate-item]" in w
                for w in lines), lines
     assert any(w.startswith(f"threatmodel/recommendations.yaml:{manual_line}: WARNING: "
-                            "TEST-MANUAL-") and "[secguide.item-not-shown]" in w
+                            "TEST-MAN-CANARY-MAP") and "[secguide.item-not-shown]" in w
                for w in lines), lines
 
 
@@ -291,7 +291,9 @@ def test_results_show_on_verifications_including_marked_tests(project: Path) -> 
     needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
     needs = needs["versions"][needs["current_version"]]["needs"]
     marked = needs["TEST-PYTEST-TESTS-TEST-X-PY-TEST-CANARIES"]
-    assert (marked["title"], marked["result"]) == ("tests/test_x.py::test_canaries", "failed")
+    # a project test is a guide check: its outcome is worded as one, never "passed"/"failed"
+    assert (marked["title"], marked["result"], marked["verification_kind"]) == (
+        "tests/test_x.py::test_canaries", "invalid for tree", "guide-check")
     assert marked["id"] in needs["REC-CANARIES"]["verified_by"]
     manual = [n for n in needs.values() if n["type"] == "test" and n["id"] != marked["id"]]
     assert [n["result"] for n in manual] == ["manual"]

@@ -69,7 +69,7 @@ def _rec(rec_id: str, settings: list[tuple[str, str]], extra: str = "") -> str:
         key = "value" if not value.startswith(("min", "max")) else value.split(":")[0]
         raw = value if key == "value" else value.split(":", 1)[1]
         lines += [f"      - symbol: {symbol}", f"        {key}: {raw}"]
-    lines += ["    verification:", "      - manual: m"]
+    lines += ["    verification:", "      - build_audit: production"]
     return "\n".join(lines) + "\n" + extra
 
 

@@ -82,7 +82,7 @@ def test_unknown_scenario_is_an_error_at_its_line_with_suggestions(
         scenarios_v4: ScenarioIndex) -> None:
     model = small_model()
     canaries = model.recommendations[0]
-    typo = Verification(kind="zephyr-test", ref="kernel.memory_protection.stackprott",
+    typo = Verification(kind="target-test", ref="kernel.memory_protection.stackprott",
                         loc=loc(42))
     model = dataclasses.replace(model, recommendations=(
         dataclasses.replace(canaries, verifications=(*canaries.verifications, typo)),
@@ -118,7 +118,7 @@ def test_unknown_scenario_in_real_yaml_points_at_the_line(
 def test_shipped_model_names_only_existing_scenarios(scenarios_v4: ScenarioIndex) -> None:
     model, _ = load_threat_model(REPO / "threatmodel", display_base=REPO)
     refs = [v for r in model.recommendations for v in r.verifications
-            if v.kind == "zephyr-test"]
+            if v.kind == "target-test"]
     assert len(refs) >= 20
     assert check_verifications(model, scenarios_v4, repo_root=REPO) == []
 
@@ -127,8 +127,8 @@ def test_ambiguous_v1_name_asks_for_the_qualified_one(zephyr_v1_path: Path) -> N
     index = index_scenarios(zephyr_v1_path)
     model = small_model()
     rec = dataclasses.replace(model.recommendations[0], verifications=(
-        Verification(kind="zephyr-test", ref="test", loc=loc(7)),
-        Verification(kind="zephyr-test", ref="samples/basic/blinky/test", loc=loc(8))))
+        Verification(kind="target-test", ref="test", loc=loc(7)),
+        Verification(kind="target-test", ref="samples/basic/blinky/test", loc=loc(8))))
     found = check_verifications(dataclasses.replace(model, recommendations=(rec,)), index)
     assert [(d.loc.line, d.code) for d in found] == [(7, "ambiguous-test-scenario")]
     assert "name one as <directory>/<name>" in found[0].message
@@ -143,8 +143,8 @@ def test_ambiguous_v1_name_asks_for_the_qualified_one(zephyr_v1_path: Path) -> N
 def test_pytest_refs_are_checked_statically(ref: str, problem: str) -> None:
     model = small_model()
     rec = dataclasses.replace(model.recommendations[1], verifications=(
-        Verification(kind="pytest", ref=ref, loc=loc(3)),
-        Verification(kind="pytest",
+        Verification(kind="guide-check", ref=ref, loc=loc(3)),
+        Verification(kind="guide-check",
                      ref="tests/zephyr/test_scenarios.py::test_index_is_fast", loc=loc(4))))
     found = check_verifications(dataclasses.replace(model, recommendations=(rec,)),
                                 ScenarioIndex(scenarios={}), repo_root=REPO)

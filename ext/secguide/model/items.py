@@ -35,7 +35,25 @@ AREAS = (
 )
 BUILD_KINDS = ("production", "debug")
 HARDWARE_FEATURES = ("mpu", "mmu", "entropy-source", "fpu", "speculative-execution")
-VERIFICATION_KINDS = ("zephyr-test", "pytest", "manual")
+
+#: What a piece of evidence can prove, weakest claim first. Only the last three
+#: say anything about a product; a guide check verifies the guide.
+VERIFICATION_KINDS = ("guide-check", "build-audit", "target-test", "manual-check")
+
+VERIFICATION_KIND_TITLES: dict[str, str] = {
+    "guide-check": "Guide checks", "build-audit": "Build audits",
+    "target-test": "Target tests", "manual-check": "Manual checks",
+}
+
+#: One sentence per kind: what a passing verification of that kind proves, and no more.
+PROVES: dict[str, str] = {
+    "guide-check": "The guide is valid for this Zephyr tree (the symbol exists and accepts "
+                   "the value); it says nothing about any product.",
+    "build-audit": "A named build's .config sets the recommended values; it says nothing "
+                   "about run-time behaviour.",
+    "target-test": "A Zephyr test scenario passed on the named platform.",
+    "manual-check": "A named person performed the check on the given date.",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,18 +118,31 @@ class Setting:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Verification:
-    """How a recommendation is shown to hold.
+    """How a recommendation is shown to hold; ``kind`` is one of :data:`VERIFICATION_KINDS`.
 
-    ``kind`` is ``zephyr-test`` (``ref`` is a twister scenario of the tree, e.g.
-    ``kernel.memory_protection.stackprot``), ``pytest`` (``ref`` is a test node
-    ID of this project, linked with ``@pytest.mark.verifies``) or ``manual``
-    (``ref`` names a review procedure).
+    * ``target-test`` (YAML ``zephyr_test:``): ``ref`` is a twister scenario of
+      the tree, e.g. ``kernel.memory_protection.stackprot``; it passes per platform.
+    * ``guide-check`` (YAML ``pytest:``): ``ref`` is a test node ID of this
+      project; such tests read the tree, never a product.
+    * ``build-audit`` (YAML ``build_audit:``): ``ref`` is the build kind
+      (``production`` or ``debug``) whose ``.config`` ``secguide audit`` checks
+      against the recommendation's settings.
+    * ``manual-check`` (YAML ``manual:`` with ``id:``): ``ref`` is the procedure a
+      person follows; ``id`` is the short stable ID the YAML gives it.
+
+    ``id`` is the verification's need ID when the YAML (or the loader) fixes it;
+    empty, :func:`secguide.trace.needs.verification_id` derives it from ``ref``.
     """
 
     kind: str
     ref: str
+    id: str = ""
     note: str = ""
     loc: SourceLoc
+
+    @property
+    def proves(self) -> str:
+        return PROVES[self.kind]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,6 +33,10 @@ from secguide.model.items import (
 from secguide.model.schema import schema_errors
 from secguide.model.yaml_source import DataPath, YamlDocument, read_yaml
 
+#: YAML key of a verification entry -> its kind (see :class:`Verification`).
+_VERIFICATION_KEYS = (("zephyr_test", "target-test"), ("pytest", "guide-check"),
+                      ("build_audit", "build-audit"), ("manual", "manual-check"))
+
 _LIST_SECTIONS = ("adversaries", "out_of_scope", "threats", "responsibilities",
                   "recommendations", "waivers")
 
@@ -72,12 +76,16 @@ class _Builder:
                        note=raw.get("note", ""), since=raw.get("since"),
                        loc=self.doc.loc((*path, "symbol")))
 
-    def verification(self, raw: dict, path: DataPath) -> Verification:
-        for key, kind in (("zephyr_test", "zephyr-test"), ("pytest", "pytest"),
-                          ("manual", "manual")):
-            if key in raw:
-                return Verification(kind=kind, ref=raw[key], note=raw.get("note", ""),
-                                    loc=self.doc.loc((*path, key)))
+    def verification(self, raw: dict, path: DataPath, recommendation_id: str) -> Verification:
+        for key, kind in _VERIFICATION_KEYS:
+            if key not in raw:
+                continue
+            given = raw.get("id", "")
+            if kind == "build-audit":
+                # one audit need per recommendation: it checks exactly that item's settings
+                given = f"TEST-AUDIT-{recommendation_id.removeprefix('REC-')}"
+            return Verification(kind=kind, ref=str(raw[key]), id=given,
+                                note=raw.get("note", ""), loc=self.doc.loc((*path, key)))
         raise AssertionError("schema guarantees one verification kind")
 
     def recommendation(self, raw: dict, path: DataPath) -> Recommendation:
@@ -89,7 +97,7 @@ class _Builder:
             rationale=raw["rationale"],
             settings=tuple(self.setting(s, (*path, "settings", i))
                            for i, s in enumerate(raw.get("settings", []))),
-            verifications=tuple(self.verification(v, (*path, "verification", i))
+            verifications=tuple(self.verification(v, (*path, "verification", i), raw["id"])
                                 for i, v in enumerate(raw.get("verification", []))),
             applies_to=Applicability(
                 architectures=tuple(applies.get("architectures", ())),
@@ -273,6 +281,11 @@ def _collect_ids(doc: YamlDocument, first_id: dict[str, SourceLoc],
     if isinstance(scope, dict) and isinstance(scope.get("assumptions"), list):
         candidates += [(raw, ("scope", "assumptions", i))
                        for i, raw in enumerate(scope["assumptions"])]
+    for raw, path in list(candidates):
+        if path[0] == "recommendations" and isinstance(raw, dict) and isinstance(
+                raw.get("verification"), list):
+            candidates += [(entry, (*path, "verification", i))
+                           for i, entry in enumerate(raw["verification"])]
     for raw, path in candidates:
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             continue

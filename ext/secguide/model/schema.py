@@ -60,6 +60,21 @@ def _actual_type(value: Any) -> str:
             float: "a decimal number", type(None): "empty"}.get(type(value), type(value).__name__)
 
 
+_VERIFICATION_KEYS = ("zephyr_test", "pytest", "build_audit", "manual")
+
+
+def _verification_problem(entry: Any) -> str:
+    """What is wrong with a verification entry the schema's ``oneOf`` refused."""
+    given = [key for key in _VERIFICATION_KEYS if isinstance(entry, dict) and key in entry]
+    if given == ["manual"]:
+        return ("a manual check needs a short stable 'id' (TEST-MAN-..., at most 40 "
+                "characters), so that records of it can name it")
+    if len(given) == 1 and "id" in entry:
+        return f"'id' is given only to manual checks; a '{given[0]}' entry derives its own"
+    return ("a verification entry needs exactly one of "
+            "'zephyr_test', 'pytest', 'build_audit' or 'manual'")
+
+
 def _message(error: jsonschema.ValidationError) -> tuple[str, str, bool]:
     """(code, message, points_at_key) for one schema error."""
     path = tuple(error.absolute_path)
@@ -101,9 +116,11 @@ def _message(error: jsonschema.ValidationError) -> tuple[str, str, bool]:
     if validator == "oneOf" and path and "settings" in path:
         return ("bad-setting", "a setting needs either 'value' or 'min'/'max' (not both, "
                 "not neither)", False)
-    if validator == "oneOf" and path and "verification" in path:
-        return ("bad-verification", "a verification entry needs exactly one of "
-                "'zephyr_test', 'pytest' or 'manual'", False)
+    if validator == "maxLength":
+        return ("bad-value", f"'{value}' is not a valid {path[-1]}: longer than "
+                f"{error.validator_value} characters", False)
+    if validator in ("oneOf", "dependentRequired") and path and "verification" in path:
+        return "bad-verification", _verification_problem(value), False
     if validator in ("if", "then", "else", "not") and path and "recommendations" in path:
         return ("bad-deprecation", "a recommendation has a 'deprecated' block exactly when "
                 "its status is 'deprecated'", False)
@@ -126,6 +143,8 @@ def schema_errors(doc: YamlDocument) -> list[tuple[DataPath, Diagnostic]]:
         if at_key and isinstance(error.instance, dict):
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             path = (*path, extra[0]) if extra else path
-        found.append((tuple(error.absolute_path),
-                      Diagnostic(doc.loc(path, key=at_key), Severity.ERROR, code, message)))
+        diagnostic = Diagnostic(doc.loc(path, key=at_key), Severity.ERROR, code, message)
+        # two schema rules can refuse one entry for one reason (a verification's kinds)
+        if all(diagnostic != earlier for _, earlier in found):
+            found.append((tuple(error.absolute_path), diagnostic))
     return found

@@ -36,7 +36,14 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from secguide.diagnostics import SourceLoc
-from secguide.model.items import AREAS, STATUSES, Recommendation
+from secguide.model.items import (
+    AREAS,
+    PROVES,
+    STATUSES,
+    VERIFICATION_KIND_TITLES,
+    VERIFICATION_KINDS,
+    Recommendation,
+)
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
 from secguide.sphinx.model import ModelState, get_state
@@ -289,12 +296,23 @@ class SettingsDirective(RecommendationFilter):
 
 
 class VerificationsDirective(ModelDirective):
-    """The verification needs (Zephyr test scenarios, project tests, manual reviews)."""
+    """The verification needs, one section per kind, each saying what its kind proves."""
 
     kinds = ("test",)
 
     def render(self) -> list[nodes.Node]:
-        return [node for item in self.items_of("test") for node in self.need(item)]
+        tests = self.items_of("test")
+        result: list[nodes.Node] = []
+        for kind in VERIFICATION_KINDS:
+            of_kind = [item for item in tests if item.extra.get("verification_kind") == kind]
+            if not of_kind:
+                continue
+            title = f"{VERIFICATION_KIND_TITLES[kind]} ({len(of_kind)})"
+            result.append(nodes.rubric(title, title))
+            result.append(nodes.paragraph(PROVES[kind], PROVES[kind]))
+            for item in of_kind:
+                result += self.need(item)
+        return result
 
 
 class ReviewStatusDirective(ModelDirective):

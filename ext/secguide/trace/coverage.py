@@ -8,8 +8,10 @@ Gaps, each counted by ``secguide coverage --strict``:
   ``hardenconfig`` target checks) that no recommendation sets and no waiver explains;
 * with result files: settings whose verification failed, errored, was skipped
   everywhere or did not run. A setting counts as verified only when *every*
-  automated verification of its recommendation passed (tests marked
-  ``@pytest.mark.verifies`` included); manual ones are left to reviewers.
+  target test and build audit of its recommendation passed; manual checks are
+  left to reviewers. Guide checks (this project's tests, e.g. those marked
+  ``@pytest.mark.verifies``) are reported but never verify a setting: they
+  prove the guide is valid for the tree, not that any product has the setting.
 
 Deprecated recommendations are history: they are neither gaps nor coverage.
 Without result files the results are *not evaluated* (not counted as "not run"),
@@ -223,7 +225,12 @@ def _active(model: ThreatModel) -> list[Recommendation]:
             if r.status != "deprecated" and r.deprecation is None]
 
 
+#: The kinds whose outcome can verify a setting for a product (not guide checks).
+PRODUCT_KINDS = ("build-audit", "target-test", "manual-check")
+
+
 def _setting_outcome(outcomes: list[Outcome], has_manual: bool) -> Outcome:
+    """The product outcome from the outcomes of the product kinds only."""
     automated = [o for o in outcomes if o is not Outcome.MANUAL]
     if not automated:
         return Outcome.MANUAL if has_manual else Outcome.NOT_RUN
@@ -246,9 +253,10 @@ def _setting_results(recommendations: Iterable[Recommendation],
             for node in results.verifies[rec.id]:
                 if all(v.ref != node for v in verifications):
                     verifications.append(VerificationResult(
-                        "pytest", node, results.pytest.get(node, Outcome.NOT_RUN)))
-        outcome = _setting_outcome([v.outcome for v in verifications],
-                                   any(v.kind == "manual" for v in verifications))
+                        "guide-check", node, results.pytest.get(node, Outcome.NOT_RUN)))
+        outcome = _setting_outcome([v.outcome for v in verifications
+                                    if v.kind in PRODUCT_KINDS],
+                                   any(v.kind == "manual-check" for v in verifications))
         for setting in rec.settings:
             found.append(SettingResult(rec.id, setting_id(rec, setting), setting.config_name,
                                        outcome, tuple(verifications), setting.loc))

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
-from secguide.model.items import Recommendation, Setting, ThreatModel, Verification
+from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel, Verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ LINK_TYPES: tuple[LinkType, ...] = (
 EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
     "profiles", "references", "architectures", "hardware", "builds", "verification_kind",
-    "result",
+    "proves", "result",
 )
 
 
@@ -92,8 +92,14 @@ def setting_id(recommendation: Recommendation, setting: Setting) -> str:
 
 
 def verification_id(verification: Verification) -> str:
-    """One test need per distinct verification target, shared by every item it verifies."""
-    kind = {"zephyr-test": "ZEPHYR", "pytest": "PYTEST", "manual": "MANUAL"}[verification.kind]
+    """One test need per distinct verification target, shared by every item it verifies.
+
+    Manual checks and build audits carry the ID the loader gave them; tests are
+    named after their target, so two recommendations naming one scenario share it.
+    """
+    if verification.id:
+        return verification.id
+    kind = {"target-test": "ZEPHYR", "guide-check": "PYTEST"}.get(verification.kind, "CHECK")
     return f"TEST-{kind}-{_slug(verification.ref)}"
 
 
@@ -201,6 +207,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                     id=tid, type="test", title=verification.ref, content=verification.note,
                     status="defined", loc=verification.loc,
                     extra={"verification_kind": verification.kind,
+                           "proves": verification.proves,
                            "source": str(verification.loc),
                            **({"result": results.get(tid, "not run")}
                               if results is not None else {})},
@@ -212,7 +219,8 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                     id=tid, type="test", title=node,
                     content="A test of this project marked as verifying this recommendation.",
                     status="defined", loc=loc,
-                    extra={"verification_kind": "pytest", "source": str(loc),
+                    extra={"verification_kind": "guide-check",
+                           "proves": PROVES["guide-check"], "source": str(loc),
                            "result": outcome},
                 )
     items.extend(tests[tid] for tid in sorted(tests))

@@ -76,6 +76,17 @@ TWISTER_STATUSES: Mapping[str | None, Outcome] = {
 }
 
 
+#: A guide check's outcome in words: it verifies the guide against the tree, no product.
+GUIDE_CHECK_TEXT: Mapping[Outcome, str] = {
+    Outcome.PASSED: "valid for tree",
+    Outcome.FAILED: "invalid for tree",
+    Outcome.ERROR: "error",
+    Outcome.SKIPPED: "skipped",
+    Outcome.NOT_RUN: "not run",
+    Outcome.MANUAL: "manual",
+}
+
+
 def worst(outcomes: Iterable[Outcome]) -> Outcome:
     """The outcome that decides when one test has several (see module docstring)."""
     found = set(outcomes)
@@ -105,20 +116,44 @@ class Results:
 
     pytest: dict[str, Outcome] = field(default_factory=dict)
     zephyr: dict[str, Outcome] = field(default_factory=dict)
+    #: scenario name (both spellings, as in ``zephyr``) -> platform -> outcome
+    platforms: dict[str, dict[str, Outcome]] = field(default_factory=dict)
     verifies: dict[str, list[str]] = field(default_factory=dict)
+    #: build-audit need ID -> outcome, filled from one build's audit (never from files)
+    audits: dict[str, Outcome] = field(default_factory=dict)
     files: list[ResultFile] = field(default_factory=list)
 
     def _add(self, table: dict[str, Outcome], key: str, outcome: Outcome) -> None:
         previous = table.get(key)
         table[key] = outcome if previous is None else worst((previous, outcome))
 
+    def _add_platform(self, scenario: str, platform: str, outcome: Outcome) -> None:
+        self._add(self.platforms.setdefault(scenario, {}), platform, outcome)
+
     def outcome(self, verification: Verification) -> Outcome:
         """The outcome of one verification entry of the model."""
-        if verification.kind == "manual":
+        if verification.kind == "manual-check":
             return Outcome.MANUAL
-        if verification.kind == "pytest":
+        if verification.kind == "guide-check":
             return self.pytest.get(verification.ref, Outcome.NOT_RUN)
+        if verification.kind == "build-audit":
+            return self.audits.get(verification.id, Outcome.NOT_RUN)
         return self.zephyr.get(verification.ref, Outcome.NOT_RUN)
+
+    def result_text(self, verification: Verification) -> str:
+        """The outcome in words that claim no more than the kind proves.
+
+        A guide check that passed says the guide is "valid for tree", never
+        "passed"; a target test names the platforms it ran on.
+        """
+        outcome = self.outcome(verification)
+        if verification.kind == "guide-check":
+            return GUIDE_CHECK_TEXT[outcome]
+        if verification.kind == "target-test" and outcome is not Outcome.NOT_RUN:
+            on = sorted(p for p, o in self.platforms.get(verification.ref, {}).items()
+                        if o is outcome)
+            return f"{outcome.value} on {', '.join(on)}" if on else outcome.value
+        return outcome.value
 
     def marked_outcome(self, recommendation_id: str) -> Outcome | None:
         """The worst outcome of the tests marked ``verifies(recommendation_id)``."""
@@ -270,9 +305,11 @@ def _read_twister(data: bytes, shown: str, results: Results) -> None:
             raise SecguideError(f"{where} ({name}): unknown status {status!r} "
                                 f"(twister writes {known} or null)", exit_code=1)
         outcome = TWISTER_STATUSES[status]
-        results._add(results.zephyr, scenario_name_of(name), outcome)
-        if "/" in name:
-            results._add(results.zephyr, name, outcome)
+        platform = suite.get("platform")
+        platform = platform if isinstance(platform, str) and platform else "unnamed platform"
+        for key in dict.fromkeys((scenario_name_of(name), name)):
+            results._add(results.zephyr, key, outcome)
+            results._add_platform(key, platform, outcome)
 
 
 # -- entry points -------------------------------------------------------------------------
@@ -323,10 +360,13 @@ def verification_outcomes(model: ThreatModel,
 def need_results(model: ThreatModel, results: Results | None) -> dict[str, str]:
     """Test need ID -> outcome text, the ``results`` argument of ``need_items``.
 
-    Manual verifications are ``manual``; without results every other one is ``not run``.
+    Manual checks are ``manual``; without results every other one is ``not run``;
+    guide checks and target tests are worded by :meth:`Results.result_text`.
     """
-    return {verification_id(verification): outcome.value
-            for verification, outcome in verification_outcomes(model, results).items()}
+    results = results or Results()
+    return {verification_id(verification): results.result_text(verification)
+            for recommendation in model.recommendations
+            for verification in recommendation.verifications}
 
 
 def results_source(results: Results | None) -> SourceLoc | None:
@@ -337,7 +377,7 @@ def results_source(results: Results | None) -> SourceLoc | None:
     return SourceLoc(junit[0]) if junit else None
 
 
-#: A test linked by ``@pytest.mark.verifies``: (pytest node ID, outcome text).
+#: A test linked by ``@pytest.mark.verifies`` (a guide check): (node ID, outcome text).
 MarkedTest = tuple[str, str]
 
 
@@ -349,6 +389,7 @@ def marked_tests(results: Results | None) -> dict[str, tuple[MarkedTest, ...]]:
     """
     if results is None:
         return {}
-    return {rec_id: tuple(sorted((node, results.pytest.get(node, Outcome.NOT_RUN).value)
-                                 for node in nodes))
+    return {rec_id: tuple(sorted(
+                (node, GUIDE_CHECK_TEXT[results.pytest.get(node, Outcome.NOT_RUN)])
+                for node in nodes))
             for rec_id, nodes in sorted(results.verifies.items())}

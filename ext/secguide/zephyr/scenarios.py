@@ -229,7 +229,7 @@ def scenario_name_of(suite_name: str) -> str:
 def _zephyr_verifications(model: ThreatModel) -> Iterator[Verification]:
     for recommendation in model.recommendations:
         for verification in recommendation.verifications:
-            if verification.kind == "zephyr-test":
+            if verification.kind == "target-test":
                 yield verification
 
 
@@ -285,7 +285,7 @@ def check_pytest_refs(model: ThreatModel, repo_root: Path) -> list[Diagnostic]:
     sources: dict[str, str | None] = {}
     for recommendation in model.recommendations:
         for verification in recommendation.verifications:
-            if verification.kind != "pytest":
+            if verification.kind != "guide-check":
                 continue
             path, _, rest = verification.ref.partition("::")
             function = rest.rsplit("::", 1)[-1].split("[", 1)[0]

@@ -23,7 +23,7 @@ def _model(tmp_path: Path, symbol: str, since: str | None):
         "  - id: REC-LATER\n    title: t\n    area: heap-libc\n    status: draft\n"
         "    rationale: r\n    settings:\n"
         f"      - symbol: {symbol}\n        value: \"n\"\n{since_line}"
-        "    verification:\n      - manual: m\n")
+        "    verification:\n      - build_audit: production\n")
     return load_threat_model(folder, display_base=tmp_path)
 
 

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "secguide.cli.drift",
     "secguide.cli.coverage",
     "secguide.cli.export",
+    "secguide.cli.board",
 )
 
 

@@ -31,7 +31,7 @@ from secguide.diagnostics import SecguideError
 from secguide.zephyr.boards import BoardTarget, kconfig_board_symbol
 from secguide.zephyr.kconfig.env import doc_mode_environment, scoped_environ
 from secguide.zephyr.kconfig.functions import neutral_value
-from secguide.zephyr.kconfig.loader import _ZephyrKconfig, _flatten, _parse_failure
+from secguide.zephyr.kconfig.loader import _flatten, _parse_failure, _ZephyrKconfig
 from secguide.zephyr.tree import ZephyrTree, tree_files
 
 DEVICETREE_SWITCH = "SECGUIDE_DT_UNKNOWN"
@@ -51,7 +51,7 @@ CAPABILITY_SYMBOLS = (
 #: How deep to follow "needs X, which needs Y" when trying to make a setting possible,
 #: and how many selectors of a prompt-less symbol to try: bounded work per target.
 _MAX_NEEDS_DEPTH = 4
-_MAX_SELECTORS = 60
+_MAX_SELECTORS = 20
 _BOOLEANS = (kconfiglib.BOOL, kconfiglib.TRISTATE)
 
 
@@ -230,11 +230,13 @@ class TargetEvaluator:
                     self._kconf = _TargetKconfig(str(tree.root / "Kconfig"))
                 except (kconfiglib.KconfigError, OSError, UnicodeDecodeError) as error:
                     raise _parse_failure(tree, error) from None
+        #: symbols that could not be turned on during the current probe
+        self._given_up: set[str] = set()
         self._selectors = {name: sym for name, sym in self._kconf.syms.items()
                            if name.startswith(_SELECT_PREFIX)}
 
-    # A target's starting point: its defconfig, its guards, and one devicetree world.
-    def _select(self, target: BoardTarget, devicetree: bool) -> None:
+    # A target's starting point: its defconfig and its guards.
+    def _select(self, target: BoardTarget) -> None:
         kconf = self._kconf
         if target.defconfig is not None:
             try:
@@ -247,7 +249,6 @@ class TargetEvaluator:
             selector = self._selectors.get(_selector(symbol))
             if selector is not None:
                 selector.set_value(2)
-        kconf.syms[DEVICETREE_SWITCH].set_value(2 if devicetree else 0)
 
     def _facts(self) -> dict[str, str]:
         facts = {}
@@ -258,23 +259,33 @@ class TargetEvaluator:
         return facts
 
     @contextmanager
-    def _trial(self) -> Iterator[list[kconfiglib.Symbol]]:
-        """Symbols set inside the block are unset afterwards (choices too)."""
-        touched: list[kconfiglib.Symbol] = []
+    def _trial(self) -> Iterator[list[tuple[Any, ...]]]:
+        """Values set inside the block are put back afterwards, as the defconfig left them."""
+        touched: list[tuple[Any, ...]] = []
         try:
             yield touched
         finally:
-            for sym in reversed(touched):
-                sym.unset_value()
+            for sym, value, choice_value, selection in reversed(touched):
                 if sym.choice is not None:
-                    sym.choice.unset_value()
+                    if selection is not None:
+                        selection.set_value(2)
+                    if choice_value is None:
+                        sym.choice.unset_value()
+                    else:
+                        sym.choice.set_value(choice_value)
+                if value is None:
+                    sym.unset_value()
+                else:
+                    sym.set_value(value)
 
     @staticmethod
-    def _set(sym: kconfiglib.Symbol, value: str, touched: list[kconfiglib.Symbol]) -> None:
-        touched.append(sym)
+    def _set(sym: kconfiglib.Symbol, value: str, touched: list[tuple[Any, ...]]) -> None:
+        choice = sym.choice
+        touched.append((sym, sym.user_value, choice.user_value if choice else None,
+                        choice.user_selection if choice else None))
         sym.set_value(value)
-        if sym.choice is not None and value == "y":
-            sym.choice.set_value(2)
+        if choice is not None and value == "y":
+            choice.set_value(2)
 
     def _failing_terms(self, dep: Any) -> list[Any]:
         """The false operands of a ``depends on`` AND-chain; a choice stands for its deps."""
@@ -290,7 +301,7 @@ class TargetEvaluator:
                 failing.append(term)
         return failing
 
-    def _satisfy(self, term: Any, avoid: frozenset[str], touched: list[kconfiglib.Symbol],
+    def _satisfy(self, term: Any, avoid: frozenset[str], touched: list[tuple[Any, ...]],
                  depth: int) -> tuple[bool, list[tuple[str, str]]]:
         """Make one false dependency term true by turning on a symbol it names."""
         if depth > _MAX_NEEDS_DEPTH:
@@ -304,7 +315,7 @@ class TargetEvaluator:
         return False, []
 
     def _turn_on(self, sym: kconfiglib.Symbol, avoid: frozenset[str],
-                 touched: list[kconfiglib.Symbol], depth: int) -> tuple[bool, list]:
+                 touched: list[tuple[Any, ...]], depth: int) -> tuple[bool, list]:
         """Turn ``sym`` on as a prj.conf could: its dependencies first, then itself.
 
         A symbol without a prompt comes on only through a ``select``; then one of its
@@ -312,6 +323,17 @@ class TargetEvaluator:
         """
         if sym.tri_value == 2:
             return True, []
+        if sym.name in self._given_up:
+            return False, []
+        # Assume failure while trying: cycles and repeated dead ends cost nothing.
+        self._given_up.add(sym.name)
+        ok, needs = self._turn_on_uncached(sym, avoid, touched, depth)
+        if ok:
+            self._given_up.discard(sym.name)
+        return ok, needs
+
+    def _turn_on_uncached(self, sym: kconfiglib.Symbol, avoid: frozenset[str],
+                          touched: list[tuple[Any, ...]], depth: int) -> tuple[bool, list]:
         needs: list[tuple[str, str]] = []
         for term in self._failing_terms(sym.direct_dep):
             ok, more = self._satisfy(term, avoid, touched, depth + 1)
@@ -336,7 +358,7 @@ class TargetEvaluator:
         return False, []
 
     def _enable(self, sym: kconfiglib.Symbol, value: str, avoid: frozenset[str],
-                touched: list[kconfiglib.Symbol]) -> tuple[bool, list, list[str]]:
+                touched: list[tuple[Any, ...]]) -> tuple[bool, list, list[str]]:
         """Try ``sym=value``, first satisfying the dependencies prj.conf could satisfy.
 
         Returns (reached, the extra settings it took, the dependencies that stayed false).
@@ -373,6 +395,7 @@ class TargetEvaluator:
             names = sorted({getattr(_flatten(t, kconfiglib.AND)[0], "name", "") or _expr(t)
                             for t in holders})
             return SettingProbe(**common, outcome="forced", forced_by=tuple(names))
+        self._given_up = set()
         selects_before = {target.name: target.str_value
                           for node in sym.nodes for target, _ in node.orig_selects}
         with self._trial() as touched:
@@ -395,8 +418,10 @@ class TargetEvaluator:
         target = self.targets[target_name]
         avoid_set = frozenset(avoid)
         results: list[tuple[dict[str, str], dict[str, SettingProbe]]] = []
+        self._select(target)
         for devicetree in (False, True):
-            self._select(target, devicetree)
+            # Trials restore what they set, so only the switch changes between worlds.
+            self._kconf.syms[DEVICETREE_SWITCH].set_value(2 if devicetree else 0)
             facts = self._facts()
             probes = {item.key: self._probe(item, avoid_set) for item in wanted}
             results.append((facts, probes))

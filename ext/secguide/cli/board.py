@@ -1,0 +1,145 @@
+"""``secguide board TARGET`` and ``secguide boards``: recommendations per board target."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from secguide.cli.common import add_threatmodel_option, add_tree_options, load_model_or_fail
+from secguide.diagnostics import SecguideError
+from secguide.evidence.prj_conf import render_prj_conf
+from secguide.model.items import ThreatModel
+from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport, board_reports
+from secguide.zephyr.boards import board_targets, find_target
+from secguide.zephyr.tree import resolve_tree
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    board = subparsers.add_parser(
+        "board", help="which recommendations apply to one board target",
+        description="Evaluate the tree's Kconfig for one board target (board.yml, its SoC, "
+                    "Kconfig.defconfig and <board>_defconfig, before prj.conf) and say, per "
+                    "recommendation: already the default, available, needs other settings, "
+                    "depends on devicetree, or unavailable (with the failing dependency).")
+    board.add_argument("target", help="board target, e.g. nrf5340dk/nrf5340/cpuapp, or a "
+                                      "board name with a single target")
+    _common(board, ("text", "json", "conf"))
+    board.set_defaults(handler=_board)
+
+    boards = subparsers.add_parser(
+        "boards", help="the recommendation x board-target matrix of the whole tree")
+    _common(boards, ("json", "csv"))
+    boards.set_defaults(handler=_boards)
+
+
+def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    add_threatmodel_option(parser)
+    add_tree_options(parser)
+    parser.add_argument("--profile", metavar="P",
+                        help="only the recommendations of profile P (and those it extends)")
+    parser.add_argument("--format", choices=formats, default=formats[0],
+                        help=f"output format (default: {formats[0]})")
+
+
+def _check_profile(model: ThreatModel, profile: str | None) -> None:
+    if profile is not None and model.profile(profile) is None:
+        names = ", ".join(p.name for p in model.profiles)
+        raise SecguideError(f"--profile {profile}: no such profile (known: {names})",
+                            exit_code=2)
+
+
+def report_as_json(report: BoardReport) -> dict[str, Any]:
+    target = report.target
+    return {
+        "target": target.name, "board": target.board, "soc": target.soc,
+        "arch": report.facts.get("ARCH", target.arch),
+        "soc_series": report.facts.get("SOC_SERIES", ""),
+        "defconfig": target.defconfig.name if target.defconfig else None,
+        "facts": report.facts,
+        "recommendations": [
+            {"id": item.rec_id, "verdict": item.verdict, "reason": item.reason,
+             "needs": [f"CONFIG_{n}={v}" for n, v in item.needs],
+             "settings": [{"symbol": f"CONFIG_{s.symbol}", "wanted": s.wanted,
+                           "default": s.default, "verdict": s.verdict, "reason": s.reason}
+                          for s in item.settings]}
+            for item in report.verdicts],
+    }
+
+
+def format_text(report: BoardReport, zephyr_version: str) -> str:
+    target = report.target
+    facts = report.facts
+    out = [f"{target.name}  ({target.full_name or target.board}; arch {facts.get('ARCH', '?')}, "
+           f"SoC {facts.get('SOC', target.soc)}; Zephyr {zephyr_version})"]
+    if target.defconfig is None:
+        out.append("note: the tree has no defconfig for this target; "
+                   "evaluated from Kconfig defaults only")
+    for verdict in VERDICTS:
+        items = report.by_verdict(verdict)
+        if not items:
+            continue
+        out.append("")
+        out.append(f"{VERDICT_LABELS[verdict].capitalize()} ({len(items)}):")
+        for item in items:
+            line = f"  {item.rec_id:<32} {item.title}"
+            out.append(line)
+            if item.reason and verdict != "default":
+                out.append(f"      {item.reason}")
+    return "\n".join(out)
+
+
+def _board(args: argparse.Namespace) -> int:
+    model = load_model_or_fail(args.threatmodel)
+    _check_profile(model, args.profile)
+    tree = resolve_tree(args.zephyr_base)
+    targets = board_targets(tree)
+    target = find_target(targets, args.target)
+    [report] = board_reports(model, tree, names=[target.name], profile=args.profile,
+                             cache_dir=args.cache_dir, use_cache=not args.no_cache,
+                             targets=targets)
+    if args.format == "json":
+        print(json.dumps(report_as_json(report) | {"zephyr_version": tree.version},
+                         indent=2, sort_keys=True))
+    elif args.format == "conf":
+        sys.stdout.write(render_prj_conf(report, zephyr_version=tree.version,
+                                         profile=args.profile))
+    else:
+        print(format_text(report, tree.version))
+    return 0
+
+
+_CSV_FIELDS = ("target", "board", "arch", "soc", "soc_series", "recommendation", "verdict",
+               "reason")
+
+
+def _boards(args: argparse.Namespace) -> int:
+    model = load_model_or_fail(args.threatmodel)
+    _check_profile(model, args.profile)
+    tree = resolve_tree(args.zephyr_base)
+    reports = board_reports(model, tree, profile=args.profile, cache_dir=args.cache_dir,
+                            use_cache=not args.no_cache)
+    if args.format == "json":
+        print(json.dumps({"zephyr_version": tree.version,
+                          "targets": [report_as_json(r) for r in reports]},
+                         indent=1, sort_keys=True))
+        return 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_CSV_FIELDS)
+    for report in reports:
+        for item in report.verdicts:
+            writer.writerow([report.target.name, report.target.board,
+                             report.facts.get("ARCH", report.target.arch), report.target.soc,
+                             report.facts.get("SOC_SERIES", ""), item.rec_id, item.verdict,
+                             _csv_safe(item.reason)])
+    sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; such text is quoted inert."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

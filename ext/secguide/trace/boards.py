@@ -1,0 +1,207 @@
+"""Which recommendations apply to a board target: recommendation x target verdicts.
+
+The Kconfig layer reports, per target and per wanted setting, what happened when
+the setting was tried with the devicetree "off" and "on". Here those probes become
+one verdict per recommendation:
+
+* ``default``: every setting already has the recommended value on this target;
+* ``available``: prj.conf can set them;
+* ``needs``: prj.conf can set them together with other settings (listed);
+* ``unavailable``: a dependency fails (named), a ``select`` forces the opposite,
+  or the symbol has no prompt;
+* ``devicetree``: the answer changes with the devicetree, which is not known
+  before a build (e.g. "needs an entropy driver enabled in the devicetree").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secguide.model.items import Recommendation, ThreatModel
+from secguide.zephyr.boards import BoardTarget, board_targets
+from secguide.zephyr.kconfig.target_cache import evaluate_targets
+from secguide.zephyr.kconfig.targets import SettingProbe, TargetProbe, WantedSetting
+from secguide.zephyr.tree import ZephyrTree
+
+VERDICTS = ("default", "available", "needs", "devicetree", "unavailable")
+#: How each verdict reads in a sentence, for reports and the guide.
+VERDICT_LABELS = {
+    "default": "already the default",
+    "available": "available",
+    "needs": "needs other settings too",
+    "devicetree": "depends on devicetree",
+    "unavailable": "unavailable",
+}
+_KIND_OF_OUTCOME = {"default": "default", "settable": "available", "needs": "needs",
+                    "blocked": "unavailable", "forced": "unavailable", "fixed": "unavailable",
+                    "undefined": "unavailable"}
+#: Worse verdicts win when a recommendation has several settings.
+_RANK = {"default": 0, "available": 1, "needs": 2, "devicetree": 3, "unavailable": 4}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SettingVerdict:
+    symbol: str
+    wanted: str
+    default: str
+    verdict: str
+    reason: str = ""
+    needs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecommendationVerdict:
+    rec_id: str
+    title: str
+    verdict: str
+    reason: str = ""
+    settings: tuple[SettingVerdict, ...] = ()
+
+    @property
+    def needs(self) -> tuple[tuple[str, str], ...]:
+        found = [need for setting in self.settings for need in setting.needs]
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoardReport:
+    """Every recommendation's verdict for one target."""
+
+    target: BoardTarget
+    facts: dict[str, str]
+    verdicts: tuple[RecommendationVerdict, ...] = field(default_factory=tuple)
+
+    def by_verdict(self, verdict: str) -> list[RecommendationVerdict]:
+        return [item for item in self.verdicts if item.verdict == verdict]
+
+
+def _why_not(probe: SettingProbe) -> str:
+    """The failing dependency, the forcing select, or the missing prompt, in words."""
+    if probe.outcome == "blocked":
+        return "depends on " + ", ".join(probe.blockers) + " (not met on this target)"
+    if probe.outcome == "forced":
+        return f"selected by {', '.join(probe.forced_by)} (stays {probe.default})"
+    if probe.outcome == "fixed":
+        return f"no prompt: the target fixes it at {probe.default or 'unset'}"
+    if probe.outcome == "undefined":
+        return "not defined in this tree"
+    return ""
+
+
+def _needs_text(needs: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"CONFIG_{name}={value}" for name, value in needs)
+
+
+def setting_verdict(off: SettingProbe, on: SettingProbe) -> SettingVerdict:
+    """One setting's verdict from its probes with the devicetree off and on."""
+    kind_off, kind_on = _KIND_OF_OUTCOME[off.outcome], _KIND_OF_OUTCOME[on.outcome]
+    common = {"symbol": off.symbol, "wanted": off.wanted, "default": off.default}
+    if kind_off == kind_on:
+        if kind_off == "needs":
+            return SettingVerdict(**common, verdict="needs", needs=off.needs,
+                                  reason="together with " + _needs_text(off.needs))
+        return SettingVerdict(**common, verdict=kind_off, reason=_why_not(off))
+    # The devicetree decides. Say what it takes and what happens without it.
+    if kind_on in ("available", "needs", "default"):
+        with_dt = VERDICT_LABELS[kind_on]
+        if on.needs:
+            with_dt += " with " + _needs_text(on.needs)
+        reason = (f"if the devicetree enables the hardware: {with_dt}; "
+                  f"otherwise {VERDICT_LABELS[kind_off]}")
+        if kind_off == "unavailable":
+            reason += f" ({_why_not(off)})"
+        return SettingVerdict(**common, verdict="devicetree", reason=reason, needs=on.needs)
+    reason = (f"unavailable if the devicetree enables it ({_why_not(on)}); "
+              f"otherwise {VERDICT_LABELS[kind_off]}")
+    return SettingVerdict(**common, verdict="devicetree", reason=reason)
+
+
+def recommendation_verdict(rec: Recommendation, probe: TargetProbe) -> RecommendationVerdict:
+    settings = tuple(
+        setting_verdict(probe.probes[key], probe.probes_with_devicetree[key])
+        for key in (_wanted(s).key for s in rec.settings)
+    )
+    worst = max((s.verdict for s in settings), key=_RANK.__getitem__, default="default")
+    reasons = [f"CONFIG_{s.symbol}: {s.reason}" for s in settings
+               if s.verdict == worst and s.reason]
+    return RecommendationVerdict(rec_id=rec.id, title=rec.title, verdict=worst,
+                                 reason="; ".join(reasons), settings=settings)
+
+
+def _wanted(setting) -> WantedSetting:
+    return WantedSetting(setting.symbol, setting.value, setting.minimum, setting.maximum)
+
+
+def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[Recommendation]:
+    """Current recommendations with settings, optionally of one profile (and its parents)."""
+    return [rec for rec in model.recommendations
+            if rec.status != "deprecated" and rec.settings
+            and (profile is None or model.in_profile(rec, profile))]
+
+
+def _question(recs: list[Recommendation]) -> tuple[list[WantedSetting], list[str]]:
+    wanted = list(dict.fromkeys(_wanted(s) for rec in recs for s in rec.settings))
+    # Never satisfy a dependency with a symbol the guide asks to keep off.
+    avoid = sorted({s.symbol for rec in recs for s in rec.settings if s.value == "n"})
+    return wanted, avoid
+
+
+def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] | None = None,
+                  profile: str | None = None, cache_dir: Path | None = None,
+                  use_cache: bool = True,
+                  targets: list[BoardTarget] | None = None) -> list[BoardReport]:
+    """Verdicts for the targets ``names`` (default: every target of the tree).
+
+    Raises:
+        SecguideError: legacy tree, unparsable Kconfig, or unreadable defconfig.
+    """
+    targets = targets if targets is not None else board_targets(tree)
+    by_name = {target.name: target for target in targets}
+    # The question is asked for every current recommendation so that one cache
+    # serves all profiles; a profile only filters the answers.
+    all_recs = applicable_recommendations(model, None)
+    wanted, avoid = _question(all_recs)
+    probes = evaluate_targets(tree, targets, wanted, avoid, names=names,
+                              cache_dir=cache_dir, use_cache=use_cache)
+    recs = applicable_recommendations(model, profile)
+    return [BoardReport(target=by_name[name], facts=probe.facts,
+                        verdicts=tuple(recommendation_verdict(rec, probe) for rec in recs))
+            for name, probe in probes.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfLine:
+    symbol: str
+    value: str
+    because: tuple[str, ...]  # recommendation IDs (or "needed by ...")
+
+
+def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[RecommendationVerdict]]:
+    """Assignments that differ from the target's defaults, and the recommendations left out.
+
+    Settable recommendations contribute their settings and what they need; the
+    devicetree-dependent ones are left out with their reason, since a line that
+    the build may drop silently would promise too much.
+    """
+    lines: dict[str, ConfLine] = {}
+
+    def add(symbol: str, value: str, because: str) -> None:
+        line = lines.get(symbol)
+        if line is None:
+            lines[symbol] = ConfLine(symbol, value, (because,))
+        elif because not in line.because:
+            lines[symbol] = ConfLine(symbol, line.value, (*line.because, because))
+
+    left_out = []
+    for item in report.verdicts:
+        if item.verdict not in ("available", "needs", "default"):
+            left_out.append(item)
+            continue
+        for setting in item.settings:
+            for name, value in setting.needs:
+                add(name, value, f"needed by {item.rec_id}")
+            if setting.verdict != "default":
+                add(setting.symbol, setting.wanted, item.rec_id)
+    return list(lines.values()), left_out

@@ -1,0 +1,90 @@
+"""Recommendation x board-target verdicts for the real model on the real tree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from secguide.evidence.prj_conf import render_prj_conf
+from secguide.model.loader import load_threat_model
+from secguide.trace.boards import BoardReport, board_reports, prj_conf_lines
+from secguide.zephyr.dotconfig import parse_dotconfig
+from secguide.zephyr.tree import resolve_tree
+
+REPO = Path(__file__).resolve().parents[2]
+NUCLEO = "nucleo_h753zi/stm32h753xx"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_threat_model(REPO / "threatmodel")[0]
+
+
+@pytest.fixture(scope="module")
+def reports(model, zephyr_v4_path: Path) -> dict[str, BoardReport]:
+    tree = resolve_tree(zephyr_v4_path)
+    return {r.target.name: r for r in board_reports(
+        model, tree, names=[NUCLEO, "qemu_x86/atom"])}
+
+
+def _verdicts(report: BoardReport) -> dict[str, str]:
+    return {item.rec_id: item.verdict for item in report.verdicts}
+
+
+def test_verdicts_on_an_stm32h7(reports) -> None:
+    verdicts = _verdicts(reports[NUCLEO])
+    assert verdicts["REC-MP-USERSPACE"] == "available"
+    assert verdicts["REC-STACK-MPU-GUARD"] == "default"
+    assert verdicts["REC-STACK-CANARIES"] == "needs"
+    assert verdicts["REC-RNG-XOSHIRO"] == "devicetree"
+    assert verdicts["REC-X86-MMU"] == "unavailable"
+    by_id = {item.rec_id: item for item in reports[NUCLEO].verdicts}
+    assert by_id["REC-STACK-CANARIES"].needs == (("ENTROPY_GENERATOR", "y"),)
+    assert "CPU_CORTEX_M_HAS_SPLIM" in by_id["REC-STACK-BUILTIN-GUARD"].reason
+    assert "ENTROPY_HAS_DRIVER" in by_id["REC-RNG-XOSHIRO"].reason
+    # Deprecated recommendations are history, not advice for a board.
+    assert "REC-MP-APPLICATION-MEMORY" not in verdicts
+
+
+def test_x86_targets_get_the_x86_advice(reports) -> None:
+    verdicts = _verdicts(reports["qemu_x86/atom"])
+    assert verdicts["REC-X86-MMU"] == "default"
+    assert verdicts["REC-STACK-MPU-GUARD"] == "unavailable"
+
+
+def test_profile_filters(model, zephyr_v4_path: Path) -> None:
+    tree = resolve_tree(zephyr_v4_path)
+    [base] = board_reports(model, tree, names=[NUCLEO], profile="base")
+    [strict] = board_reports(model, tree, names=[NUCLEO], profile="strict")
+    base_ids = {item.rec_id for item in base.verdicts}
+    assert "REC-STACK-CANARIES-STRONG" not in base_ids
+    assert base_ids < {item.rec_id for item in strict.verdicts}
+
+
+def test_prj_conf_lists_only_changes(reports) -> None:
+    report = reports[NUCLEO]
+    lines, left_out = prj_conf_lines(report)
+    symbols = {line.symbol: line for line in lines}
+    assert "MPU_STACK_GUARD" not in symbols  # already the default
+    assert symbols["USERSPACE"].value == "y"
+    assert "needed by REC-STACK-CANARIES" in symbols["ENTROPY_GENERATOR"].because
+    assert {item.rec_id for item in left_out} >= {"REC-X86-MMU", "REC-RNG-XOSHIRO"}
+    text = render_prj_conf(report, zephyr_version="4.2.99")
+    # The fragment reads back cleanly, one value per assignment (no comment glued on).
+    parsed = parse_dotconfig(text, "fragment")
+    assert parsed.errors == ()
+    assigned = {value.name: value.value for value in parsed}
+    assert assigned == {line.symbol: line.value for line in lines}
+    assert "# REC-X86-MMU (unavailable): CONFIG_X86_MMU: depends on X86" in text
+
+
+def test_cache_serves_the_same_answer(model, zephyr_v4_path: Path, tmp_path: Path) -> None:
+    tree = resolve_tree(zephyr_v4_path)
+    first = board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path)
+    [cache_file] = tmp_path.glob("targets-*.json")
+    assert NUCLEO in json.loads(cache_file.read_text())["targets"]
+    assert board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path) == first
+    cache_file.write_text("{not json")
+    assert board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path) == first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from secguide.diagnostics import SourceLoc
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -68,3 +70,24 @@ def test_v1_legacy_tree(db_v1: SymbolDB) -> None:
 def test_fingerprints_differ_between_trees(db_v4: SymbolDB, db_v1: SymbolDB) -> None:
     assert len(db_v4.fingerprint) == 64
     assert db_v4.fingerprint != db_v1.fingerprint
+
+
+def test_module_symbols_depend_on_what_the_module_says_not_on_if_0(db_v4: SymbolDB) -> None:
+    # modules/Kconfig sources every module under "if 0"; the workspace's Kconfig.modules
+    # (which secguide writes in doc mode) is the definition that counts.
+    debug = db_v4.get("MBEDTLS_DEBUG")
+    assert debug is not None and debug.depends_on == "MBEDTLS"
+    assert not any("&& 0" in symbol.depends_on or symbol.depends_on == "0"
+                   for symbol in db_v4 if symbol.definitions[0].path.startswith("modules/"))
+    module = db_v4.get("ZEPHYR_MBEDTLS_MODULE")
+    assert module is not None and [d.value for d in module.defaults] == ["y"]
+
+
+def test_generated_files_are_named_stably_not_by_their_temporary_folder(db_v4: SymbolDB) -> None:
+    board = db_v4.get("BOARD_NRF52840DK")
+    assert board is not None
+    paths = [loc.path for loc in board.definitions]
+    assert "$(KCONFIG_BINARY_DIR)/boards/Kconfig.boards" in paths
+    assert not any(loc.path.startswith(tempfile.gettempdir())
+                   for symbol in db_v4 for loc in (*symbol.definitions, *(
+                       d.loc for d in symbol.defaults)))

@@ -130,9 +130,29 @@ def generate_v2_inputs(tree: ZephyrTree, binary_dir: Path) -> None:
     _write(binary_dir / "boards" / "Kconfig.defconfig",
            "".join(f'osource "{_posix(d / "Kconfig.defconfig")}"\n' for d in board_dirs))
 
-    for empty in ("Kconfig.modules", "Kconfig.sysbuild.modules", "Kconfig.dts",
+    _write(binary_dir / "Kconfig.modules", modules_kconfig(root))
+    for empty in ("Kconfig.sysbuild.modules", "Kconfig.dts",
                   "Kconfig.shield", "Kconfig.shield.defconfig", "Kconfig.arch"):
         _write(binary_dir / empty, "")
+
+
+def modules_kconfig(root: Path) -> str:
+    """``Kconfig.modules`` as a workspace holding every module the tree has glue for.
+
+    Zephyr keeps each module's Kconfig in ``modules/<name>/Kconfig`` and sources them
+    all under ``if 0`` (so their names exist for references), while the build's
+    generated ``Kconfig.modules`` sources the ones present in the workspace, each
+    with ``ZEPHYR_<NAME>_MODULE`` set. Without this file every module symbol would
+    seem to depend on ``0`` ("can never be set"), which is not what a developer with
+    the module sees.
+    """
+    blocks = []
+    for kconfig in sorted(root.glob("modules/*/Kconfig")):
+        name = kconfig.parent.name
+        symbol = "ZEPHYR_" + re.sub(r"[^A-Za-z0-9_]", "_", name).upper() + "_MODULE"
+        blocks.append(f'menu "{name} module"\nosource "{_posix(kconfig)}"\n'
+                      f"config {symbol}\n\tbool\n\tdefault y\nendmenu\n")
+    return "\n".join(blocks)
 
 
 def generate_legacy_inputs(binary_dir: Path) -> None:

@@ -127,6 +127,14 @@ def _direct_dependencies(nodes: list[Any]) -> str:
     return " || ".join(f"({term})" for term in terms)
 
 
+def _under_if_0(node: Any) -> bool:
+    """True for a node inside Zephyr's ``if 0`` block, which sources every module's
+    Kconfig only so that their names exist (``modules/Kconfig``)."""
+    # kconfiglib reads ``0`` as an undefined symbol, which is always n
+    return any(isinstance(term, kconfiglib.Symbol) and term.name == "0" and not term.nodes
+               for term in _flatten(node.dep, kconfiglib.AND))
+
+
 def _is_deprecated(sym: kconfiglib.Symbol, prompts: list[str]) -> bool:
     if any("DEPRECATED" in prompt.upper() for prompt in prompts):
         return True
@@ -136,7 +144,12 @@ def _is_deprecated(sym: kconfiglib.Symbol, prompts: list[str]) -> bool:
     )
 
 
-def _symbol_from(sym: kconfiglib.Symbol, kconf: _ZephyrKconfig) -> KconfigSymbol | None:
+#: How files secguide generates (in a temporary folder) are named in locations.
+BINARY_DIR_NAME = "$(KCONFIG_BINARY_DIR)"
+
+
+def _symbol_from(sym: kconfiglib.Symbol, kconf: _ZephyrKconfig,
+                 binary_dir: str = "") -> KconfigSymbol | None:
     definitions: list[SourceLoc] = []
     configdefaults: list[SourceLoc] = []
     prompts: list[str] = []
@@ -146,8 +159,13 @@ def _symbol_from(sym: kconfiglib.Symbol, kconf: _ZephyrKconfig) -> KconfigSymbol
     implies: list[ConditionalValue] = []
     ranges: list[ConditionalValue] = []
     definition_nodes = []
-    for node in sym.nodes:
-        loc = SourceLoc(node.filename, node.linenr)
+    # A symbol also defined under a live condition is described by that definition only.
+    nodes = [node for node in sym.nodes if not _under_if_0(node)] or sym.nodes
+    for node in nodes:
+        # generated files live in a temporary folder: name them stably
+        filename = (BINARY_DIR_NAME + node.filename[len(binary_dir):]
+                    if binary_dir and node.filename.startswith(binary_dir) else node.filename)
+        loc = SourceLoc(filename, node.linenr)
         if (node.filename, node.linenr) in kconf.configdefault_lines:
             configdefaults.append(loc)
         else:
@@ -216,10 +234,10 @@ def parse_symbols(tree: ZephyrTree) -> tuple[dict[str, KconfigSymbol], tuple[str
                 raise _parse_failure(tree, error) from None
             symbols: dict[str, KconfigSymbol] = {}
             for sym in kconf.unique_defined_syms:
-                symbol = _symbol_from(sym, kconf)
+                symbol = _symbol_from(sym, kconf, binary_dir)
                 if symbol is not None:
                     symbols[symbol.name] = symbol
             warnings = tuple(
-                warning.replace(binary_dir, "$(KCONFIG_BINARY_DIR)") for warning in kconf.warnings
+                warning.replace(binary_dir, BINARY_DIR_NAME) for warning in kconf.warnings
             )
     return symbols, warnings

@@ -7,8 +7,12 @@ named by ``ZEPHYR_BASE`` (or ``secguide_zephyr_base`` below).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+
+from secguide.diagnostics import SecguideError
+from secguide.zephyr.tree import read_version, source_url_for
 
 project = "Zephyr Security Guide"
 author = "Zephyr Security Working Group"
@@ -24,9 +28,13 @@ exclude_patterns = ["_build"]
 
 secguide_zephyr_base = os.environ.get("ZEPHYR_BASE", "")
 secguide_threatmodel_dir = "threatmodel"
-# Definition sites "file:line" in the Kconfig reference link here when set, e.g.
-# "https://github.com/zephyrproject-rtos/zephyr/blob/main".
+# Definition sites "file:line" in the Kconfig reference link here: Zephyr's sources at
+# the tree's release tag (main for a development version), or $SECGUIDE_SOURCE_URL.
 secguide_source_url = os.environ.get("SECGUIDE_SOURCE_URL", "")
+if not secguide_source_url and secguide_zephyr_base:
+    # a bad or missing tree is reported by secguide's own check of secguide_zephyr_base
+    with contextlib.suppress(OSError, SecguideError):
+        secguide_source_url = source_url_for(read_version(Path(secguide_zephyr_base)))
 
 # needs.json next to the HTML, for the evidence exporters and for tests.
 needs_build_json = True

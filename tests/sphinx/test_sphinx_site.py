@@ -97,3 +97,59 @@ def test_coverage_page_lists_every_hardened_csv_symbol(site: Path, zephyr_v4_pat
             s.symbol == entry.symbol for r in real_model.recommendations for s in r.settings))
     test_shell = rows[[e.symbol for e in entries].index("TEST_SHELL")]
     assert test_shell == "CONFIG_TEST_SHELL n absent not defined in Zephyr 4.2.99"
+
+
+def _entry(site: Path, name: str) -> str:
+    page = (site / "kconfig.html").read_text(encoding="utf-8")
+    return page.split(f'id="{name}"', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.mark.slow
+def test_kconfig_defaults_carry_their_condition_and_board_file(site: Path) -> None:
+    entry = _entry(site, "CONFIG_ASSERT")
+    defaults = entry.split("Defaults", 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", defaults, re.S)
+    assert len(items) >= 6
+    # every "n" comes from a board or SoC file, and says which; "y" only under TEST
+    assert all(" if " in _text(item) or "defconfig" in _text(item) for item in items)
+    assert any(_text(item) == "y if CONFIG_TEST" for item in items)
+    hw = _text(_entry(site, "CONFIG_HW_STACK_PROTECTION"))
+    assert "CONFIG_ARCH_HAS_STACK_PROTECTION if CONFIG_BOARD_NRF52840DK" in hw
+
+
+@pytest.mark.slow
+def test_kconfig_dependencies_are_links_and_module_symbols_are_settable(site: Path) -> None:
+    entry = _entry(site, "CONFIG_MBEDTLS_DEBUG")
+    depends = entry.split("Depends on", 1)[1].split("</dd>", 1)[0]
+    assert _text(depends).strip(": ") == "CONFIG_MBEDTLS"
+    assert 'href="https://docs.zephyrproject.org/latest/kconfig.html#CONFIG_MBEDTLS"' in depends
+    assert "&amp;&amp; 0" not in entry
+
+
+@pytest.mark.slow
+def test_kconfig_entries_hide_trivial_dependencies_and_raw_choices(site: Path,
+                                                                   db_v4: SymbolDB) -> None:
+    page = (site / "kconfig.html").read_text(encoding="utf-8")
+    assert "&lt;choice" not in page
+    for section in page.split('class="secguide-kconfig-entry"')[1:]:
+        name = re.search(r'id="CONFIG_(\w+)"', section)
+        assert name is not None
+        symbol = db_v4.get(name.group(1))
+        assert symbol is not None
+        assert ("Depends on" in section.split("</section>", 1)[0]) == (symbol.depends_on != "y")
+
+
+@pytest.mark.slow
+def test_kconfig_help_is_reflowed_and_entries_link_back_and_to_sources(site: Path,
+                                                                      db_v4: SymbolDB) -> None:
+    entry = _entry(site, "CONFIG_STACK_CANARIES")
+    helps = re.findall(r'<p class="secguide-kconfig-help">(.*?)</p>', entry, re.S)
+    symbol = db_v4.get("STACK_CANARIES")
+    assert symbol is not None and symbol.help.count("\n") > 1
+    assert helps and not any("\n" in text for text in helps)
+    assert 'href="recommendations/stack-protection.html#REC-STACK-CANARIES"' in entry
+    site_link = re.search(r'href="(https://github.com/zephyrproject-rtos/zephyr/blob/main/'
+                          r'[^"]+#L\d+)"', entry)
+    assert site_link is not None
+    loc = symbol.definitions[0]
+    assert site_link.group(1).endswith(f"{loc.path}#L{loc.line}")

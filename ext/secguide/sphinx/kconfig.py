@@ -13,7 +13,9 @@ warning at that line (YAML text is checked once, by :mod:`secguide.sphinx.model`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Set
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -220,27 +222,99 @@ def check_reference_page(app: Sphinx, env: BuildEnvironment) -> None:
 
 
 def fill_reference(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """``doctree-resolved``: replace the placeholder with one entry per symbol."""
+    """``doctree-resolved``: replace the placeholder with one entry per symbol.
+
+    Live symbols come first; deprecated ones follow under their own heading, so a
+    reader does not take one for a current option.
+    """
     placeholders = list(doctree.findall(kconfig_reference))
     if not placeholders:
         return
     env = app.env
     state = get_state(env)
-    source_url = app.config.secguide_source_url
-    entries: list[nodes.Node] = [
-        symbol_entry(state.db.get(name), source_url) for name in reference_symbols(env)
-    ]
+    names = reference_symbols(env)
+    links = EntryLinks(app, docname, set(names), _users(state))
+    symbols = [symbol for symbol in (state.db.get(name) for name in names) if symbol]
+    entries: list[nodes.Node] = [symbol_entry(symbol, app.config.secguide_source_url, links)
+                                 for symbol in symbols if not symbol.deprecated]
+    deprecated = [symbol for symbol in symbols if symbol.deprecated]
+    if deprecated:
+        section = nodes.section(ids=["deprecated-symbols"], classes=["secguide-deprecated-items"])
+        title = "Deprecated symbols"
+        section += nodes.title(title, title)
+        text = ("Zephyr still defines these symbols but warns when a configuration sets "
+                "them; each is kept here because the guide mentions it.")
+        section += nodes.paragraph(text, text)
+        section += [symbol_entry(symbol, app.config.secguide_source_url, links)
+                    for symbol in deprecated]
+        entries.append(section)
     for placeholder in placeholders:
         placeholder.replace_self(entries if placeholder is placeholders[0] else [])
 
 
-def _values(values: Iterable[ConditionalValue]) -> list[str]:
-    return [v.value if v.condition is None else f"{v.value} if {v.condition}" for v in values]
+def _users(state: ModelState) -> dict[str, list[str]]:
+    """Symbol name → IDs of the recommendations that set it or name it as a successor."""
+    users: dict[str, list[str]] = {}
+    for rec in state.model.recommendations:
+        for setting in rec.settings:
+            users.setdefault(strip_config_prefix(setting.symbol), []).append(rec.id)
+    return {name: list(dict.fromkeys(ids)) for name, ids in users.items()}
+
+
+#: Zephyr's own Kconfig reference, for symbols this guide has no entry of.
+ZEPHYR_KCONFIG_DOCS = "https://docs.zephyrproject.org/latest/kconfig.html#CONFIG_{name}"
+
+#: Tokens of a Kconfig expression as kconfiglib prints it.
+_EXPR_TOKEN = re.compile(r'<choice "(?P<choice>[^"]*)">|<choice>|(?P<name>[A-Za-z0-9_]+)|\s+|.')
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLinks:
+    """How an entry links out: symbols of this page, Zephyr's reference, recommendations."""
+
+    app: Sphinx
+    docname: str
+    on_page: set[str]
+    users: dict[str, list[str]]
+
+    def symbol(self, name: str) -> nodes.Node:
+        """``CONFIG_name`` linked to its entry here, else to Zephyr's reference."""
+        text = f"CONFIG_{name}"
+        literal = nodes.literal(text, text)
+        if name in self.on_page:
+            return nodes.reference("", "", literal, refid=anchor(name), internal=True)
+        if name in get_state(self.app.env).db:
+            return nodes.reference("", "", literal, internal=False,
+                                   refuri=ZEPHYR_KCONFIG_DOCS.format(name=name))
+        return literal
+
+    def expression(self, text: str) -> nodes.paragraph:
+        """A Kconfig expression with every defined symbol linked."""
+        para = nodes.paragraph(classes=["secguide-kconfig-expr"])
+        db = get_state(self.app.env).db
+        for match in _EXPR_TOKEN.finditer(text):
+            token = match.group(0)
+            if match.group("choice") is not None:
+                label = f"the choice “{match.group('choice')}”"
+                para += nodes.emphasis(label, label)
+            elif match.group("name") and match.group("name") in db:
+                para += self.symbol(match.group("name"))
+            else:
+                para += nodes.Text(token)
+        return para
+
+    def recommendation(self, item_id: str) -> nodes.Node:
+        where = self.app.env.get_domain("secguide").items.get(item_id)
+        inline = nodes.inline(item_id, item_id, classes=["secguide-item-ref"])
+        if where is None:
+            return inline
+        return make_refnode(self.app.builder, self.docname, where[0], item_id, inline, item_id)
 
 
 def _site(loc_path: str, line: int, source_url: str) -> nodes.Node:
     text = f"{loc_path}:{line}" if line else loc_path
-    if not source_url:
+    # generated files ($(KCONFIG_BINARY_DIR)/...) are not in Zephyr's repository
+    if not source_url or loc_path.startswith("$("):
         return nodes.literal(text, text)
     uri = f"{source_url.rstrip('/')}/{loc_path}" + (f"#L{line}" if line else "")
     return nodes.reference(text, "", nodes.literal(text, text), refuri=uri)
@@ -250,21 +324,70 @@ def _field(name: str, *body: nodes.Node) -> nodes.field:
     return nodes.field("", nodes.field_name(name, name), nodes.field_body("", *body))
 
 
-def _line_list(lines: list[str], limit: int = MAX_LISTED) -> nodes.Node:
-    shown = lines[:limit]
-    block = nodes.bullet_list()
-    for entry in shown:
-        block += nodes.list_item("", nodes.paragraph("", "", nodes.literal(entry, entry)))
-    if len(lines) > limit:
-        more = f"… and {len(lines) - limit} more"
+def _listing(entries: list[nodes.Node], limit: int = MAX_LISTED) -> nodes.Node:
+    block = nodes.bullet_list(classes=["secguide-kconfig-list"])
+    for entry in entries[:limit]:
+        block += nodes.list_item("", entry if isinstance(entry, nodes.paragraph)
+                                 else nodes.paragraph("", "", entry))
+    if len(entries) > limit:
+        more = f"… and {len(entries) - limit} more"
         block += nodes.list_item("", nodes.paragraph(more, more))
     return block
 
 
-def symbol_entry(symbol: KconfigSymbol | None, source_url: str) -> nodes.Node:
-    """One reference entry: a section with type, prompt, help, defaults, dependencies, sites."""
-    assert symbol is not None
+def _conditional(value: ConditionalValue, links: EntryLinks, *, symbol: bool) -> nodes.Node:
+    """``value`` (a symbol link or a literal), then ``if <condition>`` with links."""
+    para = (nodes.paragraph("", "", links.symbol(value.value)) if symbol
+            else links.expression(value.value))
+    if value.condition is not None:
+        condition = links.expression(value.condition)
+        para += nodes.inline(" if ", " if ", classes=["secguide-kconfig-cond"])
+        para += condition.children
+    return para
+
+
+def _reopening(path: str) -> bool:
+    """A board or SoC ``Kconfig.defconfig`` file: read only when building for it."""
+    return "defconfig" in path.rsplit("/", 1)[-1]
+
+
+def _default(value: ConditionalValue, links: EntryLinks, source_url: str) -> nodes.Node:
+    """A default with its condition; one from a board or SoC file also names the file,
+    which Zephyr reads only when building for that board or SoC."""
+    para = _conditional(value, links, symbol=False)
+    if _reopening(value.loc.path):
+        para += nodes.inline(" — ", " — ", classes=["secguide-kconfig-cond"])
+        para += _site(value.loc.path, value.loc.line, source_url)
+    return para
+
+
+def help_paragraphs(text: str) -> list[nodes.Node]:
+    """Kconfig help reflowed: blank lines separate paragraphs, line breaks inside one are
+    the source's wrapping, not the author's. Lines starting with a bullet (``-``, ``*``)
+    or indented further than the paragraph stay lines of their own."""
+    result: list[nodes.Node] = []
+    for block in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = block.splitlines()
+        if not block.strip():
+            continue
+        indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
+        keep_lines = any(line.lstrip().startswith(("- ", "* ", "o ")) or
+                         len(line) - len(line.lstrip()) > indent for line in lines[1:])
+        if keep_lines:
+            shown = "\n".join(line[indent:] for line in lines)
+            result.append(nodes.literal_block(shown, shown, classes=["secguide-kconfig-help"]))
+        else:
+            joined = " ".join(line.strip() for line in lines)
+            result.append(nodes.paragraph(joined, joined, classes=["secguide-kconfig-help"]))
+    return result
+
+
+def symbol_entry(symbol: KconfigSymbol, source_url: str, links: EntryLinks) -> nodes.Node:
+    """One reference entry, as Zephyr's own reference shows it and a little more:
+    prompt, help, type, every default with its condition, dependencies and selects as
+    links, definition sites linked to the sources, and the recommendations using it."""
     name = symbol.config_name
+    bare = strip_config_prefix(name)
     section = nodes.section(ids=[anchor(name)], classes=["secguide-kconfig-entry"])
     section += nodes.title(name, name)
     if symbol.prompts:
@@ -274,43 +397,46 @@ def symbol_entry(symbol: KconfigSymbol | None, source_url: str) -> nodes.Node:
         text = "Deprecated: Zephyr warns when a configuration sets this symbol."
         warning += nodes.paragraph(text, text)
         section += warning
-    for paragraph in (p.strip() for p in symbol.help.split("\n\n")):
-        if paragraph:
-            section += nodes.paragraph(paragraph, paragraph, classes=["secguide-kconfig-help"])
-    if not symbol.help.strip():
-        section += nodes.paragraph("", "", nodes.emphasis("No help text.", "No help text."))
+    users = links.users.get(bare, [])
+    if users:
+        para = nodes.paragraph("", "Recommended by ", classes=["secguide-kconfig-users"])
+        for index, item_id in enumerate(users):
+            para += [nodes.Text(", ") if index else nodes.Text(""), links.recommendation(item_id)]
+        section += para
+    section += help_paragraphs(symbol.help) or [
+        nodes.paragraph("", "", nodes.emphasis("No help text.", "No help text."))]
     fields = nodes.field_list()
     fields += _field("Type", nodes.paragraph("", "", nodes.literal(symbol.type, symbol.type)))
     settable = "yes" if symbol.user_settable else "no (no prompt: set by defaults and selects)"
     fields += _field("Settable in prj.conf", nodes.paragraph(settable, settable))
     if len(symbol.prompts) > 1:
-        fields += _field("Other prompts", _line_list(list(symbol.prompts[1:])))
+        fields += _field("Other prompts", _listing(
+            [nodes.Text(prompt) for prompt in symbol.prompts[1:]]))
     if symbol.defaults:
-        fields += _field("Defaults", _line_list(_values(symbol.defaults)))
+        fields += _field("Defaults", _listing(
+            [_default(value, links, source_url) for value in symbol.defaults]))
     if symbol.ranges:
-        fields += _field("Range", _line_list(_values(symbol.ranges)))
-    fields += _field("Depends on", nodes.paragraph(
-        "", "", nodes.literal(symbol.depends_on, symbol.depends_on)))
-    for label, values in (("Selects", _values(symbol.selects)),
-                          ("Implies", _values(symbol.implies)),
-                          ("Selected by", list(symbol.selected_by)),
-                          ("Implied by", list(symbol.implied_by))):
+        fields += _field("Range", _listing(
+            [_conditional(value, links, symbol=False) for value in symbol.ranges]))
+    if symbol.depends_on != "y":
+        fields += _field("Depends on", links.expression(symbol.depends_on))
+    for label, values in (("Selects", symbol.selects), ("Implies", symbol.implies)):
         if values:
-            fields += _field(label, _line_list(values))
+            fields += _field(label, _listing(
+                [_conditional(value, links, symbol=True) for value in values]))
+    for label, names in (("Selected by", symbol.selected_by),
+                         ("Implied by", symbol.implied_by)):
+        if names:
+            fields += _field(label, _listing([links.expression(n) for n in names]))
     if symbol.choice:
-        fields += _field("Choice", nodes.paragraph("", "", nodes.literal(symbol.choice,
-                                                                          symbol.choice)))
-    sites = nodes.bullet_list()
-    for loc in symbol.definitions:
-        sites += nodes.list_item("", nodes.paragraph("", "", _site(loc.path, loc.line,
-                                                                   source_url)))
-    fields += _field("Defined at", sites)
+        fields += _field("Member of", links.expression(symbol.choice))
+    # board and SoC Kconfig.defconfig files only add defaults; they are named there
+    primary = [loc for loc in symbol.definitions if not _reopening(loc.path)]
+    fields += _field("Defined at", _listing(
+        [_site(loc.path, loc.line, source_url) for loc in primary or symbol.definitions]))
     if symbol.configdefault_sites:
-        extra = nodes.bullet_list()
-        for loc in symbol.configdefault_sites:
-            extra += nodes.list_item("", nodes.paragraph("", "", _site(loc.path, loc.line,
-                                                                       source_url)))
-        fields += _field("configdefault at", extra)
+        fields += _field("configdefault at", _listing(
+            [_site(loc.path, loc.line, source_url) for loc in symbol.configdefault_sites]))
     section += fields
     return section
 

@@ -50,6 +50,19 @@ def read_version(root: Path) -> str:
     return f"{version}-{extra}" if extra else version
 
 
+#: Zephyr's sources on GitHub; ``{ref}`` is a tag or a branch.
+ZEPHYR_SOURCE_URL = "https://github.com/zephyrproject-rtos/zephyr/blob/{ref}"
+
+
+def source_url_for(version: str) -> str:
+    """Where Zephyr's sources of ``version`` are browsable: the release tag ``vX.Y.Z``,
+    or ``main`` for a development version (patch level 99, or a ``-rc``/``-dev`` suffix),
+    which has no tag of its own."""
+    release, _, extra = version.partition("-")
+    development = release.endswith(".99") or (extra and not extra.startswith("rc"))
+    return ZEPHYR_SOURCE_URL.format(ref="main" if development else f"v{version}")
+
+
 def detect_hardware_model(root: Path) -> HardwareModel:
     if (root / "arch" / "archs.yml").is_file():
         return HardwareModel.V2

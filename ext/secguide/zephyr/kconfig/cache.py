@@ -30,7 +30,7 @@ from secguide.zephyr.tree import ZephyrTree, resolve_tree, tree_files
 
 CACHE_FORMAT = "secguide-kconfig-db"
 #: Bump when the encoding or the extraction changes meaning.
-CACHE_SCHEMA = 3
+CACHE_SCHEMA = 4
 
 KCONFIGLIB_VERSION = ".".join(str(part) for part in kconfiglib.VERSION)
 

@@ -112,6 +112,14 @@ def _first_operands(expr: Any, kconf: kconfiglib.Kconfig) -> tuple[str, ...]:
     return tuple(sorted(set(names)))
 
 
+def _reopenings(nodes: list[Any]) -> list[Any]:
+    """The nodes that only add defaults (``Kconfig.defconfig`` re-openings), when the
+    symbol has a real definition elsewhere."""
+    if all("defconfig" in node.filename for node in nodes):
+        return []
+    return [node for node in nodes if "defconfig" in node.filename]
+
+
 def _direct_dependencies(nodes: list[Any]) -> str:
     """``depends on`` of the real definitions, ORed as Kconfig merges them.
 
@@ -161,6 +169,7 @@ def _symbol_from(sym: kconfiglib.Symbol, kconf: _ZephyrKconfig,
     definition_nodes = []
     # A symbol also defined under a live condition is described by that definition only.
     nodes = [node for node in sym.nodes if not _under_if_0(node)] or sym.nodes
+    reopened = _reopenings(nodes)
     for node in nodes:
         # generated files live in a temporary folder: name them stably
         filename = (BINARY_DIR_NAME + node.filename[len(binary_dir):]
@@ -175,8 +184,11 @@ def _symbol_from(sym: kconfiglib.Symbol, kconf: _ZephyrKconfig,
                 prompts.append(node.prompt[0])
         if node.help and node.help not in helps:
             helps.append(node.help)
+        # A board or SoC Kconfig.defconfig re-opens the symbol under "if BOARD_X": that
+        # enclosing condition belongs to each of its defaults (kconfiglib's propagated
+        # node.defaults carry it), else "n, n, y" loses which board each value is for.
         defaults += [ConditionalValue(value=_expr(v), condition=_condition(c, kconf), loc=loc)
-                     for v, c in node.orig_defaults]
+                     for v, c in (node.defaults if node in reopened else node.orig_defaults)]
         selects += [ConditionalValue(value=t.name, condition=_condition(c, kconf), loc=loc)
                     for t, c in node.orig_selects]
         implies += [ConditionalValue(value=t.name, condition=_condition(c, kconf), loc=loc)

@@ -7,8 +7,11 @@ they become compiler-style lines (CLI) or located Sphinx warnings.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from secguide.codes import Code, describe
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -40,10 +43,18 @@ class Severity(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One finding; ``code`` must be registered in :mod:`secguide.codes`."""
+
     loc: SourceLoc
     severity: Severity
-    code: str
+    code: Code | str
     message: str
+
+    def __post_init__(self) -> None:
+        if describe(self.code) is None:
+            # A programming error, caught by the first test that reaches the check.
+            raise ValueError(f"diagnostic code {self.code!r} is not in secguide.codes")
+        object.__setattr__(self, "code", Code(self.code))
 
     def __str__(self) -> str:
         return f"{self.loc}: {self.severity.value}: {self.message} [{self.code}]"
@@ -57,6 +68,23 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
         }
+
+
+def did_you_mean(candidates: Sequence[str], limit: int = 3) -> str:
+    """The one wording of a suggestion: ``did you mean A, B, C?``; empty without candidates.
+
+    Callers append it after ``"; "`` so every "not found" message reads the same way.
+    """
+    picks = list(dict.fromkeys(candidates))[:limit]
+    if not picks:
+        return ""
+    return f"did you mean {', '.join(picks)}?"
+
+
+def with_suggestion(message: str, candidates: Sequence[str], limit: int = 3) -> str:
+    """``message`` followed by ``; did you mean ...?`` when there are candidates."""
+    hint = did_you_mean(candidates, limit)
+    return f"{message}; {hint}" if hint else message
 
 
 class SecguideError(Exception):

@@ -118,7 +118,7 @@ def test_broken_trace_is_reported_at_the_yaml_line(project: Path) -> None:
                                                    "[REC-CANARIES, REC-MISSING]"))
     lines = warnings_of(build(project))
     symbol_line = yaml_line(recs, "STACK_CANARIS")
-    threat_line = yaml_line(threats, "id: THR-SMASH")
+    threat_line = yaml_line(threats, "REC-MISSING")  # the list entry, not the item's id
     assert any(w.startswith(f"threatmodel/recommendations.yaml:{symbol_line}: WARNING: ")
                and "STACK_CANARIS" in w and w.endswith("[secguide.unknown-symbol]")
                for w in lines), lines
@@ -148,9 +148,9 @@ def test_unknown_symbols_in_roles_and_prose_are_located(project: Path) -> None:
     role_line = yaml_line(about, "CONFIG_NOPE_SYMBOL")
     text_line = yaml_line(about, "CONFIG_USERPACE")
     assert [w for w in lines if "about.rst" in w] == [
-        f"about.rst:{role_line}: WARNING: CONFIG_NOPE_SYMBOL is not a Kconfig symbol of "
+        f"about.rst:{role_line}: WARNING: CONFIG_NOPE_SYMBOL is not defined in "
         "Zephyr 9.8.7 [secguide.unknown-symbol]",
-        f"about.rst:{text_line}: WARNING: CONFIG_USERPACE is not a Kconfig symbol of "
+        f"about.rst:{text_line}: WARNING: CONFIG_USERPACE is not defined in "
         "Zephyr 9.8.7 [secguide.unknown-symbol-text]",
     ]
     # a literal name the tree defines gets a reference entry

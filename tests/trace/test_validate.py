@@ -171,14 +171,32 @@ def test_references_and_trace_completeness(mini_db: SymbolDB, tmp_path: Path) ->
         ("warning", "mitigates-nothing", "tm/recs.yaml", 12),
         ("warning", "no-setting", "tm/recs.yaml", 12),
         ("warning", "no-verification", "tm/recs.yaml", 12),
-        ("error", "unknown-id", "tm/threats.yaml", 2),
-        ("error", "unknown-id", "tm/threats.yaml", 2),
-        ("error", "wrong-link", "tm/threats.yaml", 2),
+        # dangling links point at the list entry naming them, not at the item's id line
+        ("error", "unknown-id", "tm/threats.yaml", 5),
+        ("error", "unknown-id", "tm/threats.yaml", 6),
+        ("error", "wrong-link", "tm/threats.yaml", 6),
         ("warning", "no-mitigation", "tm/threats.yaml", 7),
     ]
     messages = [d.message for d in validate_model(model, mini_db) if d.code == "unknown-id"]
     assert any("adversaries names ADV-NOBODY" in m for m in messages)
     assert any("mitigated_by names REC-X-MISSING" in m for m in messages)
+    columns = {d.message.split(" names ")[1].split(",")[0]: d.loc.col
+               for d in validate_model(model, mini_db) if d.code in ("unknown-id", "wrong-link")}
+    written = textwrap.dedent(THREATS).splitlines()
+    line = written[5]
+    assert columns == {"ADV-NOBODY": written[4].index("ADV-NOBODY") + 1,
+                       "REC-X-MISSING": line.index("REC-X-MISSING") + 1,
+                       "THR-X-TWO": line.index("THR-X-TWO") + 1}
+
+
+def test_missing_id_suggests_close_ids(mini_db: SymbolDB, tmp_path: Path) -> None:
+    threats = THREATS.replace("[REC-X-LINKED, REC-X-MISSING, THR-X-TWO]", "[REC-X-LINKD]")
+    model, _ = _model(tmp_path, _rec("REC-X-LINKED", [("STACK_CANARIES", "y")]),
+                      threats=threats)
+    [error] = [d for d in validate_model(model, mini_db) if d.code == "unknown-id"
+               and "REC-X-LINKD" in d.message]
+    assert error.message.endswith("; did you mean REC-X-LINKED?")
+    assert error.loc.line == 6
 
 
 def test_unparseable_file_holds_back_echo_findings(mini_db: SymbolDB, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from secguide.diagnostics import SecguideError, Severity
 from secguide.model.items import ThreatModel
-from secguide.model.loader import load_threat_model
+from secguide.trace.project import Project
 
 
 def add_tree_options(parser: argparse.ArgumentParser) -> None:
@@ -27,23 +27,35 @@ def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
                         help="threat-model folder (default: ./threatmodel)")
 
 
-def load_model_or_fail(directory: Path) -> ThreatModel:
+def project_from_args(args: argparse.Namespace, *, threatmodel: Path | None = None,
+                      results: list[Path] | None = None) -> Project:
+    """The project of the command's ``--threatmodel``, tree and cache options.
+
+    Raises:
+        SecguideError: no usable tree.
+    """
+    return Project.open(threatmodel or args.threatmodel, args.zephyr_base,
+                        results_files=results if results is not None
+                        else getattr(args, "results", []),
+                        cache_dir=args.cache_dir, use_cache=not args.no_cache)
+
+
+def load_model_or_fail(project: Project) -> ThreatModel:
     """The model, or the loader's errors printed and a SecguideError (exit 1).
 
-    For commands that need a sound model to work on (coverage, export, review,
-    drift); ``secguide check`` reports instead of failing.
+    For commands that need a readable model to work on (coverage, review, drift);
+    ``secguide check`` reports instead of failing.
 
     Raises:
         SecguideError: the folder is missing or the model has errors.
     """
-    model, diagnostics = load_threat_model(directory)
-    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    errors = [d for d in project.load_diagnostics if d.severity is Severity.ERROR]
     if errors:
         for diagnostic in errors:
             print(diagnostic, file=sys.stderr)
-        raise SecguideError(f"{directory}: {len(errors)} error(s) in the threat model; "
-                            "fix them first (see 'secguide check')", exit_code=1)
-    return model
+        raise SecguideError(f"{project.threatmodel_dir}: {len(errors)} error(s) in the threat "
+                            "model; fix them first (see 'secguide check')", exit_code=1)
+    return project.model
 
 
 def add_format_option(parser: argparse.ArgumentParser, *choices: str) -> None:

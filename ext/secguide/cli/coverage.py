@@ -11,11 +11,9 @@ from secguide.cli.common import (
     add_threatmodel_option,
     add_tree_options,
     load_model_or_fail,
+    project_from_args,
 )
-from secguide.trace.coverage import compute_coverage, format_text
-from secguide.trace.results import load_results
-from secguide.zephyr.kconfig.cache import load_symbol_db
-from secguide.zephyr.tree import resolve_tree
+from secguide.trace.coverage import format_text
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -40,12 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    model = load_model_or_fail(args.threatmodel)
-    tree = resolve_tree(args.zephyr_base)
-    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    results = load_results(args.results) if args.results else None
-    report = compute_coverage(model, tree_root=tree.root, zephyr_version=db.zephyr_version,
-                              results=results, defined=db)
+    project = project_from_args(args)
+    load_model_or_fail(project)
+    report = project.coverage
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 from secguide.cli.common import add_format_option, load_model_or_fail
-from secguide.trace.drift import DriftReport, SymbolDrift, drift_report, model_drift
-from secguide.zephyr.kconfig.cache import load_symbol_db
-from secguide.zephyr.tree import resolve_tree
+from secguide.trace.drift import DriftReport, SymbolDrift, drift_report
+from secguide.trace.project import Project
 
 _DEFAULT_MODEL = Path("threatmodel")
 _HEADINGS = {
@@ -52,16 +51,14 @@ def _report(args: argparse.Namespace) -> DriftReport:
     model_dir = args.threatmodel
     if model_dir is None and (_DEFAULT_MODEL.is_dir() or not args.symbol):
         model_dir = _DEFAULT_MODEL  # else: only --symbol names, no model needed
-    old_tree = resolve_tree(args.old_tree, option="--from")
-    new_tree = resolve_tree(args.new_tree, option="--to")
-    old_db, _ = load_symbol_db(old_tree.root, cache_dir=args.cache_dir,
-                               use_cache=not args.no_cache)
-    new_db, _ = load_symbol_db(new_tree.root, cache_dir=args.cache_dir,
-                               use_cache=not args.no_cache)
+    project = Project.open(model_dir or _DEFAULT_MODEL, args.new_tree, option="--to",
+                           baseline_base=args.old_tree, baseline_option="--from",
+                           cache_dir=args.cache_dir, use_cache=not args.no_cache)
     if model_dir is None:
-        return drift_report(old_db, new_db, args.symbol)
-    model = load_model_or_fail(model_dir)
-    return model_drift(model, old_db, new_db, args.symbol)
+        assert project.baseline_db is not None  # --from is required
+        return drift_report(project.baseline_db, project.db, args.symbol)
+    load_model_or_fail(project)
+    return project.symbol_drift(args.symbol)
 
 
 def _usage_text(entry: SymbolDrift) -> str:

@@ -7,16 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from secguide.cli.common import load_model_or_fail
+from secguide.cli.common import project_from_args
 from secguide.cli.coverage import add_model_options
 from secguide.diagnostics import SecguideError, Severity
 from secguide.evidence.export import OUTPUT_FILES, build_evidence, hash_inputs, write_evidence
 from secguide.model.loader import threatmodel_files
-from secguide.trace.results import load_results
-from secguide.trace.validate import validate_model
-from secguide.zephyr.kconfig.cache import load_symbol_db
-from secguide.zephyr.scenarios import index_scenarios
-from secguide.zephyr.tree import resolve_tree
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,18 +28,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    model = load_model_or_fail(args.threatmodel)
-    tree = resolve_tree(args.zephyr_base)
-    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    problems = validate_model(model, db, scenarios=index_scenarios(tree.root),
-                              repo_root=args.threatmodel.resolve().parent)
-    errors = [d for d in problems if d.severity is Severity.ERROR]
+    project = project_from_args(args)
+    errors = project.findings(Severity.ERROR)
     if errors:
         for diagnostic in errors:
             print(diagnostic, file=sys.stderr)
-        raise SecguideError(f"{len(errors)} error(s): no evidence written "
+        raise SecguideError(f"{len(errors)} error(s) in the threat model: no evidence written "
                             f"({args.out} left as it was)", exit_code=1)
-    results = load_results(args.results) if args.results else None
+    model, db, results = project.model, project.db, project.results
     inputs = hash_inputs([(path, "threatmodel") for path in threatmodel_files(args.threatmodel)]
                          + [(path, "results") for path in args.results])
     files = build_evidence(model, zephyr_version=db.zephyr_version,

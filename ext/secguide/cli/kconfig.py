@@ -12,7 +12,12 @@ from typing import Any
 from secguide.cli.common import add_format_option, add_tree_options
 from secguide.diagnostics import SecguideError
 from secguide.zephyr.kconfig.cache import encode_symbol, load_symbol_db
-from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol, SymbolDB
+from secguide.zephyr.kconfig.symbols import (
+    ConditionalValue,
+    KconfigSymbol,
+    SymbolDB,
+    unknown_symbol_message,
+)
 from secguide.zephyr.tree import resolve_tree
 
 
@@ -82,14 +87,6 @@ def format_symbol(symbol: KconfigSymbol, db: SymbolDB) -> str:
     section("configdefault at", [str(loc) for loc in symbol.configdefault_sites])
     section("help", textwrap.dedent(symbol.help).splitlines() if symbol.help else ["(none)"])
     return "\n".join(out)
-
-
-def unknown_symbol_message(name: str, db: SymbolDB) -> str:
-    message = f"CONFIG_{name.removeprefix('CONFIG_')} is not defined in Zephyr {db.zephyr_version}"
-    close = db.close_names(name)
-    if close:
-        message += "; did you mean " + ", ".join(f"CONFIG_{c}" for c in close) + "?"
-    return message
 
 
 def _show(args: argparse.Namespace) -> int:

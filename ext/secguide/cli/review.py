@@ -14,10 +14,12 @@ from secguide.cli.common import (
     add_threatmodel_option,
     add_tree_options,
     load_model_or_fail,
+    project_from_args,
 )
-from secguide.diagnostics import SecguideError, display_path
+from secguide.diagnostics import SecguideError, display_path, with_suggestion
 from secguide.model.items import ThreatModel
 from secguide.model.stamps import NewStamp, plan_stamps, write_atomically, write_stamps
+from secguide.trace.project import Project
 from secguide.trace.review import (
     Baseline,
     ReviewState,
@@ -25,10 +27,8 @@ from secguide.trace.review import (
     baseline_after_accept,
     baseline_path,
     baseline_text,
-    load_baseline,
     review_states,
 )
-from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 
@@ -91,26 +91,25 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise SecguideError("--by: a name is one line")
 
 
-def load_inputs(args: argparse.Namespace) -> tuple[ThreatModel, SymbolDB]:
-    """The threat model and the tree, refusing a model with errors.
+def load_inputs(args: argparse.Namespace) -> Project:
+    """The project, refusing a model the loader found errors in.
 
     Raises:
         SecguideError: the model has errors (printed first, exit code 1), or no tree.
     """
-    model = load_model_or_fail(args.threatmodel)
-    db, _ = load_symbol_db(args.zephyr_base, cache_dir=args.cache_dir,
-                           use_cache=not args.no_cache)
-    return model, db
+    project = project_from_args(args, results=[])
+    load_model_or_fail(project)
+    return project
 
 
 def _review(args: argparse.Namespace) -> int:
     _check_arguments(args)
     date = review_date(args.date) if args.accept is not None else ""
-    model, db = load_inputs(args)
-    baseline = load_baseline(args.threatmodel)
+    project = load_inputs(args)
+    model, db, baseline = project.model, project.db, project.review_baseline
     if args.accept is not None:
         return _accept(args, model, db, baseline, date)
-    states = review_states(model, db, baseline)
+    states = project.reviews
     shown = [s for s in states.values() if args.all or s.status is not ReviewStatus.REVIEWED]
     if args.format == "json":
         counts = _counts(states.values())
@@ -159,9 +158,8 @@ def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline
             if item_id in model.by_id():
                 message += " (only recommendations carry review stamps)"
             else:
-                close = difflib.get_close_matches(item_id, list(by_id), n=3, cutoff=0.6)
-                if close:
-                    message += f"; did you mean {', '.join(close)}?"
+                message = with_suggestion(
+                    message, difflib.get_close_matches(item_id, list(by_id), n=3, cutoff=0.6))
             raise SecguideError(message, exit_code=1)
     states = review_states(model, db, baseline)
     stamps = {item_id: NewStamp(by=args.by.strip(), date=date,

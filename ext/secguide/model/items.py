@@ -153,6 +153,11 @@ class Deprecation:
     replaced_by: tuple[str, ...] = ()
     note: str = ""
     loc: SourceLoc
+    #: where each entry of ``replaced_by`` is written (same order)
+    replaced_by_locs: tuple[SourceLoc, ...] = ()
+
+    def entry_loc(self, index: int) -> SourceLoc:
+        return self.replaced_by_locs[index] if index < len(self.replaced_by_locs) else self.loc
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +223,14 @@ class Threat:
     adversaries: tuple[str, ...] = ()
     mitigated_by: tuple[str, ...] = ()  # recommendation or responsibility IDs
     loc: SourceLoc
+    #: where each entry of ``adversaries`` / ``mitigated_by`` is written (same order)
+    adversary_locs: tuple[SourceLoc, ...] = ()
+    mitigated_by_locs: tuple[SourceLoc, ...] = ()
+
+    def entry_loc(self, field: str, index: int) -> SourceLoc:
+        """The YAML place of entry ``index`` of list ``field``; the item's when unknown."""
+        locs = self.adversary_locs if field == "adversaries" else self.mitigated_by_locs
+        return locs[index] if index < len(locs) else self.loc
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

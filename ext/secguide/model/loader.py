@@ -112,12 +112,18 @@ class _Builder:
                 removed_in=str(deprecated["removed_in"]),
                 replaced_by=tuple(_symbol(r) for r in deprecated.get("replaced_by", ())),
                 note=deprecated.get("note", ""), loc=self.doc.loc((*path, "deprecated")),
+                replaced_by_locs=self.entry_locs((*path, "deprecated", "replaced_by"),
+                                                 deprecated.get("replaced_by", ())),
             ) if deprecated else None,
             review=ReviewStamp(by=review["by"], date=str(review["date"]),
                                fingerprint=review["fingerprint"],
                                loc=self.doc.loc((*path, "review"))) if review else None,
             loc=self.doc.loc((*path, "id")),
         )
+
+    def entry_locs(self, path: DataPath, entries: Any) -> tuple[SourceLoc, ...]:
+        """Where each entry of the list at ``path`` is written, for messages about one entry."""
+        return tuple(self.doc.loc((*path, index)) for index in range(len(entries)))
 
     def item(self, section: str, raw: dict, path: DataPath) -> Any:
         loc = self.doc.loc((*path, "id")) if "id" in raw else self.doc.loc(path)
@@ -130,7 +136,11 @@ class _Builder:
         if section == "threats":
             return Threat(id=raw["id"], title=raw["title"], description=raw["description"],
                           adversaries=tuple(raw.get("adversaries", ())),
-                          mitigated_by=tuple(raw.get("mitigated_by", ())), loc=loc)
+                          mitigated_by=tuple(raw.get("mitigated_by", ())), loc=loc,
+                          adversary_locs=self.entry_locs((*path, "adversaries"),
+                                                         raw.get("adversaries", ())),
+                          mitigated_by_locs=self.entry_locs((*path, "mitigated_by"),
+                                                            raw.get("mitigated_by", ())))
         if section == "responsibilities":
             return Responsibility(id=raw["id"], title=raw["title"],
                                   description=raw["description"],

@@ -22,6 +22,7 @@ directive                               renders
 ``secguide-review-status``              review state of every reviewable item
 ``secguide-coverage``                   trace gaps and ``hardened.csv`` coverage
 ``secguide-drift``                      changes of the model's symbols since a baseline
+``secguide-codes``                      the catalogue of diagnostic codes
 ======================================  =============================================
 """
 
@@ -35,6 +36,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from secguide.codes import CATALOGUE, Code
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import (
     AREAS,
@@ -49,7 +51,7 @@ from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
 from secguide.sphinx.prose import prose_nodes
-from secguide.sphinx.warnings import WarningType, warn
+from secguide.sphinx.warnings import warn
 from secguide.trace.needs import NeedItem, setting_id
 
 #: Statuses that carry a banner, and what it says.
@@ -97,7 +99,7 @@ class ModelDirective(SphinxDirective):
         if earlier is None:
             return True
         where = f"{self.env.doc2path(earlier[0])}:{earlier[1]}"
-        warn(WarningType.DUPLICATE_ITEM,
+        warn(Code.DUPLICATE_ITEM,
              f"{item.id} is already rendered at {where}; each item is shown once",
              self.get_location())
         return False
@@ -198,7 +200,7 @@ class RecommendationFilter(ModelDirective):
         for option, allowed in (("area", AREAS), ("status", STATUSES)):
             for value in self.options.get(option, ()):
                 if value not in allowed:
-                    warn(WarningType.BAD_OPTION, f":{option}: {value!r} is none of "
+                    warn(Code.BAD_OPTION, f":{option}: {value!r} is none of "
                          f"{', '.join(allowed)}", self.get_location())
         areas = self.options.get("area")
         tags = self.options.get("tag")
@@ -460,7 +462,19 @@ class DriftDirective(ModelDirective):
         return result
 
 
-DIRECTIVES: dict[str, type[ModelDirective]] = {
+class CodesDirective(SphinxDirective):
+    """The diagnostic-code catalogue (:mod:`secguide.codes`) as a table."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        rows = [[nodes.literal(info.code.value, info.code.value), info.scope.reported_by,
+                 info.summary] for info in CATALOGUE.values()]
+        return [_table(("Code", "Reported from", "Meaning"), rows, (28, 14, 58),
+                       ("secguide-codes",))]
+
+
+DIRECTIVES: dict[str, type[SphinxDirective]] = {
     "secguide-scope": ScopeDirective,
     "secguide-adversaries": AdversariesDirective,
     "secguide-out-of-scope": OutOfScopeDirective,
@@ -472,6 +486,7 @@ DIRECTIVES: dict[str, type[ModelDirective]] = {
     "secguide-review-status": ReviewStatusDirective,
     "secguide-coverage": CoverageDirective,
     "secguide-drift": DriftDirective,
+    "secguide-codes": CodesDirective,
 }
 
 

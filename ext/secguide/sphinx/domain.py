@@ -20,8 +20,9 @@ from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
+from secguide.codes import Code
 from secguide.sphinx.model import get_state, load_state
-from secguide.sphinx.warnings import WarningType, warn
+from secguide.sphinx.warnings import warn
 
 
 class SecguideDomain(Domain):
@@ -67,7 +68,7 @@ class SecguideDomain(Domain):
                 continue
             earlier = self.items.get(item_id)
             if earlier is not None and earlier[0] != doc:
-                warn(WarningType.DUPLICATE_ITEM,
+                warn(Code.DUPLICATE_ITEM,
                      f"{item_id} is already rendered on {earlier[0]} (line {earlier[1]})",
                      f"{self.env.doc2path(doc)}:{line}")
                 continue
@@ -127,7 +128,7 @@ def check_every_item_shown(app: Sphinx, env: BuildEnvironment) -> None:
     shown = env.get_domain("secguide").data["items"]
     for item in state.items:
         if item.id not in shown:
-            warn(WarningType.ITEM_NOT_SHOWN,
+            warn(Code.ITEM_NOT_SHOWN,
                  f"{item.id} is not rendered on any page of the guide (no directive shows "
                  f"{item.type} items matching it)", item.loc.sphinx_location)
 

@@ -30,9 +30,16 @@ from sphinx.roles import XRefRole
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
-from secguide.sphinx.model import CONFIG_NAME, ModelState, get_state
-from secguide.sphinx.warnings import WarningType, warn
-from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol, strip_config_prefix
+from secguide.codes import Code
+from secguide.sphinx.model import ModelState, get_state
+from secguide.sphinx.warnings import warn
+from secguide.trace.text_symbols import CONFIG_NAME
+from secguide.zephyr.kconfig.symbols import (
+    ConditionalValue,
+    KconfigSymbol,
+    strip_config_prefix,
+    unknown_symbol_message,
+)
 
 #: Longest list of ``selected by`` / ``implied by`` names shown in an entry.
 MAX_LISTED = 25
@@ -48,10 +55,7 @@ def anchor(name: str) -> str:
 
 
 def unknown_message(name: str, state: ModelState) -> str:
-    close = state.db.close_names(name, limit=3)
-    hint = f" (did you mean {', '.join('CONFIG_' + c for c in close)}?)" if close else ""
-    return (f"CONFIG_{strip_config_prefix(name)} is not a Kconfig symbol of Zephyr "
-            f"{state.db.zephyr_version}{hint}")
+    return unknown_symbol_message(name, state.db)
 
 
 class KconfigOptionRole(XRefRole):
@@ -66,7 +70,7 @@ class KconfigOptionRole(XRefRole):
         if target in state.db:
             env.get_domain("kconfig").mention(env.docname, target, self.lineno)
         else:
-            warn(WarningType.UNKNOWN_SYMBOL, unknown_message(target, state), node)
+            warn(Code.UNKNOWN_SYMBOL, unknown_message(target, state), node)
         return [node], []
 
 
@@ -181,7 +185,7 @@ def check_literal_names(app: Sphinx, doctree: nodes.document) -> None:
             if name in state.db:
                 domain.mention(env.docname, name, line or 0)
             else:
-                warn(WarningType.UNKNOWN_SYMBOL_TEXT, unknown_message(name, state), parent)
+                warn(Code.UNKNOWN_SYMBOL_TEXT, unknown_message(name, state), parent)
 
 
 def _ancestors(node: nodes.Node) -> Iterable[nodes.Node]:
@@ -216,7 +220,7 @@ def check_reference_page(app: Sphinx, env: BuildEnvironment) -> None:
     if domain.reference_doc() is None and domain.data["mentions_by_doc"]:
         doc, names = next(iter(sorted(domain.data["mentions_by_doc"].items())))
         name, line = next(iter(names.items()))
-        warn(WarningType.NO_REFERENCE_PAGE,
+        warn(Code.NO_KCONFIG_REFERENCE,
              f"CONFIG_{name} is linked but no page holds '.. kconfig:reference::'",
              f"{env.doc2path(doc)}:{line}")
 

@@ -21,9 +21,10 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need
 from sphinx_needs.utils import add_doc
 
+from secguide.codes import Code
 from secguide.sphinx.model import get_app
 from secguide.sphinx.prose import neutralize, prose_profile
-from secguide.sphinx.warnings import WarningType, warn
+from secguide.sphinx.warnings import warn
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
 
 #: IDs are upper-case words joined by hyphens: ``REC-STACK-CANARIES``.
@@ -117,7 +118,7 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
                 collapse=True, **links, **fields,
             )
     except InvalidNeedException as error:
-        warn(WarningType.NEED, f"{item.id}: sphinx-needs refused the need: {error}",
+        warn(Code.NEED, f"{item.id}: sphinx-needs refused the need: {error}",
              item.loc.sphinx_location)
         return []
     neutralize(created, directive.env)

@@ -32,7 +32,8 @@ from sphinx.util.parsing import nested_parse_to_nodes
 
 from secguide.diagnostics import display_path
 from secguide.sphinx.model import get_state
-from secguide.sphinx.warnings import WarningType, warn
+from secguide.codes import Code
+from secguide.sphinx.warnings import warn
 from secguide.trace.prose import ALLOWED_DIRECTIVES, ALLOWED_ROLES, is_safe_uri, uri_scheme
 
 
@@ -54,7 +55,7 @@ class RefusedDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         source, line = self.get_source_info()
-        warn(WarningType.UNSAFE_MARKUP,
+        warn(Code.UNSAFE_MARKUP,
              f"directive '{self.name}' is not allowed in threat-model prose; "
              "it was not rendered", _location(self.env, source, line))
         return []
@@ -66,7 +67,7 @@ def refused_role(name: str, rawtext: str, text: str, lineno: int, inliner: Inlin
     """Stands in for any role prose may not use: renders nothing, says so."""
     source, line = inliner.reporter.get_source_and_line(lineno)
     env = inliner.document.settings.env
-    warn(WarningType.UNSAFE_MARKUP,
+    warn(Code.UNSAFE_MARKUP,
          f"role ':{name}:' is not allowed in threat-model prose; it was not rendered",
          _location(env, source, line))
     return [], []
@@ -138,7 +139,7 @@ def _refuse(env: BuildEnvironment, node: nodes.Element, what: str) -> None:
     while holder is not None and not (holder.source and holder.line):
         holder = holder.parent
     source, line = (holder.source, holder.line) if holder is not None else (node.source, None)
-    warn(WarningType.UNSAFE_MARKUP,
+    warn(Code.UNSAFE_MARKUP,
          f"{what} is not allowed in threat-model prose; it was not rendered",
          _location(env, source, line))
 

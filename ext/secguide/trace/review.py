@@ -53,7 +53,7 @@ REVIEWED_FACTS = ("type", "help", "defaults", "depends_on", "ranges", "user_sett
 
 #: Item fields whose text is long enough to deserve a diff rather than an inline value.
 _PROSE_FIELDS = frozenset({"title", "rationale"})
-_EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review"})
+_EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs"})
 
 
 class ReviewStatus(enum.Enum):

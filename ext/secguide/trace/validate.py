@@ -7,11 +7,12 @@ warnings mark a weak trace (no verification, a symbol ``prj.conf`` cannot set).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestion
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
@@ -73,27 +74,31 @@ def validate_references(model: ThreatModel) -> list[Diagnostic]:
         if target in model.invalid_ids:
             return
         if target not in known:
-            found.append(_error(loc, "unknown-id", f"{field} names {target}, which is not "
-                                f"defined anywhere in the threat model"))
+            close = difflib.get_close_matches(
+                target, sorted(i for i in ids if i.startswith(prefixes)), n=3, cutoff=0.6)
+            found.append(_error(loc, "unknown-id", with_suggestion(
+                f"{field} names {target}, which is not defined anywhere in the threat model",
+                close)))
         elif not target.startswith(prefixes):
             kinds = " or ".join(p.rstrip("-") for p in prefixes)
             found.append(_error(loc, "wrong-link", f"{field} names {target}, but only {kinds} "
                                 "items can be linked here"))
 
     for threat in model.threats:
-        for adversary in threat.adversaries:
-            expect(adversary, threat.loc, f"threat {threat.id}: adversaries", ("ADV-",))
-        for mitigation in threat.mitigated_by:
-            expect(mitigation, threat.loc, f"threat {threat.id}: mitigated_by",
-                   ("REC-", "RESP-"))
+        for index, adversary in enumerate(threat.adversaries):
+            expect(adversary, threat.entry_loc("adversaries", index),
+                   f"threat {threat.id}: adversaries", ("ADV-",))
+        for index, mitigation in enumerate(threat.mitigated_by):
+            expect(mitigation, threat.entry_loc("mitigated_by", index),
+                   f"threat {threat.id}: mitigated_by", ("REC-", "RESP-"))
         if not threat.mitigated_by:
             found.append(_warning(threat.loc, "no-mitigation",
                                   f"threat {threat.id} has no mitigation (mitigated_by)"))
     for rec in model.recommendations:
         if rec.deprecation is not None:
-            for successor in rec.deprecation.replaced_by:
+            for index, successor in enumerate(rec.deprecation.replaced_by):
                 if successor.startswith("REC-"):
-                    expect(successor, rec.deprecation.loc,
+                    expect(successor, rec.deprecation.entry_loc(index),
                            f"recommendation {rec.id}: replaced_by", ("REC-",))
             continue
         if not rec.settings:
@@ -192,12 +197,11 @@ def _unknown_symbol(setting: Setting, db: SymbolDB, renames: dict[str, tuple[str
     if successors:
         hints.append("the model records it as replaced by "
                      + ", ".join(f"CONFIG_{s}" for s in successors))
-    close = [name for name in db.close_names(setting.symbol) if name not in successors]
-    if close:
-        hints.append("did you mean " + ", ".join(f"CONFIG_{c}" for c in close[:3]) + "?")
+    close = [f"CONFIG_{name}" for name in db.close_names(setting.symbol)
+             if name not in successors]
     if hints:
         message += "; " + "; ".join(hints)
-    return Diagnostic(setting.loc, severity, code, message)
+    return Diagnostic(setting.loc, severity, code, with_suggestion(message, close))
 
 
 def _settings(model: ThreatModel) -> Iterable[tuple[Recommendation, Setting]]:
@@ -246,9 +250,9 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
     for rec in model.recommendations:
         if rec.deprecation is None:
             continue
-        for successor in rec.deprecation.replaced_by:
+        for index, successor in enumerate(rec.deprecation.replaced_by):
             if not successor.startswith("REC-") and successor not in db:
-                found.append(_warning(rec.deprecation.loc, "unknown-successor",
+                found.append(_warning(rec.deprecation.entry_loc(index), "unknown-successor",
                                       f"replacement CONFIG_{successor} of {rec.id} does not "
                                       f"exist in Zephyr {db.zephyr_version}"))
     for waiver in model.waivers:

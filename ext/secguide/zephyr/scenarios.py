@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestion
 from secguide.model.items import ThreatModel, Verification
 from secguide.zephyr.tree import tree_files
 
@@ -235,11 +235,8 @@ def _zephyr_verifications(model: ThreatModel) -> Iterator[Verification]:
 
 def unknown_scenario_message(ref: str, index: ScenarioIndex, zephyr_version: str = "") -> str:
     where = f"Zephyr {zephyr_version}" if zephyr_version else "the Zephyr tree"
-    message = f"zephyr_test {ref!r}: {where} has no such test scenario"
-    close = index.close_names(ref)
-    if close:
-        message += "; did you mean " + ", ".join(close) + "?"
-    return message
+    return with_suggestion(f"zephyr_test {ref!r}: {where} has no such test scenario",
+                           index.close_names(ref))
 
 
 def check_verifications(model: ThreatModel, index: ScenarioIndex, *,

@@ -214,16 +214,18 @@ def _db_from_cache(data: dict[str, Any]) -> SymbolDB | None:
         return None
 
 
-def load_symbol_db(zephyr_base: str | os.PathLike[str] | None = None, *,
+def load_symbol_db(zephyr_base: ZephyrTree | str | os.PathLike[str] | None = None, *,
                    cache_dir: Path | None = None,
                    use_cache: bool = True) -> tuple[SymbolDB, LoadReport]:
     """The symbol database of the tree at ``zephyr_base`` (else ``$ZEPHYR_BASE``).
+
+    A :class:`ZephyrTree` that was resolved already is used as is.
 
     Raises:
         SecguideError: no usable tree, or its Kconfig does not parse.
     """
     started = time.perf_counter()
-    tree = resolve_tree(zephyr_base)
+    tree = zephyr_base if isinstance(zephyr_base, ZephyrTree) else resolve_tree(zephyr_base)
     files, stamp = scan_inputs(tree.root)
     cache_path = _cache_file(cache_dir or default_cache_dir(), tree) if use_cache else None
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from secguide.diagnostics import SourceLoc
+from secguide.diagnostics import SourceLoc, with_suggestion
 
 SYMBOL_TYPES = ("bool", "tristate", "int", "hex", "string", "unknown")
 
@@ -125,3 +125,10 @@ class SymbolDB:
                 n for n in names if n.startswith(stem) and n not in close and len(stem) >= 4
             )[: limit - len(close)]
         return close
+
+
+def unknown_symbol_message(name: str, db: SymbolDB) -> str:
+    """``CONFIG_X is not defined in Zephyr V; did you mean ...?``, for any place naming X."""
+    close = [f"CONFIG_{c}" for c in db.close_names(name, limit=3)]
+    return with_suggestion(f"CONFIG_{strip_config_prefix(name)} is not defined in Zephyr "
+                           f"{db.zephyr_version}", close)

@@ -1,0 +1,183 @@
+"""The one catalogue of diagnostic codes: every finding secguide reports has a code here.
+
+The CLI prints the code after each finding (``[unknown-symbol]``); the guide build
+uses it as the warning subtype, so ``suppress_warnings = ["secguide.<code>"]``
+silences one kind in ``conf.py``. ``secguide check --list-codes`` and the guide's
+"Diagnostic codes" page are rendered from :data:`CATALOGUE`.
+
+To add a check: add a :class:`Code` member and its :class:`CodeInfo` row, compute
+the finding in ``secguide.trace`` (so ``check`` and the build both see it), and
+test it. :class:`~secguide.diagnostics.Diagnostic` refuses an unregistered code.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class Code(enum.StrEnum):
+    """Diagnostic codes; the value is what users see and suppress."""
+
+    # -- reading the YAML files (model/)
+    NO_FILES = "no-files"
+    UNREADABLE = "unreadable"
+    EMPTY_FILE = "empty-file"
+    YAML_SYNTAX = "yaml-syntax"
+    YAML_KEY = "yaml-key"
+    YAML_VALUE = "yaml-value"
+    DUPLICATE_KEY = "duplicate-key"
+    NOT_A_MAPPING = "not-a-mapping"
+    UNKNOWN_FIELD = "unknown-field"
+    MISSING_FIELD = "missing-field"
+    WRONG_TYPE = "wrong-type"
+    BAD_VALUE = "bad-value"
+    BAD_SETTING = "bad-setting"
+    BAD_VERIFICATION = "bad-verification"
+    BAD_DEPRECATION = "bad-deprecation"
+    SCHEMA = "schema"
+    DUPLICATE_SCOPE = "duplicate-scope"
+    DUPLICATE_ID = "duplicate-id"
+    DUPLICATE_PROFILE = "duplicate-profile"
+    # -- the model's own references (trace/validate)
+    UNKNOWN_ID = "unknown-id"
+    WRONG_LINK = "wrong-link"
+    NO_MITIGATION = "no-mitigation"
+    NO_SETTING = "no-setting"
+    NO_VERIFICATION = "no-verification"
+    MITIGATES_NOTHING = "mitigates-nothing"
+    UNKNOWN_PROFILE = "unknown-profile"
+    PROFILE_CYCLE = "profile-cycle"
+    UNSAFE_MARKUP = "unsafe-markup"
+    # -- settings against the Kconfig tree (trace/validate, trace/text_symbols)
+    UNKNOWN_SYMBOL = "unknown-symbol"
+    UNKNOWN_SYMBOL_TEXT = "unknown-symbol-text"
+    INVALID_VALUE = "invalid-value"
+    OUT_OF_RANGE = "out-of-range"
+    UNTYPED_SYMBOL = "untyped-symbol"
+    NO_PROMPT = "no-prompt"
+    DEPRECATED_SYMBOL = "deprecated-symbol"
+    UNKNOWN_SUCCESSOR = "unknown-successor"
+    LATER_RELEASE_SYMBOL = "later-release-symbol"
+    SINCE_TOO_LATE = "since-too-late"
+    # -- verifications against the tree and this project's tests (zephyr/scenarios)
+    SCENARIO_FILE_UNREADABLE = "scenario-file-unreadable"
+    UNKNOWN_TEST_SCENARIO = "unknown-test-scenario"
+    AMBIGUOUS_TEST_SCENARIO = "ambiguous-test-scenario"
+    UNKNOWN_PYTEST_NODE = "unknown-pytest-node"
+    # -- coverage inputs (trace/coverage)
+    NO_HARDENED_CSV = "no-hardened-csv"
+    HARDENED_CSV_LINE = "hardened-csv-line"
+    UNKNOWN_VERIFIED_ID = "unknown-verified-id"
+    # -- the guide's pages (sphinx/ only: they concern .rst pages and conf.py, not the model)
+    CONFIG = "config"
+    NO_KCONFIG_REFERENCE = "no-kconfig-reference"
+    DUPLICATE_ITEM = "duplicate-item"
+    ITEM_NOT_SHOWN = "item-not-shown"
+    BAD_OPTION = "bad-option"
+    NEED = "need"
+
+
+class Scope(enum.Enum):
+    """Who can see a finding: both faces (from the model and tree) or only the build."""
+
+    MODEL = "model"
+    GUIDE = "guide"
+
+    @property
+    def reported_by(self) -> str:
+        return "check and build" if self is Scope.MODEL else "build only"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    code: Code
+    scope: Scope
+    summary: str
+
+
+def _model(code: Code, summary: str) -> CodeInfo:
+    return CodeInfo(code, Scope.MODEL, summary)
+
+
+def _guide(code: Code, summary: str) -> CodeInfo:
+    return CodeInfo(code, Scope.GUIDE, summary)
+
+
+#: One row per code, in the order of :class:`Code`.
+CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
+    _model(Code.NO_FILES, "The threat-model folder holds no *.yaml file."),
+    _model(Code.UNREADABLE, "A threat-model file cannot be read (permissions, encoding)."),
+    _model(Code.EMPTY_FILE, "A threat-model file is empty."),
+    _model(Code.YAML_SYNTAX, "A threat-model file is not valid YAML."),
+    _model(Code.YAML_KEY, "A mapping key is not a plain string."),
+    _model(Code.YAML_VALUE, "A scalar cannot be read as a YAML value."),
+    _model(Code.DUPLICATE_KEY, "A mapping names the same key twice."),
+    _model(Code.NOT_A_MAPPING, "A file's top level is not a mapping of sections."),
+    _model(Code.UNKNOWN_FIELD, "A field the schema does not define (often a typo)."),
+    _model(Code.MISSING_FIELD, "A required field is missing."),
+    _model(Code.WRONG_TYPE, "A value has the wrong type (text, number, list, mapping)."),
+    _model(Code.BAD_VALUE, "A value is outside its allowed set or pattern, or empty."),
+    _model(Code.BAD_SETTING, "A setting gives neither or both of 'value' and 'min'/'max'."),
+    _model(Code.BAD_VERIFICATION, "A verification entry does not name exactly one kind."),
+    _model(Code.BAD_DEPRECATION, "'deprecated' block and status 'deprecated' disagree."),
+    _model(Code.SCHEMA, "Any other violation of the threat-model JSON Schema."),
+    _model(Code.DUPLICATE_SCOPE, "Two files each define the 'scope' section."),
+    _model(Code.DUPLICATE_ID, "Two items share one ID."),
+    _model(Code.DUPLICATE_PROFILE, "Two profiles share one name."),
+    _model(Code.UNKNOWN_ID, "A link names an ID no item defines."),
+    _model(Code.WRONG_LINK, "A link names an item of a kind that cannot be linked there."),
+    _model(Code.NO_MITIGATION, "A threat lists nothing in 'mitigated_by'."),
+    _model(Code.NO_SETTING, "A current recommendation names no Kconfig setting."),
+    _model(Code.NO_VERIFICATION, "A current recommendation has no verification."),
+    _model(Code.MITIGATES_NOTHING, "No threat lists a current recommendation as mitigation."),
+    _model(Code.UNKNOWN_PROFILE, "A profile name (in 'extends' or 'profiles') is not declared."),
+    _model(Code.PROFILE_CYCLE, "A profile extends itself through its 'extends' chain."),
+    _model(Code.UNSAFE_MARKUP,
+           "Prose uses markup prose may not use (file insertion, raw, unsafe link scheme)."),
+    _model(Code.UNKNOWN_SYMBOL, "A setting or waiver names a symbol the tree does not define."),
+    _model(Code.UNKNOWN_SYMBOL_TEXT,
+           "CONFIG_ text in YAML prose or a page names a symbol the tree does not define."),
+    _model(Code.INVALID_VALUE, "A value the symbol's type cannot hold."),
+    _model(Code.OUT_OF_RANGE, "A number outside the symbol's Kconfig range."),
+    _model(Code.UNTYPED_SYMBOL, "The symbol has no type in this tree; its value is unchecked."),
+    _model(Code.NO_PROMPT, "The symbol has no prompt: prj.conf cannot set it."),
+    _model(Code.DEPRECATED_SYMBOL, "The tree marks the recommended symbol deprecated."),
+    _model(Code.UNKNOWN_SUCCESSOR, "A 'replaced_by' symbol does not exist in the tree."),
+    _model(Code.LATER_RELEASE_SYMBOL,
+           "Note: a setting's symbol comes with a later release ('since'); not checked here."),
+    _model(Code.SINCE_TOO_LATE, "A setting's symbol exists before the release 'since' names."),
+    _model(Code.SCENARIO_FILE_UNREADABLE,
+           "A testcase.yaml/sample.yaml of the tree cannot be read; its scenarios are skipped."),
+    _model(Code.UNKNOWN_TEST_SCENARIO, "A zephyr_test names no twister scenario of the tree."),
+    _model(Code.AMBIGUOUS_TEST_SCENARIO, "A zephyr_test name matches several scenarios."),
+    _model(Code.UNKNOWN_PYTEST_NODE, "A pytest verification names no test of this project."),
+    _model(Code.NO_HARDENED_CSV, "The tree has no hardened.csv; its coverage is not computed."),
+    _model(Code.HARDENED_CSV_LINE, "A line of the tree's hardened.csv cannot be read."),
+    _model(Code.UNKNOWN_VERIFIED_ID,
+           "A test result is marked verifies() with an ID that is not a recommendation."),
+    _guide(Code.CONFIG, "A secguide_* value in conf.py is invalid."),
+    _guide(Code.NO_KCONFIG_REFERENCE,
+           "A page uses a Kconfig role, but no page holds the kconfig:reference directive."),
+    _guide(Code.DUPLICATE_ITEM, "Two directives render the same item; each is shown once."),
+    _guide(Code.ITEM_NOT_SHOWN, "No directive of the guide renders an item."),
+    _guide(Code.BAD_OPTION, "A directive option names an unknown area, status or similar."),
+    _guide(Code.NEED, "sphinx-needs refused a need built from the model."),
+)}
+
+
+def describe(code: str) -> CodeInfo | None:
+    """The catalogue row of ``code``, or None when it is not registered."""
+    try:
+        return CATALOGUE[Code(code)]
+    except ValueError:
+        return None
+
+
+def format_catalogue() -> str:
+    """``code  reported-by  summary`` lines, for ``secguide check --list-codes``."""
+    width = max(len(code.value) for code in CATALOGUE)
+    scope_width = max(len(scope.reported_by) for scope in Scope)
+    return "\n".join(f"{info.code.value:<{width}}  {info.scope.reported_by:<{scope_width}}  "
+                     f"{info.summary}" for info in CATALOGUE.values())

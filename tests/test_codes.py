@@ -1,0 +1,56 @@
+"""The diagnostic-code catalogue: complete, described, and the same in both faces."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from secguide.cli.main import main
+from secguide.codes import CATALOGUE, Code, Scope
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc, did_you_mean
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ext" / "secguide"
+
+
+def test_every_code_has_one_row_with_a_one_line_summary() -> None:
+    assert list(CATALOGUE) == list(Code)
+    for code, info in CATALOGUE.items():
+        assert info.code is code
+        assert info.summary.endswith(".") and "\n" not in info.summary
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code.value)
+
+
+def test_unregistered_code_is_refused() -> None:
+    with pytest.raises(ValueError, match="not in secguide.codes"):
+        Diagnostic(SourceLoc("x.yaml", 1), Severity.ERROR, "no-such-code", "m")
+    assert Diagnostic(SourceLoc("x.yaml"), Severity.ERROR, "unknown-id", "m").code \
+        is Code.UNKNOWN_ID
+
+
+def test_every_code_literal_in_the_package_is_registered() -> None:
+    """String codes passed to Diagnostic/_error/_warning anywhere in the package exist."""
+    literal = re.compile(r'(?:Severity\.\w+,\s*|_error\([^,]+,\s*|_warning\([^,]+,\s*)'
+                         r'"([a-z]+(?:-[a-z]+)+)"')
+    used = {match for path in PACKAGE.rglob("*.py")
+            for match in literal.findall(path.read_text(encoding="utf-8"))}
+    assert used, "the pattern found no codes: it no longer matches the code base"
+    assert used <= {code.value for code in Code}, used - {code.value for code in Code}
+
+
+def test_list_codes_prints_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--list-codes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(CATALOGUE)
+    first = {line.split()[0]: line for line in lines}
+    assert "check and build" in first["unknown-symbol-text"]
+    assert "build only" in first["item-not-shown"]
+    assert CATALOGUE[Code.MITIGATES_NOTHING].summary in first["mitigates-nothing"]
+    assert {info.scope for info in CATALOGUE.values()} == set(Scope)
+
+
+def test_one_did_you_mean_wording() -> None:
+    assert did_you_mean([]) == ""
+    assert did_you_mean(["A"]) == "did you mean A?"
+    assert did_you_mean(["A", "B", "A", "C", "D"]) == "did you mean A, B, C?"

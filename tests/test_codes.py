@@ -23,7 +23,7 @@ def test_every_code_has_one_row_with_a_one_line_summary() -> None:
 
 
 def test_unregistered_code_is_refused() -> None:
-    with pytest.raises(ValueError, match="not in secguide.codes"):
+    with pytest.raises(ValueError, match=r"not in secguide\.codes"):
         Diagnostic(SourceLoc("x.yaml", 1), Severity.ERROR, "no-such-code", "m")
     assert Diagnostic(SourceLoc("x.yaml"), Severity.ERROR, "unknown-id", "m").code \
         is Code.UNKNOWN_ID

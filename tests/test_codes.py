@@ -19,7 +19,7 @@ def test_every_code_has_one_row_with_a_one_line_summary() -> None:
     for code, info in CATALOGUE.items():
         assert info.code is code
         assert info.summary.endswith(".") and "\n" not in info.summary
-        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code.value)
+        assert re.fullmatch(r"([a-z]+\.)?[a-z]+(-[a-z]+)*", code.value)
 
 
 def test_unregistered_code_is_refused() -> None:

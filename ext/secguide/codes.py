@@ -47,6 +47,7 @@ class Code(enum.StrEnum):
     NO_SETTING = "no-setting"
     NO_VERIFICATION = "no-verification"
     MITIGATES_NOTHING = "mitigates-nothing"
+    RECOMMENDATION_NOT_SHOWN = "recommendation-not-shown"
     UNKNOWN_PROFILE = "unknown-profile"
     PROFILE_CYCLE = "profile-cycle"
     UNSAFE_MARKUP = "unsafe-markup"
@@ -77,6 +78,11 @@ class Code(enum.StrEnum):
     ITEM_NOT_SHOWN = "item-not-shown"
     BAD_OPTION = "bad-option"
     NEED = "need"
+    # -- build outputs read by commands (zephyr/dotconfig)
+    DOTCONFIG_MALFORMED = "dotconfig.malformed"
+    DOTCONFIG_DUPLICATE = "dotconfig.duplicate"
+    DOTCONFIG_MIXED_PREFIX = "dotconfig.mixed-prefix"
+    DOTCONFIG_EMPTY = "dotconfig.empty"
 
 
 class Scope(enum.Enum):
@@ -84,10 +90,12 @@ class Scope(enum.Enum):
 
     MODEL = "model"
     GUIDE = "guide"
+    DOTCONFIG = "dotconfig"
 
     @property
     def reported_by(self) -> str:
-        return "check and build" if self is Scope.MODEL else "build only"
+        return {Scope.MODEL: "check and build", Scope.GUIDE: "build only",
+                Scope.DOTCONFIG: ".config readers"}[self]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,8 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.NO_SETTING, "A current recommendation names no Kconfig setting."),
     _model(Code.NO_VERIFICATION, "A current recommendation has no verification."),
     _model(Code.MITIGATES_NOTHING, "No threat lists a current recommendation as mitigation."),
+    _model(Code.RECOMMENDATION_NOT_SHOWN,
+           "No page's secguide-recommendations directive selects a recommendation."),
     _model(Code.UNKNOWN_PROFILE, "A profile name (in 'extends' or 'profiles') is not declared."),
     _model(Code.PROFILE_CYCLE, "A profile extends itself through its 'extends' chain."),
     _model(Code.UNSAFE_MARKUP,
@@ -161,9 +171,17 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _guide(Code.NO_KCONFIG_REFERENCE,
            "A page uses a Kconfig role, but no page holds the kconfig:reference directive."),
     _guide(Code.DUPLICATE_ITEM, "Two directives render the same item; each is shown once."),
-    _guide(Code.ITEM_NOT_SHOWN, "No directive of the guide renders an item."),
+    _guide(Code.ITEM_NOT_SHOWN,
+           "No directive renders an item (recommendations: recommendation-not-shown)."),
     _guide(Code.BAD_OPTION, "A directive option names an unknown area, status or similar."),
     _guide(Code.NEED, "sphinx-needs refused a need built from the model."),
+    CodeInfo(Code.DOTCONFIG_MALFORMED, Scope.DOTCONFIG,
+             "A .config line is not an assignment, a 'not set' comment or a comment."),
+    CodeInfo(Code.DOTCONFIG_DUPLICATE, Scope.DOTCONFIG,
+             "A .config assigns one symbol twice; the last assignment wins."),
+    CodeInfo(Code.DOTCONFIG_MIXED_PREFIX, Scope.DOTCONFIG,
+             "A .config mixes CONFIG_ and SB_CONFIG_ assignments."),
+    CodeInfo(Code.DOTCONFIG_EMPTY, Scope.DOTCONFIG, "A .config assigns no symbol at all."),
 )}
 
 

@@ -1,51 +1,63 @@
-"""Every recommendation area of the model has a page of the real guide that renders it.
+"""Which recommendations the guide's pages show, read without Sphinx.
 
-The areas are model data (the schema's ``area`` enum, ``secguide.model.items.AREAS``);
-with a page per area, no valid model can hold a recommendation the guide does not
-show, so ``item-not-shown`` stays a finding about the pages, never about the model.
+A recommendation no ``secguide-recommendations`` directive selects would be
+missing from the published guide; ``secguide check`` and the build both report
+it (``recommendation-not-shown``), using the directive's own filter.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import dataclasses
+import shutil
 from pathlib import Path
 
+from secguide.codes import Code
 from secguide.model.items import AREAS
+from secguide.model.loader import load_threat_model
+from secguide.trace.guide_pages import Selection, page_selections, shown_by_none
+from secguide.trace.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA = REPO / "ext" / "secguide" / "model" / "schema" / "threatmodel.schema.json"
-DIRECTIVE = re.compile(r"^\.\. secguide-recommendations::\n((?:[ \t]+:\w+:.*\n)*)", re.M)
+FIXTURE = REPO / "tests" / "fixtures" / "sphinx" / "basic"
 
 
-def rendered_areas(source: Path) -> set[str]:
-    areas: set[str] = set()
-    for page in source.rglob("*.rst"):
-        for options in DIRECTIVE.findall(page.read_text(encoding="utf-8")):
-            match = re.search(r":area:\s*(.+)", options)
-            if match is None:
-                return set(AREAS)  # an unfiltered directive renders every area
-            areas |= {part.strip() for part in match.group(1).split(",")}
-    return areas
+def test_real_guide_has_one_selection_per_area_page() -> None:
+    selections = page_selections(REPO / "source")
+    pages = {path.stem for path in (REPO / "source" / "recommendations").glob("*.rst")}
+    assert {s.areas for s in selections} == {(page,) for page in pages - {"index"}}
+    assert {"general", "stack-protection", "x86"} <= pages
+    assert set(pages) - {"index"} <= set(AREAS)
 
 
-def test_areas_are_the_schema_enum() -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    found = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "area" in node.get("properties", {}):
-                found.append(tuple(node["properties"]["area"]["enum"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    assert found == [AREAS]
+def test_real_model_is_shown_in_full() -> None:
+    model, _ = load_threat_model(REPO / "threatmodel")
+    assert shown_by_none(model.recommendations, page_selections(REPO / "source")) == []
 
 
-def test_every_area_has_a_page() -> None:
-    assert rendered_areas(REPO / "source") == set(AREAS)
+def test_selection_reads_every_filter(tmp_path: Path) -> None:
+    (tmp_path / "a.rst").write_text(".. secguide-recommendations::\n   :area: x86, general\n"
+                                    "   :tag: boot\n\nText\n")
+    (tmp_path / "_build").mkdir()
+    (tmp_path / "_build" / "c.rst").write_text(".. secguide-recommendations::\n")
+    assert page_selections(tmp_path) == [Selection(areas=("x86", "general"), tags=("boot",))]
+    model, _ = load_threat_model(REPO / "threatmodel")
+    rec = next(r for r in model.recommendations if r.area == "x86")
+    selection = Selection(areas=("x86",), tags=("boot",))
+    assert selection.matches(dataclasses.replace(rec, tags=("boot",)))
+    assert not selection.matches(dataclasses.replace(rec, tags=()))
+    assert not selection.matches(dataclasses.replace(rec, area="general", tags=("boot",)))
+
+
+def test_recommendation_no_page_selects_is_a_finding(tmp_path: Path, mini_tree: Path) -> None:
+    guide = tmp_path / "guide"
+    shutil.copytree(FIXTURE, guide)
+    model_page = guide / "model.rst"
+    model_page.write_text(model_page.read_text().replace(
+        ".. secguide-recommendations::\n", ".. secguide-recommendations::\n   :area: x86\n"))
+    project = Project.open(guide / "threatmodel", mini_tree, display_base=guide)
+    assert project.guide_dir == guide  # conf.py beside the model, no source/ folder
+    [finding] = [d for d in project.diagnostics if d.code is Code.RECOMMENDATION_NOT_SHOWN]
+    assert finding.loc.path == "threatmodel/recommendations.yaml"
+    assert finding.loc.line == 2
+    assert "REC-CANARIES (area 'stack-protection'" in finding.message
+    assert project.unrendered_items == {"REC-CANARIES", "SET-CANARIES-STACK-CANARIES"}

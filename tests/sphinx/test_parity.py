@@ -71,6 +71,11 @@ CASES: dict[str, Callable[[Path], None]] = {
     "no-verification": _edit(RECS, "    verification:\n      - manual: The production "
                                    ".config sets CONFIG_STACK_CANARIES=y.\n", ""),
     "no-mitigation": _edit(THREATS, "    mitigated_by: [REC-CANARIES]\n", ""),
+    # the page renders one area; REC-CANARIES is in another
+    "area-without-page": _edit("model.rst", ".. secguide-recommendations::\n",
+                               ".. secguide-recommendations::\n   :area: x86\n"),
+    "status-without-page": _edit("model.rst", ".. secguide-recommendations::\n",
+                                 ".. secguide-recommendations::\n   :status: approved\n"),
 }
 
 

@@ -52,6 +52,7 @@ from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
 from secguide.sphinx.prose import prose_nodes
 from secguide.sphinx.warnings import warn
+from secguide.trace.guide_pages import Selection, split_list
 from secguide.trace.needs import NeedItem, setting_id
 
 #: Statuses that carry a banner, and what it says.
@@ -66,7 +67,7 @@ BANNERS = {
 
 
 def _list_option(argument: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (argument or "").split(",") if part.strip())
+    return split_list(argument)
 
 
 def _yes_no(argument: str | None) -> str:
@@ -202,23 +203,9 @@ class RecommendationFilter(ModelDirective):
                 if value not in allowed:
                     warn(Code.BAD_OPTION, f":{option}: {value!r} is none of "
                          f"{', '.join(allowed)}", self.get_location())
-        areas = self.options.get("area")
-        tags = self.options.get("tag")
-        statuses = self.options.get("status")
-        archs = self.options.get("architecture")
-        chosen = []
-        for rec in self.model_state.model.recommendations:
-            rec_archs = rec.applies_to.architectures
-            if areas and rec.area not in areas:
-                continue
-            if tags and not set(tags) & set(rec.tags):
-                continue
-            if statuses and rec.status not in statuses:
-                continue
-            if archs and rec_archs and not set(archs) & set(rec_archs):
-                continue
-            chosen.append(rec)
-        return chosen
+        # the one filter, shared with secguide.trace's "shown on no page" check
+        selection = Selection.from_options(self.options)
+        return [rec for rec in self.model_state.model.recommendations if selection.matches(rec)]
 
 
 class RecommendationsDirective(RecommendationFilter):

@@ -28,6 +28,7 @@ from secguide.sphinx.config import project_path, threatmodel_dir
 from secguide.sphinx.warnings import emit_diagnostic
 from secguide.trace.coverage import HARDENED_CSV, CoverageReport
 from secguide.trace.drift import DriftReport
+from secguide.trace.guide_pages import guide_pages
 from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path
@@ -185,7 +186,9 @@ def _input_key(app: Sphinx) -> tuple[Any, ...]:
     stamps = []
     baseline = baseline_path(directory)
     extra = [baseline] if baseline.is_file() else []
-    for path in [*threatmodel_files(directory), *result_files(app), *extra]:
+    # the pages too: which areas they render is an input of the findings (area-not-rendered)
+    pages = guide_pages(Path(app.srcdir))
+    for path in [*threatmodel_files(directory), *result_files(app), *extra, *pages]:
         info = path.stat()
         stamps.append((str(path), info.st_size, info.st_mtime_ns))
     return (str(directory), tuple(stamps), app.config.secguide_zephyr_base,
@@ -212,7 +215,7 @@ def load_state(app: Sphinx) -> ModelState:
             option="secguide_zephyr_base",
             baseline_base=app.config.secguide_baseline_zephyr_base or None,
             baseline_option="secguide_baseline_zephyr_base",
-            results_files=result_files(app), display_base=root,
+            results_files=result_files(app), display_base=root, guide_dir=Path(app.srcdir),
             cache_dir=Path(cache_dir) if cache_dir else None)
         key = (*key, project.db.fingerprint,
                project.baseline_db.fingerprint if project.baseline_db else None)

@@ -30,9 +30,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
 
+from secguide.codes import Code
 from secguide.diagnostics import display_path
 from secguide.sphinx.model import get_state
-from secguide.codes import Code
 from secguide.sphinx.warnings import warn
 from secguide.trace.prose import ALLOWED_DIRECTIVES, ALLOWED_ROLES, is_safe_uri, uri_scheme
 

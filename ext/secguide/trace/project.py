@@ -20,12 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
+from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, SecguideError, Severity
-from secguide.model.items import ThreatModel
+from secguide.model.items import Recommendation, ThreatModel
 from secguide.model.loader import load_threat_model, threatmodel_files
 from secguide.trace.coverage import CoverageReport, compute_coverage
 from secguide.trace.drift import DriftReport, model_drift
-from secguide.trace.needs import NeedItem, need_items
+from secguide.trace.guide_pages import default_guide_dir, page_selections, shown_by_none
+from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import (
     Results,
     load_results,
@@ -65,6 +67,8 @@ class Project:
             directory). The CLI uses the working directory, the guide its conf.py folder.
         repo_root: where ``pytest:`` verifications are looked up (default: the folder
             holding ``threatmodel_dir``).
+        guide_dir: the guide's ``.rst`` pages, to know which areas are published
+            (default: :func:`default_guide_dir`; None there skips that check).
         cache_dir, use_cache: the Kconfig cache, as in :func:`load_symbol_db`.
     """
 
@@ -73,6 +77,7 @@ class Project:
                  baseline_tree: ZephyrTree | None = None,
                  display_base: Path | None = None,
                  repo_root: Path | None = None,
+                 guide_dir: Path | None = None,
                  cache_dir: Path | None = None,
                  use_cache: bool = True) -> None:
         self.threatmodel_dir = Path(threatmodel_dir)
@@ -81,6 +86,7 @@ class Project:
         self.baseline_tree = baseline_tree
         self.display_base = display_base
         self.repo_root = repo_root or self.threatmodel_dir.resolve().parent
+        self.guide_dir = guide_dir or default_guide_dir(self.threatmodel_dir)
         self.cache_dir = cache_dir
         self.use_cache = use_cache
 
@@ -89,8 +95,8 @@ class Project:
              baseline_base: str | os.PathLike[str] | None = None,
              option: str = "--zephyr-base", baseline_option: str = "--from",
              results_files: Sequence[Path] = (), display_base: Path | None = None,
-             repo_root: Path | None = None, cache_dir: Path | None = None,
-             use_cache: bool = True) -> Project:
+             repo_root: Path | None = None, guide_dir: Path | None = None,
+             cache_dir: Path | None = None, use_cache: bool = True) -> Project:
         """Resolve the tree (``zephyr_base`` or ``$ZEPHYR_BASE``) and the baseline, once.
 
         Raises:
@@ -100,8 +106,8 @@ class Project:
         baseline = (resolve_tree(baseline_base, option=baseline_option)
                     if baseline_base else None)
         return cls(threatmodel_dir, tree, baseline_tree=baseline, results_files=results_files,
-                   display_base=display_base, repo_root=repo_root, cache_dir=cache_dir,
-                   use_cache=use_cache)
+                   display_base=display_base, repo_root=repo_root, guide_dir=guide_dir,
+                   cache_dir=cache_dir, use_cache=use_cache)
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -162,8 +168,30 @@ class Project:
                  *validate_model(self.model, self.db, scenarios=self.scenarios,
                                  repo_root=self.repo_root),
                  *text_symbol_diagnostics(self.text_symbols, self.db,
-                                          retired_symbols(self.model))]
+                                          retired_symbols(self.model)),
+                 *self._unrendered_area_diagnostics()]
         return tuple(sorted(found, key=diagnostic_order))
+
+    @cached_property
+    def unshown_recommendations(self) -> tuple[Recommendation, ...]:
+        """Recommendations no page of the guide selects (none without a guide folder)."""
+        if self.guide_dir is None:
+            return ()
+        return tuple(shown_by_none(self.model.recommendations,
+                                   page_selections(self.guide_dir)))
+
+    @cached_property
+    def unrendered_items(self) -> frozenset[str]:
+        """Need IDs (those recommendations and their settings) no page shows."""
+        return frozenset(item_id for rec in self.unshown_recommendations
+                         for item_id in (rec.id, *(setting_id(rec, s) for s in rec.settings)))
+
+    def _unrendered_area_diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic(rec.loc, Severity.WARNING, Code.RECOMMENDATION_NOT_SHOWN,
+                           f"recommendation {rec.id} (area '{rec.area}', status "
+                           f"'{rec.status}') is shown on no page: no secguide-recommendations "
+                           "directive of the guide selects it")
+                for rec in self.unshown_recommendations]
 
     def findings(self, severity: Severity) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is severity]

@@ -9,13 +9,17 @@ import json
 import sys
 from typing import Any
 
-from secguide.cli.common import add_threatmodel_option, add_tree_options, load_model_or_fail
+from secguide.cli.common import (
+    add_threatmodel_option,
+    add_tree_options,
+    load_model_or_fail,
+    project_from_args,
+)
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.items import ThreatModel
 from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport, board_reports
 from secguide.zephyr.boards import board_targets, find_target
-from secguide.zephyr.tree import resolve_tree
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -93,9 +97,10 @@ def format_text(report: BoardReport, zephyr_version: str) -> str:
 
 
 def _board(args: argparse.Namespace) -> int:
-    model = load_model_or_fail(args.threatmodel)
+    project = project_from_args(args, results=[])
+    model = load_model_or_fail(project)
     _check_profile(model, args.profile)
-    tree = resolve_tree(args.zephyr_base)
+    tree = project.tree
     targets = board_targets(tree)
     target = find_target(targets, args.target)
     [report] = board_reports(model, tree, names=[target.name], profile=args.profile,
@@ -117,9 +122,10 @@ _CSV_FIELDS = ("target", "board", "arch", "soc", "soc_series", "recommendation",
 
 
 def _boards(args: argparse.Namespace) -> int:
-    model = load_model_or_fail(args.threatmodel)
+    project = project_from_args(args, results=[])
+    model = load_model_or_fail(project)
     _check_profile(model, args.profile)
-    tree = resolve_tree(args.zephyr_base)
+    tree = project.tree
     reports = board_reports(model, tree, profile=args.profile, cache_dir=args.cache_dir,
                             use_cache=not args.no_cache)
     if args.format == "json":

@@ -1,0 +1,1 @@
+"""Files an assessor reads: needs.json, traceability CSV, ReqIF, manifest."""

@@ -13,7 +13,11 @@ from secguide.cli.common import (
     load_model_or_fail,
     project_from_args,
 )
+from secguide.diagnostics import SecguideError
+from secguide.model.items import ThreatModel
 from secguide.trace.coverage import format_text
+from secguide.trace.standards import format_text as format_standard
+from secguide.trace.standards import standard_coverage
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "hardened.csv symbols nobody covers, and (with --results) settings whose "
                     "verification failed or did not run.")
     add_model_options(coverage)
+    coverage.add_argument("--standard", metavar="NAME",
+                          help="one standard of threatmodel/standards/ instead (e.g. "
+                               "EN-303-645, CRA): unmapped clauses, claims resting on draft or "
+                               "unreviewed items, responsibilities for the product team")
     coverage.add_argument("--strict", action="store_true",
                           help="exit 1 when anything is uncovered")
     add_format_option(coverage)
@@ -39,10 +47,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _coverage(args: argparse.Namespace) -> int:
     project = project_from_args(args)
-    load_model_or_fail(project)
+    model = load_model_or_fail(project)
+    if args.standard is not None:
+        return _standard_coverage(model, args)
     report = project.coverage
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
         print(format_text(report))
+    return 1 if args.strict and report.gaps else 0
+
+
+def _standard_coverage(model: ThreatModel, args: argparse.Namespace) -> int:
+    standard = model.standard(args.standard)
+    if standard is None:
+        known = ", ".join(s.key for s in model.standards) or "none"
+        raise SecguideError(f"--standard {args.standard}: no such standard in "
+                            f"{args.threatmodel}; known: {known}", exit_code=2)
+    report = standard_coverage(model, standard)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+    else:
+        print(format_standard(report))
     return 1 if args.strict and report.gaps else 0

@@ -150,13 +150,13 @@ def format_states(shown: Sequence[ReviewState], every: Sequence[ReviewState],
 
 def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline: Baseline,
             date: str) -> int:
-    by_id = {rec.id: rec for rec in model.recommendations}
+    by_id = {item.id: item for item in model.reviewable()}
     wanted = list(dict.fromkeys(args.accept))
     for item_id in wanted:
         if item_id not in by_id:
             message = f"{item_id}: no such recommendation in {args.threatmodel}"
             if item_id in model.by_id():
-                message += " (only recommendations carry review stamps)"
+                message += " (only recommendations and standard clauses carry review stamps)"
             else:
                 message = with_suggestion(
                     message, difflib.get_close_matches(item_id, list(by_id), n=3, cutoff=0.6))
@@ -166,7 +166,7 @@ def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline
                                 fingerprint=states[item_id].fingerprint)
               for item_id in wanted}
     planned = plan_stamps(args.threatmodel, stamps)
-    kept = [rec.review.fingerprint for rec in model.recommendations if rec.review is not None]
+    kept = [item.review.fingerprint for item in model.reviewable() if item.review is not None]
     records = baseline_after_accept(baseline, [by_id[i] for i in wanted], db, kept)
     # The baseline first: an extra record is harmless, a stamp without one loses detail.
     write_atomically(baseline_path(args.threatmodel), baseline_text(records))

@@ -11,7 +11,7 @@ Zephyr's proposed ``hardening.yaml`` (symbol, ``value`` or ``min``/``max``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
@@ -268,7 +268,61 @@ class Waiver:
     loc: SourceLoc
 
 
-Item = Adversary | OutOfScope | Threat | Responsibility | Recommendation | Assumption
+#: How a clause of a standard is met (``met_by``): by Zephyr configuration the guide
+#: recommends, by the product (its responsibilities), or not at all because it does
+#: not apply to an operating system.
+MET_BY = ("configuration", "product", "not-applicable")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Clause:
+    """One clause, provision or requirement of a standard, and how the guide meets it.
+
+    ``clause`` is the standard's own identifier (``5.1``, ``CR 3.4``, ``2(a)``);
+    ``title`` is a short title in this project's words, never the standard's text.
+    ``recommendations``, ``responsibilities`` and ``out_of_scope`` are the model
+    items that address the clause.
+    """
+
+    id: str
+    standard: str  # the Standard's id
+    clause: str
+    title: str
+    met_by: str
+    justification: str
+    recommendations: tuple[str, ...] = ()
+    responsibilities: tuple[str, ...] = ()
+    out_of_scope: tuple[str, ...] = ()
+    status: str = "draft"
+    review: ReviewStamp | None = None
+    loc: SourceLoc
+    #: where ``met_by`` and each link list are written, for line-accurate findings
+    field_locs: Mapping[str, SourceLoc] = field(default_factory=dict)
+
+    @property
+    def mapped(self) -> tuple[str, ...]:
+        return (*self.recommendations, *self.responsibilities, *self.out_of_scope)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Standard:
+    """A standard or regulation the guide is crosswalked to (``threatmodel/standards/``)."""
+
+    id: str
+    name: str
+    edition: str
+    summary: str
+    clauses: tuple[Clause, ...] = ()
+    loc: SourceLoc
+
+    @property
+    def key(self) -> str:
+        """The short name ``secguide coverage --standard`` takes: the ID without ``STD-``."""
+        return self.id.removeprefix("STD-")
+
+
+Item = (Adversary | OutOfScope | Threat | Responsibility | Recommendation | Assumption
+        | Clause)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -284,6 +338,7 @@ class ThreatModel:
     waivers: tuple[Waiver, ...] = ()
     #: Profiles declared by the model's files; empty means :data:`DEFAULT_PROFILES`.
     declared_profiles: tuple[Profile, ...] = ()
+    standards: tuple[Standard, ...] = ()
     files: tuple[str, ...] = ()  # the YAML files read, as given to the loader
     #: IDs written in the files but left out of the model because of errors there;
     #: references to them are not reported again.
@@ -301,6 +356,20 @@ class ThreatModel:
         yield from self.threats
         yield from self.responsibilities
         yield from self.recommendations
+        yield from self.clauses()
+
+    def reviewable(self) -> tuple[Recommendation | Clause, ...]:
+        """The items that carry Working Group review stamps: recommendations, clauses."""
+        return (*self.recommendations, *self.clauses())
+
+    def clauses(self) -> Iterator[Clause]:
+        for standard in self.standards:
+            yield from standard.clauses
+
+    def standard(self, name: str) -> Standard | None:
+        """The standard called ``name``: its ID or key, in any letter case."""
+        wanted = name.strip().upper()
+        return next((s for s in self.standards if wanted in (s.id, s.key)), None)
 
     def by_id(self) -> dict[str, Item]:
         return {item.id: item for item in self.items()}

@@ -8,6 +8,7 @@ still known, so it does not cause a second wave of "unknown ID" errors.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from secguide.model.items import (
     Adversary,
     Applicability,
     Assumption,
+    Clause,
     Deprecation,
     OutOfScope,
     Profile,
@@ -25,6 +27,7 @@ from secguide.model.items import (
     ReviewStamp,
     Scope,
     Setting,
+    Standard,
     Threat,
     ThreatModel,
     Verification,
@@ -36,6 +39,8 @@ from secguide.model.yaml_source import DataPath, YamlDocument, read_yaml
 #: YAML key of a verification entry -> its kind (see :class:`Verification`).
 _VERIFICATION_KEYS = (("zephyr_test", "target-test"), ("pytest", "guide-check"),
                       ("build_audit", "build-audit"), ("manual", "manual-check"))
+
+_CLAUSE_LINK_FIELDS = ("met_by", "recommendations", "responsibilities", "out_of_scope")
 
 _LIST_SECTIONS = ("adversaries", "out_of_scope", "threats", "responsibilities",
                   "recommendations", "waivers")
@@ -158,6 +163,35 @@ class _Builder:
                 for i, raw in enumerate(entries)
                 if isinstance(raw, dict) and not _has_error_under(("profiles", i), error_paths)]
 
+    def standard(self, raw: dict, error_paths: list[DataPath]) -> Standard | None:
+        """The standard of this file, with every clause that has no schema error."""
+        clause_paths = {("standard", "clauses", i) for i in range(len(raw.get("clauses", [])))}
+        if any(e[:1] == ("standard",) and e[:3] not in clause_paths for e in error_paths):
+            return None
+        clauses = []
+        for i, entry in enumerate(raw.get("clauses", [])):
+            path = ("standard", "clauses", i)
+            if _has_error_under(path, error_paths):
+                continue
+            review = entry.get("review")
+            clauses.append(Clause(
+                id=entry["id"], standard=raw["id"], clause=str(entry["clause"]),
+                title=entry["title"], met_by=entry["met_by"],
+                justification=entry["justification"],
+                recommendations=tuple(entry.get("recommendations", ())),
+                responsibilities=tuple(entry.get("responsibilities", ())),
+                out_of_scope=tuple(entry.get("out_of_scope", ())),
+                status=entry.get("status", "draft"),
+                review=ReviewStamp(by=review["by"], date=str(review["date"]),
+                                   fingerprint=review["fingerprint"],
+                                   loc=self.doc.loc((*path, "review"))) if review else None,
+                loc=self.doc.loc((*path, "id")),
+                field_locs={key: self.doc.loc((*path, key)) for key in _CLAUSE_LINK_FIELDS
+                            if key in entry}))
+        return Standard(id=raw["id"], name=raw["name"], edition=str(raw["edition"]),
+                        summary=raw["summary"], clauses=tuple(clauses),
+                        loc=self.doc.loc(("standard", "id")))
+
     def scope(self, raw: dict) -> Scope:
         return Scope(
             boundary=raw["boundary"], shared_responsibility=raw["shared_responsibility"],
@@ -195,6 +229,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                                       "no *.yaml files in the threat-model folder"))
     sections: dict[str, list[Any]] = {name: [] for name in _LIST_SECTIONS}
     profiles: list[Profile] = []
+    standards: list[Standard] = []
     scope: Scope | None = None
     scope_loc: SourceLoc | None = None
     first_id: dict[str, SourceLoc] = {}
@@ -225,6 +260,10 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                     sections[section].append(builder.item(section, raw, item_path))
         if isinstance(doc.data.get("profiles"), list):
             profiles += builder.profiles(doc.data["profiles"], error_paths)
+        if isinstance(doc.data.get("standard"), dict):
+            standard = builder.standard(doc.data["standard"], error_paths)
+            if standard is not None and all(standard.id != s.id for s in standards):
+                standards.append(standard)
         if "scope" in doc.data and not _has_error_under(("scope",), error_paths):
             if scope is not None and scope_loc is not None:
                 diagnostics.append(Diagnostic(doc.loc(("scope",), key=True), Severity.ERROR,
@@ -242,8 +281,10 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         recommendations=_unique(sections["recommendations"]),
         waivers=tuple(sections["waivers"]),
         declared_profiles=_unique_profiles(profiles, diagnostics),
+        standards=_unique_clauses(standards),
         files=tuple(shown_files),
-        invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)},
+        invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)}
+        - {s.id for s in standards} - {c.id for s in standards for c in s.clauses},
         unreadable_files=tuple(unreadable),
     )
     return model, diagnostics
@@ -253,6 +294,20 @@ def _all_items(sections: dict[str, list[Any]], scope: Scope | None) -> list[Any]
     items = [item for name, entries in sections.items() if name != "waivers"
              for item in entries]
     return items + list(scope.assumptions if scope else ())
+
+
+def _unique_clauses(standards: list[Standard]) -> tuple[Standard, ...]:
+    """Drop a clause whose ID another item already has (reported as duplicate-id)."""
+    seen: set[str] = set()
+    kept = []
+    for standard in standards:
+        clauses = []
+        for clause in standard.clauses:
+            if clause.id not in seen:
+                seen.add(clause.id)
+                clauses.append(clause)
+        kept.append(dataclasses.replace(standard, clauses=tuple(clauses)))
+    return tuple(kept)
 
 
 def _unique_profiles(profiles: list[Profile], diagnostics: list[Diagnostic]) -> tuple[Profile, ...]:
@@ -287,6 +342,12 @@ def _collect_ids(doc: YamlDocument, first_id: dict[str, SourceLoc],
         entries = doc.data.get(section)
         if isinstance(entries, list):
             candidates += [(raw, (section, i)) for i, raw in enumerate(entries)]
+    standard = doc.data.get("standard")
+    if isinstance(standard, dict):
+        candidates.append((standard, ("standard",)))
+        if isinstance(standard.get("clauses"), list):
+            candidates += [(raw, ("standard", "clauses", i))
+                           for i, raw in enumerate(standard["clauses"])]
     scope = doc.data.get("scope")
     if isinstance(scope, dict) and isinstance(scope.get("assumptions"), list):
         candidates += [(raw, ("scope", "assumptions", i))

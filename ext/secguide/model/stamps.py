@@ -87,9 +87,13 @@ def _mapping_get(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node
 
 
 def _recommendation_nodes(root: yaml.Node) -> list[tuple[str, yaml.MappingNode]]:
+    """(ID, node) of every stampable item of one file: recommendations and clauses."""
     if not isinstance(root, yaml.MappingNode):
         return []
     section = _mapping_get(root, "recommendations")
+    standard = _mapping_get(root, "standard")
+    if standard is not None and isinstance(standard[1], yaml.MappingNode):
+        section = _mapping_get(standard[1], "clauses")
     if section is None or not isinstance(section[1], yaml.SequenceNode):
         return []
     found = []
@@ -153,7 +157,9 @@ def _apply(text: str, splices: list[_Splice]) -> str:
 
 def _expected_data(data: Any, stamps: Mapping[str, NewStamp]) -> Any:
     expected = copy.deepcopy(data)
-    for item in expected.get("recommendations") or []:
+    standard = expected.get("standard")
+    clauses = standard.get("clauses") if isinstance(standard, dict) else None
+    for item in [*(expected.get("recommendations") or []), *(clauses or [])]:
         if isinstance(item, dict) and item.get("id") in stamps:
             item["review"] = stamps[item["id"]].as_dict()
     return expected

@@ -54,6 +54,7 @@ from secguide.sphinx.prose import prose_nodes
 from secguide.sphinx.warnings import warn
 from secguide.trace.guide_pages import Selection, split_list
 from secguide.trace.needs import NeedItem, setting_id
+from secguide.trace.standards import ClauseRow, standard_coverage
 
 #: Statuses that carry a banner, and what it says.
 BANNERS = {
@@ -230,6 +231,70 @@ class RecommendationsDirective(RecommendationFilter):
         return result
 
 
+class StandardDirective(ModelDirective):
+    """One standard of the crosswalk: each clause, then what addresses it, its Kconfig
+    settings and its verifications (``.. secguide-standard:: EN-303-645``)."""
+
+    kinds = ("clause",)
+    required_arguments = 1
+
+    def render(self) -> list[nodes.Node]:
+        model = self.model_state.model
+        standard = model.standard(self.arguments[0])
+        if standard is None:
+            known = ", ".join(s.key for s in model.standards) or "none"
+            warn(WarningType.BAD_OPTION, f"no standard {self.arguments[0]!r} in the threat "
+                 f"model; known: {known}", self.get_location())
+            return []
+        report = standard_coverage(model, standard)
+        counts = report.counts()
+        intro = (f"{standard.name}, {standard.edition}. {counts['clauses']} clauses: "
+                 f"{counts['met_by_configuration']} met by Zephyr configuration, "
+                 f"{counts['met_by_product']} left to the product, "
+                 f"{counts['met_by_not_applicable']} not applicable.")
+        result: list[nodes.Node] = [*self.prose(standard.summary, standard.loc),
+                                    nodes.paragraph(intro, intro)]
+        for row in report.rows:
+            item = self.model_state.item(row.clause.id)
+            if item is None:
+                continue
+            result += self.need(item)
+            result.append(_table(("How Zephyr addresses it", "Kconfig settings", "Tests"),
+                                 [self._chain(row)], (40, 35, 25),
+                                 ("secguide-clause-chain",)))
+        return result
+
+    def _chain(self, row: ClauseRow) -> list[nodes.Node]:
+        met = {"configuration": "Met by Zephyr configuration",
+               "product": "Left to the product", "not-applicable": "Not applicable"}[
+                   row.clause.met_by]
+        addressed = nodes.paragraph("", "", nodes.strong(met, met), nodes.Text(": "))
+        for index, target in enumerate(row.clause.mapped):
+            if index:
+                addressed += nodes.Text(", ")
+            addressed += item_reference(target)
+        if not row.clause.mapped:
+            addressed += nodes.Text("see the justification"
+                                    if row.clause.met_by == "not-applicable" else "nothing yet")
+        settings = nodes.paragraph()
+        for index, text in enumerate(row.settings):
+            if index:
+                settings += nodes.Text(", ")
+            settings += nodes.literal(text, text)
+        if not row.settings:
+            settings += nodes.Text("none (left to the product)" if row.clause.met_by == "product"
+                                   else "none")
+        tests = nodes.paragraph()
+        for index, (need_id, kind) in enumerate(row.verifications):
+            if index:
+                tests += nodes.Text(", ")
+            tests += item_reference(need_id)
+            tests += nodes.Text(f" ({kind.replace('-', ' ')})")
+        if not row.verifications:
+            tests += nodes.Text("none")
+        return [addressed, settings, tests]
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[nodes.Node | str]],
            widths: Sequence[int], classes: Sequence[str] = ()) -> nodes.table:
     # "colwidths-given" makes the HTML writer emit the colspec widths as <col> styles.
@@ -305,7 +370,8 @@ class VerificationsDirective(ModelDirective):
 
 
 class ReviewStatusDirective(ModelDirective):
-    """A table of every recommendation's review state (:mod:`secguide.trace.review`).
+    """A table of the review state of every recommendation and standard clause
+    (:mod:`secguide.trace.review`).
 
     *reviewed*: stamped and unchanged since; *suspect*: the item or a Zephyr
     symbol it relies on changed after the stamp; *unreviewed*: never stamped.
@@ -316,7 +382,7 @@ class ReviewStatusDirective(ModelDirective):
     def render(self) -> list[nodes.Node]:
         model = self.model_state.model
         cells = []
-        for rec in model.recommendations:
+        for rec in model.reviewable():
             review = self.model_state.reviews.get(rec.id)
             if review is None:
                 continue
@@ -474,6 +540,7 @@ DIRECTIVES: dict[str, type[SphinxDirective]] = {
     "secguide-coverage": CoverageDirective,
     "secguide-drift": DriftDirective,
     "secguide-codes": CodesDirective,
+    "secguide-standard": StandardDirective,
 }
 
 

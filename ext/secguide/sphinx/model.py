@@ -41,7 +41,7 @@ logger = logging.getLogger("secguide")
 
 #: Model kinds a directive can render; see :meth:`ModelState.files_for`.
 KINDS = ("scope", "adversary", "out_of_scope", "threat", "responsibility",
-         "recommendation", "test", "review", "coverage")
+         "recommendation", "test", "review", "coverage", "clause")
 
 
 class SecguideBuildError(ExtensionError):
@@ -125,6 +125,8 @@ class ModelState:
             wanted.add("threat")
         if "test" in wanted:
             wanted.add("recommendation")
+        if "clause" in wanted:  # a clause's page shows its items' settings and tests
+            wanted |= {"recommendation", "responsibility", "out_of_scope"}
         return set().union(*(self.files_by_kind.get(kind, frozenset()) for kind in wanted))
 
     def mentioned_symbols(self) -> set[str]:
@@ -139,7 +141,8 @@ def _absolute(root: Path, loc: SourceLoc) -> str:
 
 def _kind_of(item_id: str) -> str:
     prefixes = {"ASM-": "scope", "ADV-": "adversary", "OOS-": "out_of_scope",
-                "THR-": "threat", "RESP-": "responsibility", "REC-": "recommendation"}
+                "THR-": "threat", "RESP-": "responsibility", "REC-": "recommendation",
+                "CLS-": "clause"}
     return next((kind for prefix, kind in prefixes.items() if item_id.startswith(prefix)), "")
 
 
@@ -164,7 +167,7 @@ def _files_by_kind(root: Path, project: Project) -> dict[str, frozenset[str]]:
                            | {_absolute(root, waiver.loc) for waiver in model.waivers}
                            | ({str(hardened)} if hardened.is_file() else set()))
     baseline = baseline_path(project.threatmodel_dir)
-    by_kind["review"] = by_kind["recommendation"] | (
+    by_kind["review"] = by_kind["recommendation"] | by_kind["clause"] | (
         {str(baseline.resolve())} if baseline.is_file() else set())
     return {kind: frozenset(paths) for kind, paths in by_kind.items()}
 

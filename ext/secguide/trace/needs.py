@@ -9,6 +9,7 @@ Trace shape::
     threat ◀─mitigates── recommendation ──implemented_by──▶ setting ──verified_by──▶ test
            ◀─mitigates── responsibility
     threat ──threatened_by (adversary)
+    clause (of a standard) ──addressed_by──▶ recommendation / responsibility / out of scope
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ NEED_TYPES: tuple[NeedType, ...] = (
     NeedType("recommendation", "Recommendation", "REC-", "#B6D7A8", "node"),
     NeedType("setting", "Kconfig setting", "SET-", "#FFE599", "card"),
     NeedType("test", "Verification", "TEST-", "#D9D2E9", "node"),
+    NeedType("clause", "Standard clause", "CLS-", "#CFE2F3", "node"),
 )
 
 
@@ -57,13 +59,14 @@ LINK_TYPES: tuple[LinkType, ...] = (
     LinkType("implemented_by", "implemented by", "implements"),
     LinkType("verified_by", "verified by", "verifies"),
     LinkType("replaced_by", "replaced by", "replaces"),
+    LinkType("addressed_by", "addressed by", "addresses"),
 )
 
 #: Extra need fields (``needs_extra_options``), all plain strings.
 EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
     "profiles", "references", "architectures", "hardware", "builds", "verification_kind",
-    "proves", "result",
+    "proves", "result", "standard", "clause", "met_by",
 )
 
 
@@ -223,5 +226,13 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                            "proves": PROVES["guide-check"], "source": str(loc),
                            "result": outcome},
                 )
+    for standard in model.standards:
+        for clause in standard.clauses:
+            add(NeedItem(
+                id=clause.id, type="clause", title=f"{clause.clause} {clause.title}",
+                content=clause.justification, status=clause.status,
+                tags=(clause.met_by,), links={"addressed_by": clause.mapped}, loc=clause.loc,
+                extra={"standard": standard.name, "clause": clause.clause,
+                       "met_by": clause.met_by, "source": str(clause.loc)}))
     items.extend(tests[tid] for tid in sorted(tests))
     return items

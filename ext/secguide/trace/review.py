@@ -38,9 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from secguide.diagnostics import SecguideError, SourceLoc
-from secguide.model.items import Recommendation, ReviewStamp, ThreatModel
+from secguide.model.items import Clause, Recommendation, ReviewStamp, ThreatModel
 from secguide.zephyr.kconfig.facts import Change, fact_changes, short_diff, symbol_facts, wrapped
 from secguide.zephyr.kconfig.symbols import SymbolDB, strip_config_prefix
+
+#: An item that carries a review stamp.
+Reviewable = Recommendation | Clause
 
 DOCUMENT_FORMAT = "secguide-review/1"
 BASELINE_NAME = ".review-baseline.json"
@@ -53,7 +56,8 @@ REVIEWED_FACTS = ("type", "help", "defaults", "depends_on", "ranges", "user_sett
 
 #: Item fields whose text is long enough to deserve a diff rather than an inline value.
 _PROSE_FIELDS = frozenset({"title", "rationale"})
-_EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs"})
+_EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs",
+                              "field_locs"})
 
 
 class ReviewStatus(enum.Enum):
@@ -122,8 +126,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def relied_on_symbols(recommendation: Recommendation) -> list[str]:
-    """Symbols (without ``CONFIG_``) the item's settings and ``replaced_by`` name, sorted."""
+def relied_on_symbols(recommendation: Recommendation | Clause) -> list[str]:
+    """Symbols (without ``CONFIG_``) the item's settings and ``replaced_by`` name, sorted.
+
+    A clause of a standard names no symbols: its fingerprint covers its own text.
+    """
+    if isinstance(recommendation, Clause):
+        return []
     names = {setting.symbol for setting in recommendation.settings}
     if recommendation.deprecation is not None:
         names.update(strip_config_prefix(entry)
@@ -132,7 +141,7 @@ def relied_on_symbols(recommendation: Recommendation) -> list[str]:
     return sorted(names)
 
 
-def review_document(recommendation: Recommendation, db: SymbolDB) -> dict[str, Any]:
+def review_document(recommendation: Reviewable, db: SymbolDB) -> dict[str, Any]:
     """The canonical document the fingerprint of ``recommendation`` is computed over."""
     symbols: dict[str, Any] = {}
     for name in relied_on_symbols(recommendation):
@@ -147,7 +156,7 @@ def document_digest(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def fingerprint(recommendation: Recommendation, db: SymbolDB) -> str:
+def fingerprint(recommendation: Reviewable, db: SymbolDB) -> str:
     """The review fingerprint of ``recommendation`` against the tree of ``db``."""
     return document_digest(review_document(recommendation, db))
 
@@ -342,7 +351,7 @@ def compare_documents(item_id: str, reviewed: Mapping[str, Any], current: Mappin
     return changes
 
 
-def _unrecorded_changes(recommendation: Recommendation, document: Mapping[str, Any],
+def _unrecorded_changes(recommendation: Reviewable, document: Mapping[str, Any],
                         stamp: ReviewStamp, current_label: str) -> list[Change]:
     changes = [Change(
         "unrecorded", recommendation.id,
@@ -357,7 +366,7 @@ def _unrecorded_changes(recommendation: Recommendation, document: Mapping[str, A
     return changes
 
 
-def review_state(recommendation: Recommendation, db: SymbolDB,
+def review_state(recommendation: Reviewable, db: SymbolDB,
                  baseline: Baseline = EMPTY_BASELINE) -> ReviewState:
     """The review state of one recommendation against the tree of ``db``."""
     document = review_document(recommendation, db)
@@ -390,10 +399,10 @@ def review_states(model: ThreatModel, db: SymbolDB,
     :func:`load_baseline` to get itemised reasons for suspect items; without it
     suspect items are still found, with a coarse reason.
     """
-    return {rec.id: review_state(rec, db, baseline) for rec in model.recommendations}
+    return {item.id: review_state(item, db, baseline) for item in model.reviewable()}
 
 
-def baseline_after_accept(baseline: Baseline, accepted: Iterable[Recommendation],
+def baseline_after_accept(baseline: Baseline, accepted: Iterable[Reviewable],
                           db: SymbolDB, keep: Iterable[str]) -> dict[str, BaselineRecord]:
     """The baseline records to keep after stamping ``accepted`` against ``db``.
 

@@ -57,6 +57,8 @@ def _text_fields(model: ThreatModel) -> Iterator[tuple[str, str, str, SourceLoc]
             yield rec.id, "verification note", verification.note, verification.loc
         if rec.deprecation is not None:
             yield rec.id, "deprecation note", rec.deprecation.note, rec.deprecation.loc
+    for clause in model.clauses():
+        yield clause.id, "justification", clause.justification, clause.loc
 
 
 def text_symbols(model: ThreatModel) -> list[TextSymbol]:

@@ -47,12 +47,12 @@ class Code(enum.StrEnum):
     NO_SETTING = "no-setting"
     NO_VERIFICATION = "no-verification"
     MITIGATES_NOTHING = "mitigates-nothing"
+    CLAUSE_MET_BY = "clause-met-by"
+    DEPRECATED_LINK = "deprecated-link"
     RECOMMENDATION_NOT_SHOWN = "recommendation-not-shown"
     UNKNOWN_PROFILE = "unknown-profile"
     PROFILE_CYCLE = "profile-cycle"
     UNSAFE_MARKUP = "unsafe-markup"
-    CLAUSE_MET_BY = "clause-met-by"
-    DEPRECATED_LINK = "deprecated-link"
     # -- settings against the Kconfig tree (trace/validate, trace/text_symbols)
     UNKNOWN_SYMBOL = "unknown-symbol"
     UNKNOWN_SYMBOL_TEXT = "unknown-symbol-text"
@@ -138,14 +138,14 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.DUPLICATE_PROFILE, "Two profiles share one name."),
     _model(Code.UNKNOWN_ID, "A link names an ID no item defines."),
     _model(Code.WRONG_LINK, "A link names an item of a kind that cannot be linked there."),
-    _model(Code.CLAUSE_MET_BY, "A standard clause's 'met_by' contradicts what it links: "
-           "configuration without a recommendation, product without a responsibility, "
-           "not-applicable with recommendations."),
-    _model(Code.DEPRECATED_LINK, "A standard clause relies on a deprecated recommendation."),
     _model(Code.NO_MITIGATION, "A threat lists nothing in 'mitigated_by'."),
     _model(Code.NO_SETTING, "A current recommendation names no Kconfig setting."),
     _model(Code.NO_VERIFICATION, "A current recommendation has no verification."),
     _model(Code.MITIGATES_NOTHING, "No threat lists a current recommendation as mitigation."),
+    _model(Code.CLAUSE_MET_BY, "A standard clause's 'met_by' contradicts what it links: "
+           "configuration without a recommendation, product without a responsibility, "
+           "not-applicable with recommendations."),
+    _model(Code.DEPRECATED_LINK, "A standard clause relies on a deprecated recommendation."),
     _model(Code.RECOMMENDATION_NOT_SHOWN,
            "No page's secguide-recommendations directive selects a recommendation."),
     _model(Code.UNKNOWN_PROFILE, "A profile name (in 'extends' or 'profiles') is not declared."),

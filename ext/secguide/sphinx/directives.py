@@ -243,7 +243,7 @@ class StandardDirective(ModelDirective):
         standard = model.standard(self.arguments[0])
         if standard is None:
             known = ", ".join(s.key for s in model.standards) or "none"
-            warn(WarningType.BAD_OPTION, f"no standard {self.arguments[0]!r} in the threat "
+            warn(Code.BAD_OPTION, f"no standard {self.arguments[0]!r} in the threat "
                  f"model; known: {known}", self.get_location())
             return []
         report = standard_coverage(model, standard)

@@ -16,13 +16,13 @@ from tests.sphinx.test_sphinx_ext import FIXTURE, build, warnings_of
 PROBE = '''
 def setup(app):
     from sphinx.util.docutils import SphinxDirective
-    from secguide.sphinx.prose import prose_nodes
+    from secguide.sphinx.prose import restricted_nodes
 
     class Probe(SphinxDirective):
         has_content = True
 
         def run(self):
-            return prose_nodes(self, "\\n".join(self.content),
+            return restricted_nodes(self, "\\n".join(self.content),
                                self.env.doc2path(self.env.docname), self.lineno)
 
     app.add_directive("prose-probe", Probe)

@@ -326,6 +326,19 @@ Item = (Adversary | OutOfScope | Threat | Responsibility | Recommendation | Assu
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TextPlace:
+    """Where a text value is written: its start and the file lines that hold it.
+
+    YAML folds and indents text, so a line of the value maps to a line of the
+    file only by its content; ``lines`` lets a finding inside a long rationale
+    name the line of the offending words (see :mod:`secguide.trace.prose`).
+    """
+
+    loc: SourceLoc
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ThreatModel:
     """The whole model, merged over every YAML file of the threat-model folder."""
 
@@ -346,6 +359,8 @@ class ThreatModel:
     #: Files that could not be read or parsed at all: what they define is unknown,
     #: so checks that need the whole model (dangling IDs, missing links) hold back.
     unreadable_files: tuple[str, ...] = ()
+    #: (file, text) -> where that text value is written in that file, in file order
+    text_places: Mapping[tuple[str, str], tuple[TextPlace, ...]] = field(default_factory=dict)
 
     def items(self) -> Iterator[Item]:
         """Every item that has an ID, in file order per kind."""

@@ -28,6 +28,7 @@ from secguide.model.items import (
     Scope,
     Setting,
     Standard,
+    TextPlace,
     Threat,
     ThreatModel,
     Verification,
@@ -234,6 +235,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
     scope_loc: SourceLoc | None = None
     first_id: dict[str, SourceLoc] = {}
     shown_files = []
+    text_places: dict[tuple[str, str], list[TextPlace]] = {}
     unreadable = []
     for path in files:
         display = display_path(path, display_base)
@@ -249,6 +251,8 @@ def load_threat_model(directory: str | os.PathLike[str], *,
             continue
         error_paths = [error_path for error_path, _ in found]
         builder = _Builder(doc)
+        for text, places in doc.text_places().items():
+            text_places.setdefault((display, text), []).extend(places)
         _collect_ids(doc, first_id, diagnostics)
         for section in _LIST_SECTIONS:
             entries = doc.data.get(section)
@@ -286,6 +290,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)}
         - {s.id for s in standards} - {c.id for s in standards for c in s.clauses},
         unreadable_files=tuple(unreadable),
+        text_places={key: tuple(places) for key, places in text_places.items()},
     )
     return model, diagnostics
 

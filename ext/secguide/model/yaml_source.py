@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.items import TextPlace
 
 #: A path into the data: mapping keys and sequence indexes, like jsonschema's ``absolute_path``.
 DataPath = tuple[str | int, ...]
@@ -29,6 +30,26 @@ class YamlDocument:
     data: Any = None
     value_locs: dict[DataPath, SourceLoc] = field(default_factory=dict)
     key_locs: dict[DataPath, SourceLoc] = field(default_factory=dict)
+    #: the file's lines, and the last line (1-based) of every text value
+    lines: tuple[str, ...] = ()
+    text_ends: dict[DataPath, int] = field(default_factory=dict)
+
+    def text_places(self) -> dict[str, list[TextPlace]]:
+        """Every text value of the file, with the lines it is written on, by value."""
+        places: dict[str, list[TextPlace]] = {}
+        for data_path, end in self.text_ends.items():
+            value = self._value_at(data_path)
+            start = self.value_locs[data_path]
+            if isinstance(value, str):
+                places.setdefault(value, []).append(
+                    TextPlace(loc=start, lines=self.lines[start.line - 1:end]))
+        return places
+
+    def _value_at(self, data_path: DataPath) -> Any:
+        value = self.data
+        for part in data_path:
+            value = value[part]
+        return value
 
     def loc(self, data_path: DataPath, *, key: bool = False) -> SourceLoc:
         """The location of the value at ``data_path`` (or of its key), else its nearest parent."""
@@ -87,7 +108,12 @@ def _convert(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, doc, (*data_path, index), diagnostics)
                 for index, child in enumerate(node.value)]
-    return _scalar(node)
+    value = _scalar(node)
+    if isinstance(value, str):
+        # a block scalar ends where the next token starts: at column 0 of the line after
+        end = node.end_mark.line + (1 if node.end_mark.column else 0)
+        doc.text_ends[data_path] = max(end, node.start_mark.line + 1)
+    return value
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]:
@@ -100,6 +126,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         return doc, [Diagnostic(SourceLoc(display), Severity.ERROR, "unreadable",
                                 f"cannot read file: {reason}")]
+    doc.lines = tuple(text.splitlines())
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:

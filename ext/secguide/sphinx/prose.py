@@ -2,7 +2,8 @@
 
 Prose is untrusted (see :mod:`secguide.trace.prose`, whose lists this module
 applies). ``secguide check`` and the build refuse unsafe prose before it gets
-here; this is the second line of defence, for whatever that scan might miss:
+here (a refused field arrives as :data:`~secguide.trace.prose.WITHHELD`); this
+is the second line of defence, for whatever that scan might miss:
 
 * ``raw_enabled`` and ``file_insertion_enabled`` are off while prose is parsed;
 * a directive or role not on the allow-list is looked up as a stand-in that
@@ -34,7 +35,13 @@ from secguide.codes import Code
 from secguide.diagnostics import display_path
 from secguide.sphinx.model import get_state
 from secguide.sphinx.warnings import warn
-from secguide.trace.prose import ALLOWED_DIRECTIVES, ALLOWED_ROLES, is_safe_uri, uri_scheme
+from secguide.trace.prose import (
+    ALLOWED_DIRECTIVES,
+    ALLOWED_ROLES,
+    is_safe_uri,
+    safe_prose,
+    uri_scheme,
+)
 
 
 def _location(env: BuildEnvironment, source: str | None, line: int | None) -> str:
@@ -146,7 +153,16 @@ def _refuse(env: BuildEnvironment, node: nodes.Element, what: str) -> None:
 
 def prose_nodes(directive: SphinxDirective, text: str, source: str,
                 first_line: int) -> list[nodes.Node]:
-    """YAML prose as nodes, located at ``source`` (absolute) from ``first_line`` (1-based)."""
+    """YAML prose as nodes, located at ``source`` (absolute) from ``first_line`` (1-based).
+
+    Prose the model check refuses is replaced by a notice before parsing.
+    """
+    return restricted_nodes(directive, safe_prose(text), source, first_line)
+
+
+def restricted_nodes(directive: SphinxDirective, text: str, source: str,
+                     first_line: int) -> list[nodes.Node]:
+    """``text`` parsed in the restricted profile, unlinked where needed (no model check)."""
     lines = text.splitlines()
     offset = max(first_line - 1, 0)
     # Folded YAML text has no line-for-line map to its file: every line is the field's.

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel, Verification
+from secguide.trace.prose import safe_prose
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,19 +142,20 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
     if model.scope is not None:
         for assumption in model.scope.assumptions:
             add(NeedItem(id=assumption.id, type="assumption", title=assumption.id,
-                         content=assumption.text, status="approved", loc=assumption.loc,
+                         content=safe_prose(assumption.text), status="approved", loc=assumption.loc,
                          extra={"source": str(assumption.loc)}))
     for adversary in model.adversaries:
-        content = adversary.description
+        content = safe_prose(adversary.description)
         if not adversary.addressed:
-            content += f"\n\nNot addressed: {adversary.reason}"
+            content += f"\n\nNot addressed: {safe_prose(adversary.reason)}"
         add(NeedItem(id=adversary.id, type="adversary", title=adversary.title, content=content,
                      status="approved" if adversary.addressed else "not addressed",
                      tags=("addressed",) if adversary.addressed else ("not-addressed",),
                      loc=adversary.loc, extra={"source": str(adversary.loc)}))
     for item in model.out_of_scope:
         add(NeedItem(id=item.id, type="out_of_scope", title=item.title,
-                     content=f"{item.reason}\n\nProtection must come from: {item.protection_from}",
+                     content=f"{safe_prose(item.reason)}\n\nProtection must come from: "
+                     f"{safe_prose(item.protection_from)}",
                      status="approved", loc=item.loc, extra={"source": str(item.loc)}))
 
     mitigations: dict[str, list[str]] = {}
@@ -161,12 +163,12 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
         for mitigation in threat.mitigated_by:
             mitigations.setdefault(mitigation, []).append(threat.id)
         add(NeedItem(id=threat.id, type="threat", title=threat.title,
-                     content=threat.description, status="approved",
+                     content=safe_prose(threat.description), status="approved",
                      links={"threatened_by": threat.adversaries}, loc=threat.loc,
                      extra={"source": str(threat.loc)}))
     for responsibility in model.responsibilities:
         add(NeedItem(id=responsibility.id, type="responsibility", title=responsibility.title,
-                     content=responsibility.description, status=responsibility.status,
+                     content=safe_prose(responsibility.description), status=responsibility.status,
                      links={"mitigates": tuple(mitigations.get(responsibility.id, ()))},
                      loc=responsibility.loc, extra={"source": str(responsibility.loc)}))
 
@@ -182,7 +184,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
             setting_ids.append(sid)
             add(NeedItem(
                 id=sid, type="setting", title=setting.requirement_text,
-                content=setting.note, status=rec.status, tags=(rec.area,),
+                content=safe_prose(setting.note), status=rec.status, tags=(rec.area,),
                 links={"verified_by": test_ids}, loc=setting.loc,
                 extra={"symbol": setting.config_name, "value": _setting_value(setting),
                        "area": rec.area, "zephyr_version": zephyr_version,
@@ -190,7 +192,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
             ))
         replaced = rec.deprecation.replaced_by if rec.deprecation else ()
         add(NeedItem(
-            id=rec.id, type="recommendation", title=rec.title, content=rec.rationale,
+            id=rec.id, type="recommendation", title=rec.title, content=safe_prose(rec.rationale),
             status=rec.status, tags=(rec.area, *rec.tags),
             links={"mitigates": tuple(mitigations.get(rec.id, ())),
                    "implemented_by": tuple(setting_ids),
@@ -207,7 +209,8 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
             tid = verification_id(verification)
             if tid not in tests:
                 tests[tid] = NeedItem(
-                    id=tid, type="test", title=verification.ref, content=verification.note,
+                    id=tid, type="test", title=verification.ref,
+                    content=safe_prose(verification.note),
                     status="defined", loc=verification.loc,
                     extra={"verification_kind": verification.kind,
                            "proves": verification.proves,

@@ -20,8 +20,18 @@ same lists as a second line of defence (``secguide.sphinx.prose``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from secguide.codes import Code
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.items import TextPlace, ThreatModel
+
+#: The diagnostic code of every refusal, in ``secguide check`` and in the guide build.
+UNSAFE_MARKUP = Code.UNSAFE_MARKUP
 
 #: Directives prose may use: admonitions and code blocks (none reads a file).
 ALLOWED_DIRECTIVES = frozenset({
@@ -67,3 +77,236 @@ def is_safe_uri(uri: str) -> bool:
         return scheme in ALLOWED_SCHEMES
     cleaned = _URL_IGNORED.sub("", unicodedata.normalize("NFKC", uri)).replace("\\", "/")
     return not cleaned.startswith("//")
+
+
+# -- the lexical scan ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class UnsafeMarkup:
+    """One construct prose may not use: the line of the text it is on, what, and its words."""
+
+    line: int  # 0-based line of the prose text
+    what: str
+    snippet: str
+
+
+#: ``..`` that starts explicit markup; anywhere in a line, since a list item or a field
+#: body can start with one (an ellipsis ``...`` does not count).
+_EXPLICIT = re.compile(r"(?<![.\w])\.\.[ \t]+(?P<body>\S.*)$")
+_DIRECTIVE = re.compile(r"(?P<name>[^\s|_\[][^\s]*?)[ \t]?::(?:\s|$)")
+_SUBSTITUTION = re.compile(r"\|[^|]+\|")
+_CITATION = re.compile(r"\[(?P<label>[^\]]+)\]")
+_ANONYMOUS = re.compile(r"^\s*(?:__|\.\.[ \t]+__:)[ \t]+(?P<uri>\S.*)$")
+_ROLE = re.compile(r":(?P<name>[^\s:`]+(?::[^\s:`]+)*):(?=`)|(?<=`):(?P<suffix>[^\s:`]+"
+                   r"(?::[^\s:`]+)*):")
+_EMBEDDED = re.compile(r"<(?P<uri>[^<>`]+)>`", re.DOTALL)
+_STANDALONE = re.compile(r"(?<![\w.+:/-])(?P<scheme>[^\W\d_][\w+.-]*):(?=[^\s:`])")
+_ADORNMENT = re.compile(r"^\s*([!-/:-@\[-`{-~])\1+\s*$")
+
+
+def scan_form(line: str) -> str:
+    """A line as the scan reads it: look-alikes folded (NFKC), backslash escapes removed.
+
+    Conservative on purpose: ``java\\script:`` and a full-width colon are read as
+    what a later normalisation step could make of them.
+    """
+    return unicodedata.normalize("NFKC", line).replace("\\", "")
+
+
+def _target_uri(rest: str, following: list[str]) -> str:
+    """The URI of ``.. _name: URI``, continued on more-indented lines as docutils joins it."""
+    match = re.search(r"(?<!\\):(?:\s|$)", rest)
+    uri = rest[match.end():] if match else ""
+    return "".join([uri, *following]).replace(" ", "").replace("\t", "")
+
+
+def _continuation(lines: list[str], index: int) -> list[str]:
+    """The more-indented lines after ``lines[index]`` (a block's continuation)."""
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    found = []
+    for line in lines[index + 1:]:
+        if not line.strip() or len(line) - len(line.lstrip()) <= indent:
+            break
+        found.append(line.strip())
+    return found
+
+
+def _explicit(body: str, lines: list[str], index: int) -> UnsafeMarkup | None:
+    snippet = f".. {body.split()[0]}"
+    if body.startswith("|") and _SUBSTITUTION.match(body):
+        return UnsafeMarkup(index, "a substitution definition", snippet)
+    if body.startswith("__:"):
+        return None  # anonymous target: its URI is checked with the short form
+    if body.startswith("_"):
+        uri = _target_uri(body, _continuation(lines, index))
+        if not uri:
+            return UnsafeMarkup(index, "a label (hyperlink target without a URI)", snippet)
+        if uri.endswith("_") or not is_safe_uri(uri):
+            return UnsafeMarkup(index, f"a link target to '{uri}'", snippet)
+        return None
+    citation = _CITATION.match(body)
+    if citation and not re.fullmatch(r"#[^\]]*|\d+|\*", citation.group("label")):
+        return UnsafeMarkup(index, "a citation", snippet)
+    directive = _DIRECTIVE.match(body)
+    if directive and directive.group("name").lower() not in ALLOWED_DIRECTIVES:
+        name = directive.group("name")
+        return UnsafeMarkup(index, f"directive '{name}'", f".. {body[:directive.end()].strip()}")
+    return None  # a comment, a footnote, or an allowed directive
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset)
+
+
+def prose_findings(text: str) -> list[UnsafeMarkup]:
+    """Every construct in ``text`` that threat-model prose may not use, in text order."""
+    lines = [scan_form(line) for line in (text or "").splitlines()]
+    found: list[UnsafeMarkup] = []
+    uri_lines: set[int] = set()  # lines whose link was judged as a whole already
+    for index, line in enumerate(lines):
+        explicit = _EXPLICIT.search(line)
+        finding = _explicit(explicit.group("body"), lines, index) if explicit else None
+        anonymous = _ANONYMOUS.match(line)
+        if anonymous:
+            uri = re.sub(r"\s", "", "".join([anonymous.group("uri"),
+                                              *_continuation(lines, index)]))
+            if not is_safe_uri(uri):
+                finding = UnsafeMarkup(index, f"a link target to '{uri}'",
+                                       line.strip().split()[0])
+        if finding:
+            found.append(finding)
+            if "link target" in finding.what:
+                uri_lines.update(range(index, index + 1 + len(_continuation(lines, index))))
+        for role in _ROLE.finditer(line):
+            name = role.group("name") or role.group("suffix")
+            if name.lower() not in ALLOWED_ROLES:
+                found.append(UnsafeMarkup(index, f"role ':{name}:'", f":{name}:"))
+        if _ADORNMENT.match(line) and line.strip() not in ("::", ".."):
+            previous = lines[index - 1].strip() if index else ""
+            if previous or len(line.strip()) >= 4:
+                found.append(UnsafeMarkup(index, "a section title or transition",
+                                          line.strip()))
+    # embedded URIs may span lines (docutils joins them and drops the whitespace)
+    joined = "\n".join(lines)
+    spans = []
+    for embedded in _EMBEDDED.finditer(joined):
+        uri = re.sub(r"\s", "", embedded.group("uri"))
+        spans.append(embedded.span())
+        if not uri.endswith("_") and not is_safe_uri(uri):
+            first = embedded.group("uri").split("\n", 1)[0]
+            found.append(UnsafeMarkup(_line_of(joined, embedded.start()),
+                                      f"a link to '{uri}'", f"<{first}"))
+    for scheme in _STANDALONE.finditer(joined):
+        line = _line_of(joined, scheme.start())
+        inside = any(start <= scheme.start() < end for start, end in spans)
+        if inside or line in uri_lines or scheme.group("scheme").lower() in ALLOWED_SCHEMES:
+            continue
+        found.append(UnsafeMarkup(line, f"a '{scheme.group('scheme')}:' link", scheme.group(0)))
+    return sorted(found, key=lambda finding: finding.line)
+
+
+# -- the model's prose ---------------------------------------------------------------------
+
+#: What a page shows instead of prose that uses refused markup (the build fails anyway
+#: under ``-W``; without it, nothing of the refused text is published).
+WITHHELD = ("This text is not shown: it uses markup that threat-model prose may not use "
+            "(secguide check names it).")
+
+
+@dataclass(frozen=True, slots=True)
+class ProseField:
+    """One free-text field of the model, with the location of the item that holds it."""
+
+    item_id: str
+    field: str
+    text: str
+    loc: SourceLoc
+
+
+def prose_fields(model: ThreatModel) -> Iterator[ProseField]:
+    """Every free-text field of the model (titles and IDs are plain text, not prose)."""
+    if model.scope is not None:
+        scope = model.scope
+        yield ProseField("scope", "boundary", scope.boundary, scope.loc)
+        yield ProseField("scope", "shared_responsibility", scope.shared_responsibility,
+                         scope.loc)
+        for assumption in scope.assumptions:
+            yield ProseField(assumption.id, "text", assumption.text, assumption.loc)
+    for adversary in model.adversaries:
+        yield ProseField(adversary.id, "description", adversary.description, adversary.loc)
+        yield ProseField(adversary.id, "reason", adversary.reason, adversary.loc)
+    for item in model.out_of_scope:
+        yield ProseField(item.id, "reason", item.reason, item.loc)
+        yield ProseField(item.id, "protection_from", item.protection_from, item.loc)
+    for threat in model.threats:
+        yield ProseField(threat.id, "description", threat.description, threat.loc)
+    for resp in model.responsibilities:
+        yield ProseField(resp.id, "description", resp.description, resp.loc)
+    for rec in model.recommendations:
+        yield ProseField(rec.id, "rationale", rec.rationale, rec.loc)
+        for setting in rec.settings:
+            yield ProseField(rec.id, f"note of {setting.config_name}", setting.note,
+                             setting.loc)
+        for verification in rec.verifications:
+            yield ProseField(rec.id, "verification note", verification.note,
+                             verification.loc)
+        if rec.deprecation is not None:
+            yield ProseField(rec.id, "deprecation note", rec.deprecation.note,
+                             rec.deprecation.loc)
+    for waiver in model.waivers:
+        yield ProseField(f"waiver of CONFIG_{waiver.symbol}", "reason", waiver.reason,
+                         waiver.loc)
+
+
+@functools.lru_cache(maxsize=8192)
+def _findings(text: str) -> tuple[UnsafeMarkup, ...]:
+    return tuple(prose_findings(text))
+
+
+def safe_prose(text: str) -> str:
+    """``text`` when prose may show it as written, else :data:`WITHHELD`."""
+    return WITHHELD if text and _findings(text) else text
+
+
+def _place(model: ThreatModel, prose: ProseField) -> TextPlace | None:
+    """Where the field's text is written: the copy in its file nearest after its item."""
+    places = model.text_places.get((prose.loc.path, prose.text), ())
+    line = prose.loc.line
+    return min(places, key=lambda p: (p.loc.line < line, abs(p.loc.line - line)),
+               default=None)
+
+
+def _locate(place: TextPlace | None, fallback: SourceLoc, snippet: str,
+            occurrence: int) -> SourceLoc:
+    """The file line and column of the ``occurrence``-th ``snippet`` in the text's lines."""
+    if place is None:
+        return fallback
+    seen = 0
+    for offset, raw in enumerate(place.lines):
+        line = scan_form(raw)
+        start = line.find(snippet)
+        while start >= 0:
+            if seen == occurrence:
+                return SourceLoc(place.loc.path, place.loc.line + offset, start + 1)
+            seen += 1
+            start = line.find(snippet, start + 1)
+    return place.loc
+
+
+def check_prose(model: ThreatModel) -> list[Diagnostic]:
+    """An ``unsafe-markup`` error for every refused construct, at the line it is written on."""
+    found = []
+    for prose in prose_fields(model):
+        if not prose.text:
+            continue
+        place = _place(model, prose)
+        counts: dict[str, int] = {}
+        for finding in _findings(prose.text):
+            occurrence = counts.get(finding.snippet, 0)
+            counts[finding.snippet] = occurrence + 1
+            found.append(Diagnostic(
+                _locate(place, prose.loc, finding.snippet, occurrence), Severity.ERROR,
+                UNSAFE_MARKUP,
+                f"{prose.item_id}: {prose.field} uses {finding.what}, which threat-model "
+                "prose may not use; the text is left out of the guide"))
+    return found

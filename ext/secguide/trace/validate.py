@@ -15,6 +15,7 @@ from pathlib import Path
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestion
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
+from secguide.trace.prose import check_prose
 from secguide.trace.standards import validate_standards
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
 from secguide.zephyr.scenarios import ScenarioIndex, check_verifications
@@ -273,7 +274,8 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
     against the tree's test scenarios when an index is given, and ``pytest``
     verifications against this project's tests when ``repo_root`` is given.
     """
-    found = validate_references(model) + validate_profiles(model) + validate_standards(model)
+    found = [*validate_references(model), *validate_profiles(model),
+             *validate_standards(model), *check_prose(model)]
     if db is not None:
         found += validate_kconfig(model, db)
     if scenarios is not None:

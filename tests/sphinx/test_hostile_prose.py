@@ -51,7 +51,8 @@ CORPUS = {
         value: "y"
         note: "Click javascript:alert('PWN-JS-BARE') for details."
     verification:
-      - manual: A reviewer reads the rationale.
+      - id: TEST-MAN-HOSTILE-READ
+        manual: A reviewer reads the rationale.
         note: |
           See `the PWN-JS-EMBEDDED page <javascript:alert(1)>`_.
 
@@ -82,7 +83,8 @@ CORPUS = {
       - symbol: STACK_CANARIES
         value: "y"
     verification:
-      - manual: A reviewer reads the rationale.
+      - id: TEST-MAN-SAFE-READ
+        manual: A reviewer reads the safe rationale.
 """,
     "threats.yaml": """\
   - id: THR-HOSTILE

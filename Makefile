@@ -17,7 +17,7 @@ help:
 	@echo "make bench   measure Kconfig loading and guide builds"
 	@echo "make screenshots  PNGs of built pages in $(BUILDDIR)/screenshots (needs chromium)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
-	@echo "make lint    ruff over ext/ and tests/"
+	@echo "make lint    ruff over ext/ and tests/, import-linter layer contracts"
 	@echo "make clean   remove build outputs (keeps .venv)"
 
 $(INSTALLED): pyproject.toml
@@ -57,6 +57,7 @@ screenshots: html
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check ext tests scripts conf.py
+	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(BUILDDIR) .pytest_cache .ruff_cache
+	rm -rf $(BUILDDIR) .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

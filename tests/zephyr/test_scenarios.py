@@ -13,12 +13,8 @@ import pytest
 from secguide.diagnostics import Severity
 from secguide.model.items import Verification
 from secguide.model.loader import load_threat_model
-from secguide.zephyr.scenarios import (
-    ScenarioIndex,
-    check_verifications,
-    index_scenarios,
-    scenario_name_of,
-)
+from secguide.trace.verifications import check_verifications
+from secguide.zephyr.scenarios import ScenarioIndex, index_scenarios, scenario_name_of
 from trace_fixtures import loc, small_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,9 @@ from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
 from secguide.trace.prose import check_prose
 from secguide.trace.standards import validate_standards
+from secguide.trace.verifications import check_verifications
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
-from secguide.zephyr.scenarios import ScenarioIndex, check_verifications
+from secguide.zephyr.scenarios import ScenarioIndex
 
 
 def _error(loc: SourceLoc, code: str, message: str) -> Diagnostic:

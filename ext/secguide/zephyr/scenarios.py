@@ -3,8 +3,8 @@
 A ``zephyr_test`` verification names a twister *scenario*: a key under ``tests:``
 of one of the tree's ``testcase.yaml`` or ``sample.yaml`` files, for example
 ``kernel.memory_protection.stackprot``. This module indexes every scenario of a
-tree with the file and line it is declared at, its tags and its platform filters,
-and checks the model's verifications against that index.
+tree with the file and line it is declared at, its tags and its platform filters;
+``secguide.trace.verifications`` checks the model's verifications against it.
 
 Speed: the tree is walked once and every file is *composed* (not constructed)
 with libyaml, which yields the key lines for free; on v4.2.99 (about 1,600
@@ -20,8 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestion
-from secguide.model.items import ThreatModel, Verification
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.zephyr.tree import tree_files
 
 SCENARIO_FILES = frozenset({"testcase.yaml", "sample.yaml"})
@@ -224,82 +223,3 @@ def scenario_name_of(suite_name: str) -> str:
     is given; scenario names never contain ``/``.
     """
     return suite_name.rsplit("/", 1)[-1]
-
-
-def _zephyr_verifications(model: ThreatModel) -> Iterator[Verification]:
-    for recommendation in model.recommendations:
-        for verification in recommendation.verifications:
-            if verification.kind == "target-test":
-                yield verification
-
-
-def unknown_scenario_message(ref: str, index: ScenarioIndex, zephyr_version: str = "") -> str:
-    where = f"Zephyr {zephyr_version}" if zephyr_version else "the Zephyr tree"
-    return with_suggestion(f"zephyr_test {ref!r}: {where} has no such test scenario",
-                           index.close_names(ref))
-
-
-def check_verifications(model: ThreatModel, index: ScenarioIndex, *,
-                        zephyr_version: str = "",
-                        repo_root: Path | None = None) -> list[Diagnostic]:
-    """Verification entries that point at nothing, as errors at their YAML line.
-
-    * ``zephyr_test``: the scenario must exist in ``index`` (close names suggested).
-    * ``pytest`` (only with ``repo_root``): the node ID's file must exist below
-      ``repo_root`` and define the test function; collection is not run.
-
-    Raises:
-        Nothing: every finding is a returned diagnostic.
-    """
-    diagnostics: list[Diagnostic] = []
-    for verification in _zephyr_verifications(model):
-        if verification.ref in index.ambiguous:
-            choices = ", ".join(index.ambiguous[verification.ref][:5])
-            diagnostics.append(Diagnostic(
-                verification.loc, Severity.ERROR, "ambiguous-test-scenario",
-                f"zephyr_test {verification.ref!r} is declared in "
-                f"{len(index.ambiguous[verification.ref])} files; name one as "
-                f"<directory>/<name>, e.g. {choices}"))
-        elif verification.ref not in index:
-            diagnostics.append(Diagnostic(
-                verification.loc, Severity.ERROR, "unknown-test-scenario",
-                unknown_scenario_message(verification.ref, index, zephyr_version)))
-    if repo_root is not None:
-        diagnostics.extend(check_pytest_refs(model, repo_root))
-    return diagnostics
-
-
-def check_pytest_refs(model: ThreatModel, repo_root: Path) -> list[Diagnostic]:
-    """``pytest`` verifications whose file or test function does not exist.
-
-    A static check (file exists, ``def <name>`` appears in it) so that ``check``
-    stays fast; the results import is what proves the test ran.
-
-    Raises:
-        Nothing: every finding is a returned diagnostic.
-    """
-    diagnostics: list[Diagnostic] = []
-    sources: dict[str, str | None] = {}
-    for recommendation in model.recommendations:
-        for verification in recommendation.verifications:
-            if verification.kind != "guide-check":
-                continue
-            path, _, rest = verification.ref.partition("::")
-            function = rest.rsplit("::", 1)[-1].split("[", 1)[0]
-            if path not in sources:
-                try:
-                    sources[path] = (repo_root / path).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    sources[path] = None
-            source = sources[path]
-            if not rest or source is None:
-                problem = ("is not a node ID (path::test)" if not rest
-                           else f"names {path}, which does not exist")
-            elif f"def {function}(" not in source:
-                problem = f"names {function}, which {path} does not define"
-            else:
-                continue
-            diagnostics.append(Diagnostic(verification.loc, Severity.ERROR,
-                                          "unknown-pytest-node",
-                                          f"pytest {verification.ref!r} {problem}"))
-    return diagnostics

@@ -52,6 +52,7 @@ from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
 from secguide.sphinx.prose import prose_nodes
 from secguide.sphinx.warnings import warn
+from secguide.trace.drift import Successor
 from secguide.trace.guide_pages import Selection, split_list
 from secguide.trace.needs import NeedItem, setting_id
 from secguide.trace.standards import ClauseRow, standard_coverage
@@ -320,7 +321,7 @@ def _row(cells: Sequence[nodes.Node | str]) -> nodes.row:
         if isinstance(cell, str):
             entry += nodes.paragraph(cell, cell)
         else:
-            body = isinstance(cell, nodes.paragraph | nodes.bullet_list)
+            body = isinstance(cell, nodes.paragraph | nodes.bullet_list | nodes.container)
             entry += cell if body else nodes.paragraph("", "", cell)
         row += entry
     return row
@@ -488,31 +489,70 @@ class DriftDirective(ModelDirective):
                  f"{len(report.symbols)} symbols this guide uses or used: {counts}.")
         rows = []
         rank = list(self._ORDER)
+        kconfig = self.env.get_domain("kconfig")
         for entry in sorted(report.symbols, key=lambda e: (rank.index(e.status), e.name)):
             if entry.status == "unchanged":
                 continue
             # Messages name removed symbols on purpose (e.g. "CONFIG_X no longer exists").
-            changes = nodes.bullet_list(classes=[ABSENT_SYMBOL])
+            changes = nodes.container(classes=[ABSENT_SYMBOL, "secguide-drift-changes"])
             for change in entry.changes:
-                changes += nodes.list_item("", nodes.paragraph(change.message, change.message))
-            for successor in entry.successors:
-                text = f"successor: CONFIG_{successor.name} ({successor.why})"
-                changes += nodes.list_item("", nodes.paragraph(text, text))
-            users = nodes.paragraph()
-            for item_id in dict.fromkeys(usage.item_id for usage in entry.usages):
-                users += [item_reference(item_id) if item_id else nodes.Text("a waiver"),
-                          nodes.Text(" ")]
+                changes += nodes.paragraph(change.message, change.message)
+                if change.diff:
+                    text = "\n".join(change.diff)
+                    block = nodes.literal_block(text, text, language="diff")
+                    changes += block
+            successors = [s for s in entry.successors if _strong_successor(s)]
+            if successors:
+                para = nodes.paragraph("", "Successor: " if len(successors) == 1
+                                       else "Successors: ")
+                for index, successor in enumerate(successors):
+                    if index:
+                        para += nodes.Text(", ")
+                    if successor.exists:
+                        kconfig.mention(self.env.docname, successor.name, self.lineno)
+                        para += option_reference(successor.name)
+                    else:
+                        para += nodes.literal(successor.name, f"CONFIG_{successor.name}")
+                    para += nodes.Text(f" ({successor.why})")
+                changes += para
             name = f"CONFIG_{entry.name}"
-            symbol: nodes.Node = (option_reference(entry.name) if entry.name in
-                                  self.model_state.db else
-                                  nodes.literal(name, name, classes=[ABSENT_SYMBOL]))
+            term = nodes.term()
+            if entry.name in self.model_state.db:
+                kconfig.mention(self.env.docname, entry.name, self.lineno)
+                term += option_reference(entry.name)
+            else:
+                term += nodes.literal(name, name, classes=[ABSENT_SYMBOL])
             status = "new" if entry.status == "added" else entry.status
-            rows.append([symbol, status, changes, users])
+            term += nodes.Text(" ")
+            term += nodes.inline(status, status, classes=[
+                "secguide-badge", f"secguide-drift-{entry.status}"])
+            users = [item_id for item_id in dict.fromkeys(u.item_id for u in entry.usages)]
+            if users:
+                term += nodes.Text(" used by ")
+                for index, item_id in enumerate(users):
+                    if index:
+                        term += nodes.Text(", ")
+                    term += item_reference(item_id) if item_id else nodes.Text("a waiver")
+            rows.append(nodes.definition_list_item("", term, nodes.definition("", changes)))
         result: list[nodes.Node] = [nodes.paragraph(intro, intro)]
+        note = ("Successors listed are those the threat model records (replaced_by, or a "
+                "deprecated item's replacement) and symbols whose help text is nearly the "
+                "same; names that merely look alike are left out here and listed by "
+                "secguide drift.")
+        result.append(nodes.paragraph(note, note))
         if rows:
-            result.append(_table(("Symbol", "Status", "What changed", "Used by"), rows,
-                                 (28, 10, 42, 20), ("secguide-drift",)))
+            result.append(nodes.definition_list("", *rows, classes=["secguide-drift"]))
         return result
+
+
+#: A successor found by help-text similarity is shown from this score up; below it, and
+#: for names that only look alike, the guide would present a guess as a fact.
+STRONG_HELP_SIMILARITY = 0.8
+
+
+def _strong_successor(successor: Successor) -> bool:
+    return successor.why == "recorded" or (
+        successor.why == "similar help" and successor.score >= STRONG_HELP_SIMILARITY)
 
 
 class CodesDirective(SphinxDirective):

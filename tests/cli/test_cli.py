@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from secguide.cli.kconfig import inert
 from secguide.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,3 +177,31 @@ def test_kconfig_info(capsys, zephyr_v4_path: Path, db_v4) -> None:
     assert facts["symbols"] == len(db_v4)
     assert facts["tree_fingerprint"] == db_v4.fingerprint
     assert facts["loaded_from"] == "cache"  # the session fixture parsed it already
+
+
+def test_kconfig_warnings_are_shown(capsys, zephyr_v1_path: Path, db_v1) -> None:
+    # the 1.13 tree's Kconfig draws style warnings from kconfiglib (unquoted 'source' paths)
+    assert db_v1.warnings
+    code, out, _ = _run(capsys, "kconfig", "info", "--warnings",
+                        "--zephyr-base", str(zephyr_v1_path))
+    assert code == 0
+    assert f"kconfig_warnings:  {len(db_v1.warnings)}" in out
+    assert "arch/arm/soc/atmel_sam0/Kconfig:15: warning: style: quotes recommended" in out
+    code, out, _ = _run(capsys, "kconfig", "info", "--warnings", "--format", "json",
+                        "--zephyr-base", str(zephyr_v1_path))
+    assert json.loads(out)["warnings"] == list(db_v1.warnings)
+    code, out, _ = _run(capsys, "kconfig", "info", "--zephyr-base", str(zephyr_v1_path))
+    assert "quotes recommended" not in out  # listed only when asked
+
+
+def test_check_summary_counts_kconfig_warnings(capsys, zephyr_v1_path: Path, db_v1) -> None:
+    code, out, _ = _run(capsys, "check", "--threatmodel", str(REPO / "threatmodel"),
+                        "--zephyr-base", str(zephyr_v1_path))
+    summary = out.splitlines()[-1]
+    assert summary.endswith(f"against Zephyr 1.13.0; the tree's Kconfig has "
+                            f"{len(db_v1.warnings)} kconfiglib warning(s) "
+                            "(secguide kconfig info --warnings)")
+
+
+def test_inert_tree_text() -> None:
+    assert inert("a\x1b[31mred\x07\tb") == "a?[31mred?\tb"

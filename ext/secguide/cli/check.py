@@ -42,12 +42,17 @@ def _check(args: argparse.Namespace) -> int:
     version = project.db.zephyr_version
     errors = len(project.findings(Severity.ERROR))
     warnings = len(project.findings(Severity.WARNING))
+    # kconfiglib's own warnings are about the tree, not the model: counted, listed elsewhere
+    kconfig_warnings = len(project.db.warnings)
     if args.format == "json":
         print(json.dumps({"zephyr_version": version, "errors": errors, "warnings": warnings,
+                          "kconfig_warnings": kconfig_warnings,
                           "diagnostics": [d.as_dict() for d in diagnostics]}, indent=2))
     else:
         for diagnostic in diagnostics:
             print(diagnostic)
+        tree_note = (f"; the tree's Kconfig has {kconfig_warnings} kconfiglib warning(s) "
+                     "(secguide kconfig info --warnings)" if kconfig_warnings else "")
         print(f"{args.threatmodel}: {errors} error(s), {warnings} warning(s) "
-              f"against Zephyr {version}")
+              f"against Zephyr {version}{tree_note}")
     return 1 if project.fails(strict=args.strict) else 0

@@ -33,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=_show)
 
     info = commands.add_parser("info", help="which tree: version, hardware model, fingerprint")
+    info.add_argument("--warnings", action="store_true",
+                      help="also list kconfiglib's warnings about the tree's Kconfig files")
     add_tree_options(info)
     add_format_option(info)
     info.set_defaults(handler=_info)
@@ -116,11 +118,24 @@ def _info(args: argparse.Namespace) -> int:
         "load_seconds": round(report.seconds, 3),
     }
     if args.format == "json":
+        if args.warnings:
+            facts["warnings"] = [inert(warning) for warning in db.warnings]
         print(json.dumps(facts, indent=2))
     else:
         for key, value in facts.items():
             print(f"{key + ':':<18} {value}")
+        if args.warnings:
+            for warning in db.warnings:
+                print(inert(warning))
     return 0
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def inert(text: str) -> str:
+    """Tree text for a terminal: control characters (escape sequences) shown as ``?``."""
+    return _CONTROL.sub("?", text)
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -195,7 +195,7 @@ def test_kconfig_warnings_are_shown(capsys, zephyr_v1_path: Path, db_v1) -> None
 
 
 def test_check_summary_counts_kconfig_warnings(capsys, zephyr_v1_path: Path, db_v1) -> None:
-    code, out, _ = _run(capsys, "check", "--threatmodel", str(REPO / "threatmodel"),
+    _, out, _ = _run(capsys, "check", "--threatmodel", str(REPO / "threatmodel"),
                         "--zephyr-base", str(zephyr_v1_path))
     summary = out.splitlines()[-1]
     assert summary.endswith(f"against Zephyr 1.13.0; the tree's Kconfig has "

@@ -164,3 +164,119 @@ def reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
         exceptions=[],
     )
     return ReqIFUnparser.unparse(bundle)
+
+
+#: Need type -> the ReqIF object type it becomes in typed exports, in document order.
+TYPED_OBJECTS: tuple[tuple[str, str], ...] = (
+    ("threat", "threat"), ("responsibility", "responsibility"),
+    ("recommendation", "requirement"), ("setting", "setting"), ("test", "verification"),
+    ("clause", "clause"),
+)
+
+
+def _typed_definitions(kind: str, items: Sequence[NeedItem],
+                       created: str) -> tuple[list[SpecAttributeDefinition], list[str]]:
+    """The attribute definitions of one object type: the core ones, then only the extra
+    fields some item of the type fills."""
+    prefix = f"AD-{kind.upper()}"
+    fields = [name for name in EXTRA_FIELDS if any(item.extra.get(name) for item in items)]
+    definitions = [
+        SpecAttributeDefinition(
+            attribute_type=attr_kind, identifier=f"{prefix}-{ident.removeprefix('AD-')}",
+            long_name=long_name, last_change=created,
+            datatype_definition=XHTML_TYPE if attr_kind is SpecObjectAttributeType.XHTML
+            else STRING_TYPE)
+        for ident, long_name, attr_kind in _CORE_ATTRIBUTES if ident != "AD-TYPE"
+    ] + [
+        SpecAttributeDefinition(attribute_type=SpecObjectAttributeType.STRING,
+                                identifier=f"{prefix}-{name.upper().replace('_', '-')}",
+                                long_name=name, last_change=created,
+                                datatype_definition=STRING_TYPE)
+        for name in fields
+    ]
+    return definitions, fields
+
+
+def _typed_attributes(kind: str, item: NeedItem, fields: Sequence[str]) -> list:
+    prefix = f"AD-{kind.upper()}"
+    core = {"AD-ID": item.id, "AD-NAME": item.title, "AD-TEXT": _xhtml(item.content),
+            "AD-STATUS": item.status, "AD-TAGS": ", ".join(item.tags)}
+    attributes = [SpecObjectAttribute(attribute_type=attr_kind,
+                                      definition_ref=f"{prefix}-{ident.removeprefix('AD-')}",
+                                      value=core[ident])
+                  for ident, _, attr_kind in _CORE_ATTRIBUTES if ident != "AD-TYPE"]
+    attributes += [SpecObjectAttribute(attribute_type=SpecObjectAttributeType.STRING,
+                                       definition_ref=f"{prefix}-{name.upper().replace('_', '-')}",
+                                       value=item.extra[name])
+                   for name in fields if item.extra.get(name)]
+    return attributes
+
+
+def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
+    """ReqIF with one SPEC-OBJECT-TYPE per kind of object (requirement, setting,
+    verification, threat, clause, responsibility), each with only its own attributes.
+
+    Items of other need types (adversaries, assumptions, out-of-scope entries) are
+    left out, and so are links to them.
+    """
+    by_type = {need_type: [i for i in items if i.type == need_type]
+               for need_type, _ in TYPED_OBJECTS}
+    kept = [item for need_type, _ in TYPED_OBJECTS for item in by_type[need_type]]
+    known = {item.id for item in kept}
+    spec_types: list = []
+    objects = []
+    for need_type, kind in TYPED_OBJECTS:
+        of_type = by_type[need_type]
+        if not of_type:
+            continue
+        definitions, fields = _typed_definitions(kind, of_type, created)
+        spec_types.append(ReqIFSpecObjectType(
+            identifier=f"SOT-{kind.upper()}", long_name=kind, last_change=created,
+            attribute_definitions=definitions))
+        objects += [ReqIFSpecObject(identifier=object_identifier(item.id),
+                                    attributes=_typed_attributes(kind, item, fields),
+                                    spec_object_type=f"SOT-{kind.upper()}",
+                                    last_change=created, long_name=item.id)
+                    for item in of_type]
+    spec_types += [ReqIFSpecRelationType(identifier=f"SRT-{link.option.upper()}",
+                                         long_name=link.outgoing, last_change=created)
+                   for link in LINK_TYPES]
+    spec_types.append(ReqIFSpecificationType(identifier="ST-EVIDENCE", long_name="Evidence",
+                                             last_change=created))
+    relations = [
+        ReqIFSpecRelation(identifier=f"SR-{link.option.upper()}-{item.id}-{target}",
+                          relation_type_ref=f"SRT-{link.option.upper()}",
+                          source=object_identifier(item.id),
+                          target=object_identifier(target), last_change=created)
+        for item in kept for link in LINK_TYPES
+        for target in item.links.get(link.option, ()) if target in known]
+    hierarchy = [ReqIFSpecHierarchy(identifier=f"SH-{item.id}", last_change=created,
+                                    spec_object=object_identifier(item.id), level=1,
+                                    children=None)
+                 for item in kept]
+    content = ReqIFReqIFContent(
+        data_types=[
+            ReqIFDataTypeDefinitionString(identifier=STRING_TYPE, long_name="string",
+                                          last_change=created, max_length="100000"),
+            ReqIFDataTypeDefinitionXHTML(identifier=XHTML_TYPE, long_name="xhtml",
+                                         last_change=created),
+        ],
+        spec_types=spec_types, spec_objects=objects, spec_relations=relations,
+        specifications=[ReqIFSpecification(identifier="SPEC-EVIDENCE", long_name=title,
+                                           last_change=created,
+                                           specification_type="ST-EVIDENCE",
+                                           children=hierarchy)],
+    )
+    bundle = ReqIFBundle(
+        namespace_info=ReqIFNamespaceInfo.create_default(),
+        req_if_header=ReqIFReqIFHeader(identifier="HEADER-SECGUIDE-EVIDENCE",
+                                       creation_time=created,
+                                       req_if_tool_id=f"secguide {__version__}",
+                                       req_if_version="1.0", source_tool_id="secguide",
+                                       title=title),
+        core_content=ReqIFCoreContent(req_if_content=content),
+        tool_extensions_tag_exists=False,
+        lookup=ReqIFObjectLookup.empty(),
+        exceptions=[],
+    )
+    return ReqIFUnparser.unparse(bundle)

@@ -1,0 +1,307 @@
+"""Evidence for one product build: the assessor's report and the machine files.
+
+:func:`build_report_files` renders, in memory, from one build's
+:class:`~secguide.trace.build_verdicts.BuildVerdicts`:
+
+* ``report.html`` (jinja2, autoescaped: every text from YAML, ``.config`` and
+  result files is inert) and ``report.pdf`` (fpdf2, core fonts);
+* ``evidence.json`` and ``verdicts.csv`` (one row per threat, clause, setting);
+* ``needs.json`` and ``requirements.reqif`` (typed objects) whose ``result``
+  fields carry this build's verdicts, not the guide's;
+* ``manifest.json``: sha256 of the ``.config``, the result files and the model
+  files, the tree fingerprint, tool and library versions, and the git commit of
+  the model.
+
+With ``SOURCE_DATE_EPOCH`` set, every file is byte-identical from run to run.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fpdf import FPDF, FontFace
+
+from secguide import __version__
+from secguide.evidence.export import InputFile, _iso, _json_bytes, needs_json
+from secguide.evidence.reqif import typed_reqif_text
+from secguide.model.items import ThreatModel
+from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
+from secguide.trace.needs import NeedItem, need_items, setting_id
+from secguide.trace.results import ResultFile
+
+PROJECT = "Zephyr Security Guide: evidence for one build"
+REPORT_FILES = ("report.html", "report.pdf", "evidence.json", "verdicts.csv", "needs.json",
+                "requirements.reqif", "manifest.json")
+#: Libraries whose versions shape these files, for the manifest.
+LIBRARIES = ("kconfiglib", "pyyaml", "jsonschema", "jinja2", "fpdf2", "reqif", "sphinx-needs")
+CSV_COLUMNS = ("kind", "id", "title", "verdict", "detail", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInfo:
+    """What the audit knew about the build, as the report shows it."""
+
+    config: str  # the .config as shown (relative or file name only)
+    config_sha256: str
+    board: str | None
+    board_target: str | None
+    arch: str | None
+    profile: str
+    build_kind: str
+    tree_version: str
+    tree_fingerprint: str
+    audit_counts: Mapping[str, int]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def platform(self) -> str:
+        return self.board_target or self.board or "unknown platform"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("secguide", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
+
+
+def render_html(build: BuildInfo, verdicts: BuildVerdicts, results: Sequence[ResultFile],
+                model: ThreatModel, created: str) -> bytes:
+    by_standard = [(s, [c for c in verdicts.clauses if c.standard.id == s.id])
+                   for s in model.standards]
+    covered = any(platform_matches(p, build.board, build.board_target)
+                  for p in verdicts.result_platforms)
+    page = _environment().get_template("evidence_report.html.j2").render(
+        build=build, verdicts=verdicts, results=results, counts=verdicts.counts(),
+        clauses_by_standard=by_standard, platform_covered=covered, created=created)
+    return page.encode("utf-8")
+
+
+# -- PDF -----------------------------------------------------------------------------------
+
+_LATIN1 = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'",
+                         "\u201c": '"', "\u201d": '"', "\u2192": "->", "\u2264": "<=",
+                         "\u2265": ">=", "\u2026": "...", "\u00a0": " "})
+
+
+def _pdf_text(text: Any) -> str:
+    """Core PDF fonts hold Latin-1 only: map common punctuation, mark the rest '?'."""
+    return str(text).translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+
+
+class _Report(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 8, f"secguide {__version__} - page {self.page_no()}", align="C")
+
+
+def _table(pdf: _Report, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           widths: Sequence[int]) -> None:
+    pdf.set_font("Helvetica", size=8)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242)),
+                   first_row_as_headings=True) as table:
+        head = table.row()
+        for title in headers:
+            head.cell(_pdf_text(title))
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(_pdf_text(value))
+
+
+def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
+               created: dt.datetime) -> bytes:
+    """The report as PDF: the same sections as the HTML, in tables."""
+    pdf = _Report(format="A4")
+    pdf.set_creation_date(created)
+    pdf.set_title(_pdf_text(f"Security evidence: {build.config}"))
+    pdf.set_creator(f"secguide {__version__}")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=15)
+    pdf.cell(0, 9, "Security evidence for one build", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+    pdf.multi_cell(0, 4.5, _pdf_text(
+        f"{build.config} - {build.platform} - profile {build.profile} - guide checked "
+        f"against Zephyr {build.tree_version} - created {_iso(created)}"),
+        new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.multi_cell(0, 4.5, _pdf_text(
+        "The build audit compares this .config with the guide's settings: configuration, "
+        "not behaviour. Target tests count only when a Zephyr test scenario ran on this "
+        f"build's platform ({build.platform}). Guide checks verify the guide, never this "
+        "build. Manual checks are listed for a person to perform and record."),
+        new_x="LMARGIN", new_y="NEXT")
+    audit = ", ".join(f"{n} {name}" for name, n in build.audit_counts.items())
+    platforms = ", ".join(f"{p} ({n})" for p, n in sorted(verdicts.result_platforms.items()))
+    pdf.ln(2)
+    _table(pdf, ("Build", ""), [
+        (".config", f"{build.config} (sha256 {build.config_sha256[:16]}...)"),
+        ("Board", f"{build.board or 'unknown'} ({build.board_target or '-'})"),
+        ("Architecture", build.arch or "unknown"),
+        ("Audit", audit or "-"),
+        ("Platforms in the results", platforms or "none"),
+    ], (35, 155))
+
+    def heading(text: str) -> None:
+        pdf.ln(3)
+        pdf.set_font("Helvetica", style="B", size=12)
+        pdf.cell(0, 7, _pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+
+    heading("Threats")
+    _table(pdf, ("Threat", "Verdict", "Why"),
+           [(f"{t.threat.id}\n{t.threat.title}", t.verdict.value, t.why)
+            for t in verdicts.threats], (70, 35, 85))
+    for standard in model.standards:
+        heading(f"{standard.name} ({standard.edition})")
+        _table(pdf, ("Clause", "Met by", "Verdict", "Why"),
+               [(f"{c.clause.clause} {c.clause.title}", c.clause.met_by, c.verdict.value, c.why)
+                for c in verdicts.clauses if c.standard.id == standard.id], (65, 25, 30, 70))
+    heading("Recommendations and settings")
+    rows = []
+    for r in verdicts.recommendations:
+        for s in r.settings or [None]:
+            rows.append((f"{r.recommendation.id}\n{r.verdict.value}",
+                         f"{s.symbol} = {s.expected}" if s else "-",
+                         (s.actual if s.actual is not None else "not set") if s else "-",
+                         s.verdict if s else "-"))
+    _table(pdf, ("Recommendation", "Setting (expected)", "Build", "Audit"), rows,
+           (55, 72, 28, 35))
+    return bytes(pdf.output())
+
+
+# -- machine files -------------------------------------------------------------------------
+
+def verdict_rows(verdicts: BuildVerdicts) -> list[dict[str, str]]:
+    rows = [{"kind": "threat", "id": t.threat.id, "title": t.threat.title,
+             "verdict": t.verdict.value, "detail": t.why, "source": str(t.threat.loc)}
+            for t in verdicts.threats]
+    rows += [{"kind": "clause", "id": c.clause.id,
+              "title": f"{c.standard.name} {c.clause.clause} {c.clause.title}",
+              "verdict": c.verdict.value, "detail": c.why, "source": str(c.clause.loc)}
+             for c in verdicts.clauses]
+    for r in verdicts.recommendations:
+        rows.append({"kind": "recommendation", "id": r.recommendation.id,
+                     "title": r.recommendation.title, "verdict": r.verdict.value,
+                     "detail": r.why, "source": str(r.recommendation.loc)})
+        rows += [{"kind": "setting", "id": f"{r.recommendation.id}/{s.symbol}",
+                  "title": f"{s.symbol} expected {s.expected}", "verdict": s.verdict,
+                  "detail": s.reason, "source": str(r.recommendation.loc)}
+                 for s in r.settings]
+    return rows
+
+
+def verdicts_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
+    """RFC 4180, UTF-8 with BOM, like ``traceability.csv``."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
+                     zephyr_version: str) -> list[NeedItem]:
+    """The model's needs with ``result`` fields saying what this build showed."""
+    outcomes = {t.id: t.outcome for r in verdicts.recommendations for t in r.tests}
+    recs = {r.recommendation.id: r for r in verdicts.recommendations}
+    for rec_id, r in recs.items():
+        audit_id = f"TEST-AUDIT-{rec_id.removeprefix('REC-')}"
+        failing = [s for s in r.settings if s.verdict not in ("PASS", "NOT-APPLICABLE")]
+        outcomes[audit_id] = (f"{failing[0].verdict} for {failing[0].symbol}" if failing
+                              else "not applicable" if not r.settings or r.verdict.value
+                              == "not applicable" else "passed (build audit)")
+    results: dict[str, str] = {}
+    for rec in model.recommendations:
+        r = recs.get(rec.id)
+        if r is not None:
+            results[rec.id] = r.verdict.value
+            for setting in rec.settings:
+                check = next((s for s in r.settings if s.symbol == setting.config_name), None)
+                if check is not None:
+                    results[setting_id(rec, setting)] = check.verdict
+    results.update({t.threat.id: t.verdict.value for t in verdicts.threats})
+    results.update({c.clause.id: c.verdict.value for c in verdicts.clauses})
+    items = []
+    for item in need_items(model, zephyr_version, outcomes):
+        value = results.get(item.id) or (outcomes.get(item.id) if item.type == "test" else None)
+        if item.type == "test" and value is None:
+            value = "not evidence for this build"
+        if value is not None:
+            item = dataclasses.replace(item, extra={**item.extra, "result": value})
+        items.append(item)
+    return items
+
+
+def model_commit(threatmodel_dir: Path) -> dict[str, Any]:
+    """The git commit of the model and whether its files differ from it ("" outside git)."""
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", "-C", str(threatmodel_dir), *args],
+                                  capture_output=True, text=True, timeout=20, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD")
+    changed = git("status", "--porcelain", "--", ".") if commit else ""
+    return {"commit": commit, "model_files_modified": bool(changed)}
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions
+
+
+def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerdicts, *,
+                       results: Sequence[ResultFile], inputs: Sequence[InputFile],
+                       commit: Mapping[str, Any], created: dt.datetime) -> dict[str, bytes]:
+    """Every file of one build's evidence, by name, rendered in memory."""
+    stamp = _iso(created)
+    items = build_need_items(model, verdicts, build.tree_version)
+    files = {
+        "report.html": render_html(build, verdicts, results, model, stamp),
+        "report.pdf": render_pdf(build, verdicts, model, created),
+        "evidence.json": _json_bytes({
+            "build": {"config": build.config, "sha256": build.config_sha256,
+                      "board": build.board, "board_target": build.board_target,
+                      "arch": build.arch, "profile": build.profile,
+                      "build_kind": build.build_kind, "audit": dict(build.audit_counts),
+                      "notes": list(build.notes)},
+            "created": stamp, **verdicts.as_dict()}),
+        "verdicts.csv": verdicts_csv(verdict_rows(verdicts)),
+        "needs.json": needs_json(items, version=build.tree_version, created=stamp),
+        "requirements.reqif": typed_reqif_text(items, title=PROJECT, created=stamp).encode(),
+    }
+    manifest = {
+        "tool": {"name": "secguide", "version": __version__},
+        "libraries": library_versions(),
+        "created": stamp,
+        "zephyr": {"version": build.tree_version, "tree_fingerprint": build.tree_fingerprint},
+        "model": dict(commit),
+        "build": {"config": build.config, "sha256": build.config_sha256,
+                  "profile": build.profile},
+        "results": [{"path": f.path, "format": f.format, "sha256": f.sha256} for f in results],
+        "inputs": [{"path": f.path, "role": f.role, "sha256": f.sha256} for f in inputs],
+        "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest()}
+                    for name, data in sorted(files.items())],
+    }
+    files["manifest.json"] = _json_bytes(manifest)
+    return files

@@ -185,3 +185,11 @@ def test_build_audit_gets_one_id_per_recommendation(tmp_path: Path) -> None:
     assert rec is not None
     assert [(v.kind, v.id, v.ref) for v in rec.verifications] == [
         ("build-audit", "TEST-AUDIT-MEM-USERSPACE", "production")]
+
+
+def test_an_impossible_date_is_read_as_text_not_a_crash(tmp_path: Path) -> None:
+    model, _ = _load(tmp_path, **{"a.yaml": GOOD_REC + "    review: {by: WG, date: 2026-02-30, "
+                                            "fingerprint: abcdef0123456789}\n"})
+    rec = model.recommendation("REC-MEM-USERSPACE")
+    assert rec is not None and rec.review is not None
+    assert rec.review.date == "2026-02-30"

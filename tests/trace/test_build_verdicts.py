@@ -87,3 +87,18 @@ def test_platform_names() -> None:
     assert not platform_matches("native_sim/native", "nucleo_h753zi",
                                 "nucleo_h753zi/stm32h753xx")
     assert not platform_matches("qemu_x86", None, None)
+
+
+def test_a_recorded_failed_manual_check_fails_the_recommendation(tmp_path: Path) -> None:
+    from secguide.diagnostics import SourceLoc
+    from secguide.model.manual_records import ManualRecord
+
+    model = toy_model(tmp_path)
+    audit = {**AUDIT, "REC-C": [check("X86_PAE", "PASS")]}
+    record = ManualRecord(id="TEST-MAN-C", by="Ada", date="2026-03-04", outcome="failed",
+                          loc=SourceLoc("m.yaml", 2))
+    result = build_verdicts(model, "base", audit, None, board="b", board_target=None,
+                            manual={"TEST-MAN-C": record})
+    rec_c = {r.recommendation.id: r for r in result.recommendations}["REC-C"]
+    assert rec_c.verdict is RecVerdict.FAILED
+    assert [t.outcome for t in rec_c.tests] == ["failed by Ada on 2026-03-04"]

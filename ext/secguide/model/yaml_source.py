@@ -72,7 +72,12 @@ def _mark_loc(path: str, mark: Any) -> SourceLoc:
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    value = _SCALARS.construct_object(node, deep=True)
+    try:
+        value = _SCALARS.construct_object(node, deep=True)
+    except ValueError:
+        # a date-shaped scalar that is no date (2026-02-30): keep the text, so the
+        # schema reports it at its line instead of the reader failing
+        return node.value
     # Unquoted dates are natural in YAML; the model stores them as ISO text.
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()

@@ -13,7 +13,8 @@ A recommendation is
 * ``configured``: the settings PASS but no target test passed here (none listed,
   or not run on this platform): configured, not shown to work;
 * ``waived``: a failing setting is accepted by a product waiver;
-* ``failed``: a setting FAILs, or a target test failed on this platform;
+* ``failed``: a setting FAILs, a target test failed on this platform, or a
+  recorded manual check failed;
 * ``unknown``: the audit could not judge a setting;
 * ``not applicable``: the build cannot have any of its settings.
 
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secguide.model.items import Clause, Recommendation, Standard, Threat, ThreatModel
+from secguide.model.manual_records import ManualRecord
 from secguide.trace.needs import verification_id
 from secguide.trace.results import Outcome, Results, worst
 
@@ -192,7 +194,8 @@ def _target_outcome(scenario: str, results: Results | None, board: str | None,
 
 
 def _tests(rec: Recommendation, results: Results | None, board: str | None,
-           board_target: str | None, shown: str) -> tuple[list[TestCheck], list[Outcome]]:
+           board_target: str | None, shown: str, manual: Mapping[str, ManualRecord]
+           ) -> tuple[list[TestCheck], list[Outcome]]:
     checks: list[TestCheck] = []
     target: list[Outcome] = []
     for v in rec.verifications:
@@ -200,7 +203,10 @@ def _tests(rec: Recommendation, results: Results | None, board: str | None,
             outcome, text = _target_outcome(v.ref, results, board, board_target, shown)
             target.append(outcome)
         elif v.kind == "manual-check":
-            text = "to be performed and recorded (person, date)"
+            record = manual.get(v.id)
+            text = record.text if record else "to be performed and recorded (person, date)"
+            if record is not None and record.outcome == "failed":
+                target.append(Outcome.FAILED)
         elif v.kind == "build-audit":
             continue  # the settings rows are this audit
         else:
@@ -218,7 +224,7 @@ def _rec_verdict(settings: Sequence[SettingCheck], target: Sequence[Outcome]) ->
     if failing:
         return RecVerdict.FAILED, f"{', '.join(failing)} not as recommended"
     if any(o.is_bad for o in target):
-        return RecVerdict.FAILED, "a target test failed on this platform"
+        return RecVerdict.FAILED, "a target test or a recorded manual check failed"
     if any(s.verdict == "UNKNOWN" for s in judged):
         return RecVerdict.UNKNOWN, "the audit could not judge every setting"
     if any(s.verdict == "WAIVED" for s in judged):
@@ -233,7 +239,9 @@ def _rec_verdict(settings: Sequence[SettingCheck], target: Sequence[Outcome]) ->
 def recommendation_results(model: ThreatModel, profile: str,
                            audit: Mapping[str, Sequence[SettingCheck]],
                            results: Results | None, *, board: str | None,
-                           board_target: str | None) -> list[RecommendationResult]:
+                           board_target: str | None,
+                           manual: Mapping[str, ManualRecord] | None = None,
+                           ) -> list[RecommendationResult]:
     """One result per active recommendation of ``profile``; ``audit`` maps recommendation
     IDs to the audit's checks of their settings."""
     shown = board_target or board or "this build's platform"
@@ -242,7 +250,7 @@ def recommendation_results(model: ThreatModel, profile: str,
         if rec.deprecation is not None or not model.in_profile(rec, profile):
             continue
         settings = tuple(audit.get(rec.id, ()))
-        tests, target = _tests(rec, results, board, board_target, shown)
+        tests, target = _tests(rec, results, board, board_target, shown, manual or {})
         verdict, why = _rec_verdict(settings, target)
         found.append(RecommendationResult(rec, verdict, settings, tuple(tests), why))
     return found
@@ -323,9 +331,12 @@ def clause_results(model: ThreatModel,
 
 def build_verdicts(model: ThreatModel, profile: str,
                    audit: Mapping[str, Sequence[SettingCheck]], results: Results | None, *,
-                   board: str | None, board_target: str | None) -> BuildVerdicts:
+                   board: str | None, board_target: str | None,
+                   manual: Mapping[str, ManualRecord] | None = None) -> BuildVerdicts:
+    """Every verdict for one build; ``manual`` holds the records of manual checks
+    performed on it (see :mod:`secguide.model.manual_records`)."""
     recs = recommendation_results(model, profile, audit, results, board=board,
-                                  board_target=board_target)
+                                  board_target=board_target, manual=manual)
     platforms: dict[str, int] = {}
     if results is not None:
         seen: set[tuple[str, str]] = set()

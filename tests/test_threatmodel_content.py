@@ -3,8 +3,9 @@
 - each of the eight symbols the 2018 draft recommended, and which no longer exist,
   is kept as a deprecated recommendation whose replacement is real in Zephyr 4.2
   and whose old symbol is real in Zephyr 1.13;
-- every symbol of Zephyr's own hardening list (scripts/kconfig/hardened.csv) is
-  either recommended or waived;
+- every symbol of Zephyr's own hardening list (scripts/kconfig/hardened.csv) and
+  of its newer hardening database (hardening.yaml) is either recommended or
+  waived, with upstream's values and profiles except where the guide says why;
 - every threat has a mitigation;
 - the three adversaries the draft explicitly does not address are present.
 """
@@ -15,9 +16,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from secguide.model.items import Recommendation
+from secguide.model.items import Recommendation, Setting
 from secguide.model.loader import load_threat_model
+from secguide.model.releases import release_key
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,3 +135,103 @@ def test_three_adversaries_are_explicitly_not_addressed() -> None:
         assert adversaries[adversary_id].addressed is False
         assert adversaries[adversary_id].reason
     assert sorted(a.id for a in MODEL.adversaries if not a.addressed) == sorted(NOT_ADDRESSED)
+
+
+# -- Zephyr's hardening database (hardening.yaml, the successor of hardened.csv) -------------
+
+UPSTREAM_DB = REPO.parent / "shared" / "zephyr" / "upstream-hardening"
+#: Where upstream's discovery looks for fragments next to the central file.
+FRAGMENT_ROOTS = ("arch", "boards", "drivers", "kernel", "lib", "modules", "share", "soc",
+                  "subsys")
+#: Rule symbols whose value the guide deliberately sets differently (said in the rationale).
+DIFFERING_ON_PURPOSE = {"INIT_STACKS": "y"}
+#: Rule symbols the v4.2.99 tree does not define, with the release the model says brings them.
+LATER_RELEASE = {
+    "ARM64_PMUV3_USER_ACCESS": "4.5.0", "PMP_DATA_EXECUTION_PREVENTION": "4.5.0",
+    "PMP_UNLOCK_ROM_FOR_DEBUG": "4.4.0", "MBEDTLS_DEBUG_C": "4.4.0",
+    "MBEDTLS_SSL_EARLY_DATA": "4.5.0", "MBEDTLS_SSL_ENCRYPT_THEN_MAC": "4.5.0",
+    "SYS_HEAP_HARDENING_NONE": "4.4.0",
+}
+
+
+def _upstream_rules() -> dict[str, dict]:
+    """Every rule of the upstream database, discovered the way upstream discovers them."""
+    if not UPSTREAM_DB.is_dir():
+        pytest.fail(f"upstream hardening database missing: {UPSTREAM_DB}")
+    files = [UPSTREAM_DB / "scripts" / "kconfig" / "hardening.yaml"]
+    for root in FRAGMENT_ROOTS:
+        files += sorted((UPSTREAM_DB / root).rglob("hardening.yaml"))
+    rules: dict[str, dict] = {}
+    for path in files:
+        for symbol, rule in (yaml.safe_load(path.read_text()).get("rules") or {}).items():
+            assert symbol not in rules, f"{symbol} ruled twice upstream"
+            rules[symbol] = rule
+    return rules
+
+
+def _current_settings() -> dict[str, list[tuple[Recommendation, Setting]]]:
+    found: dict[str, list[tuple[Recommendation, Setting]]] = {}
+    for rec in MODEL.recommendations:
+        if rec.deprecation is None:
+            for setting in rec.settings:
+                found.setdefault(setting.symbol, []).append((rec, setting))
+    return found
+
+
+def _upstream_value(rule: dict) -> str:
+    if "value" in rule:
+        return str(rule["value"]).lower() if isinstance(rule["value"], bool) else str(rule["value"])
+    return " ".join(f"{key}={rule[key]}" for key in ("min", "max") if key in rule)
+
+
+def _our_value(setting: Setting) -> str:
+    if setting.value is not None:
+        return setting.value
+    return " ".join(f"{key}={bound}" for key, bound in (("min", setting.minimum),
+                                                          ("max", setting.maximum))
+                    if bound is not None)
+
+
+def test_every_upstream_rule_symbol_is_recommended_or_waived() -> None:
+    rules = _upstream_rules()
+    assert len(rules) == 119  # as upstream's README counts them
+    settings = _current_settings()
+    waived = {w.symbol for w in MODEL.waivers}
+    uncovered = sorted(s for s in rules if s not in settings and s not in waived)
+    assert uncovered == []
+    assert sorted(s for s in rules if s in settings and s in waived) == []
+
+
+def test_upstream_values_match_except_where_the_guide_says_why() -> None:
+    settings = _current_settings()
+    for symbol, rule in _upstream_rules().items():
+        for rec, setting in settings.get(symbol, []):
+            expected = DIFFERING_ON_PURPOSE.get(symbol, _upstream_value(rule))
+            assert _our_value(setting) == expected, f"{rec.id}/{symbol}"
+    for symbol in DIFFERING_ON_PURPOSE:
+        (rec, _), = settings[symbol]
+        assert "hardening database" in rec.rationale, f"{rec.id} must say why it differs"
+
+
+def test_upstream_profiles_are_kept() -> None:
+    """A base rule upstream is base here; a strict-only rule is strict here."""
+    settings = _current_settings()
+    for symbol, rule in _upstream_rules().items():
+        upstream = "base" if "base" in rule.get("profiles", ["base"]) else "strict"
+        for rec, _ in settings.get(symbol, []):
+            ours = "base" if "base" in rec.profiles else "strict"
+            assert ours == upstream, f"{rec.id}/{symbol}: {ours}, upstream {upstream}"
+
+
+def test_upstream_symbols_missing_from_the_tree_are_kept_with_their_release(
+        db_v4: SymbolDB) -> None:
+    rules = _upstream_rules()
+    absent = {s for s in rules if s not in db_v4}
+    assert absent == set(LATER_RELEASE)
+    settings = _current_settings()
+    for symbol, release in LATER_RELEASE.items():
+        kept = settings.get(symbol, [])
+        assert kept, f"{symbol} is not kept as a setting"
+        for rec, setting in kept:
+            assert setting.since == release, f"{rec.id}/{symbol}"
+            assert release_key(setting.since) > release_key(db_v4.zephyr_version)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from secguide.cli.main import main
+from secguide.diagnostics import SourceLoc
+from secguide.model.items import Waiver
 from secguide.model.loader import load_threat_model
 from secguide.trace.coverage import compute_coverage, format_text, read_hardened_csv
 from secguide.trace.results import Outcome, Results, load_results
@@ -139,3 +142,17 @@ def test_a_passing_marked_test_does_not_hide_a_zephyr_test_that_never_ran() -> N
     assert outcomes["CONFIG_HW_STACK_PROTECTION"] is Outcome.NOT_RUN
     assert [s.symbol for s in report.settings_not_verified] == [
         "CONFIG_STACK_CANARIES", "CONFIG_HW_STACK_PROTECTION", "CONFIG_STACK_POINTER_RANDOM"]
+
+
+def test_waiver_of_a_newer_hardening_rule_is_not_stale(zephyr_v4_path: Path,
+                                                        db_v4: SymbolDB) -> None:
+    """A waiver may answer Zephyr's hardening.yaml, which lists symbols hardened.csv lacks."""
+    model = small_model()
+    extra = (Waiver(symbol="MEM_DOMAIN_ISOLATED_STACKS", reason="no prompt",
+                    loc=SourceLoc("w.yaml", 9)),
+             Waiver(symbol="NO_SUCH_SYMBOL_ANYWHERE", reason="gone", loc=SourceLoc("w.yaml", 12)))
+    model = dataclasses.replace(model, waivers=model.waivers + extra)
+    report = compute_coverage(model, tree_root=zephyr_v4_path, zephyr_version="4.2.99",
+                              defined=db_v4)
+    assert [w.id for w in report.stale_waivers] == ["CONFIG_STACK_CANARIES",
+                                                    "CONFIG_NO_SUCH_SYMBOL_ANYWHERE"]

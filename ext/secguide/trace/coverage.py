@@ -290,8 +290,12 @@ def _hardened(recommendations: list[Recommendation], entries: list[HardenedEntry
         coverage.append(HardenedCoverage(entry, covered, waiver_of.get(entry.symbol), differs,
                                          defined is None or entry.symbol in defined))
     listed = {e.symbol for e in entries}
+    # A waiver may answer a rule of Zephyr's newer hardening database (hardening.yaml)
+    # that hardened.csv lacks; it is stale when a recommendation sets its symbol anyway,
+    # or when neither hardened.csv lists nor the tree defines the symbol.
     stale = [ItemRef(f"CONFIG_{symbol}", w.loc) for symbol, w in waiver_of.items()
-             if symbol not in listed or symbol in setters]
+             if symbol in setters
+             or (symbol not in listed and defined is not None and symbol not in defined)]
     return coverage, stale
 
 

@@ -146,6 +146,24 @@ out_of_scope:
 
       __ vbscript:PWN-ANON
 """,
+    "standards/hostile.yaml": """\
+standard:
+  id: STD-HOSTILE
+  name: A standard with hostile prose
+  edition: "1"
+  summary: |
+    .. raw:: html
+
+       <iframe src="PWN-STD-SUMMARY"></iframe>
+  clauses:
+    - id: CLS-HOSTILE-1
+      clause: "1"
+      title: A clause
+      met_by: configuration
+      recommendations: [REC-SAFE]
+      justification: |
+        Read :download:`PWN-STD-DOWNLOAD </etc/passwd>` first.
+""",
     "scope.yaml": """\
 scope:
   boundary: |
@@ -169,6 +187,7 @@ EXPECTED = [
     ("responsibilities.yaml", ".. role:: pwnrole"), ("responsibilities.yaml", ".. default-role"),
     ("responsibilities.yaml", ".. meta::"), ("responsibilities.yaml", "========="),
     ("scope.yaml", "PWN-SPLIT"),
+    ("standards/hostile.yaml", ".. raw::"), ("standards/hostile.yaml", ":download:"),
     ("threats.yaml", "<data:text"), ("threats.yaml", "PWN-FILE"), ("threats.yaml", "vbscript:"),
 ]
 
@@ -195,6 +214,7 @@ def hostile(tmp_path: Path, mini_tree: Path) -> Path:
     model = project / "threatmodel"
     for name, text in CORPUS.items():
         path = model / name
+        path.parent.mkdir(exist_ok=True)
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         path.write_text(old + ("\n" if old and not old.endswith("\n") else "") + text,
                         encoding="utf-8")
@@ -207,6 +227,8 @@ def hostile(tmp_path: Path, mini_tree: Path) -> Path:
         .. secguide-out-of-scope::
 
         .. secguide-responsibilities::
+
+        .. secguide-standard:: HOSTILE
         """))
     return project
 

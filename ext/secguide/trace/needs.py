@@ -233,7 +233,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
         for clause in standard.clauses:
             add(NeedItem(
                 id=clause.id, type="clause", title=f"{clause.clause} {clause.title}",
-                content=clause.justification, status=clause.status,
+                content=safe_prose(clause.justification), status=clause.status,
                 tags=(clause.met_by,), links={"addressed_by": clause.mapped}, loc=clause.loc,
                 extra={"standard": standard.name, "clause": clause.clause,
                        "met_by": clause.met_by, "source": str(clause.loc)}))

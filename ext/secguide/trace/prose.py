@@ -256,6 +256,10 @@ def prose_fields(model: ThreatModel) -> Iterator[ProseField]:
     for waiver in model.waivers:
         yield ProseField(f"waiver of CONFIG_{waiver.symbol}", "reason", waiver.reason,
                          waiver.loc)
+    for standard in model.standards:
+        yield ProseField(standard.id, "summary", standard.summary, standard.loc)
+        for clause in standard.clauses:
+            yield ProseField(clause.id, "justification", clause.justification, clause.loc)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -77,6 +77,14 @@ CASES: dict[str, Callable[[Path], None]] = {
                                ".. secguide-recommendations::\n   :area: x86\n"),
     "status-without-page": _edit("model.rst", ".. secguide-recommendations::\n",
                                  ".. secguide-recommendations::\n   :status: approved\n"),
+    "unsafe-markup": _edit(RECS, "    rationale: Canaries stop a smashed return address "
+                           "from being used.\n",
+                           "    rationale: |\n      Canaries stop smashing.\n\n"
+                           "      .. raw:: html\n\n         <script>x</script>\n\n"
+                           "      See `x <javascript:alert(1)>`_.\n"),
+    "unsafe-link-in-folded-threat": _edit(THREATS, "description: Input overruns a stack buffer.",
+                                          "description: >-\n      Input overruns a stack\n"
+                                          "      buffer, vbscript:x says."),
 }
 
 

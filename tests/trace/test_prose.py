@@ -132,3 +132,30 @@ def test_the_guides_own_prose_is_allowed_and_shown_as_written() -> None:
     assert check_prose(model) == []
     assert all(safe_prose(field.text) == field.text for field in fields)
     assert safe_prose(".. raw:: html") == WITHHELD
+
+
+@pytest.mark.parametrize("text", [
+    ":a" * 100_000 + "`",  # quadratic for a role regex with nested repeats
+    "`:a:" * 50_000,
+    "\n".join(" " * i + ".. _x: https://a" for i in range(3000)),
+    "<" + "a" * 200_000,
+    "a:" * 100_000,
+])
+def test_scan_is_linear_on_pathological_input(text: str) -> None:
+    # no timing assertion: a quadratic scan of these would not finish within the run
+    found = prose_findings(text)
+    assert len(found) <= len(text)
+
+
+def test_a_flood_of_findings_is_summarised(tmp_path: Path) -> None:
+    folder = tmp_path / "threatmodel"
+    folder.mkdir()
+    flood = " ".join(["javascript:x"] * 5000)
+    (folder / "threats.yaml").write_text(
+        f"threats:\n  - id: THR-A\n    title: A\n    description: \"{flood}\"\n"
+        "    mitigated_by: [REC-X]\n")
+    model, _ = load_threat_model(folder, display_base=tmp_path)
+    found = check_prose(model)
+    assert len(found) == 11
+    assert found[-1].message == "THR-A: description uses 4990 more constructs prose may not use"
+    assert {d.loc.line for d in found} == {4}

@@ -20,7 +20,9 @@ same lists as a second line of defence (``secguide.sphinx.prose``).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -97,8 +99,7 @@ _DIRECTIVE = re.compile(r"(?P<name>[^\s|_\[][^\s]*?)[ \t]?::(?:\s|$)")
 _SUBSTITUTION = re.compile(r"\|[^|]+\|")
 _CITATION = re.compile(r"\[(?P<label>[^\]]+)\]")
 _ANONYMOUS = re.compile(r"^\s*(?:__|\.\.[ \t]+__:)[ \t]+(?P<uri>\S.*)$")
-_ROLE = re.compile(r":(?P<name>[^\s:`]+(?::[^\s:`]+)*):(?=`)|(?<=`):(?P<suffix>[^\s:`]+"
-                   r"(?::[^\s:`]+)*):")
+_WORDS = re.compile(r"(\s+|`)")
 _EMBEDDED = re.compile(r"<(?P<uri>[^<>`]+)>`", re.DOTALL)
 _STANDALONE = re.compile(r"(?<![\w.+:/-])(?P<scheme>[^\W\d_][\w+.-]*):(?=[^\s:`])")
 _ADORNMENT = re.compile(r"^\s*([!-/:-@\[-`{-~])\1+\s*$")
@@ -120,25 +121,35 @@ def _target_uri(rest: str, following: list[str]) -> str:
     return "".join([uri, *following]).replace(" ", "").replace("\t", "")
 
 
-def _continuation(lines: list[str], index: int) -> list[str]:
+#: How far a hyperlink target's URI may continue; bounds the scan of hostile input.
+_MAX_CONTINUATION = 100
+
+
+def _indent(line: str) -> int:
+    """Leading whitespace of ``line``; a blank line counts as not indented."""
+    stripped = line.lstrip()
+    return len(line) - len(stripped) if stripped else 0
+
+
+def _continuation(lines: list[str], indents: list[int], index: int) -> list[str]:
     """The more-indented lines after ``lines[index]`` (a block's continuation)."""
-    indent = len(lines[index]) - len(lines[index].lstrip())
     found = []
-    for line in lines[index + 1:]:
-        if not line.strip() or len(line) - len(line.lstrip()) <= indent:
+    for offset in range(index + 1, min(len(lines), index + 1 + _MAX_CONTINUATION)):
+        if indents[offset] <= indents[index]:
             break
-        found.append(line.strip())
+        found.append(lines[offset].strip())
     return found
 
 
-def _explicit(body: str, lines: list[str], index: int) -> UnsafeMarkup | None:
+def _explicit(body: str, lines: list[str], indents: list[int],
+              index: int) -> UnsafeMarkup | None:
     snippet = f".. {body.split()[0]}"
     if body.startswith("|") and _SUBSTITUTION.match(body):
         return UnsafeMarkup(index, "a substitution definition", snippet)
     if body.startswith("__:"):
         return None  # anonymous target: its URI is checked with the short form
     if body.startswith("_"):
-        uri = _target_uri(body, _continuation(lines, index))
+        uri = _target_uri(body, _continuation(lines, indents, index))
         if not uri:
             return UnsafeMarkup(index, "a label (hyperlink target without a URI)", snippet)
         if uri.endswith("_") or not is_safe_uri(uri):
@@ -154,31 +165,50 @@ def _explicit(body: str, lines: list[str], index: int) -> UnsafeMarkup | None:
     return None  # a comment, a footnote, or an allowed directive
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset)
+def _roles(line: str) -> Iterator[str]:
+    """Names of the interpreted-text roles in ``line``: ``:name:`x``` and ```x`:name:``.
+
+    Split into words at whitespace and backquotes (linear time; a regular expression
+    with nested repeats is quadratic on ``:a:a:a...``). A role is the word right
+    before or after a backquote that holds ``:name:``; any text before its first
+    colon is ignored, so ``x:raw:`...``` counts as ``raw`` (docutils would not
+    read it as a role; refusing it is the safe side).
+    """
+    parts = _WORDS.split(line)
+    for index, part in enumerate(parts):
+        if part.count(":") < 2:
+            continue
+        backquote_after = index + 1 < len(parts) and parts[index + 1] == "`"
+        backquote_before = index > 0 and parts[index - 1] == "`"
+        if backquote_after and part.endswith(":"):
+            yield part[part.index(":") + 1:-1]
+        elif backquote_before and part.startswith(":"):
+            yield part[1:part.rindex(":")]
 
 
 def prose_findings(text: str) -> list[UnsafeMarkup]:
     """Every construct in ``text`` that threat-model prose may not use, in text order."""
     lines = [scan_form(line) for line in (text or "").splitlines()]
+    indents = [_indent(line) for line in lines]
     found: list[UnsafeMarkup] = []
     uri_lines: set[int] = set()  # lines whose link was judged as a whole already
     for index, line in enumerate(lines):
         explicit = _EXPLICIT.search(line)
-        finding = _explicit(explicit.group("body"), lines, index) if explicit else None
+        finding = (_explicit(explicit.group("body"), lines, indents, index)
+                   if explicit else None)
         anonymous = _ANONYMOUS.match(line)
         if anonymous:
             uri = re.sub(r"\s", "", "".join([anonymous.group("uri"),
-                                              *_continuation(lines, index)]))
+                                              *_continuation(lines, indents, index)]))
             if not is_safe_uri(uri):
                 finding = UnsafeMarkup(index, f"a link target to '{uri}'",
                                        line.strip().split()[0])
         if finding:
             found.append(finding)
             if "link target" in finding.what:
-                uri_lines.update(range(index, index + 1 + len(_continuation(lines, index))))
-        for role in _ROLE.finditer(line):
-            name = role.group("name") or role.group("suffix")
+                continued = len(_continuation(lines, indents, index))
+                uri_lines.update(range(index, index + 1 + continued))
+        for name in _roles(line):
             if name.lower() not in ALLOWED_ROLES:
                 found.append(UnsafeMarkup(index, f"role ':{name}:'", f":{name}:"))
         if _ADORNMENT.match(line) and line.strip() not in ("::", ".."):
@@ -188,17 +218,24 @@ def prose_findings(text: str) -> list[UnsafeMarkup]:
                                           line.strip()))
     # embedded URIs may span lines (docutils joins them and drops the whitespace)
     joined = "\n".join(lines)
-    spans = []
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(starts, offset) - 1
+
+    spans: list[tuple[int, int]] = []
     for embedded in _EMBEDDED.finditer(joined):
         uri = re.sub(r"\s", "", embedded.group("uri"))
         spans.append(embedded.span())
         if not uri.endswith("_") and not is_safe_uri(uri):
             first = embedded.group("uri").split("\n", 1)[0]
-            found.append(UnsafeMarkup(_line_of(joined, embedded.start()),
+            found.append(UnsafeMarkup(line_of(embedded.start()),
                                       f"a link to '{uri}'", f"<{first}"))
     for scheme in _STANDALONE.finditer(joined):
-        line = _line_of(joined, scheme.start())
-        inside = any(start <= scheme.start() < end for start, end in spans)
+        line = line_of(scheme.start())
+        # spans are sorted and disjoint: only the last one starting before can hold it
+        before = bisect.bisect_right(spans, (scheme.start(), len(joined) + 1)) - 1
+        inside = before >= 0 and spans[before][0] <= scheme.start() < spans[before][1]
         if inside or line in uri_lines or scheme.group("scheme").lower() in ALLOWED_SCHEMES:
             continue
         found.append(UnsafeMarkup(line, f"a '{scheme.group('scheme')}:' link", scheme.group(0)))
@@ -297,15 +334,21 @@ def _locate(place: TextPlace | None, fallback: SourceLoc, snippet: str,
     return place.loc
 
 
+#: Findings reported per field; the rest are counted in one more line. A field of
+#: 100 000 ``javascript:`` links then costs milliseconds, not a quadratic search.
+MAX_FINDINGS_PER_FIELD = 10
+
+
 def check_prose(model: ThreatModel) -> list[Diagnostic]:
     """An ``unsafe-markup`` error for every refused construct, at the line it is written on."""
     found = []
     for prose in prose_fields(model):
-        if not prose.text:
+        findings = _findings(prose.text) if prose.text else ()
+        if not findings:
             continue
         place = _place(model, prose)
         counts: dict[str, int] = {}
-        for finding in _findings(prose.text):
+        for finding in findings[:MAX_FINDINGS_PER_FIELD]:
             occurrence = counts.get(finding.snippet, 0)
             counts[finding.snippet] = occurrence + 1
             found.append(Diagnostic(
@@ -313,4 +356,9 @@ def check_prose(model: ThreatModel) -> list[Diagnostic]:
                 UNSAFE_MARKUP,
                 f"{prose.item_id}: {prose.field} uses {finding.what}, which threat-model "
                 "prose may not use; the text is left out of the guide"))
+        if len(findings) > MAX_FINDINGS_PER_FIELD:
+            found.append(Diagnostic(
+                place.loc if place else prose.loc, Severity.ERROR, UNSAFE_MARKUP,
+                f"{prose.item_id}: {prose.field} uses "
+                f"{len(findings) - MAX_FINDINGS_PER_FIELD} more constructs prose may not use"))
     return found

@@ -135,3 +135,26 @@ def test_kconfig_help_is_reflowed_and_entries_link_back_and_to_sources(site: Pat
     assert site_link is not None
     loc = symbol.definitions[0]
     assert site_link.group(1).endswith(f"{loc.path}#L{loc.line}")
+
+
+@pytest.mark.slow
+def test_one_legible_trace_diagram_per_area_linked_from_its_page(site: Path,
+                                                                 real_model: ThreatModel) -> None:
+    page = (site / "traceability.html").read_text(encoding="utf-8")
+    areas = {rec.area for rec in real_model.recommendations if rec.status != "deprecated"}
+    for area in areas:
+        section = page.split(f'id="flow-{area}"', 1)[1].split("</section>", 1)[0]
+        svg = re.search(r"_images/(needflow-[0-9a-f]+\.svg)", section)
+        assert svg is not None, area
+        drawing = (site / "_images" / svg.group(1)).read_text(encoding="utf-8")
+        width = re.search(r'width="([\d.]+)pt"', drawing[:400])
+        # shown at page width (about 1000 pt on a desktop) without shrinking the text
+        assert width is not None and float(width.group(1)) <= 1000, area
+        # the caption's claim: recommendations left of the threats and settings
+        left = {kind: [float(x) for x in re.findall(
+            rf"<ns0:title>{kind}-[^<]*</ns0:title>.*?points=\"(-?[\d.]+)", drawing, re.S)]
+            for kind in ("REC", "THR", "SET")}
+        assert left["REC"] and max(left["REC"]) < min(left["THR"] + left["SET"]), area
+    assert "Recommendations are on the left" in _text(page)
+    x86 = (site / "recommendations" / "x86.html").read_text(encoding="utf-8")
+    assert 'href="../traceability.html#flow-x86"' in x86

@@ -9,6 +9,7 @@ module                  feature
 ``sphinx_kconfig``      ``kconfig`` domain, reference page, literal-name check
 ``sphinx_needs_glue``   the only module using sphinx-needs
 ``sphinx_directives``   directives rendering the model
+``sphinx_flows``        one trace diagram per recommendation area
 ======================  =========================================================
 """
 
@@ -22,6 +23,7 @@ from secguide import __version__
 from secguide.sphinx.config import setup_config
 from secguide.sphinx.directives import setup_directives
 from secguide.sphinx.domain import setup_domain
+from secguide.sphinx.flows import setup_flows
 from secguide.sphinx.kconfig import setup_kconfig
 from secguide.sphinx.model import setup_model
 from secguide.sphinx.needs import setup_needs
@@ -39,6 +41,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_domain(app)
     setup_kconfig(app)
     setup_directives(app)
+    setup_flows(app)
     setup_static(app)
     return {
         "version": __version__,

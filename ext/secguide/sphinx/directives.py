@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -47,6 +48,7 @@ from secguide.model.items import (
     Recommendation,
 )
 from secguide.sphinx.domain import item_reference
+from secguide.sphinx.flows import flow_label
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
@@ -214,22 +216,52 @@ class RecommendationsDirective(RecommendationFilter):
     """Each chosen recommendation as a need, followed by the needs of its settings."""
 
     def render(self) -> list[nodes.Node]:
-        state = self.model_state
-        result: list[nodes.Node] = []
         chosen = self.selected()
         if not chosen:
             text = "No recommendation matches this selection."
             return [nodes.paragraph(text, text)]
+        result: list[nodes.Node] = self.flow_link()
         for rec in chosen:
-            item = state.item(rec.id)
-            if item is None:
-                continue
-            result += self.need(item)
-            for setting in rec.settings:
-                setting_item = state.item(setting_id(rec, setting))
-                if setting_item is not None and self.claim(setting_item):
-                    result += need_nodes(self, setting_item, state.absolute(setting_item.loc))
+            if rec.status != "deprecated":
+                result += self.rendered(rec)
+        # Deprecated items are history, not advice: apart, after the live ones, marked.
+        deprecated = [rec for rec in chosen if rec.status == "deprecated"]
+        if deprecated:
+            box = nodes.container(classes=["secguide-deprecated-items"])
+            title = "Deprecated recommendations"
+            box += nodes.rubric(title, title)
+            text = ("These no longer apply to current Zephyr releases. They stay so that "
+                    "a reader of an older version of this guide finds what replaced them.")
+            box += nodes.paragraph(text, text)
+            for rec in deprecated:
+                box += self.rendered(rec)
+            result.append(box)
         return result
+
+    def rendered(self, rec: Recommendation) -> list[nodes.Node]:
+        """The recommendation's need and the needs of its settings."""
+        state = self.model_state
+        item = state.item(rec.id)
+        if item is None:
+            return []
+        result = self.need(item)
+        for setting in rec.settings:
+            setting_item = state.item(setting_id(rec, setting))
+            if setting_item is not None and self.claim(setting_item):
+                result += need_nodes(self, setting_item, state.absolute(setting_item.loc))
+        return result
+
+    def flow_link(self) -> list[nodes.Node]:
+        """On a one-area page: a link to the area's trace diagram."""
+        areas = self.options.get("area", ())
+        if len(areas) != 1:
+            return []
+        ref = pending_xref("", refdomain="std", reftype="ref", reftarget=flow_label(areas[0]),
+                           refexplicit=True, refwarn=True)
+        ref += nodes.inline("trace diagram of this area", "trace diagram of this area")
+        return [nodes.paragraph("", "How these recommendations connect to threats and "
+                                "settings: ", ref, nodes.Text("."),
+                                classes=["secguide-flow-link"])]
 
 
 class StandardDirective(ModelDirective):

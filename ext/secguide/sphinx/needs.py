@@ -19,10 +19,19 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need
+from sphinx_needs.directives.needbar import Needbar
+from sphinx_needs.directives.needextract import Needextract
+from sphinx_needs.directives.needflow import NeedflowGraphiz, NeedflowPlantuml
+from sphinx_needs.directives.needgantt import Needgantt
+from sphinx_needs.directives.needlist import Needlist
+from sphinx_needs.directives.needpie import Needpie
+from sphinx_needs.directives.needsequence import Needsequence
+from sphinx_needs.directives.needtable import Needtable
+from sphinx_needs.directives.needuml import Needuml
 from sphinx_needs.utils import add_doc
 
 from secguide.codes import Code
-from secguide.sphinx.model import get_app
+from secguide.sphinx.model import get_app, get_state
 from secguide.sphinx.prose import neutralize, prose_profile
 from secguide.sphinx.warnings import warn
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
@@ -125,7 +134,30 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
     return created
 
 
+#: sphinx-needs directives that show needs selected from the whole project by a filter
+_NEED_VIEWS = (Needtable, Needlist, NeedflowGraphiz, NeedflowPlantuml, Needpie, Needbar,
+               Needgantt, Needsequence, Needextract, Needuml)
+
+
+def depend_on_model_for_need_views(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: a page with a needtable, needflow, ... depends on every model input.
+
+    Such a view lists needs from every YAML file; Sphinx would otherwise re-read it
+    only when its own ``.rst`` changes, and a title edited in YAML (or a new item)
+    would stay stale on it until ``make clean``.
+    """
+    if next(doctree.findall(lambda node: isinstance(node, _NEED_VIEWS)), None) is None:
+        return
+    env = app.env
+    state = get_state(env)
+    for path in sorted(set(state.all_files).union(*state.files_by_kind.values())):
+        env.note_dependency(path)
+    # a YAML file added or removed re-reads it too (secguide domain, env-get-outdated)
+    env.get_domain("secguide").note_model_doc(env.docname)
+
+
 def setup_needs(app: Sphinx) -> None:
     """Load sphinx-needs (and with it Graphviz support) and give it secguide's vocabulary."""
     app.setup_extension("sphinx_needs")
     app.connect("config-inited", configure_needs, priority=1)
+    app.connect("doctree-read", depend_on_model_for_need_views)

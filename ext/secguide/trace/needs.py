@@ -208,9 +208,16 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
         for verification in rec.verifications:
             tid = verification_id(verification)
             if tid not in tests:
+                title, content = verification.ref, safe_prose(verification.note)
+                if verification.kind == "build-audit":
+                    # the audit checks exactly this recommendation's settings: say which
+                    title = f"Audit of a {verification.ref} .config: {rec.id}"
+                    content = "\n\n".join(filter(None, [
+                        "Each of these must hold in the build's .config: "
+                        + ", ".join(s.requirement_text for s in rec.settings) + ".",
+                        content]))
                 tests[tid] = NeedItem(
-                    id=tid, type="test", title=verification.ref,
-                    content=safe_prose(verification.note),
+                    id=tid, type="test", title=title, content=content,
                     status="defined", loc=verification.loc,
                     extra={"verification_kind": verification.kind,
                            "proves": verification.proves,

@@ -1,0 +1,386 @@
+"""Auditing a real build: does this ``.config`` do what the guide (or upstream) recommends?
+
+:func:`audit_config` takes one parsed ``.config``, the rules to check (from the
+guide's recommendations, :func:`guide_rules`, or from Zephyr's hardening
+database, :func:`upstream_rules`), the tree's symbol database and the product's
+waivers, and returns a frozen :class:`BuildAudit`: one :class:`RuleResult` per
+rule with a :class:`Verdict`, the expected and actual values, the ``.config``
+line and the reason in words. Nothing here prints or writes files; the CLI and
+the evidence exports render the result.
+
+Verdicts:
+
+- ``PASS`` / ``FAIL``: the build's value does / does not satisfy the rule;
+- ``NOT-APPLICABLE``: the build cannot have the setting (architecture or
+  hardware excluded by ``applies_to``, dependencies unmet, no prompt);
+- ``WAIVED``: it fails, and an unexpired product waiver accepts that;
+- ``UNKNOWN``: the tree does not define the symbol and the build does not
+  set it, or the value cannot be compared with the rule.
+
+The tree's facts are used where the build's release has the same symbol; a
+build from another release that uses a former name (one the model records
+as renamed) is judged by that name, and the result says so.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.items import ThreatModel
+from secguide.model.product_waivers import ProductWaiver
+from secguide.zephyr.dotconfig import ConfigValue, DotConfig
+from secguide.zephyr.expr import evaluate, positive_symbols
+from secguide.zephyr.hardening import HardeningDB
+from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
+
+
+class Verdict(enum.Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_APPLICABLE = "NOT-APPLICABLE"
+    WAIVED = "WAIVED"
+    UNKNOWN = "UNKNOWN"
+
+
+#: How a hardware feature named in ``applies_to`` shows in a ``.config``: any of these set.
+HARDWARE_SYMBOLS: Mapping[str, tuple[str, ...]] = {
+    "mpu": ("CPU_HAS_MPU",),
+    "mmu": ("CPU_HAS_MMU", "MMU"),
+    "fpu": ("CPU_HAS_FPU",),
+    "entropy-source": ("ENTROPY_HAS_DRIVER", "CSPRNG_AVAILABLE"),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditRule:
+    """One thing to check: a symbol and its expected value or bounds, with where it came from.
+
+    ``id`` is the recommendation ID (guide) or ``hardening:SYMBOL`` (upstream);
+    ``loc`` is the YAML line of the setting or rule.
+    """
+
+    id: str
+    origin: str  # "guide" or "upstream"
+    symbol: str
+    value: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    title: str
+    rationale: str
+    references: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    architectures: tuple[str, ...] = ()
+    hardware: tuple[str, ...] = ()
+    builds: tuple[str, ...] = ("production", "debug")
+    loc: SourceLoc
+
+    @property
+    def recommendation_id(self) -> str | None:
+        return self.id if self.origin == "guide" else None
+
+    @property
+    def expected_text(self) -> str:
+        if self.value is not None:
+            return self.value
+        bounds = [f">= {self.minimum}"] if self.minimum is not None else []
+        bounds += [f"<= {self.maximum}"] if self.maximum is not None else []
+        return " and ".join(bounds)
+
+    @property
+    def cwes(self) -> tuple[str, ...]:
+        return tuple(r for r in self.references if r.upper().startswith("CWE-"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleResult:
+    """The verdict on one rule for one build.
+
+    ``actual`` is the build's value (``None`` when the ``.config`` does not have
+    the symbol); ``found_as`` the name it was found under (a former name for a
+    build from an older release); ``config_loc`` its ``.config`` line.
+    """
+
+    rule: AuditRule
+    verdict: Verdict
+    reason: str
+    actual: str | None = None
+    found_as: str | None = None
+    config_loc: SourceLoc | None = None
+    waiver: ProductWaiver | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildAudit:
+    """Every rule's result for one ``.config``, and what the audit knew about the build."""
+
+    config_path: str
+    profile: str
+    rules_from: str
+    build_kind: str
+    tree_version: str
+    board: str | None = None
+    board_target: str | None = None
+    arch: str | None = None
+    results: tuple[RuleResult, ...] = ()
+    config_diagnostics: tuple[Diagnostic, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for r in self.results if r.verdict is verdict)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {v.value: self.count(v) for v in Verdict}
+
+    @property
+    def failed(self) -> bool:
+        return self.count(Verdict.FAIL) > 0
+
+    @property
+    def input_errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.config_diagnostics if d.severity is Severity.ERROR)
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+def guide_rules(model: ThreatModel, profile: str) -> tuple[AuditRule, ...]:
+    """One rule per setting of every active recommendation in ``profile`` (and its parents)."""
+    rules = []
+    for rec in model.recommendations:
+        if rec.deprecation is not None or rec.status == "deprecated":
+            continue
+        if not model.in_profile(rec, profile):
+            continue
+        for setting in rec.settings:
+            rules.append(AuditRule(
+                id=rec.id, origin="guide", symbol=setting.symbol, value=setting.value,
+                minimum=setting.minimum, maximum=setting.maximum, title=rec.title,
+                rationale=" ".join(rec.rationale.split()), references=rec.references,
+                profiles=rec.profiles, architectures=rec.applies_to.architectures,
+                hardware=rec.applies_to.hardware, builds=rec.applies_to.builds,
+                loc=setting.loc))
+    return tuple(rules)
+
+
+def upstream_rules(db: HardeningDB, profile: str) -> tuple[AuditRule, ...]:
+    """The hardening database's rules for ``profile``, as audit rules."""
+    return tuple(
+        AuditRule(id=f"hardening:{rule.symbol}", origin="upstream", symbol=rule.symbol,
+                  value=rule.value, minimum=rule.minimum, maximum=rule.maximum,
+                  title=f"Zephyr hardening rule for CONFIG_{rule.symbol}",
+                  rationale=" ".join(rule.rationale.split()), references=rule.references,
+                  profiles=rule.profiles, loc=rule.loc)
+        for rule in db.rules_for(profile))
+
+
+# -- judging one rule -------------------------------------------------------------------------
+
+def _arch_matches(build_arch: str, wanted: str) -> bool:
+    """``riscv`` covers Zephyr 2.x's ``riscv32``/``riscv64`` and ``posix`` its 64-bit twin."""
+    return build_arch == wanted or (build_arch.startswith(wanted)
+                                    and build_arch[len(wanted):] in ("32", "64"))
+
+
+def _not_applicable(rule: AuditRule, config: DotConfig, arch: str | None,
+                    build_kind: str) -> str | None:
+    if build_kind not in rule.builds:
+        return f"applies to {', '.join(rule.builds)} builds; audited as a {build_kind} build"
+    if rule.architectures:
+        if arch is None:
+            return None  # unknown architecture: judge the setting rather than skip it
+        if not any(_arch_matches(arch, wanted) for wanted in rule.architectures):
+            return (f"applies to {', '.join(rule.architectures)}; this build's architecture "
+                    f"is {arch}")
+    known = [h for h in rule.hardware if h in HARDWARE_SYMBOLS]
+    if known and len(known) == len(rule.hardware):
+        present = [h for h in known
+                   if any((v := config.get(s)) is not None and v.is_set
+                          for s in HARDWARE_SYMBOLS[h])]
+        if not present:
+            shown = " or ".join(f"CONFIG_{s}" for h in known for s in HARDWARE_SYMBOLS[h])
+            return (f"needs {' or '.join(known)} hardware; this build has none "
+                    f"(no {shown})")
+    return None
+
+
+def shown_value(found: ConfigValue) -> str:
+    """The value as a reader compares it: ``n`` for ``is not set``, strings in their quotes."""
+    return found.raw if found.kind == "string" else found.value
+
+
+def _meets(rule: AuditRule, found: ConfigValue) -> bool | None:
+    """Whether the build's value satisfies the rule; ``None`` when they cannot be compared."""
+    if rule.value is None:
+        number = found.as_int()
+        if number is None:
+            return None
+        return ((rule.minimum is None or number >= rule.minimum)
+                and (rule.maximum is None or number <= rule.maximum))
+    if found.kind in ("int", "hex"):
+        try:
+            wanted = int(rule.value, 0)
+        except ValueError:
+            return None
+        return found.as_int() == wanted
+    if found.kind == "tristate":
+        return found.value == rule.value if rule.value in ("y", "m", "n") else None
+    return found.value == rule.value
+
+
+def _unmet_dependencies(symbol: KconfigSymbol, config: DotConfig) -> str | None:
+    """'depends on X; not set here: A, B' when the build fails the dependencies, else None."""
+    if symbol.depends_on in ("", "y"):
+        return None
+
+    def lookup(name: str) -> str | None:
+        found = config.get(name)
+        return found.value if found is not None else None
+
+    if evaluate(symbol.depends_on, lookup) != 0:
+        return None
+    unset = [name for name in positive_symbols(symbol.depends_on)
+             if (found := config.get(name)) is None or not found.is_set]
+    if not unset:
+        return f"depends on {symbol.depends_on}, which this build does not meet"
+    listed = ", ".join(unset[:4]) + (", ..." if len(unset) > 4 else "")
+    return f"depends on {symbol.depends_on}; not set in this build: {listed}"
+
+
+class _Judge:
+    """The facts shared by every rule of one audit: the build, the tree, renames, waivers."""
+
+    def __init__(self, config: DotConfig, db: SymbolDB, renames: Mapping[str, tuple[str, ...]],
+                 waivers: Sequence[ProductWaiver], today: datetime.date, build_kind: str) -> None:
+        self.config, self.db, self.waivers, self.today = config, db, waivers, today
+        self.build_kind = build_kind
+        self.arch = config.string("ARCH")
+        self.former_names: dict[str, list[str]] = {}
+        for old, successors in renames.items():
+            for new in successors:
+                self.former_names.setdefault(new, []).append(old)
+        self.renames = renames
+
+    def lookup(self, symbol: str) -> tuple[ConfigValue | None, str]:
+        found = self.config.get(symbol)
+        if found is not None:
+            return found, ""
+        for old in self.former_names.get(symbol, ()):
+            former = self.config.get(old)
+            if former is not None:
+                return former, (f"; judged by CONFIG_{old}, the name this build's release uses "
+                                f"(the model records it as renamed to CONFIG_{symbol})")
+        return None, ""
+
+    def absent(self, rule: AuditRule) -> RuleResult:
+        symbol = self.db.get(rule.symbol)
+        tree = f"Zephyr {self.db.zephyr_version}"
+        if symbol is None:
+            successors = self.renames.get(rule.symbol, ())
+            hint = (f"; the model records it as replaced by "
+                    f"{', '.join('CONFIG_' + s for s in successors)}" if successors else "")
+            return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
+                              reason=f"{tree} (the tree) does not define CONFIG_{rule.symbol} "
+                                     f"and the build does not set it{hint}")
+        unmet = _unmet_dependencies(symbol, self.config)
+        if unmet:
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
+                              reason=f"not in the build: {unmet}")
+        if not symbol.user_settable:
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
+                              reason="not in the build, and it has no prompt (only defaults "
+                                     "and selects set it)")
+        return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
+                          reason=f"not in the build's .config although its dependencies hold "
+                                 f"by {tree}'s Kconfig: the build's Zephyr release may differ")
+
+    def waive(self, result: RuleResult) -> RuleResult:
+        rule = result.rule
+        waiver = next((w for w in self.waivers if w.covers(rule.recommendation_id, rule.symbol)),
+                      None)
+        if waiver is None:
+            return result
+        if waiver.expired(self.today):
+            return RuleResult(rule=rule, verdict=Verdict.FAIL, actual=result.actual,
+                              found_as=result.found_as, config_loc=result.config_loc,
+                              waiver=waiver,
+                              reason=f"{result.reason}; the waiver at {waiver.loc} expired on "
+                                     f"{waiver.expires.isoformat()}")
+        return RuleResult(rule=rule, verdict=Verdict.WAIVED, actual=result.actual,
+                          found_as=result.found_as, config_loc=result.config_loc, waiver=waiver,
+                          reason=f"waived until {waiver.expires.isoformat()} by "
+                                 f"{waiver.approver}: {waiver.reason}")
+
+    def judge(self, rule: AuditRule) -> RuleResult:
+        excluded = _not_applicable(rule, self.config, self.arch, self.build_kind)
+        if excluded:
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, reason=excluded)
+        found, via = self.lookup(rule.symbol)
+        if found is None:
+            return self.absent(rule)
+        common = {"rule": rule, "actual": shown_value(found), "found_as": found.name,
+                  "config_loc": found.loc}
+        meets = _meets(rule, found)
+        tree_note = ("" if found.name in self.db else
+                     f"; Zephyr {self.db.zephyr_version} (the tree) does not define "
+                     f"CONFIG_{found.name}, so only the build's own value is judged")
+        if meets is None:
+            return RuleResult(verdict=Verdict.UNKNOWN, **common,
+                              reason=f"the build's {found.kind} value {shown_value(found)} cannot be "
+                                     f"compared with {rule.expected_text}{via}")
+        if meets:
+            return RuleResult(verdict=Verdict.PASS, **common,
+                              reason=f"set as recommended{via}{tree_note}")
+        symbol = self.db.get(found.name)
+        if symbol is not None and not symbol.user_settable:
+            return RuleResult(verdict=Verdict.NOT_APPLICABLE, **common,
+                              reason="has no prompt: only defaults and selects set it, so the "
+                                     f"application cannot change it (value {shown_value(found)}){via}")
+        return self.waive(RuleResult(verdict=Verdict.FAIL, **common,
+                                     reason=f"expected {rule.expected_text}, the build has "
+                                            f"{shown_value(found)}{via}{tree_note}"))
+
+
+def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
+                 profile: str, rules_from: str = "guide",
+                 renames: Mapping[str, tuple[str, ...]] | None = None,
+                 waivers: Sequence[ProductWaiver] = (), today: datetime.date | None = None,
+                 build_kind: str = "production", notes: Sequence[str] = ()) -> BuildAudit:
+    """Judge every rule against one build's ``.config``.
+
+    ``renames`` maps removed symbols to their successors (the model's recorded
+    renames); ``today`` decides which waivers have expired (default: the
+    current date).
+    """
+    judge = _Judge(config, db, renames or {}, waivers, today or datetime.date.today(),
+                   build_kind)
+    extra_notes = list(notes)
+    if config.board is None:
+        extra_notes.append("the .config has no CONFIG_BOARD line: board unknown")
+    if judge.arch is None:
+        extra_notes.append("the .config has no CONFIG_ARCH line: architecture-specific "
+                           "recommendations are judged, not skipped")
+    return BuildAudit(config_path=config.path, profile=profile, rules_from=rules_from,
+                      build_kind=build_kind, tree_version=db.zephyr_version,
+                      board=config.board, board_target=config.board_target, arch=judge.arch,
+                      results=tuple(judge.judge(rule) for rule in rules),
+                      config_diagnostics=config.diagnostics, notes=tuple(extra_notes))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSummary:
+    """Many builds at once: one audit per ``.config`` and the inputs that were refused."""
+
+    audits: tuple[BuildAudit, ...] = ()
+    refused: tuple[tuple[str, str], ...] = field(default=())  # (path, why)
+
+    @property
+    def failed(self) -> bool:
+        return any(a.failed for a in self.audits)
+
+    @property
+    def bad_input(self) -> bool:
+        return bool(self.refused) or any(a.input_errors for a in self.audits)

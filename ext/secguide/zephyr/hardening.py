@@ -1,0 +1,284 @@
+"""Zephyr's hardening database (``hardening.yaml``): reading it as upstream lays it out.
+
+The Security Working Group keeps its rules in a central
+``scripts/kconfig/hardening.yaml`` (profiles plus top-level rules) and in
+``hardening.yaml`` fragments beside the Kconfig files they cover. This module
+finds the files the way upstream's ``hardeninglib.py`` does, checks each
+against the JSON Schema (the database's own ``scripts/schemas/`` copy when it
+has one, else the copy shipped with secguide), and reports at ``file:line``
+what upstream treats as errors: duplicate YAML keys, a symbol ruled in two
+in-tree files, profiles outside the central file, unknown profile names.
+
+Every file is untrusted input: its size is bounded and only plain YAML
+scalars are constructed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.model.yaml_source import YamlDocument, read_yaml
+
+CENTRAL_FILE = "scripts/kconfig/hardening.yaml"
+SCHEMA_FILE = "scripts/schemas/hardening-schema.yaml"
+FRAGMENT_NAME = "hardening.yaml"
+#: Top-level folders whose fragments upstream collects (samples and tests are not among them).
+FRAGMENT_ROOTS = ("arch", "boards", "drivers", "kernel", "lib", "modules", "share", "soc",
+                  "subsys")
+#: Rules omitting ``profiles`` belong to this profile, as upstream defines.
+DEFAULT_PROFILE = "base"
+#: The real files are 1 to 10 KiB; anything above this is not a hardening database.
+MAX_FILE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HardeningProfile:
+    name: str
+    description: str
+    extends: str | None = None
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HardeningRule:
+    """One rule: a symbol (no ``CONFIG_``), exactly a ``value`` or a ``minimum``/``maximum``.
+
+    ``value`` is the Kconfig text (``y``, ``n``, ``0``, a string); YAML booleans
+    are read as ``y``/``n`` as upstream does. ``loc`` is the symbol's key.
+    """
+
+    symbol: str
+    value: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    rationale: str
+    references: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = (DEFAULT_PROFILE,)
+    loc: SourceLoc
+
+    @property
+    def requirement_text(self) -> str:
+        if self.value is not None:
+            return f"CONFIG_{self.symbol}={self.value}"
+        bounds = [f">= {self.minimum}"] if self.minimum is not None else []
+        bounds += [f"<= {self.maximum}"] if self.maximum is not None else []
+        return f"CONFIG_{self.symbol} {' and '.join(bounds)}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HardeningDB:
+    """A whole database: profiles of the central file, rules of every file, findings."""
+
+    root: str
+    profiles: tuple[HardeningProfile, ...] = ()
+    rules: tuple[HardeningRule, ...] = ()
+    files: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    def rule(self, symbol: str) -> HardeningRule | None:
+        wanted = symbol.removeprefix("CONFIG_")
+        return next((r for r in self.rules if r.symbol == wanted), None)
+
+    def profile(self, name: str) -> HardeningProfile | None:
+        return next((p for p in self.profiles if p.name == name), None)
+
+    def profile_lineage(self, name: str) -> tuple[str, ...]:
+        """``name`` and every profile it extends, nearest first (a cycle stops the walk)."""
+        lineage: list[str] = []
+        current = self.profile(name)
+        while current is not None and current.name not in lineage:
+            lineage.append(current.name)
+            current = self.profile(current.extends) if current.extends else None
+        return tuple(lineage)
+
+    def rules_for(self, profile: str) -> tuple[HardeningRule, ...]:
+        """The rules a check of ``profile`` applies: its own and its ancestors'."""
+        lineage = set(self.profile_lineage(profile))
+        return tuple(r for r in self.rules if lineage & set(r.profiles))
+
+
+def _walk_fragments(top: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(top):
+        dirs.sort()
+        if FRAGMENT_NAME in files:
+            yield Path(root) / FRAGMENT_NAME
+
+
+def hardening_files(root: Path) -> list[Path]:
+    """The central file (if present), then every fragment below :data:`FRAGMENT_ROOTS`, sorted."""
+    central = root / CENTRAL_FILE
+    fragments = [path for top in FRAGMENT_ROOTS if (root / top).is_dir()
+                 for path in _walk_fragments(root / top)]
+    fragments.sort(key=lambda path: path.relative_to(root).as_posix())
+    return ([central] if central.is_file() else []) + fragments
+
+
+@functools.cache
+def _bundled_schema_text() -> str:
+    return (resources.files("secguide.zephyr").joinpath("schema/hardening-schema.yaml")
+            .read_text(encoding="utf-8"))
+
+
+def hardening_schema(root: Path | None = None) -> dict[str, Any]:
+    """The database's own schema when ``root`` has one, else the bundled upstream copy."""
+    own = root / SCHEMA_FILE if root is not None else None
+    text = own.read_text(encoding="utf-8") if own and own.is_file() else _bundled_schema_text()
+    schema = yaml.safe_load(text)
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    return schema
+
+
+def _schema_findings(doc: YamlDocument, validator: Any) -> list[Diagnostic]:
+    found = []
+    for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
+        path = tuple(str(part) for part in error.absolute_path)
+        where = "/".join(path) or "file"
+        message = error.message if len(error.message) < 200 else error.message[:200] + "..."
+        if error.validator == "oneOf" and "rules" in path[:1]:
+            message = "a rule needs either 'value' or 'min'/'max' (not both, not neither)"
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            extra = sorted(str(k) for k in error.instance if k not in allowed)
+            if extra:
+                path = (*path, extra[0])
+            message = f"unexpected key(s) {', '.join(extra)}" if extra else message
+        found.append(Diagnostic(doc.loc(path, key=True), Severity.ERROR,
+                                "hardening.schema", f"{where}: {message}"))
+    return found
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "y" if value else "n"
+    return str(value)
+
+
+def _rules(doc: YamlDocument) -> list[HardeningRule]:
+    rules = []
+    for symbol, raw in (doc.data.get("rules") or {}).items():
+        rules.append(HardeningRule(
+            symbol=str(symbol),
+            value=_value_text(raw["value"]) if "value" in raw else None,
+            minimum=raw.get("min"), maximum=raw.get("max"),
+            rationale=str(raw["rationale"]).strip(),
+            references=tuple(str(r) for r in raw.get("references", ())),
+            profiles=tuple(str(p) for p in raw.get("profiles", (DEFAULT_PROFILE,))),
+            loc=doc.loc(("rules", str(symbol)), key=True)))
+    return rules
+
+
+def _profiles(doc: YamlDocument) -> list[HardeningProfile]:
+    return [HardeningProfile(name=str(name), description=str(raw["description"]).strip(),
+                             extends=raw.get("extends"),
+                             loc=doc.loc(("profiles", str(name)), key=True))
+            for name, raw in (doc.data.get("profiles") or {}).items()]
+
+
+def _read(path: Path, shown: str, validator: Any) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        return None, [Diagnostic(SourceLoc(shown), Severity.ERROR, "hardening.unreadable",
+                                 f"cannot read: {error.strerror}")]
+    if size > MAX_FILE_BYTES:
+        return None, [Diagnostic(SourceLoc(shown), Severity.ERROR, "hardening.too-large",
+                                 f"{size} bytes; a hardening.yaml file is at most "
+                                 f"{MAX_FILE_BYTES} bytes")]
+    doc, problems = read_yaml(path, shown)
+    problems = [Diagnostic(d.loc, d.severity, f"hardening.{d.code}", d.message)
+                for d in problems]
+    if doc.data is None:
+        return None, problems
+    schema_problems = _schema_findings(doc, validator)
+    # A file with a schema error is left out: half-read rules would mislead an audit.
+    return (None if schema_problems else doc), problems + schema_problems
+
+
+def load_hardening_db(root: Path, *, extra: Sequence[Path] = (),
+                      display_base: Path | None = None) -> HardeningDB:
+    """Read the database below ``root`` plus ``extra`` files (``HARDENCONFIG_EXTRA_SOURCES``).
+
+    Extra files may add profiles and rules and override in-tree rules, but not
+    redefine a profile, as upstream allows.
+
+    Raises:
+        SecguideError: ``root`` is not a folder or holds no hardening.yaml file.
+    """
+    if not root.is_dir():
+        raise SecguideError(f"{root}: not a folder (expected a Zephyr tree or a hardening "
+                            "database laid out like one)")
+    files = hardening_files(root)
+    if not files:
+        raise SecguideError(f"{root}: no {CENTRAL_FILE} and no {FRAGMENT_NAME} fragments below "
+                            f"{', '.join(FRAGMENT_ROOTS)}")
+    validator_cls = jsonschema.validators.validator_for(schema := hardening_schema(root))
+    validator = validator_cls(schema)
+    central = root / CENTRAL_FILE
+    diagnostics: list[Diagnostic] = []
+    profiles: dict[str, HardeningProfile] = {}
+    rules: dict[str, HardeningRule] = {}
+    shown_files = []
+    for path, is_extra in [(p, False) for p in files] + [(Path(p), True) for p in extra]:
+        shown = display_path(path, display_base)
+        shown_files.append(shown)
+        doc, problems = _read(path, shown, validator)
+        diagnostics += problems
+        if doc is None:
+            continue
+        for profile in _profiles(doc):
+            if path != central and not is_extra:
+                diagnostics.append(Diagnostic(profile.loc, Severity.ERROR,
+                                              "hardening.profile-outside-central",
+                                              f"profile '{profile.name}' declared in a fragment; "
+                                              f"profiles belong in {CENTRAL_FILE}"))
+            elif profile.name in profiles:
+                diagnostics.append(Diagnostic(profile.loc, Severity.ERROR,
+                                              "hardening.duplicate-profile",
+                                              f"profile '{profile.name}' is already declared "
+                                              f"at {profiles[profile.name].loc}"))
+            else:
+                profiles[profile.name] = profile
+        for rule in _rules(doc):
+            earlier = rules.get(rule.symbol)
+            if earlier is not None and not is_extra:
+                diagnostics.append(Diagnostic(rule.loc, Severity.ERROR,
+                                              "hardening.duplicate-rule",
+                                              f"{rule.symbol} is already ruled at {earlier.loc}"))
+                continue
+            rules[rule.symbol] = rule
+    db = HardeningDB(root=display_path(root, display_base), profiles=tuple(profiles.values()),
+                     rules=tuple(rules.values()), files=tuple(shown_files))
+    return HardeningDB(root=db.root, profiles=db.profiles, rules=db.rules, files=db.files,
+                       diagnostics=tuple(diagnostics) + tuple(_profile_findings(db)))
+
+
+def _profile_findings(db: HardeningDB) -> Iterator[Diagnostic]:
+    names = [p.name for p in db.profiles]
+    for profile in db.profiles:
+        if profile.extends is not None and profile.extends not in names:
+            yield Diagnostic(profile.loc, Severity.ERROR, "hardening.unknown-profile",
+                             f"profile '{profile.name}' extends '{profile.extends}', which is "
+                             "not declared")
+        elif profile.extends is not None and profile.name in db.profile_lineage(profile.extends):
+            yield Diagnostic(profile.loc, Severity.ERROR, "hardening.profile-cycle",
+                             f"profile '{profile.name}' extends itself")
+    for rule in db.rules:
+        for name in rule.profiles:
+            if name not in names:
+                yield Diagnostic(rule.loc, Severity.ERROR, "hardening.unknown-profile",
+                                 f"{rule.symbol} names profile '{name}'; declared: "
+                                 f"{', '.join(names) or 'none'}")

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "secguide.cli.coverage",
     "secguide.cli.export",
     "secguide.cli.board",
+    "secguide.cli.audit",
 )
 
 

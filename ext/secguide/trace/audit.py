@@ -76,6 +76,7 @@ class AuditRule:
     architectures: tuple[str, ...] = ()
     hardware: tuple[str, ...] = ()
     builds: tuple[str, ...] = ("production", "debug")
+    since: str | None = None  # the Zephyr release that introduced the symbol, if later
     loc: SourceLoc
 
     @property
@@ -162,7 +163,7 @@ def guide_rules(model: ThreatModel, profile: str) -> tuple[AuditRule, ...]:
                 rationale=" ".join(rec.rationale.split()), references=rec.references,
                 profiles=rec.profiles, architectures=rec.applies_to.architectures,
                 hardware=rec.applies_to.hardware, builds=rec.applies_to.builds,
-                loc=setting.loc))
+                since=setting.since, loc=setting.loc))
     return tuple(rules)
 
 
@@ -282,6 +283,9 @@ class _Judge:
             successors = self.renames.get(rule.symbol, ())
             hint = (f"; the model records it as replaced by "
                     f"{', '.join('CONFIG_' + s for s in successors)}" if successors else "")
+            if rule.since:
+                hint += (f"; it comes with Zephyr {rule.since}, so a build from an earlier "
+                         "release cannot have it")
             return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
                               reason=f"{tree} (the tree) does not define CONFIG_{rule.symbol} "
                                      f"and the build does not set it{hint}")
@@ -323,13 +327,13 @@ class _Judge:
             return self.absent(rule)
         common = {"rule": rule, "actual": shown_value(found), "found_as": found.name,
                   "config_loc": found.loc}
-        meets = _meets(rule, found)
+        meets, shown = _meets(rule, found), shown_value(found)
         tree_note = ("" if found.name in self.db else
                      f"; Zephyr {self.db.zephyr_version} (the tree) does not define "
                      f"CONFIG_{found.name}, so only the build's own value is judged")
         if meets is None:
             return RuleResult(verdict=Verdict.UNKNOWN, **common,
-                              reason=f"the build's {found.kind} value {shown_value(found)} cannot be "
+                              reason=f"the build's {found.kind} value {shown} cannot be "
                                      f"compared with {rule.expected_text}{via}")
         if meets:
             return RuleResult(verdict=Verdict.PASS, **common,
@@ -338,10 +342,10 @@ class _Judge:
         if symbol is not None and not symbol.user_settable:
             return RuleResult(verdict=Verdict.NOT_APPLICABLE, **common,
                               reason="has no prompt: only defaults and selects set it, so the "
-                                     f"application cannot change it (value {shown_value(found)}){via}")
+                                     f"application cannot change it (value {shown}){via}")
         return self.waive(RuleResult(verdict=Verdict.FAIL, **common,
                                      reason=f"expected {rule.expected_text}, the build has "
-                                            f"{shown_value(found)}{via}{tree_note}"))
+                                            f"{shown}{via}{tree_note}"))
 
 
 def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
@@ -375,7 +379,10 @@ class AuditSummary:
     """Many builds at once: one audit per ``.config`` and the inputs that were refused."""
 
     audits: tuple[BuildAudit, ...] = ()
-    refused: tuple[tuple[str, str], ...] = field(default=())  # (path, why)
+    #: Inputs that could not be read (bad input: exit 2), as (path, why).
+    refused: tuple[tuple[str, str], ...] = field(default=())
+    #: Inputs deliberately not judged, e.g. a sysbuild top level without images.
+    skipped: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def failed(self) -> bool:

@@ -29,7 +29,6 @@ from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 from secguide.zephyr.tree import resolve_tree
 
-
 SYSBUILD_ONLY = ("sysbuild top-level configuration (SB_CONFIG_*): it sets no application "
                  "options, and no image build (build/<image>/zephyr/.config) is beside it")
 

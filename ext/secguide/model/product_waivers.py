@@ -110,20 +110,22 @@ def load_product_waivers(path: Path, *, display_base: Path | None = None
         else:
             field = where[-1] if where else "file"
             diagnostics.append(_finding(doc.loc(where), f"'{field}': {error.message}"))
-    if diagnostics:
-        return (), diagnostics
-    waivers = []
-    for index, raw in enumerate(doc.data["waivers"]):
+    entries = doc.data.get("waivers") if isinstance(doc.data, dict) else None
+    dates: dict[int, datetime.date] = {}
+    for index, raw in enumerate(entries if isinstance(entries, list) else []):
+        text = raw.get("expires") if isinstance(raw, dict) else None
+        if not isinstance(text, str):
+            continue
         try:
-            expires = datetime.date.fromisoformat(raw["expires"])
+            dates[index] = datetime.date.fromisoformat(text)
         except ValueError:
             diagnostics.append(_finding(doc.loc(("waivers", index, "expires")),
-                                        f"'expires': {raw['expires']!r} is not a date "
-                                        "(write YYYY-MM-DD)"))
-            continue
-        waivers.append(ProductWaiver(
-            recommendation=raw.get("recommendation"),
-            symbol=raw["symbol"].removeprefix("CONFIG_") if "symbol" in raw else None,
-            reason=raw["reason"].strip(), approver=raw["approver"].strip(), expires=expires,
-            loc=doc.loc(("waivers", index))))
+                                        f"'expires': {text!r} is not a date (write YYYY-MM-DD)"))
+    if diagnostics:
+        return (), sorted(diagnostics, key=lambda d: (d.loc.line, d.loc.col))
+    waivers = [ProductWaiver(
+        recommendation=raw.get("recommendation"),
+        symbol=raw["symbol"].removeprefix("CONFIG_") if "symbol" in raw else None,
+        reason=raw["reason"].strip(), approver=raw["approver"].strip(), expires=dates[index],
+        loc=doc.loc(("waivers", index))) for index, raw in enumerate(entries)]
     return tuple(waivers), diagnostics

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -152,7 +153,9 @@ def _schema_findings(doc: YamlDocument, validator: Any) -> list[Diagnostic]:
             message = "a rule needs either 'value' or 'min'/'max' (not both, not neither)"
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
-            extra = sorted(str(k) for k in error.instance if k not in allowed)
+            patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+            extra = sorted(str(k) for k in error.instance if k not in allowed
+                           and not any(p.search(str(k)) for p in patterns))
             if extra:
                 path = (*path, extra[0])
             message = f"unexpected key(s) {', '.join(extra)}" if extra else message

@@ -91,7 +91,7 @@ def test_duplicate_key_schema_and_profile_errors(copy: Path) -> None:
 
 
 def test_not_a_database_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SecguideError, match="no scripts/kconfig/hardening.yaml"):
+    with pytest.raises(SecguideError, match=r"no scripts/kconfig/hardening\.yaml"):
         load_hardening_db(tmp_path)
     with pytest.raises(SecguideError, match="not a folder"):
         load_hardening_db(tmp_path / "missing")

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "secguide.cli.export",
     "secguide.cli.board",
     "secguide.cli.audit",
+    "secguide.cli.hardening",
 )
 
 

@@ -61,12 +61,21 @@ secguide_results_files = os.environ.get(
     "SECGUIDE_RESULTS", str(_DEFAULT_RESULTS) if _DEFAULT_RESULTS.is_file() else "").split()
 
 
+# Zephyr's hardening.yaml database for the page "Against Zephyr's hardening database":
+# the copy in ../shared when present; SECGUIDE_HARDENING_DB overrides it ("" turns it off).
+_DEFAULT_HARDENING = _HERE.parent / "shared" / "zephyr" / "upstream-hardening"
+secguide_hardening_db = os.environ.get(
+    "SECGUIDE_HARDENING_DB",
+    str(_DEFAULT_HARDENING) if (_DEFAULT_HARDENING / "scripts").is_dir() else "")
+
+
 def _describe() -> str:
     """What ``make html`` builds the guide from (printed by the Makefile)."""
     results = " ".join(secguide_results_files) or "none (run 'make test' first)"
     baseline = secguide_baseline_zephyr_base or "none"
     return (f"Zephyr tree: {secguide_zephyr_base or '$ZEPHYR_BASE unset'}\n"
-            f"test results: {results}\nbaseline release for 'Changes': {baseline}")
+            f"test results: {results}\nbaseline release for 'Changes': {baseline}\n"
+            f"hardening database: {secguide_hardening_db or 'none'}")
 
 
 if __name__ == "__main__":

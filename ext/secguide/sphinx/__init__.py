@@ -10,6 +10,7 @@ module                  feature
 ``sphinx_needs_glue``   the only module using sphinx-needs
 ``sphinx_directives``   directives rendering the model
 ``sphinx_flows``        one trace diagram per recommendation area
+``sphinx_hardening``    the guide against Zephyr's hardening database
 ======================  =========================================================
 """
 
@@ -24,6 +25,7 @@ from secguide.sphinx.config import setup_config
 from secguide.sphinx.directives import setup_directives
 from secguide.sphinx.domain import setup_domain
 from secguide.sphinx.flows import setup_flows
+from secguide.sphinx.hardening import setup_hardening
 from secguide.sphinx.kconfig import setup_kconfig
 from secguide.sphinx.model import setup_model
 from secguide.sphinx.needs import setup_needs
@@ -42,6 +44,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_kconfig(app)
     setup_directives(app)
     setup_flows(app)
+    setup_hardening(app)
     setup_static(app)
     return {
         "version": __version__,

@@ -73,6 +73,15 @@ def _check_result_files(value: list[str], app: Sphinx) -> str | None:
     return f"no such result file(s): {', '.join(missing)}" if missing else None
 
 
+def _check_hardening_db(value: str, app: Sphinx) -> str | None:
+    if not value:
+        return None
+    root = project_path(app, value)
+    if not (root / "scripts" / "kconfig" / "hardening.yaml").is_file():
+        return f"{value!r} has no scripts/kconfig/hardening.yaml (not a hardening database)"
+    return None
+
+
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ConfigValue(
         name="secguide_zephyr_base", default="", types=(str,), rebuild="env",
@@ -106,6 +115,13 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
         help="JUnit XML or twister.json result files (relative to conf.py); their "
              "outcomes fill the 'result' field of verification needs. Empty: 'not run'.",
         check=_check_result_files,
+    ),
+    ConfigValue(
+        name="secguide_hardening_db", default="", types=(str,), rebuild="env",
+        help="Root of Zephyr's hardening.yaml database (a Zephyr tree or a folder laid out "
+             "like one); the secguide-hardening directive compares the guide with it. "
+             "Empty: no comparison.",
+        check=_check_hardening_db,
     ),
 )
 

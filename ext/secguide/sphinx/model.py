@@ -11,6 +11,8 @@ cheap), so a broken trace fails a no-op rebuild as well as a full one.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +30,13 @@ from secguide.sphinx.config import project_path, threatmodel_dir
 from secguide.sphinx.warnings import emit_diagnostic
 from secguide.trace.coverage import HARDENED_CSV, CoverageReport
 from secguide.trace.drift import DriftReport
+from secguide.trace.hardening import HardeningComparison, compare_with_upstream
 from secguide.trace.guide_pages import guide_pages
 from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path
 from secguide.trace.text_symbols import CONFIG_NAME, TextSymbol
+from secguide.zephyr.hardening import hardening_files, load_hardening_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 __all__ = ["CONFIG_NAME", "ModelState", "get_app", "get_state", "load_state", "setup_model"]
@@ -41,7 +45,7 @@ logger = logging.getLogger("secguide")
 
 #: Model kinds a directive can render; see :meth:`ModelState.files_for`.
 KINDS = ("scope", "adversary", "out_of_scope", "threat", "responsibility",
-         "recommendation", "test", "review", "coverage", "clause")
+         "recommendation", "test", "review", "coverage", "clause", "hardening")
 
 
 class SecguideBuildError(ExtensionError):
@@ -65,6 +69,8 @@ class ModelState:
     project: Project
     files_by_kind: Mapping[str, frozenset[str]]
     all_files: tuple[str, ...]
+    #: the guide against ``secguide_hardening_db`` (None when not configured)
+    hardening: HardeningComparison | None = None
 
     @property
     def model(self) -> ThreatModel:
@@ -191,11 +197,37 @@ def _input_key(app: Sphinx) -> tuple[Any, ...]:
     extra = [baseline] if baseline.is_file() else []
     # the pages too: which areas they render is an input of the findings (area-not-rendered)
     pages = guide_pages(Path(app.srcdir))
-    for path in [*threatmodel_files(directory), *result_files(app), *extra, *pages]:
+    for path in [*threatmodel_files(directory), *result_files(app), *extra, *pages,
+                 *hardening_inputs(app)]:
         info = path.stat()
         stamps.append((str(path), info.st_size, info.st_mtime_ns))
     return (str(directory), tuple(stamps), app.config.secguide_zephyr_base,
-            app.config.secguide_baseline_zephyr_base, app.config.secguide_kconfig_cache_dir)
+            app.config.secguide_baseline_zephyr_base, app.config.secguide_kconfig_cache_dir,
+            app.config.secguide_hardening_db)
+
+
+def hardening_inputs(app: Sphinx) -> list[Path]:
+    """The files of the configured hardening database (none when not configured)."""
+    value = app.config.secguide_hardening_db
+    return hardening_files(project_path(app, value)) if value else []
+
+
+def _with_hardening(app: Sphinx, state: ModelState) -> ModelState:
+    """The state plus the guide-against-upstream comparison and the files it depends on.
+
+    The database's own findings (schema, duplicate rules) are about upstream's
+    files, not about the model, so they stay out of the project's list and are
+    emitted beside it by :func:`report_diagnostics`.
+    """
+    value = app.config.secguide_hardening_db
+    if not value:
+        return state
+    database = load_hardening_db(project_path(app, value), display_base=state.root)
+    comparison = compare_with_upstream(state.model, database, state.db)
+    by_kind = dict(state.files_by_kind)
+    by_kind["hardening"] = (by_kind.get("recommendation", frozenset())
+                            | frozenset(str(p.resolve()) for p in hardening_inputs(app)))
+    return dataclasses.replace(state, hardening=comparison, files_by_kind=by_kind)
 
 
 def result_files(app: Sphinx) -> tuple[Path, ...]:
@@ -229,7 +261,7 @@ def load_state(app: Sphinx) -> ModelState:
             for part in ("diagnostics", "need_items", "need_by_id", "reviews", "coverage",
                          "drift"):
                 getattr(project, part)
-            _CACHE[key] = state
+            _CACHE[key] = _with_hardening(app, state)
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
     _CURRENT[id(app.env)] = (app, _CACHE[key])
@@ -261,7 +293,8 @@ def _current(env: BuildEnvironment) -> tuple[Sphinx, ModelState]:
 def report_diagnostics(app: Sphinx) -> None:
     """``builder-inited``: load the inputs and emit every finding as a located warning."""
     state = load_state(app)
-    for diagnostic in state.diagnostics:
+    hardening = state.hardening.diagnostics if state.hardening else ()
+    for diagnostic in (*state.diagnostics, *hardening):
         emit_diagnostic(diagnostic, diagnostic.loc.sphinx_location)
 
 

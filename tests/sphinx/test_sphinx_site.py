@@ -158,3 +158,18 @@ def test_one_legible_trace_diagram_per_area_linked_from_its_page(site: Path,
     assert "Recommendations are on the left" in _text(page)
     x86 = (site / "recommendations" / "x86.html").read_text(encoding="utf-8")
     assert 'href="../traceability.html#flow-x86"' in x86
+
+
+@pytest.mark.slow
+def test_hardening_page_shows_the_comparison_of_the_real_database(site: Path,
+                                                                  db_v4: SymbolDB) -> None:
+    from secguide.zephyr.hardening import load_hardening_db
+
+    database = load_hardening_db(REPO.parent / "shared" / "zephyr" / "upstream-hardening")
+    page = _text((site / "hardening.html").read_text(encoding="utf-8"))
+    assert "Upstream rules 119" in page
+    unknown = page.split("Rule symbols Zephyr 4.2.99 does not define", 2)[2]
+    for rule in database.rules:
+        if rule.symbol not in db_v4:
+            where = rule.loc.path.split("upstream-hardening/", 1)[1]
+            assert f"CONFIG_{rule.symbol} {where}:{rule.loc.line}" in unknown

@@ -156,3 +156,24 @@ def test_waiver_of_a_newer_hardening_rule_is_not_stale(zephyr_v4_path: Path,
                               defined=db_v4)
     assert [w.id for w in report.stale_waivers] == ["CONFIG_STACK_CANARIES",
                                                     "CONFIG_NO_SUCH_SYMBOL_ANYWHERE"]
+
+
+def test_coverage_against_the_upstream_hardening_database(db_v4: SymbolDB) -> None:
+    from secguide.zephyr.hardening import load_hardening_db
+
+    repo = Path(__file__).resolve().parents[2]
+    database = load_hardening_db(repo.parent / "shared" / "zephyr" / "upstream-hardening")
+    model, _ = load_threat_model(repo / "threatmodel")
+    report = compute_coverage(model, zephyr_version="4.2.99", defined=db_v4, hardening=database)
+    assert report.hardened_source == "hardening.yaml"
+    assert len(report.hardened) == 119
+    set_by_guide = {s.symbol for r in model.recommendations if r.deprecation is None
+                    for s in r.settings}
+    unknown = {r.symbol for r in database.rules if r.symbol not in db_v4}
+    assert len(unknown) == 7
+    # a rule symbol v4.2.99 lacks is "absent" unless the guide already sets it (since: 4.4)
+    assert {e.entry.symbol for e in report.hardened if e.status == "absent"} == (
+        unknown - set_by_guide)
+    for entry in report.hardened:
+        assert (entry.status == "covered") == (entry.entry.symbol in set_by_guide)
+        assert entry.entry.loc.path.endswith("hardening.yaml")

@@ -15,9 +15,10 @@ from secguide.cli.common import (
 )
 from secguide.diagnostics import SecguideError
 from secguide.model.items import ThreatModel
-from secguide.trace.coverage import format_text
+from secguide.trace.coverage import compute_coverage, format_text
 from secguide.trace.standards import format_text as format_standard
 from secguide.trace.standards import standard_coverage
+from secguide.zephyr.hardening import load_hardening_db
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="one standard of threatmodel/standards/ instead (e.g. "
                                "EN-303-645, CRA): unmapped clauses, claims resting on draft or "
                                "unreviewed items, responsibilities for the product team")
+    coverage.add_argument("--hardening", metavar="DIR", type=Path,
+                          help="measure against Zephyr's hardening.yaml database below DIR "
+                               "instead of the tree's hardened.csv")
     coverage.add_argument("--strict", action="store_true",
                           help="exit 1 when anything is uncovered")
     add_format_option(coverage)
@@ -50,11 +54,19 @@ def _coverage(args: argparse.Namespace) -> int:
     model = load_model_or_fail(project)
     if args.standard is not None:
         return _standard_coverage(model, args)
-    report = project.coverage
+    hardening = load_hardening_db(args.hardening) if args.hardening else None
+    if hardening is None:
+        report = project.coverage
+    else:
+        report = compute_coverage(model, zephyr_version=project.db.zephyr_version,
+                                  results=project.results, defined=project.db,
+                                  hardening=hardening)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
         print(format_text(report))
+    if hardening is not None and hardening.errors:
+        return 1
     return 1 if args.strict and report.gaps else 0
 
 

@@ -33,6 +33,7 @@ from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.items import Recommendation, Setting, ThreatModel, Waiver
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
+from secguide.zephyr.hardening import HardeningDB
 
 HARDENED_CSV = "scripts/kconfig/hardened.csv"
 _HARDENED_LINE = re.compile(r"^(?:CONFIG_)?([A-Za-z0-9_]+)\s*([,=])\s*(.*?)\s*$")
@@ -149,6 +150,8 @@ class CoverageReport:
     hardened: tuple[HardenedCoverage, ...]
     stale_waivers: tuple[ItemRef, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    #: what the hardening list came from: the tree's hardened.csv or a hardening.yaml database
+    hardened_source: str = "hardened.csv"
 
     @property
     def hardened_uncovered(self) -> tuple[HardenedCoverage, ...]:
@@ -197,6 +200,7 @@ class CoverageReport:
 
         return {
             "zephyr_version": self.zephyr_version,
+            "hardened_source": self.hardened_source,
             "results_evaluated": self.results_evaluated,
             "counts": self.counts(),
             "recommendations_without_settings": [ref(i) for i in self.without_settings],
@@ -299,9 +303,21 @@ def _hardened(recommendations: list[Recommendation], entries: list[HardenedEntry
     return coverage, stale
 
 
+def hardening_entries(database: HardeningDB) -> list[HardenedEntry]:
+    """The rules of a ``hardening.yaml`` database as hardening-list entries.
+
+    A ``min``/``max`` rule is compared through its bound: a setting whose own
+    bounds admit that number does not differ.
+    """
+    return [HardenedEntry(rule.symbol, rule.value if rule.value is not None else
+                          str(rule.minimum if rule.minimum is not None else rule.maximum),
+                          rule.loc) for rule in database.rules]
+
+
 def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
                      zephyr_version: str = "", results: Results | None = None,
-                     defined: Container[str] | None = None) -> CoverageReport:
+                     defined: Container[str] | None = None,
+                     hardening: HardeningDB | None = None) -> CoverageReport:
     """The coverage of ``model`` against the tree at ``tree_root`` and the results.
 
     ``tree_root`` is the Zephyr tree whose ``hardened.csv`` is checked (None: skip
@@ -309,7 +325,8 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
     :class:`~secguide.zephyr.kconfig.symbols.SymbolDB` will do): a hardened.csv symbol
     outside it is ``absent``, not a gap, since nothing can set or waive it.
     ``results=None`` means no result files were given: outcomes are reported as
-    "not run" but not counted as gaps.
+    "not run" but not counted as gaps. With ``hardening`` (Zephyr's newer
+    ``hardening.yaml`` database) its rules are measured instead of ``hardened.csv``.
 
     Raises:
         OSError: ``hardened.csv`` exists but cannot be read.
@@ -335,7 +352,13 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
 
     hardened: list[HardenedCoverage] = []
     stale: list[ItemRef] = []
-    if tree_root is not None:
+    source = "hardened.csv"
+    if hardening is not None:
+        source = "hardening.yaml"
+        diagnostics.extend(hardening.diagnostics)
+        hardened, stale = _hardened(active, hardening_entries(hardening), model.waivers,
+                                    defined)
+    elif tree_root is not None:
         entries, problems = read_hardened_csv(tree_root)
         diagnostics.extend(problems)
         hardened, stale = _hardened(active, entries, model.waivers, defined)
@@ -350,6 +373,7 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
         hardened=tuple(hardened),
         stale_waivers=tuple(stale),
         diagnostics=tuple(diagnostics),
+        hardened_source=source,
     )
 
 
@@ -372,14 +396,17 @@ def format_text(report: CoverageReport) -> str:
                      for s in report.settings_not_verified)
     uncovered = report.hardened_uncovered
     if uncovered:
-        lines.append(f"hardened.csv symbols without a recommendation or waiver ({len(uncovered)}):")
+        lines.append(f"{report.hardened_source} symbols without a recommendation or waiver "
+                     f"({len(uncovered)}):")
         lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}={h.entry.value}"
                      for h in uncovered)
     absent = [h for h in report.hardened if h.status == "absent"]
     if absent:
-        lines.append(f"hardened.csv symbols this tree does not define (not gaps) ({len(absent)}):")
+        lines.append(f"{report.hardened_source} symbols this tree does not define (not gaps) "
+                     f"({len(absent)}):")
         lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}" for h in absent)
-    gap_list("waivers for symbols that are covered or not in hardened.csv (not gaps)",
+    gap_list(f"waivers for symbols that are covered or not in {report.hardened_source} "
+             "(not gaps)",
              report.stale_waivers)
     for diagnostic in report.diagnostics:
         lines.append(str(diagnostic))
@@ -389,7 +416,8 @@ def format_text(report: CoverageReport) -> str:
         if report.results_evaluated else "results: not evaluated (no --results given)")
     lines.append(
         f"Zephyr {report.zephyr_version}: {counts['recommendations']} recommendations, "
-        f"{counts['settings']} settings; hardened.csv {counts['hardened_covered']} covered, "
+        f"{counts['settings']} settings; {report.hardened_source} "
+        f"{counts['hardened_covered']} covered, "
         f"{counts['hardened_waived']} waived, {counts['hardened_absent']} not in the tree, "
         f"{counts['hardened_uncovered']} uncovered "
         f"of {counts['hardened_symbols']}; {results_text}; {report.gaps} gap(s)")

@@ -1,4 +1,4 @@
-"""``make bench``: how fast secguide reads a Zephyr tree and builds the guide.
+"""``make bench``: how fast secguide reads a Zephyr tree, builds the guide and audits builds.
 
 Each measurement runs in a fresh Python process so that timings include what a
 user pays (imports, cache reads) and peak RSS belongs to that scenario alone.
@@ -92,16 +92,61 @@ def bench_guide(tree: str, runs: int) -> None:
     print(f"  (median of {runs} runs, sphinx-build in a fresh process each time)")
 
 
+CONFIGS = REPO.parent / "shared" / "builds" / "configs"
+
+
+def _audit(args: list[str], tree: str, cache_dir: str) -> float:
+    """Seconds for one ``secguide audit`` in a fresh process (exit 1 = findings, fine)."""
+    env = {**os.environ, "ZEPHYR_BASE": tree, "SECGUIDE_CACHE_DIR": cache_dir}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "secguide", "audit", *args], cwd=REPO,
+                          env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(done.stderr.decode())
+    return elapsed
+
+
+def bench_audit(tree: str, runs: int, count: int = 500) -> None:
+    """One .config end to end (warm Kconfig cache), and a folder of ``count`` builds."""
+    apps = sorted(p for p in CONFIGS.glob("*.config") if not p.name.startswith("sysbuild"))
+    if not apps:
+        print(f"secguide audit: no .config files in {CONFIGS}; skipped")
+        return
+    one = str(CONFIGS / "qemu_x86-vehicleos.config")
+    with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory() as many:
+        _audit([one], tree, cache_dir)  # fills the Kconfig cache
+        single = [_audit([one, "--format", "json"], tree, cache_dir) for _ in range(runs)]
+        for index in range(count):  # a twister-like tree: <platform>/<scenario>/zephyr/.config
+            target = Path(many) / f"p{index % 7}" / f"scenario{index}" / "zephyr" / ".config"
+            target.parent.mkdir(parents=True)
+            target.write_bytes(apps[index % len(apps)].read_bytes())
+        bulk = [_audit([many, "--format", "json"], tree, cache_dir) for _ in range(runs)]
+    med = statistics.median
+    print("secguide audit (guide rules, profile strict, warm Kconfig cache):")
+    print(f"  one .config end to end  {med(single):.2f} s   (target <= 0.5 s)")
+    print(f"  {count} .config files     {med(bulk):.2f} s   (target <= 30 s; "
+          f"{med(bulk) / count * 1000:.1f} ms per build)")
+    print(f"  (median of {runs} runs, each in a fresh process, imports included)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=("kconfig", "guide", "audit"),
+                        help="run one group of measurements")
     args = parser.parse_args()
     if not args.zephyr_base or not Path(args.zephyr_base).is_dir():
         print("bench: set ZEPHYR_BASE or pass --zephyr-base", file=sys.stderr)
         return 2
-    bench_kconfig(args.zephyr_base, args.runs)
-    bench_guide(args.zephyr_base, args.runs)
+    parser_only = args.only
+    if parser_only in (None, "kconfig"):
+        bench_kconfig(args.zephyr_base, args.runs)
+    if parser_only in (None, "guide"):
+        bench_guide(args.zephyr_base, args.runs)
+    if parser_only in (None, "audit"):
+        bench_audit(args.zephyr_base, args.runs)
     return 0
 
 

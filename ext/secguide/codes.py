@@ -85,6 +85,19 @@ class Code(enum.StrEnum):
     DOTCONFIG_DUPLICATE = "dotconfig.duplicate"
     DOTCONFIG_MIXED_PREFIX = "dotconfig.mixed-prefix"
     DOTCONFIG_EMPTY = "dotconfig.empty"
+    # -- Zephyr's hardening.yaml database (zephyr/hardening)
+    HARDENING_UNREADABLE = "hardening.unreadable"
+    HARDENING_TOO_LARGE = "hardening.too-large"
+    HARDENING_YAML = "hardening.yaml"
+    HARDENING_DUPLICATE_KEY = "hardening.duplicate-key"
+    HARDENING_SCHEMA = "hardening.schema"
+    HARDENING_PROFILE_OUTSIDE_CENTRAL = "hardening.profile-outside-central"
+    HARDENING_DUPLICATE_PROFILE = "hardening.duplicate-profile"
+    HARDENING_DUPLICATE_RULE = "hardening.duplicate-rule"
+    HARDENING_UNKNOWN_PROFILE = "hardening.unknown-profile"
+    HARDENING_PROFILE_CYCLE = "hardening.profile-cycle"
+    # -- a product's waivers file (model/product_waivers, secguide audit --waivers)
+    WAIVERS = "waivers"
 
 
 class Scope(enum.Enum):
@@ -93,11 +106,15 @@ class Scope(enum.Enum):
     MODEL = "model"
     GUIDE = "guide"
     DOTCONFIG = "dotconfig"
+    HARDENING = "hardening"
+    WAIVERS = "waivers"
 
     @property
     def reported_by(self) -> str:
         return {Scope.MODEL: "check and build", Scope.GUIDE: "build only",
-                Scope.DOTCONFIG: ".config readers"}[self]
+                Scope.DOTCONFIG: ".config readers",
+                Scope.HARDENING: "hardening.yaml readers",
+                Scope.WAIVERS: "audit --waivers"}[self]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +205,27 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     CodeInfo(Code.DOTCONFIG_MIXED_PREFIX, Scope.DOTCONFIG,
              "A .config mixes CONFIG_ and SB_CONFIG_ assignments."),
     CodeInfo(Code.DOTCONFIG_EMPTY, Scope.DOTCONFIG, "A .config assigns no symbol at all."),
+    CodeInfo(Code.HARDENING_UNREADABLE, Scope.HARDENING, "A hardening.yaml cannot be read."),
+    CodeInfo(Code.HARDENING_TOO_LARGE, Scope.HARDENING,
+             "A hardening.yaml is larger than any real one (1 MiB); not read."),
+    CodeInfo(Code.HARDENING_YAML, Scope.HARDENING,
+             "A hardening.yaml is empty or not valid YAML."),
+    CodeInfo(Code.HARDENING_DUPLICATE_KEY, Scope.HARDENING,
+             "A hardening.yaml mapping names the same key twice."),
+    CodeInfo(Code.HARDENING_SCHEMA, Scope.HARDENING,
+             "A hardening.yaml violates upstream's hardening-schema.yaml."),
+    CodeInfo(Code.HARDENING_PROFILE_OUTSIDE_CENTRAL, Scope.HARDENING,
+             "A fragment declares profiles; only the central file may."),
+    CodeInfo(Code.HARDENING_DUPLICATE_PROFILE, Scope.HARDENING,
+             "Two files declare the same profile."),
+    CodeInfo(Code.HARDENING_DUPLICATE_RULE, Scope.HARDENING,
+             "Two in-tree files rule on the same symbol."),
+    CodeInfo(Code.HARDENING_UNKNOWN_PROFILE, Scope.HARDENING,
+             "A rule or 'extends' names a profile the database does not declare."),
+    CodeInfo(Code.HARDENING_PROFILE_CYCLE, Scope.HARDENING,
+             "A hardening profile extends itself through its 'extends' chain."),
+    CodeInfo(Code.WAIVERS, Scope.WAIVERS,
+             "A product waivers file entry is incomplete or malformed (field, date)."),
 )}
 
 

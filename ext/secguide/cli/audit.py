@@ -9,7 +9,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from secguide.cli.common import add_threatmodel_option, add_tree_options, load_model_or_fail
+from secguide.cli.common import (
+    add_threatmodel_option,
+    add_tree_options,
+    load_model_or_fail,
+    project_from_args,
+)
 from secguide.diagnostics import SecguideError, display_path
 from secguide.evidence.audit_report import FORMATS, render_report
 from secguide.model.items import ThreatModel
@@ -25,9 +30,7 @@ from secguide.trace.audit import (
 from secguide.zephyr.build_dirs import find_build_configs, sysbuild_images
 from secguide.zephyr.dotconfig import read_dotconfig
 from secguide.zephyr.hardening import CENTRAL_FILE, load_hardening_db
-from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
-from secguide.zephyr.tree import resolve_tree
 
 SYSBUILD_ONLY = ("sysbuild top-level configuration (SB_CONFIG_*): it sets no application "
                  "options, and no image build (build/<image>/zephyr/.config) is beside it")
@@ -157,11 +160,11 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    model = load_model_or_fail(args.threatmodel)
+    project = project_from_args(args, results=[])
+    model = load_model_or_fail(project)
     waivers = _waivers(args.waivers)
-    tree = resolve_tree(args.zephyr_base)
-    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    rules, rules_from = _rules(args, model, tree.root)
+    db = project.db
+    rules, rules_from = _rules(args, model, project.tree.root)
     summary = run_audits(args.builds, rules, rules_from, db, model, profile=args.profile,
                          waivers=waivers, today=args.date, build_kind=args.build_kind,
                          board_target=args.board_target)

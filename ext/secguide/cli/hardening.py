@@ -8,16 +8,21 @@ import sys
 from pathlib import Path
 
 from secguide.cli.audit import write_atomically
-from secguide.cli.common import add_threatmodel_option, add_tree_options, load_model_or_fail
-from secguide.diagnostics import display_path
+from secguide.cli.common import (
+    add_threatmodel_option,
+    add_tree_options,
+    load_model_or_fail,
+    project_from_args,
+)
+from secguide.diagnostics import SecguideError, Severity, display_path
+from secguide.model.items import ThreatModel
+from secguide.model.loader import load_threat_model
 from secguide.trace.hardening import (
     compare_with_upstream,
     render_comparison_text,
     render_hardening_yaml,
 )
 from secguide.zephyr.hardening import load_hardening_db
-from secguide.zephyr.kconfig.cache import load_symbol_db
-from secguide.zephyr.tree import resolve_tree
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,11 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    model = load_model_or_fail(args.threatmodel)
-    tree = resolve_tree(args.zephyr_base)
-    db, _ = load_symbol_db(tree.root, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    project = project_from_args(args, results=[])
+    model = load_model_or_fail(project)
     database = load_hardening_db(args.directory)
-    comparison = compare_with_upstream(model, database, db)
+    comparison = compare_with_upstream(model, database, project.db)
     if args.format == "json":
         print(json.dumps(comparison.as_dict(), indent=2, sort_keys=True))
     else:
@@ -68,8 +72,24 @@ def _import(args: argparse.Namespace) -> int:
     return 1 if database.errors else 0
 
 
+def _model_without_tree(directory: Path) -> ThreatModel:
+    """The model for export, which needs no Zephyr tree; errors refuse the export.
+
+    Raises:
+        SecguideError: the model has errors (exit 1).
+    """
+    model, diagnostics = load_threat_model(directory)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    for diagnostic in errors:
+        print(diagnostic, file=sys.stderr)
+    if errors:
+        raise SecguideError(f"{directory}: {len(errors)} error(s) in the threat model; fix "
+                            "them first (see 'secguide check')", exit_code=1)
+    return model
+
+
 def _export(args: argparse.Namespace) -> int:
-    model = load_model_or_fail(args.threatmodel)
+    model = _model_without_tree(args.threatmodel)
     text = render_hardening_yaml(model, args.profile, with_profiles=args.with_profiles,
                                  source=display_path(args.threatmodel))
     if args.output:

@@ -12,7 +12,6 @@ cheap), so a broken trace fails a no-op rebuild as well as a full one.
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,8 @@ from secguide.sphinx.config import project_path, threatmodel_dir
 from secguide.sphinx.warnings import emit_diagnostic
 from secguide.trace.coverage import HARDENED_CSV, CoverageReport
 from secguide.trace.drift import DriftReport
-from secguide.trace.hardening import HardeningComparison, compare_with_upstream
 from secguide.trace.guide_pages import guide_pages
+from secguide.trace.hardening import HardeningComparison, compare_with_upstream
 from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path

@@ -191,6 +191,10 @@ def _profiles(doc: YamlDocument) -> list[HardeningProfile]:
             for name, raw in (doc.data.get("profiles") or {}).items()]
 
 
+#: read_yaml's codes as this reader reports them (suppressible apart from the model's).
+_YAML_CODES = {"duplicate-key": "hardening.duplicate-key", "unreadable": "hardening.unreadable"}
+
+
 def _read(path: Path, shown: str, validator: Any) -> tuple[YamlDocument | None, list[Diagnostic]]:
     try:
         size = path.stat().st_size
@@ -202,8 +206,8 @@ def _read(path: Path, shown: str, validator: Any) -> tuple[YamlDocument | None, 
                                  f"{size} bytes; a hardening.yaml file is at most "
                                  f"{MAX_FILE_BYTES} bytes")]
     doc, problems = read_yaml(path, shown)
-    problems = [Diagnostic(d.loc, d.severity, f"hardening.{d.code}", d.message)
-                for d in problems]
+    problems = [Diagnostic(d.loc, d.severity, _YAML_CODES.get(str(d.code), "hardening.yaml"),
+                           d.message) for d in problems]
     if doc.data is None:
         return None, problems
     schema_problems = _schema_findings(doc, validator)

@@ -85,7 +85,7 @@ class Code(enum.StrEnum):
     DOTCONFIG_DUPLICATE = "dotconfig.duplicate"
     DOTCONFIG_MIXED_PREFIX = "dotconfig.mixed-prefix"
     DOTCONFIG_EMPTY = "dotconfig.empty"
-    # -- Zephyr's hardening.yaml database (zephyr/hardening)
+    # -- Zephyr's hardening.yaml database (model/hardening_db)
     HARDENING_UNREADABLE = "hardening.unreadable"
     HARDENING_TOO_LARGE = "hardening.too-large"
     HARDENING_YAML = "hardening.yaml"

@@ -163,7 +163,7 @@ def test_one_legible_trace_diagram_per_area_linked_from_its_page(site: Path,
 @pytest.mark.slow
 def test_hardening_page_shows_the_comparison_of_the_real_database(site: Path,
                                                                   db_v4: SymbolDB) -> None:
-    from secguide.zephyr.hardening import load_hardening_db
+    from secguide.model.hardening_db import load_hardening_db
 
     database = load_hardening_db(REPO.parent / "shared" / "zephyr" / "upstream-hardening")
     page = _text((site / "hardening.html").read_text(encoding="utf-8"))

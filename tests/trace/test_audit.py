@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SourceLoc
+from secguide.model.hardening_db import load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.model.product_waivers import ProductWaiver
 from secguide.trace.audit import AuditRule, Verdict, audit_config, guide_rules, upstream_rules
 from secguide.zephyr.dotconfig import parse_dotconfig, read_dotconfig
-from secguide.zephyr.hardening import load_hardening_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parents[2]

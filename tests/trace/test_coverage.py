@@ -159,7 +159,7 @@ def test_waiver_of_a_newer_hardening_rule_is_not_stale(zephyr_v4_path: Path,
 
 
 def test_coverage_against_the_upstream_hardening_database(db_v4: SymbolDB) -> None:
-    from secguide.zephyr.hardening import load_hardening_db
+    from secguide.model.hardening_db import load_hardening_db
 
     repo = Path(__file__).resolve().parents[2]
     database = load_hardening_db(repo.parent / "shared" / "zephyr" / "upstream-hardening")

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from secguide.diagnostics import SecguideError
+from secguide.model.hardening_db import load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.hardening import (
@@ -17,7 +18,6 @@ from secguide.trace.hardening import (
     guide_settings,
     render_hardening_yaml,
 )
-from secguide.zephyr.hardening import load_hardening_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parents[2]

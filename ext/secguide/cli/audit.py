@@ -17,6 +17,7 @@ from secguide.cli.common import (
 )
 from secguide.diagnostics import SecguideError, display_path
 from secguide.evidence.audit_report import FORMATS, render_report
+from secguide.model.hardening_db import CENTRAL_FILE, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver, load_product_waivers
 from secguide.trace.audit import (
@@ -29,7 +30,6 @@ from secguide.trace.audit import (
 )
 from secguide.zephyr.build_dirs import find_build_configs, sysbuild_images
 from secguide.zephyr.dotconfig import read_dotconfig
-from secguide.zephyr.hardening import CENTRAL_FILE, load_hardening_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 SYSBUILD_ONLY = ("sysbuild top-level configuration (SB_CONFIG_*): it sets no application "

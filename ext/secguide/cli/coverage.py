@@ -14,11 +14,11 @@ from secguide.cli.common import (
     project_from_args,
 )
 from secguide.diagnostics import SecguideError
+from secguide.model.hardening_db import load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.trace.coverage import compute_coverage, format_text
 from secguide.trace.standards import format_text as format_standard
 from secguide.trace.standards import standard_coverage
-from secguide.zephyr.hardening import load_hardening_db
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from secguide.cli.common import (
     project_from_args,
 )
 from secguide.diagnostics import SecguideError, Severity, display_path
+from secguide.model.hardening_db import load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.hardening import (
@@ -22,7 +23,6 @@ from secguide.trace.hardening import (
     render_comparison_text,
     render_hardening_yaml,
 )
-from secguide.zephyr.hardening import load_hardening_db
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

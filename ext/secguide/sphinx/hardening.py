@@ -11,11 +11,11 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from secguide.model.hardening_db import HardeningRule
 from secguide.sphinx.directives import ModelDirective, _table
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
 from secguide.trace.hardening import HardeningComparison
-from secguide.zephyr.hardening import HardeningRule
 
 
 def _text(text: str) -> nodes.Node:

@@ -23,6 +23,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from secguide.diagnostics import Diagnostic, SecguideError, SourceLoc
+from secguide.model.hardening_db import hardening_files, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.sphinx.config import project_path, threatmodel_dir
@@ -35,7 +36,6 @@ from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path
 from secguide.trace.text_symbols import CONFIG_NAME, TextSymbol
-from secguide.zephyr.hardening import hardening_files, load_hardening_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 __all__ = ["CONFIG_NAME", "ModelState", "get_app", "get_state", "load_state", "setup_model"]

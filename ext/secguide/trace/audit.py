@@ -30,11 +30,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver
 from secguide.zephyr.dotconfig import ConfigValue, DotConfig
 from secguide.zephyr.expr import evaluate, positive_symbols
-from secguide.zephyr.hardening import HardeningDB
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
 
 

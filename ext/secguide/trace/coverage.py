@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import Recommendation, Setting, ThreatModel, Waiver
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
-from secguide.zephyr.hardening import HardeningDB
 
 HARDENED_CSV = "scripts/kconfig/hardened.csv"
 _HARDENED_LINE = re.compile(r"^(?:CONFIG_)?([A-Za-z0-9_]+)\s*([,=])\s*(.*?)\s*$")

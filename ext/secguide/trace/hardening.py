@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from secguide.diagnostics import Diagnostic, SecguideError
+from secguide.model.hardening_db import HardeningDB, HardeningRule
 from secguide.model.items import Recommendation, Setting, ThreatModel, Waiver
 from secguide.templates import one_line, render
-from secguide.zephyr.hardening import HardeningDB, HardeningRule
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 _INTEGER = re.compile(r"-?[0-9]+")

@@ -1,5 +1,8 @@
 """Zephyr's hardening database (``hardening.yaml``): reading it as upstream lays it out.
 
+It lives in model/ beside the threat model's own YAML reader, whose line-keeping
+parser it shares (zephyr/ may not import model/).
+
 The Security Working Group keeps its rules in a central
 ``scripts/kconfig/hardening.yaml`` (profiles plus top-level rules) and in
 ``hardening.yaml`` fragments beside the Kconfig files they cover. This module
@@ -130,7 +133,7 @@ def hardening_files(root: Path) -> list[Path]:
 
 @functools.cache
 def _bundled_schema_text() -> str:
-    return (resources.files("secguide.zephyr").joinpath("schema/hardening-schema.yaml")
+    return (resources.files("secguide.model").joinpath("schema/hardening-schema.yaml")
             .read_text(encoding="utf-8"))
 
 

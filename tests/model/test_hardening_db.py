@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError
-from secguide.zephyr.hardening import hardening_files, load_hardening_db
+from secguide.model.hardening_db import hardening_files, load_hardening_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 UPSTREAM = Path(__file__).resolve().parents[3] / "shared" / "zephyr" / "upstream-hardening"

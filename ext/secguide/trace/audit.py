@@ -319,6 +319,11 @@ class _Judge:
                                  f"{waiver.approver}: {waiver.reason}")
 
     def judge(self, rule: AuditRule) -> RuleResult:
+        if self.config.is_sysbuild:
+            # SB_CONFIG_X is sysbuild's own namespace, never the application's CONFIG_X.
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
+                              reason="a sysbuild top-level configuration (SB_CONFIG_*) sets no "
+                                     "application option; audit the image builds")
         excluded = _not_applicable(rule, self.config, self.arch, self.build_kind)
         if excluded:
             return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, reason=excluded)

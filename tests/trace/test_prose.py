@@ -58,6 +58,7 @@ REPO = Path(__file__).resolve().parents[2]
     (".. __: data:x", "a link target to 'data:x'"),
     (".. _label:", "a label (hyperlink target without a URI)"),
     (".. [cit] A citation.", "a citation"),
+    (".. note::\n   :name: hijack\n\n   text", "a ':name:' option (a label)"),
     ("Title\n=====\n\ntext", "a section title or transition"),
     ("text\n\n----\n\ntext", "a section title or transition"),
 ])

@@ -102,6 +102,8 @@ _ANONYMOUS = re.compile(r"^\s*(?:__|\.\.[ \t]+__:)[ \t]+(?P<uri>\S.*)$")
 _WORDS = re.compile(r"(\s+|`)")
 _EMBEDDED = re.compile(r"<(?P<uri>[^<>`]+)>`", re.DOTALL)
 _STANDALONE = re.compile(r"(?<![\w.+:/-])(?P<scheme>[^\W\d_][\w+.-]*):(?=[^\s:`])")
+#: a directive's ``:name:`` option registers a label every page can ``:ref:``
+_NAME_OPTION = re.compile(r"^\s*:name:(?:\s|$)")
 _ADORNMENT = re.compile(r"^\s*([!-/:-@\[-`{-~])\1+\s*$")
 
 
@@ -211,6 +213,8 @@ def prose_findings(text: str) -> list[UnsafeMarkup]:
         for name in _roles(line):
             if name.lower() not in ALLOWED_ROLES:
                 found.append(UnsafeMarkup(index, f"role ':{name}:'", f":{name}:"))
+        if _NAME_OPTION.match(line):
+            found.append(UnsafeMarkup(index, "a ':name:' option (a label)", ":name:"))
         if _ADORNMENT.match(line) and line.strip() not in ("::", ".."):
             previous = lines[index - 1].strip() if index else ""
             if previous or len(line.strip()) >= 4:

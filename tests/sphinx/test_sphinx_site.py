@@ -11,6 +11,7 @@ import pytest
 
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
+from secguide.trace.prose import WITHHELD
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parents[2]
@@ -173,3 +174,16 @@ def test_hardening_page_shows_the_comparison_of_the_real_database(site: Path,
         if rule.symbol not in db_v4:
             where = rule.loc.path.split("upstream-hardening/", 1)[1]
             assert f"CONFIG_{rule.symbol} {where}:{rule.loc.line}" in unknown
+
+
+@pytest.mark.slow
+def test_the_guides_own_prose_is_shown_as_written(site: Path, real_model: ThreatModel) -> None:
+    """Nothing of the shipped model is withheld by the prose check (issue #16)."""
+    data = json.loads((site / "needs.json").read_text())
+    needs = data["versions"][data["current_version"]]["needs"]
+    for rec in real_model.recommendations:
+        assert needs[rec.id]["content"] == rec.rationale
+    for threat in real_model.threats:
+        assert needs[threat.id]["content"] == threat.description
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
+    assert pages and not [p for p in pages if WITHHELD in p.read_text(encoding="utf-8")]

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "secguide.cli.drift",
     "secguide.cli.coverage",
     "secguide.cli.export",
+    "secguide.cli.evidence",
     "secguide.cli.board",
     "secguide.cli.audit",
     "secguide.cli.hardening",

@@ -1,0 +1,172 @@
+"""``secguide evidence``: one real build with real twister results, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from reqif.parser import ReqIFParser
+
+from secguide.cli.main import main
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "builds"
+CONFIG = SHARED / "configs" / "nucleo_h753zi-stepper.config"
+TWISTER = SHARED / "results" / "r05-v4.2.0-native_sim.twister.json"
+
+
+def run_evidence(out: Path, *extra: str, config: Path = CONFIG, cwd: Path | None = None) -> int:
+    previous = Path.cwd()
+    os.chdir(cwd or previous)
+    try:
+        return main(["evidence", str(config), "--results", str(TWISTER), "--out", str(out),
+                     "--threatmodel", str(REPO / "threatmodel"), *extra])
+    finally:
+        os.chdir(previous)
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory: pytest.TempPathFactory, zephyr_v4_path: Path) -> Path:
+    out = tmp_path_factory.mktemp("ev") / "out"
+    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
+    try:
+        assert run_evidence(out) == 0
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    return out
+
+
+def test_every_file_is_written(evidence: Path) -> None:
+    assert sorted(p.name for p in evidence.iterdir()) == sorted(
+        ["report.html", "report.pdf", "evidence.json", "verdicts.csv", "needs.json",
+         "requirements.reqif", "manifest.json"])
+    pdf = (evidence / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page\n") >= 3
+
+
+def test_byte_identical_from_another_working_directory(evidence: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    again = tmp_path / "again"
+    assert run_evidence(again, cwd=tmp_path) == 0
+    for name in sorted(p.name for p in evidence.iterdir()):
+        assert (again / name).read_bytes() == (evidence / name).read_bytes(), name
+
+
+def test_the_verdicts_say_what_this_build_shows(evidence: Path) -> None:
+    data = json.loads((evidence / "evidence.json").read_text())
+    assert data["build"]["board_target"] == "nucleo_h753zi/stm32h753xx"
+    # the twister results are for native_sim: nothing ran on this board
+    assert data["result_platforms"] == {"native_sim/native": 1}
+    recs = {r["id"]: r for r in data["recommendations"]}
+    userspace = recs["REC-MP-USERSPACE"]
+    assert userspace["verdict"] == "failed"
+    assert userspace["settings"][0]["verdict"] == "FAIL"
+    assert userspace["settings"][0]["actual"] == "n"
+    assert {v["outcome"] for v in userspace["verifications"] if v["kind"] == "target-test"} == {
+        "not run on nucleo_h753zi/stm32h753xx"}
+    # nothing is met: no target test ran on this platform
+    assert data["counts"]["recommendations"]["met"] == 0
+    assert data["counts"]["threats"]["mitigated"] == 0
+    threats = {t["id"]: t["verdict"] for t in data["threats"]}
+    assert threats["THR-PRIVILEGE-ESCALATION"] == "not mitigated"
+    clauses = {c["id"]: c["verdict"] for c in data["clauses"]}
+    assert clauses["CLS-EN303645-5-1"] == "left to the product"
+    assert clauses["CLS-EN18031-NMM"] == "not applicable"
+    assert clauses["CLS-CRA-I-2D"] == "not met"  # REC-MP-USERSPACE fails
+
+
+def test_manifest_pins_every_input(evidence: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((evidence / "manifest.json").read_text())
+    assert manifest["build"]["sha256"] == hashlib.sha256(CONFIG.read_bytes()).hexdigest()
+    roles = {entry["role"] for entry in manifest["inputs"]}
+    assert roles == {"config", "results", "threatmodel"}
+    assert manifest["results"][0]["sha256"] == hashlib.sha256(TWISTER.read_bytes()).hexdigest()
+    assert len(manifest["model"]["commit"]) == 40
+    assert manifest["zephyr"]["tree_fingerprint"]
+    assert manifest["libraries"]["fpdf2"] and manifest["libraries"]["jinja2"]
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    assert outputs["report.pdf"] == hashlib.sha256(
+        (evidence / "report.pdf").read_bytes()).hexdigest()
+
+
+def test_reqif_objects_are_typed(evidence: Path) -> None:
+    bundle = ReqIFParser.parse_from_string((evidence / "requirements.reqif").read_text())
+    content = bundle.core_content.req_if_content
+    types = {t.identifier: t.long_name for t in content.spec_types
+             if t.identifier.startswith("SOT-")}
+    assert set(types.values()) == {"threat", "responsibility", "requirement", "setting",
+                                   "verification", "clause"}
+    kinds = {o.identifier: o.spec_object_type for o in content.spec_objects}
+    assert kinds["SO-REC-MP-USERSPACE"] == "SOT-REQUIREMENT"
+    assert kinds["SO-CLS-CRA-I-2D"] == "SOT-CLAUSE"
+    assert kinds["SO-THR-PRIVILEGE-ESCALATION"] == "SOT-THREAT"
+    clause_attrs = {a.definition_ref for o in content.spec_objects
+                    if o.identifier == "SO-CLS-CRA-I-2D" for a in o.attributes}
+    assert "AD-CLAUSE-MET-BY" in clause_attrs and "AD-CLAUSE-SYMBOL" not in clause_attrs
+
+
+def test_untrusted_text_is_inert_in_the_html(tmp_path: Path, zephyr_v4_path: Path) -> None:
+    hostile = tmp_path / "hostile.config"
+    text = CONFIG.read_text().replace('CONFIG_BOARD="nucleo_h753zi"',
+                                      'CONFIG_BOARD="<script>alert(1)</script>"')
+    assert text != CONFIG.read_text()
+    hostile.write_text(text)
+    assert run_evidence(tmp_path / "out", config=hostile) == 0
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path, zephyr_v4_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_evidence(tmp_path / "o", config=tmp_path / "missing.config") == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert run_evidence(tmp_path / "o", "--profile", "paranoid") == 2
+    assert "--profile paranoid: not a profile" in capsys.readouterr().err
+    empty = tmp_path / "build"
+    empty.mkdir()
+    assert run_evidence(tmp_path / "o", config=empty) == 2
+    assert not (tmp_path / "o").exists()
+    build = tmp_path / "b" / "zephyr"
+    build.mkdir(parents=True)
+    shutil.copy(CONFIG, build / ".config")
+    assert run_evidence(tmp_path / "o", config=tmp_path / "b") == 0
+
+
+def test_manual_check_records_name_a_person_and_a_date(tmp_path: Path, zephyr_v4_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    records = tmp_path / "manual.yaml"
+    records.write_text("manual_checks:\n"
+                       "  - id: TEST-MAN-USER-THREADS\n"
+                       "    by: Jane Doe\n"
+                       "    date: 2026-03-04\n"
+                       "    outcome: passed\n")
+    assert run_evidence(tmp_path / "out", "--manual", str(records)) == 0
+    data = json.loads((tmp_path / "out" / "evidence.json").read_text())
+    userspace = {r["id"]: r for r in data["recommendations"]}["REC-MP-USERSPACE"]
+    assert {v["id"]: v["outcome"] for v in userspace["verifications"]}[
+        "TEST-MAN-USER-THREADS"] == "passed by Jane Doe on 2026-03-04"
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert "manual-checks" in {entry["role"] for entry in manifest["inputs"]}
+
+    records.write_text("manual_checks:\n"
+                       "  - id: TEST-MAN-USER-THREADS\n"
+                       "    by: Jane Doe\n"
+                       "    date: 2026-02-30\n"
+                       "    outcome: fine\n"
+                       "  - id: TEST-MAN-NOT-IN-THE-GUIDE\n"
+                       "    by: Jane Doe\n"
+                       "    date: 2026-03-04\n"
+                       "    outcome: passed\n")
+    assert run_evidence(tmp_path / "bad", "--manual", str(records)) == 2
+    err = capsys.readouterr().err
+    assert ":4:11: error: '2026-02-30' is not a date" in err
+    assert ":5:14: error: 'fine' is not allowed for 'outcome'" in err
+    assert ":6:9: error: TEST-MAN-NOT-IN-THE-GUIDE is not a manual check of the guide" in err
+    assert not (tmp_path / "bad").exists()

@@ -130,11 +130,37 @@ def bench_audit(tree: str, runs: int, count: int = 500) -> None:
     print(f"  (median of {runs} runs, each in a fresh process, imports included)")
 
 
+RESULTS = REPO.parent / "shared" / "builds" / "results"
+
+
+def bench_evidence(tree: str, runs: int) -> None:
+    """``secguide evidence`` for one real build with real twister results (warm cache)."""
+    config = CONFIGS / "nucleo_h753zi-stepper.config"
+    twister = RESULTS / "r05-v4.2.0-native_sim.twister.json"
+    if not (config.is_file() and twister.is_file()):
+        print("secguide evidence: the shared build or results are missing; skipped")
+        return
+    env = {**os.environ, "ZEPHYR_BASE": tree, "SOURCE_DATE_EPOCH": "1767225600"}
+    times = []
+    with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory() as out:
+        env["SECGUIDE_CACHE_DIR"] = cache_dir
+        for run in range(runs + 1):  # the first run fills the Kconfig cache
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "secguide", "evidence", str(config),
+                            "--results", str(twister), "--out", str(Path(out) / "ev")],
+                           cwd=REPO, env=env, capture_output=True, check=True)
+            if run:
+                times.append(time.perf_counter() - started)
+    print("secguide evidence (one build, HTML + PDF + machine files, warm Kconfig cache):")
+    print(f"  end to end  {statistics.median(times):.2f} s   (median of {runs} runs, "
+          "fresh process each)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("kconfig", "guide", "audit"),
+    parser.add_argument("--only", choices=("kconfig", "guide", "audit", "evidence"),
                         help="run one group of measurements")
     args = parser.parse_args()
     if not args.zephyr_base or not Path(args.zephyr_base).is_dir():
@@ -147,6 +173,8 @@ def main() -> int:
         bench_guide(args.zephyr_base, args.runs)
     if parser_only in (None, "audit"):
         bench_audit(args.zephyr_base, args.runs)
+    if parser_only in (None, "evidence"):
+        bench_evidence(args.zephyr_base, args.runs)
     return 0
 
 

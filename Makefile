@@ -8,13 +8,14 @@ INSTALLED  := $(VENV)/.installed
 BUILDDIR   ?= _build
 # -q: Sphinx prints warnings only; the html target says what it built from.
 SPHINXOPTS ?= -q -W --keep-going -j auto
+BENCH_SCALES ?= 0,1000,3000
 
 .PHONY: help test html bench lint clean venv evidence screenshots
 
 help:
 	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
 	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE and Graphviz)"
-	@echo "make bench   measure Kconfig loading and guide builds"
+	@echo "make bench   measure Kconfig loading, guide builds and growth (BENCH_SCALES=0,1000,3000)"
 	@echo "make screenshots  PNGs of built pages in $(BUILDDIR)/screenshots (needs chromium)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
 	@echo "make lint    ruff over ext/ and tests/, import-linter layer contracts"
@@ -50,7 +51,7 @@ evidence: $(INSTALLED)
 	$(BIN)/secguide export --out $(BUILDDIR)/evidence $(foreach f,$(RESULTS),--results $(f))
 
 bench: $(INSTALLED)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --scales "$(BENCH_SCALES)"
 
 screenshots: html
 	$(BIN)/python scripts/screenshots.py --html $(BUILDDIR)/html --out $(BUILDDIR)/screenshots

@@ -160,8 +160,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("kconfig", "guide", "audit", "evidence"),
+    parser.add_argument("--only", choices=("kconfig", "guide", "audit", "evidence", "scale"),
                         help="run one group of measurements")
+    parser.add_argument("--scales", default="0,1000,3000",
+                        help="model sizes for the scale table (0: the real model; '' skips it)")
     args = parser.parse_args()
     if not args.zephyr_base or not Path(args.zephyr_base).is_dir():
         print("bench: set ZEPHYR_BASE or pass --zephyr-base", file=sys.stderr)
@@ -175,6 +177,11 @@ def main() -> int:
         bench_audit(args.zephyr_base, args.runs)
     if parser_only in (None, "evidence"):
         bench_evidence(args.zephyr_base, args.runs)
+    if parser_only in (None, "scale") and args.scales:
+        # growth with the model size: synthetic models and a plain-Sphinx floor project
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_scale
+        return bench_scale.main(["--zephyr-base", args.zephyr_base, "--scales", args.scales])
     return 0
 
 

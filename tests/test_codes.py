@@ -54,3 +54,29 @@ def test_one_did_you_mean_wording() -> None:
     assert did_you_mean([]) == ""
     assert did_you_mean(["A"]) == "did you mean A?"
     assert did_you_mean(["A", "B", "A", "C", "D"]) == "did you mean A, B, C?"
+
+
+def test_one_source_date_rule() -> None:
+    import datetime as dt
+
+    from secguide.diagnostics import SecguideError
+    from secguide.files import source_date
+
+    assert source_date({"SOURCE_DATE_EPOCH": "1767225600"}) == dt.datetime(2026, 1, 1,
+                                                                          tzinfo=dt.UTC)
+    assert source_date({}).microsecond == 0
+    for bad in ("yesterday", "-5", "1.5", "9" * 30):
+        with pytest.raises(SecguideError, match="not a whole number of seconds"):
+            source_date({"SOURCE_DATE_EPOCH": bad})
+
+
+def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    from secguide.files import write_atomically
+
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    target.chmod(0o640)
+    write_atomically(target, "new\r\n")
+    assert target.read_bytes() == b"new\r\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]

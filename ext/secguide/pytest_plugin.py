@@ -58,16 +58,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         ids = marked_ids(item)
         if ids:
             item.user_properties.append((MARKER, ", ".join(ids)))
-
-
-def verifies_map(items: list[pytest.Item]) -> dict[str, list[str]]:
-    """Recommendation ID -> node IDs marked as verifying it, for tools that collect.
-
-    Raises:
-        pytest.UsageError: see :func:`marked_ids`.
-    """
-    mapping: dict[str, list[str]] = {}
-    for item in items:
-        for rec_id in marked_ids(item):
-            mapping.setdefault(rec_id, []).append(item.nodeid)
-    return {rec_id: sorted(nodes) for rec_id, nodes in sorted(mapping.items())}

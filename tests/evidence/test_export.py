@@ -195,7 +195,7 @@ def test_bad_source_date_epoch(tmp_path: Path, zephyr_v4_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     assert _export(tmp_path / "out", zephyr_v4_path) == 2
-    assert "SOURCE_DATE_EPOCH='yesterday' is not a number" in capsys.readouterr().err
+    assert "SOURCE_DATE_EPOCH='yesterday': not a whole number of seconds" in capsys.readouterr().err
 
 
 def test_needs_json_imports_with_needimport(tmp_path: Path, evidence: dict[str, bytes]) -> None:

@@ -64,7 +64,7 @@ def test_matrix_lists_every_recommended_setting(site: Path, real_model: ThreatMo
 @pytest.mark.slow
 def test_coverage_page_lists_every_hardened_csv_symbol(site: Path, zephyr_v4_path: Path,
                                                        real_model: ThreatModel) -> None:
-    from secguide.trace.coverage import read_hardened_csv
+    from secguide.zephyr.hardening import read_hardened_csv
 
     entries, _ = read_hardened_csv(zephyr_v4_path)
     assert len(entries) > 50

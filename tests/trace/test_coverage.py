@@ -12,8 +12,9 @@ from secguide.cli.main import main
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import Waiver
 from secguide.model.loader import load_threat_model
-from secguide.trace.coverage import compute_coverage, format_text, read_hardened_csv
+from secguide.trace.coverage import compute_coverage, format_text
 from secguide.trace.results import Outcome, Results, load_results
+from secguide.zephyr.hardening import read_hardened_csv
 from secguide.zephyr.kconfig.symbols import SymbolDB
 from trace_fixtures import small_model
 

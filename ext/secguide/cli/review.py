@@ -17,8 +17,9 @@ from secguide.cli.common import (
     project_from_args,
 )
 from secguide.diagnostics import SecguideError, display_path, with_suggestion
+from secguide.files import source_date, write_atomically
 from secguide.model.items import ThreatModel
-from secguide.model.stamps import NewStamp, plan_stamps, write_atomically, write_stamps
+from secguide.model.stamps import NewStamp, plan_stamps, write_stamps
 from secguide.trace.project import Project
 from secguide.trace.review import (
     Baseline,
@@ -68,15 +69,9 @@ def review_date(explicit: str | None, environ: Mapping[str, str] | None = None) 
         except ValueError as error:
             raise SecguideError(f"--date {explicit!r}: not a date in the form YYYY-MM-DD "
                                 f"({error})") from None
-    epoch = environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise SecguideError(f"SOURCE_DATE_EPOCH={epoch!r}: not a number of seconds "
-                                "since 1970") from None
-        return moment.date().isoformat()
-    return datetime.date.today().isoformat()
+    if environ.get("SOURCE_DATE_EPOCH"):
+        return source_date(environ).date().isoformat()
+    return datetime.date.today().isoformat()  # the reviewer's own day, not UTC's
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

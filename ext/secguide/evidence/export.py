@@ -37,6 +37,7 @@ from typing import Any
 from secguide import __version__
 from secguide.diagnostics import SecguideError
 from secguide.evidence.reqif import reqif_text
+from secguide.files import source_date
 from secguide.model.items import ThreatModel
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
 from secguide.trace.results import Outcome, Results, marked_tests, need_results, results_source
@@ -57,7 +58,7 @@ class InputFile:
 
     path: str
     sha256: str
-    role: str  # "threatmodel", "results" or "zephyr"
+    role: str  # "threatmodel" or "results"
 
 
 def evidence_time() -> dt.datetime:
@@ -66,12 +67,7 @@ def evidence_time() -> dt.datetime:
     Raises:
         SecguideError: ``SOURCE_DATE_EPOCH`` is set but not a non-negative integer.
     """
-    raw = os.environ.get("SOURCE_DATE_EPOCH")
-    if raw is None or raw == "":
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if not raw.isdigit():
-        raise SecguideError(f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds")
-    return dt.datetime.fromtimestamp(int(raw), dt.UTC)
+    return source_date()
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -34,7 +34,6 @@ AREAS = (
     "general",
 )
 BUILD_KINDS = ("production", "debug")
-HARDWARE_FEATURES = ("mpu", "mmu", "entropy-source", "fpu", "speculative-execution")
 
 #: What a piece of evidence can prove, weakest claim first. Only the last three
 #: say anything about a product; a guide check verifies the guide.

@@ -21,7 +21,6 @@ import copy
 import datetime
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 import yaml
 
 from secguide.diagnostics import SecguideError, display_path
+from secguide.files import temp_beside
 from secguide.model.loader import threatmodel_files
 from secguide.model.yaml_source import read_yaml
 
@@ -210,39 +210,6 @@ def plan_stamps(directory: Path, stamps: Mapping[str, NewStamp]) -> dict[Path, s
     return planned
 
 
-def _temp_beside(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise SecguideError(f"{path}: cannot write: {error.strerror or error}",
-                            exit_code=1) from None
-    return Path(tmp)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``; readers see the old file or the new one, never a mix.
-
-    Keeps the permission bits of an existing file; writes newlines exactly as given.
-
-    Raises:
-        SecguideError: the file cannot be written; it is left as it was (exit code 1).
-    """
-    tmp = _temp_beside(path, text)
-    try:
-        os.replace(tmp, path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise SecguideError(f"{path}: cannot write: {error.strerror or error}",
-                            exit_code=1) from None
-
-
 def write_stamps(planned: Mapping[Path, str], stamps: Mapping[str, NewStamp]) -> None:
     """Verify every planned file, then replace them; on any problem no file is touched.
 
@@ -254,7 +221,7 @@ def write_stamps(planned: Mapping[Path, str], stamps: Mapping[str, NewStamp]) ->
     try:
         for path, text in planned.items():
             display = display_path(path)
-            tmp = _temp_beside(path, text)
+            tmp = temp_beside(path, text)
             temps[path] = tmp
             before, problems_before = read_yaml(path, display)
             after, problems_after = read_yaml(tmp, display)

@@ -28,7 +28,7 @@ from secguide.model.items import ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.sphinx.config import project_path, threatmodel_dir
 from secguide.sphinx.warnings import emit_diagnostic
-from secguide.trace.coverage import HARDENED_CSV, CoverageReport
+from secguide.trace.coverage import CoverageReport
 from secguide.trace.drift import DriftReport
 from secguide.trace.guide_pages import guide_pages
 from secguide.trace.hardening import HardeningComparison, compare_with_upstream
@@ -36,6 +36,7 @@ from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path
 from secguide.trace.text_symbols import CONFIG_NAME, TextSymbol
+from secguide.zephyr.hardening import HARDENED_CSV
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 __all__ = ["CONFIG_NAME", "ModelState", "get_app", "get_state", "load_state", "setup_model"]

@@ -23,7 +23,6 @@ the CLI both render its :class:`CoverageReport`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,57 +33,7 @@ from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import Recommendation, Setting, ThreatModel, Waiver
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
-
-HARDENED_CSV = "scripts/kconfig/hardened.csv"
-_HARDENED_LINE = re.compile(r"^(?:CONFIG_)?([A-Za-z0-9_]+)\s*([,=])\s*(.*?)\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class HardenedEntry:
-    """One line of ``hardened.csv``: a symbol and the value ``hardenconfig`` expects."""
-
-    symbol: str
-    value: str
-    loc: SourceLoc
-
-
-def read_hardened_csv(tree_root: Path) -> tuple[list[HardenedEntry], list[Diagnostic]]:
-    """The entries of the tree's ``hardened.csv`` and what is odd about the file.
-
-    A tree without the file (Zephyr < 1.14) yields no entries and one note. A line
-    written ``SYMBOL=value`` (v4.2.99 has ``DEBUG_COREDUMP=n``) is read, with a
-    warning, since ``hardenconfig`` itself would not match it.
-
-    Raises:
-        OSError: the file exists but cannot be read.
-    """
-    path = tree_root / HARDENED_CSV
-    if not path.is_file():
-        return [], [Diagnostic(SourceLoc(HARDENED_CSV), Severity.NOTE, "no-hardened-csv",
-                               "this tree has no hardened.csv; nothing to cover")]
-    entries: list[HardenedEntry] = []
-    diagnostics: list[Diagnostic] = []
-    seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        loc = SourceLoc(HARDENED_CSV, number)
-        match = _HARDENED_LINE.match(text)
-        if match is None:
-            diagnostics.append(Diagnostic(loc, Severity.WARNING, "hardened-csv-line",
-                                          f"not 'SYMBOL,value': {text!r}; line ignored"))
-            continue
-        symbol, separator, value = match.groups()
-        if separator == "=":
-            diagnostics.append(Diagnostic(loc, Severity.WARNING, "hardened-csv-line",
-                                          f"{text!r} uses '=' where hardened.csv uses ','; "
-                                          f"read as {symbol},{value}"))
-        if symbol in seen:
-            continue
-        seen.add(symbol)
-        entries.append(HardenedEntry(symbol, value, loc))
-    return entries, diagnostics
+from secguide.zephyr.hardening import HardenedEntry, read_hardened_csv
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ never pickle: a corrupt or foreign file is ignored and rewritten, never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,7 +23,8 @@ from typing import Any
 import kconfiglib
 
 from secguide import __version__
-from secguide.diagnostics import SourceLoc
+from secguide.diagnostics import SecguideError, SourceLoc
+from secguide.files import write_atomically
 from secguide.zephyr.kconfig.loader import parse_symbols
 from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol, SymbolDB
 from secguide.zephyr.tree import ZephyrTree, resolve_tree, tree_files
@@ -189,16 +190,9 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
 
 
 def _write_cache(path: Path, payload: dict[str, Any]) -> None:
-    """Atomic: readers see the old file or the new one, never half of one."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, separators=(",", ":"), sort_keys=True)
-        os.replace(tmp, path)
-    except OSError:
-        # A read-only cache location only costs speed; the parse result is still good.
-        return
+    """Atomic; a read-only cache location only costs speed, the parse result is still good."""
+    with contextlib.suppress(SecguideError):
+        write_atomically(path, json.dumps(payload, separators=(",", ":"), sort_keys=True))
 
 
 def _db_from_cache(data: dict[str, Any]) -> SymbolDB | None:

@@ -95,25 +95,21 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _posix(path: Path) -> str:
-    return path.as_posix()
-
-
 def generate_v2_inputs(tree: ZephyrTree, binary_dir: Path) -> None:
     """Write the aggregation files a HWMv2 tree sources from ``$(KCONFIG_BINARY_DIR)``."""
     root = tree.root
     soc_dirs = sorted({path.parent for path in root.glob("soc/**/soc.yml")})
     _write(binary_dir / "soc" / "Kconfig.soc",
-           "".join(f'osource "{_posix(d / "Kconfig.soc")}"\n' for d in soc_dirs))
+           "".join(f'osource "{(d / "Kconfig.soc").as_posix()}"\n' for d in soc_dirs))
     _write(binary_dir / "soc" / "Kconfig",
-           "".join(f'osource "{_posix(d / "Kconfig")}"\n' for d in soc_dirs))
+           "".join(f'osource "{(d / "Kconfig").as_posix()}"\n' for d in soc_dirs))
     _write(binary_dir / "soc" / "Kconfig.defconfig",
-           "".join(f'osource "{_posix(d / "Kconfig.defconfig")}"\n' for d in soc_dirs))
+           "".join(f'osource "{(d / "Kconfig.defconfig").as_posix()}"\n' for d in soc_dirs))
     _write(binary_dir / "soc" / "Kconfig.sysbuild", "")
 
     archs = _safe_yaml(root / "arch" / "archs.yml").get("archs") or []
     _write(binary_dir / "arch" / "Kconfig", "".join(
-        f'source "{_posix(root / "arch" / str(arch["path"]) / "Kconfig")}"\n'
+        f'source "{(root / "arch" / str(arch["path"]) / "Kconfig").as_posix()}"\n'
         for arch in archs if isinstance(arch, dict) and "path" in arch
     ))
 
@@ -122,13 +118,13 @@ def generate_v2_inputs(tree: ZephyrTree, binary_dir: Path) -> None:
     for name, directory, qualifiers in boards:
         for symbol in [_board_symbol(name)] + [_board_symbol(f"{name}/{q}") for q in qualifiers]:
             board_lines.append(f"config {symbol}\n\tbool\n")
-        board_lines.append(f'osource "{_posix(directory / ("Kconfig." + name))}"\n\n')
+        board_lines.append(f'osource "{(directory / ("Kconfig." + name)).as_posix()}"\n\n')
     board_dirs = sorted({directory for _, directory, _ in boards})
     _write(binary_dir / "boards" / "Kconfig.boards", "".join(board_lines))
     _write(binary_dir / "boards" / "Kconfig",
-           "".join(f'osource "{_posix(d / "Kconfig")}"\n' for d in board_dirs))
+           "".join(f'osource "{(d / "Kconfig").as_posix()}"\n' for d in board_dirs))
     _write(binary_dir / "boards" / "Kconfig.defconfig",
-           "".join(f'osource "{_posix(d / "Kconfig.defconfig")}"\n' for d in board_dirs))
+           "".join(f'osource "{(d / "Kconfig.defconfig").as_posix()}"\n' for d in board_dirs))
 
     _write(binary_dir / "Kconfig.modules", modules_kconfig(root))
     for empty in ("Kconfig.sysbuild.modules", "Kconfig.dts",
@@ -150,7 +146,7 @@ def modules_kconfig(root: Path) -> str:
     for kconfig in sorted(root.glob("modules/*/Kconfig")):
         name = kconfig.parent.name
         symbol = "ZEPHYR_" + re.sub(r"[^A-Za-z0-9_]", "_", name).upper() + "_MODULE"
-        blocks.append(f'menu "{name} module"\nosource "{_posix(kconfig)}"\n'
+        blocks.append(f'menu "{name} module"\nosource "{kconfig.as_posix()}"\n'
                       f"config {symbol}\n\tbool\n\tdefault y\nendmenu\n")
     return "\n".join(blocks)
 

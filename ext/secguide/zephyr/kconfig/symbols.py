@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from secguide.diagnostics import SourceLoc, with_suggestion
 
-SYMBOL_TYPES = ("bool", "tristate", "int", "hex", "string", "unknown")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConditionalValue:

@@ -10,16 +10,17 @@ JSON only; a corrupt file is ignored and rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from secguide import __version__
+from secguide.diagnostics import SecguideError
+from secguide.files import write_atomically
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.cache import (
     KCONFIGLIB_VERSION,
@@ -95,15 +96,9 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def _write(path: Path, payload: dict[str, Any]) -> None:
-    """Atomic; a read-only cache location only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, separators=(",", ":"), sort_keys=True)
-        os.replace(tmp, path)
-    except OSError:
-        return
+    """Atomic; a read-only cache location only costs speed, the parse result is still good."""
+    with contextlib.suppress(SecguideError):
+        write_atomically(path, json.dumps(payload, separators=(",", ":"), sort_keys=True))
 
 
 def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[WantedSetting],

@@ -114,10 +114,6 @@ class WantedSetting:
 
 # -- generated inputs -------------------------------------------------------------------
 
-def _posix(path: Path) -> str:
-    return path.as_posix()
-
-
 def _selector(symbol: str) -> str:
     return _SELECT_PREFIX + symbol
 
@@ -156,12 +152,12 @@ def _write_target_inputs(tree: ZephyrTree, binary_dir: Path,
             lines.append(f'config {_selector(symbol)}\n\tbool "target"\n'
                          f"config {symbol}\n\tbool\n\tdefault y if {_selector(symbol)}\n")
         board_file = of_board[0].board_dir / f"Kconfig.{board}"
-        lines.append(_guarded([_selector(board_symbol)], f'osource "{_posix(board_file)}"\n'))
+        lines.append(_guarded([_selector(board_symbol)], f'osource "{board_file.as_posix()}"\n'))
         dir_guards.setdefault(of_board[0].board_dir, set()).add(_selector(board_symbol))
     _write(binary_dir / "boards" / "Kconfig.boards", "".join(lines))
     for name in ("Kconfig", "Kconfig.defconfig"):
         _write(binary_dir / "boards" / name, "".join(
-            _guarded(guards, f'osource "{_posix(directory / name)}"\n')
+            _guarded(guards, f'osource "{(directory / name).as_posix()}"\n')
             for directory, guards in sorted(dir_guards.items())))
 
     # A SoC folder's Kconfig is read when the selected board uses one of its SoCs.
@@ -174,7 +170,7 @@ def _write_target_inputs(tree: ZephyrTree, binary_dir: Path,
             _selector(target.board_symbol) for target in targets if target.soc in names}
     for name in ("Kconfig", "Kconfig.defconfig"):
         _write(binary_dir / "soc" / name, "".join(
-            _guarded(guards, f'osource "{_posix(directory / name)}"\n')
+            _guarded(guards, f'osource "{(directory / name).as_posix()}"\n')
             for directory, guards in sorted(soc_guards.items())))
 
     dt_symbols: set[str] = set()

@@ -1,0 +1,83 @@
+"""The one way secguide writes a file, and the one reader of ``SOURCE_DATE_EPOCH``.
+
+Every file secguide writes (review stamps, the review baseline, evidence, caches)
+goes through :func:`write_atomically`: a temporary file beside the target,
+flushed and synced, then ``os.replace``, so a reader sees the old file or the
+new one and never half of one. Every timestamp that lands in an output comes
+from :func:`source_date`, so ``SOURCE_DATE_EPOCH`` makes outputs reproducible
+with one rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from secguide.diagnostics import SecguideError
+
+
+def temp_beside(path: Path, data: str | bytes) -> Path:
+    """``data`` in a new temporary file in ``path``'s folder, synced, with ``path``'s mode.
+
+    Text is written as UTF-8 with newlines exactly as given.
+
+    Raises:
+        SecguideError: the folder cannot be written (exit code 1).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise SecguideError(f"{path}: cannot write: {error.strerror or error}",
+                            exit_code=1) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise SecguideError(f"{path}: cannot write: {error.strerror or error}",
+                            exit_code=1) from None
+    return Path(tmp)
+
+
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data``; readers see the old file or the new one, never a mix.
+
+    Keeps the permission bits of an existing file.
+
+    Raises:
+        SecguideError: the file cannot be written; it is left as it was (exit code 1).
+    """
+    tmp = temp_beside(path, data)
+    try:
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise SecguideError(f"{path}: cannot write: {error.strerror or error}",
+                            exit_code=1) from None
+
+
+def source_date(environ: Mapping[str, str] | None = None) -> dt.datetime:
+    """``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else now; UTC, whole seconds.
+
+    Raises:
+        SecguideError: the variable is set but not a whole number of seconds (exit code 2).
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get("SOURCE_DATE_EPOCH", "")
+    if raw == "":
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        if not raw.isdigit():
+            raise ValueError(raw)
+        return dt.datetime.fromtimestamp(int(raw), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SecguideError(f"SOURCE_DATE_EPOCH={raw!r}: not a whole number of seconds "
+                            "since 1970") from None

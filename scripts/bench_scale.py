@@ -1,0 +1,221 @@
+"""How secguide grows with the model: synthetic models, a plain-Sphinx floor, one table.
+
+``make bench`` (or ``python scripts/bench_scale.py --scales 0,1000,3000``) copies
+the guide (``conf.py``, ``source/``, ``threatmodel/``) into a temporary folder,
+adds synthetic recommendations until the model has N of them, and measures, each
+command in a fresh process:
+
+* ``secguide check`` and ``secguide export``: CPU seconds (user + system);
+* a cold ``sphinx-build -j auto`` of the guide: wall seconds and peak RSS;
+* at the real size only: a no-op rebuild, and the same two builds of a *floor*
+  project (plain Sphinx + furo + sphinx-needs, as many pages, no needs), so the
+  guide's cost is given as a ratio to what any such site costs on this machine;
+* a warm ``secguide kconfig show``.
+
+Each synthetic recommendation sets a distinct real bool symbol that ``prj.conf``
+can set, is listed by one or two synthetic threats, and has one ``zephyr_test``
+and one manual check, spread over the areas the guide has pages for. Numbers are
+printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+#: runs a command and prints its own children's CPU and peak RSS as JSON on stderr's last line
+_MEASURE = r"""
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(done.stderr[-2000:], file=sys.stderr)
+print(json.dumps({"code": done.returncode, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "rss_mb": usage.ru_maxrss / 1024}), file=sys.stderr)
+"""
+
+
+def measure(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> dict:
+    """Wall and CPU seconds and peak RSS (MB) of ``argv`` and everything it starts."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *argv], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=True)
+    lines = done.stderr.rstrip().splitlines()
+    result = json.loads(lines[-1])
+    result["log"] = "\n".join(lines[:-1])
+    return result
+
+
+# -- the synthetic model ----------------------------------------------------------------
+
+def _real_counts() -> int:
+    return sum(text.count("\n  - id: REC-") for text in
+               (p.read_text() for p in (REPO / "threatmodel").rglob("*.yaml")))
+
+
+def _areas_with_pages() -> list[str]:
+    sys.path.insert(0, str(REPO / "ext"))
+    from secguide.trace.guide_pages import page_selections
+    return sorted({area for s in page_selections(REPO / "source") for area in s.areas})
+
+
+def _free_bool_symbols(zephyr_base: str, used: set[str], count: int) -> list[str]:
+    from secguide.zephyr.kconfig.cache import load_symbol_db
+    db, _ = load_symbol_db(zephyr_base)
+    names = [s.name for s in db if s.type == "bool" and s.user_settable
+             and not s.deprecated and s.name not in used]
+    if len(names) < count:
+        raise SystemExit(f"bench: only {len(names)} free bool symbols for {count} recommendations")
+    return names[:count]
+
+
+def write_synthetic(model_dir: Path, extra: int, zephyr_base: str) -> None:
+    """``extra`` recommendations and the threats listing them, in two new YAML files."""
+    if extra <= 0:
+        return
+    from secguide.model.loader import load_threat_model
+    model, _ = load_threat_model(model_dir)
+    used = {s.symbol for rec in model.recommendations for s in rec.settings}
+    symbols = _free_bool_symbols(zephyr_base, used, extra)
+    areas = _areas_with_pages()
+    recs, threats = ["recommendations:"], ["threats:"]
+    for index, symbol in enumerate(symbols):
+        recs += [f"  - id: REC-SYN-{index:05d}",
+                 f"    title: Synthetic recommendation {index} sets {symbol}",
+                 f"    area: {areas[index % len(areas)]}",
+                 "    status: draft",
+                 "    rationale: A generated recommendation for measuring growth.",
+                 "    settings:",
+                 f"      - symbol: {symbol}",
+                 '        value: "y"',
+                 "    verification:",
+                 "      - zephyr_test: kernel.memory_protection.stackprot",
+                 f"      - id: TEST-MAN-SYN-{index:05d}",
+                 "        manual: Checked by hand on the production build."]
+    # threat k lists recommendations 2k, 2k+1 and 2k+2: each is listed once or twice
+    for k in range((extra + 1) // 2):
+        listed = ", ".join(f"REC-SYN-{i:05d}" for i in range(2 * k, min(2 * k + 3, extra)))
+        threats += [f"  - id: THR-SYN-{k:05d}", f"    title: Synthetic threat {k}",
+                    "    description: A generated threat.", f"    mitigated_by: [{listed}]"]
+    (model_dir / "recommendations" / "zz-synthetic.yaml").write_text("\n".join(recs) + "\n")
+    (model_dir / "zz-synthetic-threats.yaml").write_text("\n".join(threats) + "\n")
+
+
+def guide_copy(target: Path, extra: int, zephyr_base: str) -> Path:
+    target.mkdir(parents=True)
+    shutil.copy2(REPO / "conf.py", target / "conf.py")
+    shutil.copytree(REPO / "source", target / "source")
+    shutil.copytree(REPO / "threatmodel", target / "threatmodel")
+    write_synthetic(target / "threatmodel", extra, zephyr_base)
+    return target
+
+
+def floor_project(target: Path, pages: int) -> Path:
+    """Plain Sphinx + furo + sphinx-needs, ``pages`` pages of text, no needs."""
+    source = target / "source"
+    source.mkdir(parents=True)
+    (target / "conf.py").write_text('extensions = ["sphinx_needs"]\nhtml_theme = "furo"\n'
+                                    'project = "Floor"\n')
+    names = [f"page{n:02d}" for n in range(1, pages)]
+    (source / "index.rst").write_text("Floor\n#####\n\n.. toctree::\n\n"
+                                      + "".join(f"   {name}\n" for name in names))
+    paragraph = ("A paragraph of plain text, as long as a typical one in the guide, with "
+                 "``literal`` and *emphasis* and a `link <https://example.org>`_. " * 4)
+    for name in names:
+        (source / f"{name}.rst").write_text(
+            f"{name}\n{'#' * len(name)}\n\n" + "".join(
+                f"Section {s}\n{'*' * 9}\n\n{paragraph}\n\n" for s in range(1, 6)))
+    return target
+
+
+def sphinx_argv(out: Path) -> list[str]:
+    return [str(BIN / "sphinx-build"), "-b", "html", "--keep-going", "-j", "auto", "-q",
+            "-c", ".", "source", str(out)]
+
+
+# -- the table ------------------------------------------------------------------------
+
+def run(zephyr_base: str, scales: Sequence[int], work: Path) -> None:
+    real = _real_counts()
+    env = {**os.environ, "ZEPHYR_BASE": zephyr_base, "SECGUIDE_BASELINE_ZEPHYR_BASE": "",
+           "SECGUIDE_RESULTS": "", "SOURCE_DATE_EPOCH": "1700000000"}
+    env["PYTHONPATH"] = str(REPO / "ext")
+    secguide = str(BIN / "secguide")
+    subprocess.run([secguide, "kconfig", "info"], env=env, check=True, capture_output=True)
+    rows = []
+    floor = None
+    for scale in scales:
+        size = max(scale, real)
+        guide = guide_copy(work / f"guide-{size}", size - real, zephyr_base)
+        check = measure([secguide, "check"], guide, env)
+        export = measure([secguide, "export", "--out", str(work / f"evidence-{size}")],
+                         guide, env)
+        cold = measure(sphinx_argv(guide / "_build"), guide, env)
+        row = {"size": size, "check": check["cpu"], "export": export["cpu"],
+               "cold": cold["wall"], "rss": max(check["rss_mb"], export["rss_mb"],
+                                                cold["rss_mb"]),
+               "ok": not (check["code"] or export["code"] or cold["code"])}
+        if size == real:
+            row["noop"] = measure(sphinx_argv(guide / "_build"), guide, env)["wall"]
+            pages = len(list((guide / "source").rglob("*.rst")))
+            floor_dir = floor_project(work / "floor", pages)
+            floor_cold = measure(sphinx_argv(floor_dir / "_build"), floor_dir, env)["wall"]
+            floor_noop = measure(sphinx_argv(floor_dir / "_build"), floor_dir, env)["wall"]
+            floor = (pages, floor_cold, floor_noop, row["cold"], row["noop"])
+        if not row["ok"]:
+            print(f"  (size {size}: a command failed; its log ends with:\n"
+                  f"{(cold['log'] or export['log'] or check['log'])[-800:]})")
+        rows.append(row)
+        shutil.rmtree(guide / "_build", ignore_errors=True)
+
+    print("Scale (synthetic models; CPU = user + system of the whole command, "
+          "RSS = largest process)")
+    print("| recommendations | `check` CPU | `export` CPU | cold `make html` wall | peak RSS |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['size']:,} | {row['check']:.2f} s | {row['export']:.2f} s | "
+              f"{row['cold']:.1f} s | {row['rss']:.0f} MB |")
+    if floor is not None:
+        pages, floor_cold, floor_noop, cold, noop = floor
+        print(f"Floor project (Sphinx + furo + sphinx-needs, {pages} pages, no needs): "
+              f"cold {floor_cold:.1f} s, no-op {floor_noop:.1f} s")
+        print(f"  guide / floor at {real} recommendations: cold {cold / floor_cold:.2f}x "
+              f"(target <= 2), no-op {noop / floor_noop:.2f}x (target <= 1.5)")
+    warm = min(measure([secguide, "kconfig", "show", "STACK_CANARIES"], REPO, env)["wall"]
+               for _ in range(3))
+    print(f"Warm 'secguide kconfig show': {warm:.2f} s (target <= 0.2 s; best of 3)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
+    parser.add_argument("--scales", default="0,1000,3000",
+                        help="model sizes (0: the real model), comma-separated")
+    args = parser.parse_args(argv)
+    if not args.zephyr_base or not Path(args.zephyr_base).is_dir():
+        print("bench: set ZEPHYR_BASE or pass --zephyr-base", file=sys.stderr)
+        return 2
+    scales = [int(part) for part in args.scales.split(",") if part.strip()]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="secguide-scale-") as work:
+        run(args.zephyr_base, scales, Path(work))
+    own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"(scale bench took {time.perf_counter() - started:.0f} s; "
+          f"peak RSS of this script {own_rss} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

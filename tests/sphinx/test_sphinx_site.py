@@ -187,3 +187,18 @@ def test_the_guides_own_prose_is_shown_as_written(site: Path, real_model: Threat
         assert needs[threat.id]["content"] == threat.description
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
     assert pages and not [p for p in pages if WITHHELD in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.slow
+def test_review_status_counts_first_and_badges_on_recommendation_pages(
+        site: Path, real_model: ThreatModel) -> None:
+    page = _text((site / "review-status.html").read_text(encoding="utf-8"))
+    total = len(real_model.reviewable())
+    match = re.search(r"(\d+) reviewable items: (\d+) suspect , (\d+) unreviewed , "
+                      r"(\d+) reviewed", page)
+    assert match is not None
+    numbers = [int(n) for n in match.groups()]
+    assert numbers[0] == total == sum(numbers[1:])
+    stack = (site / "recommendations" / "stack-protection.html").read_text(encoding="utf-8")
+    recs = [rec for rec in real_model.recommendations if rec.area == "stack-protection"]
+    assert stack.count('class="secguide-review-line"') == len(recs)

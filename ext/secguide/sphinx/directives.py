@@ -113,9 +113,23 @@ class ModelDirective(SphinxDirective):
         """The need of ``item``, with a banner when its status asks for one."""
         if not self.claim(item):
             return []
-        rendered = [*self.banner(item.status, item.id), *need_nodes(
-            self, item, self.model_state.absolute(item.loc))]
+        rendered = [*self.banner(item.status, item.id), *self.review_badge(item.id),
+                    *need_nodes(self, item, self.model_state.absolute(item.loc))]
         return rendered
+
+    def review_badge(self, item_id: str) -> list[nodes.Node]:
+        """"Working Group review: <state>" above a reviewable item's card."""
+        review = self.model_state.reviews.get(item_id)
+        if review is None:
+            return []
+        state = review.status.value
+        para = nodes.paragraph("", "Working Group review: ", classes=["secguide-review-line"])
+        para += review_state_badge(state)
+        if review.stamp is not None:
+            para += nodes.Text(f" ({review.stamp.by}, {review.stamp.date})")
+        if review.status.value == "suspect":
+            para += nodes.Text(f" — {'; '.join(review.reasons)}")
+        return [para]
 
     def banner(self, status: str, item_id: str) -> list[nodes.Node]:
         if status not in BANNERS:
@@ -412,27 +426,58 @@ class ReviewStatusDirective(ModelDirective):
 
     kinds = ("review",)
 
+    #: suspect first: those need a reviewer now; then never reviewed; then done
+    _ORDER = ("suspect", "unreviewed", "reviewed")
+
     def render(self) -> list[nodes.Node]:
         model = self.model_state.model
+        reviews = [(item, self.model_state.reviews[item.id]) for item in model.reviewable()
+                   if item.id in self.model_state.reviews]
+        if not reviews:
+            text = "The threat model has no recommendations to review."
+            return [nodes.paragraph(text, text)]
+        reviews.sort(key=lambda pair: self._ORDER.index(pair[1].status.value))
+        counts = {state: sum(1 for _, r in reviews if r.status.value == state)
+                  for state in self._ORDER}
+        summary = nodes.paragraph("", f"{len(reviews)} reviewable items: ",
+                                  classes=["secguide-review-counts"])
+        for index, state in enumerate(self._ORDER):
+            summary += [nodes.Text(", " if index else ""), review_state_badge(
+                f"{counts[state]} {state}", state)]
+        result: list[nodes.Node] = [summary]
+        suspects = [(item, review) for item, review in reviews
+                    if review.status.value == "suspect"]
+        if suspects:
+            listing = nodes.definition_list(classes=["secguide-review-suspects"])
+            for item, review in suspects:
+                term = nodes.term("", "", item_reference(item.id), nodes.Text(f" {item.title}"))
+                body = nodes.definition()
+                for change in review.changes:
+                    body += nodes.paragraph(change.message, change.message)
+                    if change.diff:
+                        text = "\n".join(change.diff)
+                        body += nodes.literal_block(text, text, language="diff")
+                listing += nodes.definition_list_item("", term, body)
+            title = "Suspect: changed since the review"
+            result += [nodes.rubric(title, title), listing]
         cells = []
-        for rec in model.reviewable():
-            review = self.model_state.reviews.get(rec.id)
-            if review is None:
-                continue
-            state = review.status.value
-            badge = nodes.inline(state, state, classes=[
-                "secguide-review-state", f"secguide-review-{state}"])
+        for item, review in reviews:
             stamp = f"{review.stamp.by}, {review.stamp.date}" if review.stamp else "never"
             reasons = nodes.bullet_list()
             for reason in review.reasons:
                 reasons += nodes.list_item("", nodes.paragraph(reason, reason))
-            cells.append([item_reference(rec.id), rec.title, rec.status, stamp,
-                          nodes.paragraph("", "", badge), reasons])
-        if not cells:
-            text = "The threat model has no recommendations to review."
-            return [nodes.paragraph(text, text)]
-        return [_table(("Item", "Title", "Status", "Last review", "State", "Why"), cells,
-                       (18, 30, 10, 16, 10, 30), ("secguide-review",))]
+            cells.append([item_reference(item.id), item.title, item.status, stamp,
+                          nodes.paragraph("", "", review_state_badge(review.status.value)),
+                          reasons])
+        result.append(_table(("Item", "Title", "Status", "Last review", "Review", "Why"),
+                             cells, (18, 30, 10, 16, 10, 30), ("secguide-review",)))
+        return result
+
+
+def review_state_badge(text: str, state: str | None = None) -> nodes.inline:
+    """A coloured badge for a review state (``reviewed``, ``suspect``, ``unreviewed``)."""
+    return nodes.inline(text, text, classes=["secguide-review-state",
+                                             f"secguide-review-{state or text}"])
 
 
 class CoverageDirective(ModelDirective):

@@ -24,6 +24,7 @@ extensions = ["secguide.sphinx"]
 
 html_theme = "furo"
 html_title = "Zephyr Security Guide"
+html_favicon = "ext/secguide/sphinx/static/favicon.svg"
 exclude_patterns = ["_build"]
 
 secguide_zephyr_base = os.environ.get("ZEPHYR_BASE", "")

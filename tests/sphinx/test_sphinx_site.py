@@ -202,3 +202,31 @@ def test_review_status_counts_first_and_badges_on_recommendation_pages(
     stack = (site / "recommendations" / "stack-protection.html").read_text(encoding="utf-8")
     recs = [rec for rec in real_model.recommendations if rec.area == "stack-protection"]
     assert stack.count('class="secguide-review-line"') == len(recs)
+
+
+@pytest.mark.slow
+def test_index_says_what_the_guide_was_built_from(site: Path, db_v4: SymbolDB) -> None:
+    index = _text((site / "index.html").read_text(encoding="utf-8"))
+    assert f"checked against Zephyr {db_v4.zephyr_version}" in index
+    assert db_v4.fingerprint[:12] in index
+    # the site fixture builds without results (SECGUIDE_RESULTS="") and says so
+    assert "No test results were given" in index
+
+
+@pytest.mark.slow
+def test_items_are_in_the_search_index_and_the_general_index(site: Path) -> None:
+    assert "REC-STACK-CANARIES" in (site / "searchindex.js").read_text(encoding="utf-8")
+    genindex = (site / "genindex.html").read_text(encoding="utf-8")
+    assert 'href="recommendations/stack-protection.html#REC-STACK-CANARIES"' in genindex
+
+
+@pytest.mark.slow
+def test_overview_sections_are_in_the_contents_and_assumptions_have_titles(
+        site: Path, real_model: ThreatModel) -> None:
+    overview = (site / "overview.html").read_text(encoding="utf-8")
+    for anchor in ("security-boundary", "shared-responsibility", "assumptions"):
+        assert f'href="#{anchor}"' in overview and f'id="{anchor}"' in overview
+    assert real_model.scope is not None
+    titles = re.findall(r'needs_title"><span class="needs_data">([^<]*)', overview)
+    ids = {assumption.id for assumption in real_model.scope.assumptions}
+    assert titles and not ids & set(titles)

@@ -11,6 +11,7 @@ module                  feature
 ``sphinx_directives``   directives rendering the model
 ``sphinx_flows``        one trace diagram per recommendation area
 ``sphinx_hardening``    the guide against Zephyr's hardening database
+``sphinx_buildinfo``    what the build was made from (index page)
 ======================  =========================================================
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from secguide import __version__
+from secguide.sphinx.buildinfo import setup_buildinfo
 from secguide.sphinx.config import setup_config
 from secguide.sphinx.directives import setup_directives
 from secguide.sphinx.domain import setup_domain
@@ -45,6 +47,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_directives(app)
     setup_flows(app)
     setup_hardening(app)
+    setup_buildinfo(app)
     setup_static(app)
     return {
         "version": __version__,

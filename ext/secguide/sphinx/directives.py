@@ -58,6 +58,7 @@ from secguide.trace.drift import Successor
 from secguide.trace.guide_pages import Selection, split_list
 from secguide.trace.needs import NeedItem, setting_id
 from secguide.trace.standards import ClauseRow, standard_coverage
+from sphinx import addnodes
 
 #: Statuses that carry a banner, and what it says.
 BANNERS = {
@@ -115,7 +116,13 @@ class ModelDirective(SphinxDirective):
             return []
         rendered = [*self.banner(item.status, item.id), *self.review_badge(item.id),
                     *need_nodes(self, item, self.model_state.absolute(item.loc))]
-        return rendered
+        return [self.index_entry(item), *rendered]
+
+    def index_entry(self, item: NeedItem) -> addnodes.index:
+        """General-index entries: the ID, and the ID under its kind ("Threat; THR-...")."""
+        kind = item.type.replace("_", " ")
+        return addnodes.index(entries=[("single", item.id, item.id, "", None),
+                                       ("single", f"{kind}; {item.id}", item.id, "", None)])
 
     def review_badge(self, item_id: str) -> list[nodes.Node]:
         """"Working Group review: <state>" above a reviewable item's card."""
@@ -158,16 +165,27 @@ class ScopeDirective(ModelDirective):
         scope = self.model_state.model.scope
         if scope is None:
             return [nodes.paragraph("", "The threat model defines no scope.")]
+        # Real sections, not rubrics: they belong in the page's contents and get anchors.
         result: list[nodes.Node] = []
         for label, text in (("Security boundary", scope.boundary),
                             ("Shared responsibility", scope.shared_responsibility)):
-            result.append(nodes.rubric(label, label))
-            result += self.prose(text, scope.loc)
+            section = self.section(label)
+            section += self.prose(text, scope.loc)
+            result.append(section)
         if scope.assumptions:
-            result.append(nodes.rubric("Assumptions", "Assumptions"))
-        for item in self.items_of("assumption"):
-            result += self.need(item)
+            section = self.section("Assumptions")
+            for item in self.items_of("assumption"):
+                section += self.need(item)
+            result.append(section)
         return result
+
+    def section(self, title: str) -> nodes.section:
+        section = nodes.section()
+        section += nodes.title(title, title)
+        section["names"].append(nodes.fully_normalize_name(title))
+        self.state.document.note_implicit_target(section, section)
+        self.set_source_info(section)
+        return section
 
 
 class AdversariesDirective(ModelDirective):

@@ -16,7 +16,7 @@ from docutils import nodes
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
-from sphinx.domains import Domain
+from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
@@ -35,6 +35,7 @@ class SecguideDomain(Domain):
 
     name = "secguide"
     label = "Security guide"
+    object_types = {"item": ObjType("item", "item")}
     initial_data: dict[str, Any] = {"items": {}, "model_docs": {}, "inputs": {}}
     data_version = 1
 
@@ -92,7 +93,9 @@ class SecguideDomain(Domain):
         return [("secguide:item", found)] if found is not None else []
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
-        return []
+        """Every rendered item, so the search box finds ``REC-STACK-CANARIES``."""
+        for item_id, (docname, _line) in sorted(self.items.items()):
+            yield item_id, item_id, "item", docname, item_id, 1
 
 
 def item_reference(item_id: str, text: str | None = None) -> pending_xref:

@@ -90,6 +90,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
 
 
+def summary(text: str, limit: int = 90) -> str:
+    """A title for an item that has none: its first sentence, cut at a word near ``limit``."""
+    words = " ".join(text.split())
+    sentence = re.split(r"(?<=[.;:])\s", words, maxsplit=1)[0].rstrip(".;:")
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def setting_id(recommendation: Recommendation, setting: Setting) -> str:
     """``SET-<recommendation suffix>-<symbol>``, stable as long as both are."""
     return f"SET-{recommendation.id.removeprefix('REC-')}-{_slug(setting.symbol)}"
@@ -141,7 +150,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
 
     if model.scope is not None:
         for assumption in model.scope.assumptions:
-            add(NeedItem(id=assumption.id, type="assumption", title=assumption.id,
+            add(NeedItem(id=assumption.id, type="assumption", title=summary(assumption.text),
                          content=safe_prose(assumption.text), status="approved", loc=assumption.loc,
                          extra={"source": str(assumption.loc)}))
     for adversary in model.adversaries:

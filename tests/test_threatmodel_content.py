@@ -235,3 +235,27 @@ def test_upstream_symbols_missing_from_the_tree_are_kept_with_their_release(
         for rec, setting in kept:
             assert setting.since == release, f"{rec.id}/{symbol}"
             assert release_key(setting.since) > release_key(db_v4.zephyr_version)
+
+
+#: Threats the connectivity, update and debug areas brought, with the adversary behind each.
+NEW_AREA_THREATS = {
+    "THR-BT-PAIRING-DOWNGRADE": "ADV-PAIRING-MITM",
+    "THR-ROGUE-UPDATE": "ADV-ROGUE-UPDATE-SERVER",
+    "THR-MGMT-INTERFACE-EXPOSED": "ADV-REMOTE-NETWORK",
+    "THR-DEBUG-PORT-ACCESS": "ADV-DEBUG-PROBE",
+}
+
+
+@pytest.mark.parametrize(("threat_id", "adversary_id"), NEW_AREA_THREATS.items())
+def test_new_area_threat_is_mitigated_and_handed_over(threat_id: str, adversary_id: str) -> None:
+    """Each is mitigated by a recommendation and hands the rest to the product."""
+    threat = next(t for t in MODEL.threats if t.id == threat_id)
+    assert adversary_id in threat.adversaries
+    adversary = next(a for a in MODEL.adversaries if a.id == adversary_id)
+    assert adversary.addressed
+    recs = [m for m in threat.mitigated_by if m.startswith("REC-")]
+    resps = [m for m in threat.mitigated_by if m.startswith("RESP-")]
+    assert recs and resps, threat_id
+    for rec_id in recs:
+        rec = MODEL.recommendation(rec_id)
+        assert rec is not None and rec.settings and rec.verifications, rec_id

@@ -164,3 +164,18 @@ def test_a_clause_can_be_stamped_and_then_turns_suspect(tmp_path: Path,
     toy.write_text(toy.read_text().replace("is the whole answer", "is most of it"))
     model, _ = load_threat_model(model_dir)
     assert review_states(model, db)["CLS-TOY-1"].status is ReviewStatus.SUSPECT
+
+
+def test_review_cli_stamps_a_clause(tmp_path: Path, mini_tree: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    model_dir = _toy_model(tmp_path)
+    tree = ["--zephyr-base", str(mini_tree), "--cache-dir", str(tmp_path / "cache")]
+    assert main(["review", "--threatmodel", str(model_dir), *tree, "--accept", "CLS-TOY-1",
+                 "--by", "Ada Lovelace", "--date", "2026-03-04"]) == 0
+    assert "1 item(s) stamped" in capsys.readouterr().out
+    text = (model_dir / "standards" / "toy.yaml").read_text()
+    assert "review: {by: Ada Lovelace, date: 2026-03-04, fingerprint: " in text
+    assert main(["review", "--threatmodel", str(model_dir), *tree, "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "CLS-TOY-1: reviewed (reviewed by Ada Lovelace on 2026-03-04" in out
+    assert "recommendation(s) and 3 standard clause(s)" in out

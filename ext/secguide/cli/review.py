@@ -137,7 +137,10 @@ def format_states(shown: Sequence[ReviewState], every: Sequence[ReviewState],
             out.append(f"  - {change.message}")
             out.extend(f"      {line}" for line in change.diff)
     counts = _counts(every)
-    out.append(f"{len(every)} recommendation(s) against Zephyr {zephyr_version}: "
+    clauses = sum(1 for state in every if state.item_id.startswith("CLS-"))
+    items = f"{len(every) - clauses} recommendation(s)" + (
+        f" and {clauses} standard clause(s)" if clauses else "")
+    out.append(f"{items} against Zephyr {zephyr_version}: "
                f"{counts['reviewed']} reviewed, {counts['suspect']} suspect, "
                f"{counts['unreviewed']} unreviewed")
     return "\n".join(out)
@@ -171,6 +174,6 @@ def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline
         previous = states[item_id].status.value
         print(f"{rec.loc}: {item_id}: stamped reviewed by {stamps[item_id].by} on {date} "
               f"(was {previous}; fingerprint {stamps[item_id].fingerprint[:12]}...)")
-    print(f"{len(wanted)} recommendation(s) stamped against Zephyr {db.zephyr_version}; "
+    print(f"{len(wanted)} item(s) stamped against Zephyr {db.zephyr_version}; "
           f"baseline {display_path(baseline_path(args.threatmodel))}")
     return 0

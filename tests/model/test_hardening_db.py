@@ -95,3 +95,19 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
         load_hardening_db(tmp_path)
     with pytest.raises(SecguideError, match="not a folder"):
         load_hardening_db(tmp_path / "missing")
+
+
+def test_extra_sources_add_and_override_but_may_not_redefine_profiles(tmp_path: Path) -> None:
+    extra = tmp_path / "product.yaml"
+    extra.write_text("profiles:\n  product:\n    extends: strict\n    description: ours\n"
+                     "rules:\n  STACK_CANARIES:\n    value: n\n    rationale: measured\n"
+                     "  PRODUCT_ONLY:\n    value: y\n    rationale: ours\n"
+                     "    profiles: [product]\n")
+    db = load_hardening_db(UPSTREAM, extra=[extra])
+    assert db.diagnostics == ()
+    assert db.rule("STACK_CANARIES").value == "n"
+    assert db.rule("STACK_CANARIES").loc.path.endswith("product.yaml")
+    assert len(db.rules_for("product")) == 120 and db.profile_lineage("product")[-1] == "base"
+    extra.write_text("profiles:\n  base:\n    description: again\n")
+    [finding] = load_hardening_db(UPSTREAM, extra=[extra]).diagnostics
+    assert (finding.code, finding.loc.line) == ("hardening.duplicate-profile", 2)

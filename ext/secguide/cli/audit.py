@@ -52,6 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     audit.add_argument("--hardening", metavar="DIR", type=Path,
                        help="hardening database root for --rules upstream (default: the tree, "
                             f"when it has {CENTRAL_FILE})")
+    audit.add_argument("--hardening-extra", metavar="FILE", type=Path, action="append",
+                       default=[],
+                       help="extra hardening.yaml (as HARDENCONFIG_EXTRA_SOURCES): adds "
+                            "profiles and rules, overrides in-tree rules; repeatable")
     audit.add_argument("--board-target", metavar="T",
                        help="audit only builds for this board target (or board); names the "
                             "board of builds whose .config does not say")
@@ -84,7 +88,7 @@ def _rules(args: argparse.Namespace, model: ThreatModel, tree_root: Path
     if args.hardening is None and not (root / CENTRAL_FILE).is_file():
         raise SecguideError(f"{root} has no {CENTRAL_FILE}: give the database with "
                             "--hardening DIR")
-    db = load_hardening_db(root)
+    db = load_hardening_db(root, extra=args.hardening_extra)
     if db.errors:
         for diagnostic in db.errors:
             print(diagnostic, file=sys.stderr)

@@ -40,6 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     read.add_argument("directory", metavar="DIR", type=Path,
                       help="database root: a Zephyr tree, or a folder laid out like one "
                            "(scripts/kconfig/hardening.yaml plus fragments)")
+    read.add_argument("--hardening-extra", metavar="FILE", type=Path, action="append",
+                      default=[], help="extra hardening.yaml read after the database "
+                                       "(as HARDENCONFIG_EXTRA_SOURCES); repeatable")
     read.add_argument("--format", choices=("text", "json"), default="text")
     add_threatmodel_option(read)
     add_tree_options(read)
@@ -63,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _import(args: argparse.Namespace) -> int:
     project = project_from_args(args, results=[])
     model = load_model_or_fail(project)
-    database = load_hardening_db(args.directory)
+    database = load_hardening_db(args.directory, extra=args.hardening_extra)
     comparison = compare_with_upstream(model, database, project.db)
     if args.format == "json":
         print(json.dumps(comparison.as_dict(), indent=2, sort_keys=True))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from secguide.cli.common import (
@@ -17,6 +15,7 @@ from secguide.cli.common import (
 )
 from secguide.diagnostics import SecguideError, display_path
 from secguide.evidence.audit_report import FORMATS, render_report
+from secguide.files import write_atomically
 from secguide.model.hardening_db import CENTRAL_FILE, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver, load_product_waivers
@@ -148,19 +147,6 @@ def run_audits(targets: list[Path], rules: tuple[AuditRule, ...], rules_from: st
                                        waivers=waivers, today=today, build_kind=build_kind,
                                        notes=notes))
     return AuditSummary(tuple(audits), tuple(refused), tuple(skipped))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _audit(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from secguide.cli.audit import write_atomically
 from secguide.cli.common import (
     add_threatmodel_option,
     add_tree_options,
@@ -15,6 +14,7 @@ from secguide.cli.common import (
     project_from_args,
 )
 from secguide.diagnostics import SecguideError, Severity, display_path
+from secguide.files import write_atomically
 from secguide.model.hardening_db import load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model

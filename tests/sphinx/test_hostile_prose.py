@@ -29,7 +29,7 @@ from secguide.trace.prose import WITHHELD
 CORPUS = {
     "recommendations.yaml": """\
   - id: REC-HOSTILE
-    title: A recommendation with hostile prose
+    title: "Hostile [[copy('id', filter=\\"__import__('pathlib').Path(EXEC).write_text('x')\\")]]"
     area: general
     status: review
     rationale: |
@@ -158,7 +158,7 @@ standard:
   clauses:
     - id: CLS-HOSTILE-1
       clause: "1"
-      title: A clause
+      title: "A clause <<'a' == 'a': variant, other>>"
       met_by: configuration
       recommendations: [REC-SAFE]
       justification: |
@@ -188,13 +188,14 @@ EXPECTED = [
     ("responsibilities.yaml", ".. meta::"), ("responsibilities.yaml", "========="),
     ("scope.yaml", "PWN-SPLIT"),
     ("standards/hostile.yaml", ".. raw::"), ("standards/hostile.yaml", ":download:"),
+    ("recommendations.yaml", "[[copy"), ("standards/hostile.yaml", "<<'a'"),
     ("threats.yaml", "<data:text"), ("threats.yaml", "PWN-FILE"), ("threats.yaml", "vbscript:"),
 ]
 
 #: What must not be in any output: every marker and anything of /etc/passwd.
 NEEDLES = sorted({word for text in CORPUS.values() for word in text.replace("(", " ").replace(
     ")", " ").replace("'", " ").replace("<", " ").split() if word.startswith("PWN-")}
-                 | {"root:x:0:0", "javascript:", "vbscript:", "data:text"})
+                 | {"root:x:0:0", "javascript:", "vbscript:", "data:text", "[[copy", "<<'a'"})
 
 
 def _line(path: Path, words: str, after: int = 0) -> int:
@@ -216,6 +217,7 @@ def hostile(tmp_path: Path, mini_tree: Path) -> Path:
         path = model / name
         path.parent.mkdir(exist_ok=True)
         old = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = text.replace("EXEC", repr(str(tmp_path / "executed")))
         path.write_text(old + ("\n" if old and not old.endswith("\n") else "") + text,
                         encoding="utf-8")
     page = project / "model.rst"
@@ -254,6 +256,8 @@ def test_check_and_build_refuse_every_construct_at_its_line(
     assert check == expected
 
     warnings = warnings_of(build(hostile))
+    # a sphinx-needs filter in a title is Python eval-ed by the build: it did not run
+    assert not (hostile.parent / "executed").exists()
     built = sorted((w.split(":")[0], int(w.split(":")[1])) for w in warnings
                    if w.endswith("[secguide.unsafe-markup]"))
     assert built == expected, "\n".join(warnings)

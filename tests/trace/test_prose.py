@@ -11,6 +11,7 @@ from secguide.model.loader import load_threat_model
 from secguide.trace.prose import (
     WITHHELD,
     check_prose,
+    inert_for_needs,
     is_safe_uri,
     prose_fields,
     prose_findings,
@@ -79,6 +80,8 @@ def test_refused_construct_is_found_once(text: str, what: str) -> None:
     "A footnote [#]_.\n\n.. [#] The note.",
     "Note: a colon after a word, 10:30, std::vector, CWE-121: and a URL-free time.",
     "Wait... Example::\n\n   x",
+    "Shift 1 << 4, index a[b[0]] and compare x >> 2.",
+    "Content is not where sphinx-needs evaluates [[copy('id')]] or <<tag: a, b>>.",
 ])
 def test_allowed_markup_is_not_a_finding(text: str) -> None:
     assert prose_findings(text) == []
@@ -160,3 +163,19 @@ def test_a_flood_of_findings_is_summarised(tmp_path: Path) -> None:
     assert len(found) == 11
     assert found[-1].message == "THR-A: description uses 4990 more constructs prose may not use"
     assert {d.loc.line for d in found} == {4}
+
+
+def test_needs_syntax_in_a_title_is_a_finding_and_made_inert(tmp_path: Path) -> None:
+    folder = tmp_path / "threatmodel"
+    folder.mkdir()
+    title = 'T [[copy("id")]]'
+    (folder / "threats.yaml").write_text(
+        f"threats:\n  - id: THR-A\n    title: {title}\n    description: Fine.\n"
+        "    mitigated_by: [REC-X]\n")
+    model, _ = load_threat_model(folder, display_base=tmp_path)
+    [finding] = check_prose(model)
+    assert (finding.loc.line, finding.loc.col, finding.message) == (3, 14, (
+        "THR-A: title uses sphinx-needs '[[...]]' syntax (evaluated by the build), which "
+        "threat-model prose may not use; it is shown inert"))
+    shown = inert_for_needs(title)
+    assert "[[" not in shown and shown.replace("\u2060", "") == title

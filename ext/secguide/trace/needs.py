@@ -14,13 +14,14 @@ Trace shape::
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel, Verification
-from secguide.trace.prose import safe_prose
+from secguide.trace.prose import inert_for_needs, safe_prose
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,4 +255,17 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                 extra={"standard": standard.name, "clause": clause.clause,
                        "met_by": clause.met_by, "source": str(clause.loc)}))
     items.extend(tests[tid] for tid in sorted(tests))
-    return items
+    return [_inert(item) for item in items]
+
+
+def _inert(item: NeedItem) -> NeedItem:
+    """Every text of ``item`` safe from sphinx-needs' build-time evaluation.
+
+    sphinx-needs runs ``[[copy(..., filter="<Python>")]]`` and ``<<variant>>`` found
+    in need fields, here and in any project importing our needs.json: YAML text
+    must not get there as syntax (``secguide check`` reports it as unsafe-markup).
+    """
+    return dataclasses.replace(
+        item, title=inert_for_needs(item.title), content=inert_for_needs(item.content),
+        status=inert_for_needs(item.status), tags=tuple(map(inert_for_needs, item.tags)),
+        extra={name: inert_for_needs(value) for name, value in item.extra.items()})

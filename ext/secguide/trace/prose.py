@@ -188,6 +188,33 @@ def _roles(line: str) -> Iterator[str]:
             yield part[1:part.rindex(":")]
 
 
+#: sphinx-needs evaluates ``[[function(...)]]`` and ``<<variant>>`` in need fields; a
+#: ``copy`` filter or a variant condition is Python ``eval``-ed at build time.
+_NEEDS_OPENERS = (("[[", "]]"), ("<<", ">>"))
+
+
+def _needs_syntax(line: str, index: int) -> list[UnsafeMarkup]:
+    """sphinx-needs function or variant syntax on one line (how sphinx-needs matches it)."""
+    found = []
+    for opener, closer in _NEEDS_OPENERS:
+        start = line.find(opener)
+        if start >= 0 and line.find(closer, start + 2) >= 0:
+            found.append(UnsafeMarkup(index, f"sphinx-needs '{opener}...{closer}' syntax "
+                                             "(evaluated by the build)", opener))
+    return found
+
+
+def inert_for_needs(text: str) -> str:
+    """``text`` with sphinx-needs' ``[[`` and ``<<`` broken by a word joiner (U+2060).
+
+    It reads the same, but sphinx-needs (here, or in a project that imports our
+    needs.json) no longer sees a function call or a variant in it. Prose gets this
+    too, without a finding: in a need's content sphinx-needs evaluates only its
+    ``ndf`` role (refused), so ``1 << 4`` in a rationale is just text.
+    """
+    return text.replace("[[", "[\u2060[").replace("<<", "<\u2060<")
+
+
 def prose_findings(text: str) -> list[UnsafeMarkup]:
     """Every construct in ``text`` that threat-model prose may not use, in text order."""
     lines = [scan_form(line) for line in (text or "").splitlines()]
@@ -303,6 +330,31 @@ def prose_fields(model: ThreatModel) -> Iterator[ProseField]:
             yield ProseField(clause.id, "justification", clause.justification, clause.loc)
 
 
+def plain_fields(model: ThreatModel) -> Iterator[ProseField]:
+    """Free text the model hands to sphinx-needs as need fields (titles, tags, values)."""
+    for item in model.items():
+        title = getattr(item, "title", "")
+        if title:
+            yield ProseField(item.id, "title", title, item.loc)
+    for rec in model.recommendations:
+        for tag in (*rec.tags, *rec.references):
+            yield ProseField(rec.id, "tags/references", tag, rec.loc)
+        for setting in rec.settings:
+            if setting.value is not None:
+                yield ProseField(rec.id, f"value of {setting.config_name}", setting.value,
+                                 setting.loc)
+        for verification in rec.verifications:
+            yield ProseField(rec.id, "verification", verification.ref, verification.loc)
+    for standard in model.standards:  # its clauses are items, above
+        yield ProseField(standard.id, "name", standard.name, standard.loc)
+
+
+def _plain_findings(text: str) -> list[UnsafeMarkup]:
+    lines = [scan_form(line) for line in text.splitlines()]
+    return [finding for index, line in enumerate(lines)
+            for finding in _needs_syntax(line, index)]
+
+
 @functools.lru_cache(maxsize=8192)
 def _findings(text: str) -> tuple[UnsafeMarkup, ...]:
     return tuple(prose_findings(text))
@@ -346,8 +398,12 @@ MAX_FINDINGS_PER_FIELD = 10
 def check_prose(model: ThreatModel) -> list[Diagnostic]:
     """An ``unsafe-markup`` error for every refused construct, at the line it is written on."""
     found = []
-    for prose in prose_fields(model):
-        findings = _findings(prose.text) if prose.text else ()
+    left_out, made_inert = "the text is left out of the guide", "it is shown inert"
+    fields = [(prose, _findings(prose.text) if prose.text else (), left_out)
+              for prose in prose_fields(model)]
+    fields += [(plain, tuple(_plain_findings(plain.text)), made_inert)
+               for plain in plain_fields(model)]
+    for prose, findings, consequence in fields:
         if not findings:
             continue
         place = _place(model, prose)
@@ -359,7 +415,7 @@ def check_prose(model: ThreatModel) -> list[Diagnostic]:
                 _locate(place, prose.loc, finding.snippet, occurrence), Severity.ERROR,
                 UNSAFE_MARKUP,
                 f"{prose.item_id}: {prose.field} uses {finding.what}, which threat-model "
-                "prose may not use; the text is left out of the guide"))
+                f"prose may not use; {consequence}"))
         if len(findings) > MAX_FINDINGS_PER_FIELD:
             found.append(Diagnostic(
                 place.loc if place else prose.loc, Severity.ERROR, UNSAFE_MARKUP,

@@ -13,7 +13,7 @@ from pathlib import Path
 from secguide.evidence.export import build_evidence
 from secguide.model.items import VERIFICATION_KINDS
 from secguide.model.loader import load_threat_model
-from secguide.trace.coverage import compute_coverage
+from secguide.trace.coverage import compute_coverage, format_text
 from secguide.trace.needs import need_items
 from secguide.trace.results import Outcome, Results, marked_tests, need_results
 
@@ -56,6 +56,13 @@ def test_no_passed_rests_on_a_guide_check_alone() -> None:
     # nothing but guide checks ran: no setting is verified for a product
     assert report.settings and not [s for s in report.settings
                                     if s.outcome is Outcome.PASSED]
+    counts = report.counts()
+    active = [r for r in model.recommendations if r.deprecation is None and r.settings]
+    assert counts["verifications_guide_check"] == len(active)
+    assert counts["verifications_build_audit"] == sum(
+        1 for r in active if any(v.kind == "build-audit" for v in r.verifications))
+    assert f"{len(active)} guide checks (they verify the guide, never a product)" in format_text(
+        report)
 
     files = build_evidence(model, zephyr_version="4.2.99", tree_fingerprint="f" * 64,
                            inputs=[], results=results)

@@ -513,6 +513,11 @@ class CoverageDirective(ModelDirective):
             ("Recommendations without a verification",
              counts["recommendations_without_verifications"]),
             ("Threats without a mitigation", counts["threats_unmitigated"]),
+            ("Verifications: target tests / build audits / manual checks",
+             f"{counts['verifications_target_test']} / {counts['verifications_build_audit']} / "
+             f"{counts['verifications_manual_check']}"),
+            ("Guide checks (verify the guide against the tree, never a product)",
+             counts["verifications_guide_check"]),
             ("hardened.csv symbols: covered / waived / absent / uncovered",
              f"{counts['hardened_covered']} / {counts['hardened_waived']} / "
              f"{counts['hardened_absent']} / {counts['hardened_uncovered']}"),

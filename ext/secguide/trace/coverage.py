@@ -30,7 +30,7 @@ from typing import Any
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
-from secguide.model.items import Recommendation, Setting, ThreatModel, Waiver
+from secguide.model.items import VERIFICATION_KINDS, Recommendation, Setting, ThreatModel, Waiver
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
 from secguide.zephyr.hardening import HardenedEntry, read_hardened_csv
@@ -139,8 +139,17 @@ class CoverageReport:
             "hardened_symbols": len(self.hardened),
             **{f"hardened_{name}": n for name, n in by_status.items()},
             "stale_waivers": len(self.stale_waivers),
+            **{f"verifications_{kind.replace('-', '_')}": n
+               for kind, n in self.verification_kinds().items()},
             "gaps": self.gaps,
         }
+
+    def verification_kinds(self) -> dict[str, int]:
+        """Distinct verifications of the current recommendations, by kind."""
+        # a build audit checks one recommendation's settings: one per recommendation
+        seen = {(v.kind, s.recommendation if v.kind == "build-audit" else v.ref)
+                for s in self.settings for v in s.verifications}
+        return {kind: sum(1 for k, _ in seen if k == kind) for kind in VERIFICATION_KINDS}
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, deterministic (model order, hardened.csv order)."""
@@ -363,6 +372,10 @@ def format_text(report: CoverageReport) -> str:
     results_text = ("results: " + ", ".join(
         f"{counts['settings_' + o.value.replace(' ', '_')]} {o.value}" for o in Outcome)
         if report.results_evaluated else "results: not evaluated (no --results given)")
+    kinds = report.verification_kinds()
+    lines.append(f"verifications: {kinds['target-test']} target tests, {kinds['build-audit']} "
+                 f"build audits, {kinds['manual-check']} manual checks; "
+                 f"{kinds['guide-check']} guide checks (they verify the guide, never a product)")
     lines.append(
         f"Zephyr {report.zephyr_version}: {counts['recommendations']} recommendations, "
         f"{counts['settings']} settings; {report.hardened_source} "

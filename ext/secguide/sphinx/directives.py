@@ -49,7 +49,7 @@ from secguide.model.items import (
 )
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.flows import flow_label
-from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
+from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
 from secguide.sphinx.prose import prose_nodes
@@ -537,7 +537,6 @@ class CoverageDirective(ModelDirective):
                 listing += nodes.list_item("", nodes.paragraph("", "", item_reference(ref.id)))
             result.append(listing)
         rows = []
-        kconfig = self.env.get_domain("kconfig")
         for entry in report.hardened:
             if entry.covered_by:
                 where: nodes.Node = nodes.paragraph("", "", *[
@@ -549,7 +548,7 @@ class CoverageDirective(ModelDirective):
                 text = f"not defined in Zephyr {report.zephyr_version}"
                 where = nodes.emphasis(text, text)
             if entry.defined:
-                kconfig.mention(self.env.docname, entry.entry.symbol, self.lineno)
+                mention(self.env, entry.entry.symbol, self.lineno)
                 symbol: nodes.Node = option_reference(entry.entry.symbol)
             else:
                 symbol = nodes.literal(f"CONFIG_{entry.entry.symbol}",
@@ -589,7 +588,6 @@ class DriftDirective(ModelDirective):
                  f"{len(report.symbols)} symbols this guide uses or used: {counts}.")
         rows = []
         rank = list(self._ORDER)
-        kconfig = self.env.get_domain("kconfig")
         for entry in sorted(report.symbols, key=lambda e: (rank.index(e.status), e.name)):
             if entry.status == "unchanged":
                 continue
@@ -609,7 +607,7 @@ class DriftDirective(ModelDirective):
                     if index:
                         para += nodes.Text(", ")
                     if successor.exists:
-                        kconfig.mention(self.env.docname, successor.name, self.lineno)
+                        mention(self.env, successor.name, self.lineno)
                         para += option_reference(successor.name)
                     else:
                         para += nodes.literal(successor.name, f"CONFIG_{successor.name}")
@@ -618,7 +616,7 @@ class DriftDirective(ModelDirective):
             name = f"CONFIG_{entry.name}"
             term = nodes.term()
             if entry.name in self.model_state.db:
-                kconfig.mention(self.env.docname, entry.name, self.lineno)
+                mention(self.env, entry.name, self.lineno)
                 term += option_reference(entry.name)
             else:
                 term += nodes.literal(name, name, classes=[ABSENT_SYMBOL])

@@ -121,7 +121,9 @@ def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
     domain.data["inputs"] = inputs
     if not previous or previous == inputs:
         return []
-    kconfig_docs = env.get_domain("kconfig").data["mentions_by_doc"]
+    kconfig = env.get_domain("kconfig") if "kconfig" in env.domains else None
+    # Zephyr's own kconfig domain (inside Zephyr's docs) keeps no such record
+    kconfig_docs = kconfig.data.get("mentions_by_doc", {}) if kconfig is not None else {}
     return sorted(set(domain.data["model_docs"]) | set(kconfig_docs))
 
 

@@ -14,7 +14,7 @@ from sphinx.application import Sphinx
 from secguide.model.hardening_db import HardeningRule
 from secguide.sphinx.directives import ModelDirective, _table
 from secguide.sphinx.domain import item_reference
-from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
+from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.trace.hardening import HardeningComparison
 
 
@@ -29,7 +29,7 @@ class HardeningDirective(ModelDirective):
 
     def symbol(self, name: str) -> nodes.Node:
         if name in self.model_state.db:
-            self.env.get_domain("kconfig").mention(self.env.docname, name, self.lineno)
+            mention(self.env, name, self.lineno)
             return option_reference(name)
         return nodes.literal(f"CONFIG_{name}", f"CONFIG_{name}", classes=[ABSENT_SYMBOL])
 

@@ -68,7 +68,7 @@ class KconfigOptionRole(XRefRole):
         target = node.get("reftarget", "")
         state = get_state(env)
         if target in state.db:
-            env.get_domain("kconfig").mention(env.docname, target, self.lineno)
+            mention(env, target, self.lineno)
         else:
             warn(Code.UNKNOWN_SYMBOL, unknown_message(target, state), node)
         return [node], []
@@ -168,7 +168,6 @@ def check_literal_names(app: Sphinx, doctree: nodes.document) -> None:
     """
     env = app.env
     state = get_state(env)
-    domain = env.get_domain("kconfig")
     for text in doctree.findall(nodes.Text):
         if not CONFIG_NAME.search(text):
             continue
@@ -183,7 +182,7 @@ def check_literal_names(app: Sphinx, doctree: nodes.document) -> None:
         for match in CONFIG_NAME.finditer(text):
             name = match.group(0)
             if name in state.db:
-                domain.mention(env.docname, name, line or 0)
+                mention(env, name, line or 0)
             else:
                 warn(Code.UNKNOWN_SYMBOL_TEXT, unknown_message(name, state), parent)
 
@@ -445,6 +444,19 @@ def symbol_entry(symbol: KconfigSymbol, source_url: str, links: EntryLinks) -> n
     return section
 
 
+def kconfig_domain(env: BuildEnvironment) -> KconfigDomain | None:
+    """secguide's ``kconfig`` domain, or None inside Zephyr's docs (whose domain it is)."""
+    domain = env.get_domain("kconfig")
+    return domain if isinstance(domain, KconfigDomain) else None
+
+
+def mention(env: BuildEnvironment, name: str, line: int) -> None:
+    """Note that the current page names ``name`` (its entry goes on the reference page)."""
+    domain = kconfig_domain(env)
+    if domain is not None:
+        domain.mention(env.docname, name, line)
+
+
 def option_reference(name: str) -> pending_xref:
     """A ``:kconfig:option:`` link built in code (tables of settings)."""
     ref = pending_xref("", refdomain="kconfig", reftype="option",
@@ -454,7 +466,15 @@ def option_reference(name: str) -> pending_xref:
 
 
 def setup_kconfig(app: Sphinx) -> None:
-    """The ``kconfig`` domain, its reference page and the literal-name check."""
+    """The ``kconfig`` domain, its reference page and the literal-name check.
+
+    When a ``kconfig`` domain is registered already (Zephyr's own documentation loads
+    ``zephyr.kconfig`` first), that domain resolves the guide's links: secguide adds
+    neither its domain nor its reference page.
+    """
+    if "kconfig" in app.registry.domains:
+        app.connect("doctree-read", check_literal_names)
+        return
     app.add_node(kconfig_reference)
     app.add_domain(KconfigDomain)
     app.connect("doctree-read", check_literal_names)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from secguide.evidence.prj_conf import render_prj_conf
 
+from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.loader import load_threat_model
 from secguide.trace.boards import BoardReport, board_reports, prj_conf_lines
 from secguide.zephyr.dotconfig import parse_dotconfig

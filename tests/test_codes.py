@@ -80,3 +80,14 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new\r\n"
     assert target.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_markdown_reports_keep_tree_text_inert() -> None:
+    from secguide.text_templates import md_code, md_fence
+
+    assert md_code("CONFIG_X") == "`CONFIG_X`"
+    assert md_code("help with `ticks` and ``more``") == "``` help with `ticks` and ``more`` ```"
+    assert md_code("`edge") == "`` `edge ``"
+    assert md_code("two\nlines") == "`two lines`"
+    assert md_fence(["plain"]) == "```"
+    assert md_fence(["-```", "+````x"]) == "`````"

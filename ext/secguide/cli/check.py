@@ -17,6 +17,7 @@ from secguide.cli.common import (
 )
 from secguide.codes import format_catalogue
 from secguide.diagnostics import Severity
+from secguide.text_templates import render
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,10 +50,7 @@ def _check(args: argparse.Namespace) -> int:
                           "kconfig_warnings": kconfig_warnings,
                           "diagnostics": [d.as_dict() for d in diagnostics]}, indent=2))
     else:
-        for diagnostic in diagnostics:
-            print(diagnostic)
-        tree_note = (f"; the tree's Kconfig has {kconfig_warnings} kconfiglib warning(s) "
-                     "(secguide kconfig info --warnings)" if kconfig_warnings else "")
-        print(f"{args.threatmodel}: {errors} error(s), {warnings} warning(s) "
-              f"against Zephyr {version}{tree_note}")
+        print(render("check.txt.j2", diagnostics=diagnostics, threatmodel=args.threatmodel,
+                     errors=errors, warnings=warnings, zephyr_version=version,
+                     kconfig_warnings=kconfig_warnings), end="")
     return 1 if project.fails(strict=args.strict) else 0

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from secguide.cli.common import add_format_option, load_model_or_fail
+from secguide.text_templates import render
 from secguide.trace.drift import DriftReport, SymbolDrift, drift_report
 from secguide.trace.project import Project
 
@@ -89,54 +90,28 @@ def _successor_lines(entry: SymbolDrift) -> list[str]:
     return lines
 
 
+def _context(report: DriftReport) -> dict[str, object]:
+    groups = []
+    for status in ("removed", "changed", "added", "undefined"):
+        entries = [{"drift": entry, "usage": _usage_text(entry),
+                    "successors": _successor_lines(entry)} for entry in report.by_status(status)]
+        if entries:
+            groups.append((status, _HEADINGS[status], entries))
+    return {"report": report, "groups": groups,
+            "unchanged": len(report.by_status("unchanged")),
+            "counts": [(status, len(report.by_status(status)))
+                       for status in ("removed", "changed", "added", "unchanged", "undefined")]}
+
+
 def format_text(report: DriftReport) -> str:
     """Grouped by status (removed first); unchanged symbols are only counted."""
-    out = [f"Drift from Zephyr {report.old_version} to Zephyr {report.new_version}: "
-           f"{len(report.symbols)} symbol(s)"]
-    for status in ("removed", "changed", "added", "undefined"):
-        entries = report.by_status(status)
-        if not entries:
-            continue
-        out.append("")
-        out.append(f"{_HEADINGS[status]} ({len(entries)}):")
-        for entry in entries:
-            usage = _usage_text(entry)
-            out.append(f"  CONFIG_{entry.name}" + (f"  [{usage}]" if usage else ""))
-            if status == "removed":
-                out.extend(f"    {line}" for line in _successor_lines(entry))
-            if status == "changed":
-                for change in entry.changes:
-                    out.append(f"    - {change.message}")
-                    out.extend(f"        {line}" for line in change.diff)
-    out.append("")
-    out.append(f"Unchanged: {len(report.by_status('unchanged'))} symbol(s)")
-    return "\n".join(out)
+    return render("drift.txt.j2", **_context(report)).rstrip("\n")
 
 
 def format_markdown(report: DriftReport) -> str:
-    """The same content as Markdown, for a pull-request comment or an issue."""
-    out = [f"# Kconfig drift: Zephyr {report.old_version} → {report.new_version}", ""]
-    out.append("| status | symbols |")
-    out.append("| --- | --- |")
-    for status in ("removed", "changed", "added", "unchanged", "undefined"):
-        out.append(f"| {status} | {len(report.by_status(status))} |")
-    for status in ("removed", "changed", "added", "undefined"):
-        entries = report.by_status(status)
-        if not entries:
-            continue
-        out += ["", f"## {_HEADINGS[status]}", ""]
-        for entry in entries:
-            usage = _usage_text(entry)
-            out.append(f"- `CONFIG_{entry.name}`" + (f" — {usage}" if usage else ""))
-            if status == "removed":
-                out.extend(f"  - {line}" for line in _successor_lines(entry))
-            if status == "changed":
-                for change in entry.changes:
-                    out.append(f"  - {change.message}")
-                    if change.diff:
-                        out += ["", "    ```diff", *(f"    {line}" for line in change.diff),
-                                "    ```", ""]
-    return "\n".join(out).rstrip() + "\n"
+    """The same content as Markdown, for a pull-request comment or an issue; tree text
+    (help diffs, names) sits in code spans and fences it cannot close."""
+    return render("drift.md.j2", **_context(report)).rstrip() + "\n"
 
 
 def _drift(args: argparse.Namespace) -> int:

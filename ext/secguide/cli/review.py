@@ -20,6 +20,7 @@ from secguide.diagnostics import SecguideError, display_path, with_suggestion
 from secguide.files import source_date, write_atomically
 from secguide.model.items import ThreatModel
 from secguide.model.stamps import NewStamp, plan_stamps, write_stamps
+from secguide.text_templates import render
 from secguide.trace.project import Project
 from secguide.trace.review import (
     Baseline,
@@ -126,24 +127,12 @@ def _counts(states: Iterable[ReviewState]) -> dict[str, int]:
 def format_states(shown: Sequence[ReviewState], every: Sequence[ReviewState],
                   zephyr_version: str) -> str:
     """Compiler-style headlines (``path:line: ID: state``) with indented reasons and diffs."""
-    out = []
-    for state in shown:
-        head = f"{state.loc}: {state.item_id}: {state.status.value}"
-        if state.stamp is not None:
-            head += f" (reviewed by {state.stamp.by} on {state.stamp.date}"
-            head += f", Zephyr {state.reviewed_against})" if state.reviewed_against else ")"
-        out.append(head)
-        for change in state.changes:
-            out.append(f"  - {change.message}")
-            out.extend(f"      {line}" for line in change.diff)
-    counts = _counts(every)
     clauses = sum(1 for state in every if state.item_id.startswith("CLS-"))
     items = f"{len(every) - clauses} recommendation(s)" + (
         f" and {clauses} standard clause(s)" if clauses else "")
-    out.append(f"{items} against Zephyr {zephyr_version}: "
-               f"{counts['reviewed']} reviewed, {counts['suspect']} suspect, "
-               f"{counts['unreviewed']} unreviewed")
-    return "\n".join(out)
+    return render("review.txt.j2", shown=shown, items=items, counts=_counts(every),
+                  zephyr_version=zephyr_version).rstrip("
+")
 
 
 def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline: Baseline,

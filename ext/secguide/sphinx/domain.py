@@ -21,7 +21,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
 from secguide.codes import Code
-from secguide.sphinx.model import get_state, load_state
+from secguide.sphinx.model import get_state
 from secguide.sphinx.warnings import warn
 
 
@@ -114,7 +114,7 @@ def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
     what it cannot see: a new or deleted file, and a Kconfig tree whose content
     changed (a new fingerprint).
     """
-    state = load_state(app)
+    state = get_state(env)  # loaded once per build, at builder-inited
     domain = env.get_domain("secguide")
     inputs = {"fingerprint": state.db.fingerprint, "files": list(state.all_files)}
     previous = domain.data["inputs"]

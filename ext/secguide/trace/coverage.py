@@ -31,6 +31,7 @@ from typing import Any
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import VERIFICATION_KINDS, Recommendation, Setting, ThreatModel, Waiver
+from secguide.text_templates import render
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
 from secguide.zephyr.hardening import HardenedEntry, read_hardened_csv
@@ -337,50 +338,29 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
 
 def format_text(report: CoverageReport) -> str:
     """The report as a terminal reads it: gaps first, each at its YAML line."""
-    lines: list[str] = []
-
-    def gap_list(title: str, refs: Iterable[ItemRef]) -> None:
-        refs = list(refs)
-        if refs:
-            lines.append(f"{title} ({len(refs)}):")
-            lines.extend(f"  {r.loc}: {r.id}" for r in refs)
-
-    gap_list("recommendations without a Kconfig setting", report.without_settings)
-    gap_list("recommendations without a verification", report.without_verifications)
-    gap_list("threats without a mitigation", report.unmitigated_threats)
-    if report.settings_not_verified:
-        lines.append(f"settings not verified by the results ({len(report.settings_not_verified)}):")
-        lines.extend(f"  {s.loc}: {s.symbol} ({s.recommendation}): {s.outcome.value}"
-                     for s in report.settings_not_verified)
-    uncovered = report.hardened_uncovered
-    if uncovered:
-        lines.append(f"{report.hardened_source} symbols without a recommendation or waiver "
-                     f"({len(uncovered)}):")
-        lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}={h.entry.value}"
-                     for h in uncovered)
+    source = report.hardened_source
     absent = [h for h in report.hardened if h.status == "absent"]
-    if absent:
-        lines.append(f"{report.hardened_source} symbols this tree does not define (not gaps) "
-                     f"({len(absent)}):")
-        lines.extend(f"  {h.entry.loc}: CONFIG_{h.entry.symbol}" for h in absent)
-    gap_list(f"waivers for symbols that are covered or not in {report.hardened_source} "
-             "(not gaps)",
-             report.stale_waivers)
-    for diagnostic in report.diagnostics:
-        lines.append(str(diagnostic))
+    sections = [
+        ("recommendations without a Kconfig setting",
+         [f"{r.loc}: {r.id}" for r in report.without_settings]),
+        ("recommendations without a verification",
+         [f"{r.loc}: {r.id}" for r in report.without_verifications]),
+        ("threats without a mitigation",
+         [f"{r.loc}: {r.id}" for r in report.unmitigated_threats]),
+        ("settings not verified by the results",
+         [f"{s.loc}: {s.symbol} ({s.recommendation}): {s.outcome.value}"
+          for s in report.settings_not_verified]),
+        (f"{source} symbols without a recommendation or waiver",
+         [f"{h.entry.loc}: CONFIG_{h.entry.symbol}={h.entry.value}"
+          for h in report.hardened_uncovered]),
+        (f"{source} symbols this tree does not define (not gaps)",
+         [f"{h.entry.loc}: CONFIG_{h.entry.symbol}" for h in absent]),
+        (f"waivers for symbols that are covered or not in {source} (not gaps)",
+         [f"{r.loc}: {r.id}" for r in report.stale_waivers]),
+    ]
     counts = report.counts()
     results_text = ("results: " + ", ".join(
         f"{counts['settings_' + o.value.replace(' ', '_')]} {o.value}" for o in Outcome)
         if report.results_evaluated else "results: not evaluated (no --results given)")
-    kinds = report.verification_kinds()
-    lines.append(f"verifications: {kinds['target-test']} target tests, {kinds['build-audit']} "
-                 f"build audits, {kinds['manual-check']} manual checks; "
-                 f"{kinds['guide-check']} guide checks (they verify the guide, never a product)")
-    lines.append(
-        f"Zephyr {report.zephyr_version}: {counts['recommendations']} recommendations, "
-        f"{counts['settings']} settings; {report.hardened_source} "
-        f"{counts['hardened_covered']} covered, "
-        f"{counts['hardened_waived']} waived, {counts['hardened_absent']} not in the tree, "
-        f"{counts['hardened_uncovered']} uncovered "
-        f"of {counts['hardened_symbols']}; {results_text}; {report.gaps} gap(s)")
-    return "\n".join(lines)
+    return render("coverage.txt.j2", report=report, sections=sections, counts=counts,
+                  results_text=results_text, kinds=report.verification_kinds()).rstrip("\n")

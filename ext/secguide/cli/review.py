@@ -131,8 +131,7 @@ def format_states(shown: Sequence[ReviewState], every: Sequence[ReviewState],
     items = f"{len(every) - clauses} recommendation(s)" + (
         f" and {clauses} standard clause(s)" if clauses else "")
     return render("review.txt.j2", shown=shown, items=items, counts=_counts(every),
-                  zephyr_version=zephyr_version).rstrip("
-")
+                  zephyr_version=zephyr_version).rstrip("\n")
 
 
 def _accept(args: argparse.Namespace, model: ThreatModel, db: SymbolDB, baseline: Baseline,

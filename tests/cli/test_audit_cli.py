@@ -163,7 +163,11 @@ def test_hardenconfig_json_shape_with_upstream_rules(capsys) -> None:
     data = json.loads(out)
     assert code == 1
     assert set(data) == {"profile", "fail_count", "options"} and data["profile"] == "base"
-    assert len(data["options"]) == 77
+    database = [o for o in data["options"] if o["origin"] == "database"]
+    markers = [o for o in data["options"] if o["origin"] == "marker"]
+    assert len(database) == 77
+    assert {o["name"] for o in markers} == {"SHELL_TELNET_SUPPORT_COMMAND", "SCHED_DUMB",
+                                            "WAITQ_DUMB"}
     assert data["fail_count"] == sum(o["result"] == "FAIL" for o in data["options"])
     option = next(o for o in data["options"] if o["name"] == "STACK_CANARIES")
     assert option == {"name": "STACK_CANARIES", "recommended": "y",

@@ -13,7 +13,14 @@ from secguide.model.hardening_db import load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.model.product_waivers import ProductWaiver
-from secguide.trace.audit import AuditRule, Verdict, audit_config, guide_rules, upstream_rules
+from secguide.trace.audit import (
+    AuditRule,
+    Verdict,
+    audit_config,
+    guide_rules,
+    marker_results,
+    upstream_rules,
+)
 from secguide.zephyr.dotconfig import parse_dotconfig, read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -191,3 +198,18 @@ def test_upstream_rules_on_a_real_build(db_v4: SymbolDB) -> None:
     assert canaries.rule.id == "hardening:STACK_CANARIES"
     assert (canaries.rule.loc.path.endswith("upstream-hardening/kernel/hardening.yaml"),
             canaries.rule.loc.line) == (True, 44)
+
+
+def test_markers_report_enabled_experimental_deprecated_and_insecure_options(
+        db_v4: SymbolDB) -> None:
+    config = read_dotconfig(CONFIGS / "nucleo_h753zi-telnet.config")
+    found = {r.rule.id: r for r in marker_results(config, db_v4)}
+    telnet = found["marker:EXPERIMENTAL:SHELL_TELNET_SUPPORT_COMMAND"]
+    assert (telnet.verdict, telnet.actual, telnet.config_loc.line) == (Verdict.UNKNOWN, "y", 1536)
+    assert telnet.reason == "enabled; in Zephyr 4.2.99 (the tree) it selects CONFIG_EXPERIMENTAL"
+    insecure = db_v4.get("NOT_SECURE").selected_by[0]
+    crafted = parse_dotconfig(f"CONFIG_{insecure}=y\n# CONFIG_SCHED_DUMB is not set\n", "c")
+    [result] = marker_results(crafted, db_v4)
+    assert (result.rule.id, result.verdict) == (f"marker:NOT_SECURE:{insecure}", Verdict.FAIL)
+    plain = audit_config(config, [], db_v4, profile="base", today=TODAY)
+    assert plain.results == ()  # markers only when asked (upstream rules, as hardenconfig)

@@ -145,7 +145,7 @@ def run_audits(targets: list[Path], rules: tuple[AuditRule, ...], rules_from: st
             audits.append(audit_config(config, rules, db, profile=profile,
                                        rules_from=rules_from, renames=renames,
                                        waivers=waivers, today=today, build_kind=build_kind,
-                                       notes=notes))
+                                       notes=notes, markers=rules_from == "upstream"))
     return AuditSummary(tuple(audits), tuple(refused), tuple(skipped))
 
 

@@ -203,7 +203,7 @@ def hardenconfig_report(audit: BuildAudit) -> dict[str, Any]:
             "result": _HARDENCONFIG_RESULT[result.verdict],
             "current": result.actual,
             "visible": result.actual is not None,
-            "origin": "database",
+            "origin": "marker" if rule.origin == "marker" else "database",
             "references": [{"id": ref, "name": None} for ref in rule.references],
             "source": rule.loc.path,
         })

@@ -178,6 +178,40 @@ def upstream_rules(db: HardeningDB, profile: str) -> tuple[AuditRule, ...]:
         for rule in db.rules_for(profile))
 
 
+#: Symbols Zephyr selects from options that are experimental, deprecated or not secure;
+#: ``hardenconfig`` reports enabled options selecting them (origin ``marker``).
+MARKERS = ("NOT_SECURE", "EXPERIMENTAL", "DEPRECATED")
+
+
+def marker_results(config: DotConfig, db: SymbolDB) -> tuple[RuleResult, ...]:
+    """Enabled options of the build that select a marker symbol, per the tree's Kconfig.
+
+    ``NOT_SECURE`` is a FAIL (Zephyr itself calls the option insecure); options
+    marked experimental or deprecated are UNKNOWN: whether they are acceptable
+    is the product's call, not something a ``.config`` shows.
+    """
+    if config.is_sysbuild:
+        return ()
+    found = []
+    for marker in MARKERS:
+        symbol = db.get(marker)
+        for name in sorted(symbol.selected_by) if symbol is not None else ():
+            value = config.get(name)
+            if value is None or not value.is_set:
+                continue
+            rule = AuditRule(id=f"marker:{marker}:{name}", origin="marker", symbol=name, value="n",
+                             title=f"Options that select CONFIG_{marker}",
+                             rationale=f"Zephyr marks CONFIG_{name} as {marker.lower()} "
+                                       f"(it selects CONFIG_{marker}).",
+                             loc=symbol.definitions[0] if symbol.definitions else SourceLoc(""))
+            verdict = Verdict.FAIL if marker == "NOT_SECURE" else Verdict.UNKNOWN
+            found.append(RuleResult(rule=rule, verdict=verdict, actual=shown_value(value),
+                                    found_as=name, config_loc=value.loc,
+                                    reason=f"enabled; in Zephyr {db.zephyr_version} (the tree) "
+                                           f"it selects CONFIG_{marker}"))
+    return tuple(found)
+
+
 # -- judging one rule -------------------------------------------------------------------------
 
 def _arch_matches(build_arch: str, wanted: str) -> bool:
@@ -357,12 +391,13 @@ def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
                  profile: str, rules_from: str = "guide",
                  renames: Mapping[str, tuple[str, ...]] | None = None,
                  waivers: Sequence[ProductWaiver] = (), today: datetime.date | None = None,
-                 build_kind: str = "production", notes: Sequence[str] = ()) -> BuildAudit:
+                 build_kind: str = "production", notes: Sequence[str] = (),
+                 markers: bool = False) -> BuildAudit:
     """Judge every rule against one build's ``.config``.
 
     ``renames`` maps removed symbols to their successors (the model's recorded
     renames); ``today`` decides which waivers have expired (default: the
-    current date).
+    current date). ``markers`` adds :func:`marker_results`, as ``hardenconfig`` does.
     """
     judge = _Judge(config, db, renames or {}, waivers, today or datetime.date.today(),
                    build_kind)
@@ -375,7 +410,8 @@ def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
     return BuildAudit(config_path=config.path, profile=profile, rules_from=rules_from,
                       build_kind=build_kind, tree_version=db.zephyr_version,
                       board=config.board, board_target=config.board_target, arch=judge.arch,
-                      results=tuple(judge.judge(rule) for rule in rules),
+                      results=(*(judge.judge(rule) for rule in rules),
+                               *(marker_results(config, db) if markers else ())),
                       config_diagnostics=config.diagnostics, notes=tuple(extra_notes))
 
 

@@ -105,7 +105,7 @@ def _show(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     tree = resolve_tree(args.zephyr_base)
-    db, report = load_symbol_db(tree.root, cache_dir=args.cache_dir,
+    db, report = load_symbol_db(tree, cache_dir=args.cache_dir,
                                 use_cache=not args.no_cache)
     facts = {
         "tree": str(tree.root),

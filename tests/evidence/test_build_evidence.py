@@ -128,6 +128,9 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path, zephyr_v4_path: P
     assert "no such file or folder" in capsys.readouterr().err
     assert run_evidence(tmp_path / "o", "--profile", "paranoid") == 2
     assert "--profile paranoid: not a profile" in capsys.readouterr().err
+    sysbuild = SHARED / "configs" / "sysbuild-nrf21540dk-tasking.config"
+    assert run_evidence(tmp_path / "o", config=sysbuild) == 2
+    assert "a sysbuild top-level .config (SB_CONFIG_*)" in capsys.readouterr().err
     empty = tmp_path / "build"
     empty.mkdir()
     assert run_evidence(tmp_path / "o", config=empty) == 2
@@ -170,3 +173,16 @@ def test_manual_check_records_name_a_person_and_a_date(tmp_path: Path, zephyr_v4
     assert ":5:14: error: 'fine' is not allowed for 'outcome'" in err
     assert ":6:9: error: TEST-MAN-NOT-IN-THE-GUIDE is not a manual check of the guide" in err
     assert not (tmp_path / "bad").exists()
+
+
+def test_results_of_the_builds_own_platform_are_recognised(tmp_path: Path,
+                                                           zephyr_v4_path: Path) -> None:
+    config = SHARED / "configs" / "native_sim64-twister-color_math.config"
+    twister = SHARED / "results" / "r06-v4.3.0-native_sim64.twister.json"
+    assert main(["evidence", str(config), "--results", str(twister), "--out",
+                 str(tmp_path / "out"), "--threatmodel", str(REPO / "threatmodel")]) == 0
+    data = json.loads((tmp_path / "out" / "evidence.json").read_text())
+    assert data["build"]["board_target"] == "native_sim/native/64"
+    assert list(data["result_platforms"]) == ["native_sim/native/64"]
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "none of them is this build's platform" not in page

@@ -91,6 +91,10 @@ def _evidence(args: argparse.Namespace) -> int:
                             f"known: {known}", exit_code=2)
     path = config_path(args.build)
     config = read_dotconfig(path)
+    if config.is_sysbuild:
+        raise SecguideError(f"{display_path(path)}: a sysbuild top-level .config (SB_CONFIG_*) "
+                            "sets no application options; give the image's build folder "
+                            "(build/<image>) or its zephyr/.config", exit_code=2)
     audit = audit_config(config, guide_rules(model, args.profile), db, profile=args.profile,
                          renames=model.recorded_renames(), today=created.date())
     bad_lines = audit.input_errors

@@ -85,6 +85,10 @@ CASES: dict[str, Callable[[Path], None]] = {
     "unsafe-link-in-folded-threat": _edit(THREATS, "description: Input overruns a stack buffer.",
                                           "description: >-\n      Input overruns a stack\n"
                                           "      buffer, vbscript:x says."),
+    "unknown-profile": _edit(RECS, "    status: draft\n",
+                             "    status: draft\n    profiles: [nonexistent]\n"),
+    "since-a-later-release": _edit(RECS, '        value: "y"\n',
+                                   '        value: "y"\n        since: "9.9.0"\n'),
 }
 
 

@@ -37,7 +37,7 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from secguide.codes import CATALOGUE, Code
+from secguide.codes import CATALOGUE, Code, Scope
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import (
     AREAS,
@@ -654,15 +654,32 @@ def _strong_successor(successor: Successor) -> bool:
 
 
 class CodesDirective(SphinxDirective):
-    """The diagnostic-code catalogue (:mod:`secguide.codes`) as a table."""
+    """The diagnostic-code catalogue (:mod:`secguide.codes`): one definition list per scope.
+
+    A list, not a table: it reads at phone width without sideways scrolling.
+    """
 
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        rows = [[nodes.literal(info.code.value, info.code.value), info.scope.reported_by,
-                 info.summary] for info in CATALOGUE.values()]
-        return [_table(("Code", "Reported from", "Meaning"), rows, (28, 14, 58),
-                       ("secguide-codes",))]
+        result: list[nodes.Node] = []
+        for scope in Scope:
+            infos = [info for info in CATALOGUE.values() if info.scope is scope]
+            if not infos:
+                continue
+            title = f"Reported by {scope.reported_by}"
+            result.append(nodes.rubric(title, title))
+            listing = nodes.definition_list(classes=["secguide-codes"])
+            for info in infos:
+                item = nodes.definition_list_item()
+                term = nodes.term()
+                term += nodes.literal(info.code.value, info.code.value)
+                definition = nodes.definition()
+                definition += nodes.paragraph(info.summary, info.summary)
+                item += [term, definition]
+                listing += item
+            result.append(listing)
+        return result
 
 
 DIRECTIVES: dict[str, type[SphinxDirective]] = {

@@ -205,6 +205,6 @@ def test_foreign_baseline_file_is_an_error(tmp_path: Path) -> None:
         load_baseline(tmp_path)
     assert caught.value.exit_code == 1
     baseline_path(tmp_path).write_text("{")
-    with pytest.raises(SecguideError, match=r"\.review-baseline\.json: not valid JSON"):
+    with pytest.raises(SecguideError, match=r"\.review-baseline\.json:1:2: not valid JSON"):
         load_baseline(tmp_path)
 

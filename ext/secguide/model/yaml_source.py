@@ -4,6 +4,14 @@ PyYAML's ``safe_load`` forgets where things came from and silently keeps the
 last of two equal keys. We compose the node graph instead (safe: no tags are
 constructed beyond scalars) and convert it ourselves, so that every later
 message can say ``file:line:col`` and a repeated key is an error, not data loss.
+
+A threat model is untrusted input, so reading one is bounded: a file larger than
+:data:`MAX_FILE_BYTES`, nesting deeper than :data:`MAX_DEPTH`, more than
+:data:`MAX_ALIASES` aliases, aliases that expand to more than
+:data:`MAX_EXPANDED_NODES` values (the "billion laughs" bomb) or refer to
+themselves, and scalars longer than :data:`MAX_SCALAR_CHARS` each end in one
+``yaml-limit`` error at the offending line. A real model stays two orders of
+magnitude below every limit.
 """
 
 from __future__ import annotations
@@ -64,7 +72,54 @@ class YamlDocument:
         return self.value_locs.get((), SourceLoc(self.path, 1, 1))
 
 
+#: Limits on one threat-model file (README "Limits on input files").
+MAX_FILE_BYTES = 1 << 20
+MAX_DEPTH = 64
+MAX_ALIASES = 1_000
+MAX_EXPANDED_NODES = 200_000
+MAX_SCALAR_CHARS = 100_000
+
 _SCALARS = yaml.constructor.SafeConstructor()
+
+
+class _LimitError(yaml.YAMLError):
+    """A limit was exceeded at ``mark``; becomes one ``yaml-limit`` diagnostic."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, stopped before its recursion or its anchors can run away.
+
+    The composer recurses once per nesting level (a deep file is a RecursionError
+    and a traceback), so depth is counted here, before recursing. Its parser and
+    scanner are iterative and need no guard.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _LimitError(f"more than {MAX_ALIASES} aliases in one file",
+                                  event.start_mark)
+        elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+            raise _LimitError(f"a value longer than {MAX_SCALAR_CHARS} characters",
+                              event.start_mark)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _LimitError(f"data nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _mark_loc(path: str, mark: Any) -> SourceLoc:
@@ -84,8 +139,37 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+class _Budget:
+    """Values built so far and the nodes being built: aliases share nodes, so the
+    composed graph is small while its expansion may be exponential or endless."""
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.open: set[int] = set()
+
+    def enter(self, node: yaml.Node) -> None:
+        if id(node) in self.open:
+            raise _LimitError("an alias refers to itself (the value would never end)",
+                              node.start_mark)
+        self.values += 1
+        if self.values > MAX_EXPANDED_NODES:
+            raise _LimitError(f"aliases make the file expand to more than "
+                              f"{MAX_EXPANDED_NODES} values", node.start_mark)
+        if not isinstance(node, yaml.ScalarNode):
+            self.open.add(id(node))
+
+
 def _convert(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
-             diagnostics: list[Diagnostic]) -> Any:
+             diagnostics: list[Diagnostic], budget: _Budget) -> Any:
+    budget.enter(node)
+    try:
+        return _convert_entered(node, doc, data_path, diagnostics, budget)
+    finally:
+        budget.open.discard(id(node))
+
+
+def _convert_entered(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
+                     diagnostics: list[Diagnostic], budget: _Budget) -> Any:
     doc.value_locs[data_path] = _mark_loc(doc.path, node.start_mark)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -108,10 +192,10 @@ def _convert(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
             first_seen[key] = key_loc
             child_path = (*data_path, str(key))
             doc.key_locs[child_path] = key_loc
-            result[key] = _convert(value_node, doc, child_path, diagnostics)
+            result[key] = _convert(value_node, doc, child_path, diagnostics, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(child, doc, (*data_path, index), diagnostics)
+        return [_convert(child, doc, (*data_path, index), diagnostics, budget)
                 for index, child in enumerate(node.value)]
     value = _scalar(node)
     if isinstance(value, str):
@@ -127,13 +211,62 @@ def _convert(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 
 
+def _check_events(text: str) -> None:
+    """The limits checked on libyaml's event stream before its composer runs: that
+    composer recurses in C once per nesting level and has no guard of its own.
+
+    Raises:
+        _LimitError: nesting, aliases or a scalar beyond the limits.
+        yaml.YAMLError: a syntax error (the caller re-parses for the wording).
+    """
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _LimitError(f"data nested deeper than {MAX_DEPTH} levels",
+                                  event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _LimitError(f"more than {MAX_ALIASES} aliases in one file",
+                                  event.start_mark)
+        elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+            raise _LimitError(f"a value longer than {MAX_SCALAR_CHARS} characters",
+                              event.start_mark)
+
+
 def _compose(text: str) -> yaml.Node | None:
+    """The node graph of ``text``, within the limits, by the fastest safe composer.
+
+    Raises:
+        _LimitError: a limit is exceeded.
+        yaml.YAMLError: a syntax error, worded by the pure-Python composer.
+    """
     if _FAST_LOADER is not None:
         try:
+            _check_events(text)
             return yaml.compose(text, Loader=_FAST_LOADER)
+        except _LimitError:
+            raise
         except yaml.YAMLError:
             pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return compose_bounded(text)
+
+
+def compose_bounded(text: str) -> yaml.Node | None:
+    """PyYAML's pure-Python node graph of ``text`` within the limits (aliases shared).
+
+    Raises:
+        yaml.YAMLError: a syntax error, or a limit exceeded (depth, aliases, scalar length).
+    """
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]:
@@ -141,14 +274,23 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]
     doc = YamlDocument(display)
     diagnostics: list[Diagnostic] = []
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        return doc, [Diagnostic(SourceLoc(display), Severity.ERROR, "unreadable",
-                                f"cannot read file: {reason}")]
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return doc, [_unreadable(display, error.strerror or str(error))]
+    if len(raw) > MAX_FILE_BYTES:
+        return doc, [Diagnostic(SourceLoc(display, 1, 1), Severity.ERROR, "yaml-limit",
+                                f"file is larger than {MAX_FILE_BYTES} bytes; a threat-model "
+                                "file is a few kilobytes (split it, or it is not one)")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return doc, [_unreadable(display, "not UTF-8 text")]
     doc.lines = tuple(text.splitlines())
     try:
         node = _compose(text)
+    except _LimitError as error:
+        return doc, [_limit_diagnostic(display, error)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         loc = _mark_loc(display, mark) if mark else SourceLoc(display)
@@ -162,9 +304,23 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]
         return doc, [Diagnostic(SourceLoc(display, 1, 1), Severity.ERROR, "empty-file",
                                 "file is empty: expected a mapping of threat-model sections")]
     try:
-        doc.data = _convert(node, doc, (), diagnostics)
+        doc.data = _convert(node, doc, (), diagnostics, _Budget())
+    except _LimitError as error:
+        doc.value_locs.clear()
+        doc.key_locs.clear()
+        return doc, [_limit_diagnostic(display, error)]
     except yaml.constructor.ConstructorError as error:
         mark = error.problem_mark
         loc = _mark_loc(display, mark) if mark else SourceLoc(display)
         diagnostics.append(Diagnostic(loc, Severity.ERROR, "yaml-value", str(error.problem)))
     return doc, diagnostics
+
+
+def _limit_diagnostic(display: str, error: _LimitError) -> Diagnostic:
+    return Diagnostic(_mark_loc(display, error.mark), Severity.ERROR, "yaml-limit",
+                      f"refused: {error} (limits protect against hostile YAML)")
+
+
+def _unreadable(display: str, reason: str) -> Diagnostic:
+    return Diagnostic(SourceLoc(display), Severity.ERROR, "unreadable",
+                      f"cannot read file: {reason}")

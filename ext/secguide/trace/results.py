@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 import re
 import xml.parsers.expat
 from collections.abc import Iterable, Mapping
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from secguide.diagnostics import SecguideError, SourceLoc, display_path
+from secguide.input_limits import MAX_RESULT_BYTES, loads_json, read_bounded
 from secguide.model.items import ThreatModel, Verification
 from secguide.trace.needs import verification_id
 from secguide.zephyr.scenarios import scenario_name_of
@@ -282,13 +282,7 @@ def _read_junit(data: bytes, shown: str, results: Results) -> None:
 # -- twister.json -------------------------------------------------------------------------
 
 def _read_twister(data: bytes, shown: str, results: Results) -> None:
-    try:
-        report = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise SecguideError(f"{shown}: not UTF-8: {error}", exit_code=1) from None
-    except json.JSONDecodeError as error:
-        raise SecguideError(f"{shown}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}",
-                            exit_code=1) from None
+    report = loads_json(data, shown)
     if not isinstance(report, dict) or not isinstance(report.get("testsuites"), list):
         raise SecguideError(f"{shown}: not a twister.json report: no 'testsuites' list",
                             exit_code=1)
@@ -332,10 +326,10 @@ def load_results(paths: Iterable[str | Path], *, display_base: Path | None = Non
         path = Path(raw_path)
         shown = display_path(path, display_base)
         try:
-            data = path.read_bytes()
-        except OSError as error:
+            data = read_bounded(path, shown, limit=MAX_RESULT_BYTES, what="result file")
+        except FileNotFoundError:
             raise SecguideError(f"{shown}: cannot read result file: "
-                                f"{error.strerror or error}") from None
+                                "No such file or directory") from None
         kind = detect_format(data)
         if kind == "junit":
             _read_junit(data, shown, results)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from secguide.diagnostics import SecguideError, SourceLoc
+from secguide.input_limits import MAX_BASELINE_BYTES, loads_json, read_bounded
 from secguide.model.items import Clause, Recommendation, ReviewStamp, ThreatModel
 from secguide.zephyr.kconfig.facts import Change, fact_changes, short_diff, symbol_facts, wrapped
 from secguide.zephyr.kconfig.symbols import SymbolDB, strip_config_prefix
@@ -210,15 +211,10 @@ def load_baseline(threatmodel_dir: Path) -> Baseline:
     """
     path = baseline_path(threatmodel_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, str(path), limit=MAX_BASELINE_BYTES, what="review baseline")
     except FileNotFoundError:
         return EMPTY_BASELINE
-    except OSError as error:
-        raise SecguideError(f"{path}: cannot read: {error.strerror}", exit_code=1) from None
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise SecguideError(f"{path}: not valid JSON: {error}", exit_code=1) from None
+    data = loads_json(raw, str(path))
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT \
             or not isinstance(data.get("records"), dict):
         raise SecguideError(f"{path}: not a secguide review baseline "

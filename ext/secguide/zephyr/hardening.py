@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from secguide.diagnostics import Diagnostic, Severity, SourceLoc
+from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc
+from secguide.input_limits import MAX_HARDENED_CSV_BYTES, read_bounded
 
 HARDENED_CSV = "scripts/kconfig/hardened.csv"
 _HARDENED_LINE = re.compile(r"^(?:CONFIG_)?([A-Za-z0-9_]+)\s*([,=])\s*(.*?)\s*$")
@@ -34,7 +35,7 @@ def read_hardened_csv(tree_root: Path) -> tuple[list[HardenedEntry], list[Diagno
     warning, since ``hardenconfig`` itself would not match it.
 
     Raises:
-        OSError: the file exists but cannot be read.
+        SecguideError: the file cannot be read, is not UTF-8 or is implausibly large.
     """
     path = tree_root / HARDENED_CSV
     if not path.is_file():
@@ -43,7 +44,13 @@ def read_hardened_csv(tree_root: Path) -> tuple[list[HardenedEntry], list[Diagno
     entries: list[HardenedEntry] = []
     diagnostics: list[Diagnostic] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    raw = read_bounded(path, HARDENED_CSV, limit=MAX_HARDENED_CSV_BYTES, what="hardened.csv")
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SecguideError(f"{HARDENED_CSV}: not UTF-8 text (byte {error.start})",
+                            exit_code=1) from None
+    for number, line in enumerate(content.splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue

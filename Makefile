@@ -10,11 +10,11 @@ BUILDDIR   ?= _build
 SPHINXOPTS ?= -q -W --keep-going -j auto
 BENCH_SCALES ?= 0,1000,3000
 
-.PHONY: help test html bench lint clean venv evidence screenshots
+.PHONY: help test html bench lint clean venv evidence screenshots graphviz
 
 help:
 	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
-	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE and Graphviz)"
+	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE; brings Graphviz)"
 	@echo "make bench   measure Kconfig loading, guide builds and growth (BENCH_SCALES=0,1000,3000)"
 	@echo "make screenshots  PNGs of built pages in $(BUILDDIR)/screenshots (needs chromium)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
@@ -31,14 +31,18 @@ $(INSTALLED): pyproject.toml
 
 venv: $(INSTALLED)
 
+# Graphviz's dot draws the guide's diagrams (the guide is also built by the tests). Found
+# on PATH, else installed with apt-get when root on Debian/Ubuntu, else one line: what to install.
+graphviz:
+	@sh scripts/ensure-tool.sh dot graphviz "Building the guide"
+
 # The JUnit report carries @pytest.mark.verifies links (secguide.pytest_plugin); pass it
 # to the guide or the evidence with SECGUIDE_RESULTS / RESULTS.
-test: $(INSTALLED)
+test: $(INSTALLED) graphviz
 	@mkdir -p $(BUILDDIR)
 	$(BIN)/python -m pytest --junitxml=$(BUILDDIR)/test-results.xml
 
-html: $(INSTALLED)
-	@command -v dot >/dev/null || { echo "Graphviz 'dot' not found: install it (Debian/Ubuntu: apt-get install graphviz)" >&2; exit 2; }
+html: $(INSTALLED) graphviz
 	@# Preflight: a missing or wrong tree is one clear line here, not a Sphinx crash report;
 	@# it also parses Kconfig once before the parallel build reads the cache.
 	@$(BIN)/secguide kconfig info >/dev/null
@@ -54,6 +58,7 @@ bench: $(INSTALLED)
 	$(BIN)/python scripts/bench.py --scales "$(BENCH_SCALES)"
 
 screenshots: html
+	@sh scripts/ensure-tool.sh "$${CHROMIUM:-chromium}" chromium "make screenshots"
 	$(BIN)/python scripts/screenshots.py --html $(BUILDDIR)/html --out $(BUILDDIR)/screenshots
 
 lint: $(INSTALLED)

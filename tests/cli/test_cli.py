@@ -41,6 +41,14 @@ def test_kconfig_show_json_without_prefix(capsys, zephyr_v4_path: Path, db_v4) -
     assert data["help"] == db_v4.get("X86_PAE").help
 
 
+@pytest.mark.parametrize("typed", ["config_stack_canaries", "Stack_Canaries",
+                                   "CONFIG_stack_canaries"])
+def test_kconfig_show_accepts_any_case(capsys, zephyr_v4_path: Path, typed: str) -> None:
+    code, out, _ = _run(capsys, "kconfig", "show", typed, "--zephyr-base", str(zephyr_v4_path))
+    assert code == 0
+    assert out.startswith("CONFIG_STACK_CANARIES  [bool]  (Zephyr 4.2.99)")
+
+
 def test_kconfig_show_unknown_suggests(capsys, zephyr_v4_path: Path) -> None:
     code, out, err = _run(capsys, "kconfig", "show", "X86_PAE_MODE",
                           "--zephyr-base", str(zephyr_v4_path))

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands.required = True
 
     show = commands.add_parser("show", help="everything the tree says about one symbol")
-    show.add_argument("symbol", help="symbol name, with or without CONFIG_")
+    show.add_argument("symbol", help="symbol name, with or without CONFIG_, in any case")
     add_tree_options(show)
     add_format_option(show)
     show.set_defaults(handler=_show)
@@ -93,7 +93,7 @@ def format_symbol(symbol: KconfigSymbol, db: SymbolDB) -> str:
 
 def _show(args: argparse.Namespace) -> int:
     db = load_db(args)
-    symbol = db.get(args.symbol)
+    symbol = db.get_any_case(args.symbol)
     if symbol is None:
         raise SecguideError(unknown_symbol_message(args.symbol, db), exit_code=1)
     if args.format == "json":

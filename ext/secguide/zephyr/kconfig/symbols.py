@@ -100,6 +100,19 @@ class SymbolDB:
         """The symbol called ``name`` (with or without ``CONFIG_``), or None."""
         return self.symbols.get(strip_config_prefix(name))
 
+    def get_any_case(self, name: str) -> KconfigSymbol | None:
+        """Like :meth:`get`, but ``config_stack_canaries`` finds ``STACK_CANARIES`` too.
+
+        An exact name wins; otherwise the one symbol equal ignoring case (None when
+        none, or when case alone tells several apart).
+        """
+        exact = self.get(name)
+        if exact is not None:
+            return exact
+        wanted = name.strip().upper().removeprefix("CONFIG_")
+        found = [symbol for key, symbol in self.symbols.items() if key.upper() == wanted]
+        return found[0] if len(found) == 1 else None
+
     def search(self, pattern: str) -> list[KconfigSymbol]:
         """Symbols whose name or a prompt matches the regular expression (case-insensitive).
 

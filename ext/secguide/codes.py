@@ -27,6 +27,7 @@ class Code(enum.StrEnum):
     YAML_SYNTAX = "yaml-syntax"
     YAML_KEY = "yaml-key"
     YAML_VALUE = "yaml-value"
+    YAML_LIMIT = "yaml-limit"
     DUPLICATE_KEY = "duplicate-key"
     NOT_A_MAPPING = "not-a-mapping"
     UNKNOWN_FIELD = "unknown-field"
@@ -140,6 +141,8 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.YAML_SYNTAX, "A threat-model file is not valid YAML."),
     _model(Code.YAML_KEY, "A mapping key is not a plain string."),
     _model(Code.YAML_VALUE, "A scalar cannot be read as a YAML value."),
+    _model(Code.YAML_LIMIT, "A file exceeds a limit against hostile YAML (size, nesting, "
+                            "aliases, expansion, scalar length); see README."),
     _model(Code.DUPLICATE_KEY, "A mapping names the same key twice."),
     _model(Code.NOT_A_MAPPING, "A file's top level is not a mapping of sections."),
     _model(Code.UNKNOWN_FIELD, "A field the schema does not define (often a typo)."),

@@ -25,7 +25,7 @@ def test_real_guide_has_one_selection_per_area_page() -> None:
     selections = page_selections(REPO / "source")
     pages = {path.stem for path in (REPO / "source" / "recommendations").glob("*.rst")}
     assert {s.areas for s in selections} == {(page,) for page in pages - {"index"}}
-    assert {"general", "stack-protection", "x86"} <= pages
+    assert {"stack-protection", "x86"} <= pages
     assert set(pages) - {"index"} <= set(AREAS)
 
 

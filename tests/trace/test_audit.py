@@ -213,3 +213,13 @@ def test_markers_report_enabled_experimental_deprecated_and_insecure_options(
     assert (result.rule.id, result.verdict) == (f"marker:NOT_SECURE:{insecure}", Verdict.FAIL)
     plain = audit_config(config, [], db_v4, profile="base", today=TODAY)
     assert plain.results == ()  # markers only when asked (upstream rules, as hardenconfig)
+
+
+def test_build_release_decides_settings_of_later_releases(db_v4: SymbolDB) -> None:
+    rule = _rule("SYS_HEAP_HARDENING_NONE", "n", since="4.4.0")
+    older = _judge(db_v4, ARM, rule, build_version="3.7.0")
+    assert older.verdict is Verdict.NOT_APPLICABLE
+    assert older.reason == "CONFIG_SYS_HEAP_HARDENING_NONE comes with Zephyr 4.4.0; this build " \
+                           "is Zephyr 3.7.0"
+    assert _judge(db_v4, ARM, rule, build_version="4.4.0").verdict is Verdict.UNKNOWN
+    assert _judge(db_v4, ARM, rule).verdict is Verdict.UNKNOWN

@@ -149,3 +149,17 @@ def test_oversized_binary_and_non_utf8_files_are_refused(tmp_path: Path) -> None
         read_dotconfig(latin)
     with pytest.raises(SecguideError, match="cannot read"):
         read_dotconfig(tmp_path / "missing.config")
+
+
+def test_build_version_from_version_h_beside_the_config(tmp_path: Path) -> None:
+    from secguide.zephyr.build_dirs import build_version
+
+    zephyr = tmp_path / "build" / "zephyr"
+    header = zephyr / "include" / "generated" / "zephyr" / "version.h"
+    header.parent.mkdir(parents=True)
+    (zephyr / ".config").write_text('CONFIG_BOARD="x"\n')
+    assert build_version(zephyr / ".config") is None
+    header.write_text("#define KERNEL_VERSION_MAJOR 3\n#define KERNEL_VERSION_MINOR 7\n"
+                      "#define KERNEL_PATCHLEVEL 0\n#define KERNEL_VERSION_STRING \"3.7.0\"\n")
+    assert build_version(zephyr / ".config") == "3.7.0"
+    assert build_version(CONFIGS / "qemu_x86-vehicleos.config") is None  # a lone .config

@@ -27,7 +27,7 @@ from secguide.trace.audit import (
     guide_rules,
     upstream_rules,
 )
-from secguide.zephyr.build_dirs import find_build_configs, sysbuild_images
+from secguide.zephyr.build_dirs import build_version, find_build_configs, sysbuild_images
 from secguide.zephyr.dotconfig import read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -145,7 +145,8 @@ def run_audits(targets: list[Path], rules: tuple[AuditRule, ...], rules_from: st
             audits.append(audit_config(config, rules, db, profile=profile,
                                        rules_from=rules_from, renames=renames,
                                        waivers=waivers, today=today, build_kind=build_kind,
-                                       notes=notes, markers=rules_from == "upstream"))
+                                       notes=notes, markers=rules_from == "upstream",
+                                       build_version=build_version(path)))
     return AuditSummary(tuple(audits), tuple(refused), tuple(skipped))
 
 

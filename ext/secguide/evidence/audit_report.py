@@ -76,6 +76,7 @@ def _audit_dict(audit: BuildAudit) -> dict[str, Any]:
         "config": audit.config_path, "board": audit.board, "board_target": audit.board_target,
         "arch": audit.arch, "profile": audit.profile, "rules": audit.rules_from,
         "build_kind": audit.build_kind, "tree_version": audit.tree_version,
+        "build_version": audit.build_version,
         "counts": audit.counts, "notes": list(audit.notes),
         "config_findings": [d.as_dict() for d in audit.config_diagnostics],
         "results": [_result_dict(r) for r in audit.results],

@@ -33,6 +33,7 @@ from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver
+from secguide.model.releases import release_key
 from secguide.zephyr.dotconfig import ConfigValue, DotConfig
 from secguide.zephyr.expr import evaluate, positive_symbols
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
@@ -123,6 +124,7 @@ class BuildAudit:
     rules_from: str
     build_kind: str
     tree_version: str
+    build_version: str | None = None  # from the build folder's version.h, when there is one
     board: str | None = None
     board_target: str | None = None
     arch: str | None = None
@@ -289,8 +291,10 @@ class _Judge:
     """The facts shared by every rule of one audit: the build, the tree, renames, waivers."""
 
     def __init__(self, config: DotConfig, db: SymbolDB, renames: Mapping[str, tuple[str, ...]],
-                 waivers: Sequence[ProductWaiver], today: datetime.date, build_kind: str) -> None:
+                 waivers: Sequence[ProductWaiver], today: datetime.date, build_kind: str,
+                 build_version: str | None = None) -> None:
         self.config, self.db, self.waivers, self.today = config, db, waivers, today
+        self.build_version = build_version
         self.build_kind = build_kind
         self.arch = config.string("ARCH")
         self.former_names: dict[str, list[str]] = {}
@@ -317,6 +321,11 @@ class _Judge:
             successors = self.renames.get(rule.symbol, ())
             hint = (f"; the model records it as replaced by "
                     f"{', '.join('CONFIG_' + s for s in successors)}" if successors else "")
+            if rule.since and self.build_version and (
+                    release_key(self.build_version) < release_key(rule.since)):
+                return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
+                                  reason=f"CONFIG_{rule.symbol} comes with Zephyr {rule.since}; "
+                                         f"this build is Zephyr {self.build_version}")
             if rule.since:
                 hint += (f"; it comes with Zephyr {rule.since}, so a build from an earlier "
                          "release cannot have it")
@@ -392,15 +401,17 @@ def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
                  renames: Mapping[str, tuple[str, ...]] | None = None,
                  waivers: Sequence[ProductWaiver] = (), today: datetime.date | None = None,
                  build_kind: str = "production", notes: Sequence[str] = (),
-                 markers: bool = False) -> BuildAudit:
+                 markers: bool = False, build_version: str | None = None) -> BuildAudit:
     """Judge every rule against one build's ``.config``.
 
     ``renames`` maps removed symbols to their successors (the model's recorded
     renames); ``today`` decides which waivers have expired (default: the
     current date). ``markers`` adds :func:`marker_results`, as ``hardenconfig`` does.
+    ``build_version`` (from the build folder's ``version.h``) lets a setting that
+    comes with a later release than the build be NOT-APPLICABLE instead of UNKNOWN.
     """
     judge = _Judge(config, db, renames or {}, waivers, today or datetime.date.today(),
-                   build_kind)
+                   build_kind, build_version)
     extra_notes = list(notes)
     if config.board is None:
         extra_notes.append("the .config has no CONFIG_BOARD line: board unknown")
@@ -409,7 +420,8 @@ def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
                            "recommendations are judged, not skipped")
     return BuildAudit(config_path=config.path, profile=profile, rules_from=rules_from,
                       build_kind=build_kind, tree_version=db.zephyr_version,
-                      board=config.board, board_target=config.board_target, arch=judge.arch,
+                      build_version=build_version, board=config.board,
+                      board_target=config.board_target, arch=judge.arch,
                       results=(*(judge.judge(rule) for rule in rules),
                                *(marker_results(config, db) if markers else ())),
                       config_diagnostics=config.diagnostics, notes=tuple(extra_notes))

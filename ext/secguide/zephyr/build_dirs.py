@@ -9,6 +9,7 @@ top-level ``build/zephyr/.config`` (``SB_CONFIG_*``) and one
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +85,30 @@ def find_build_configs(target: Path) -> BuildInputs:
         elif candidate not in configs:
             configs.append(candidate)
     return BuildInputs(tuple(configs), tuple(top_levels))
+
+
+#: Where a build folder's ``version.h`` is, relative to its ``zephyr/`` folder (new, old).
+_VERSION_HEADERS = ("include/generated/zephyr/version.h", "include/generated/version.h")
+_VERSION_PART = re.compile(
+    r"^#define\s+KERNEL_(VERSION_MAJOR|VERSION_MINOR|PATCHLEVEL)\s+(\d+)\s*$", re.M)
+
+
+def build_version(config: Path) -> str | None:
+    """The Zephyr release a build was made with, from the ``version.h`` beside its ``.config``.
+
+    ``None`` for a lone ``.config`` file (the file itself does not say) or an
+    unreadable header; never a guess.
+    """
+    for relative in _VERSION_HEADERS:
+        header = config.parent / relative
+        try:
+            if header.stat().st_size > 64 * 1024:
+                continue
+            text = header.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        parts = dict(_VERSION_PART.findall(text))
+        if len(parts) == 3:
+            return (f"{parts['VERSION_MAJOR']}.{parts['VERSION_MINOR']}."
+                    f"{parts['PATCHLEVEL']}")
+    return None

@@ -12,6 +12,7 @@ module                  feature
 ``sphinx_flows``        one trace diagram per recommendation area
 ``sphinx_hardening``    the guide against Zephyr's hardening database
 ``sphinx_buildinfo``    what the build was made from (index page)
+``sphinx_prjconf``      copy-paste prj.conf lines per area and profile
 ======================  =========================================================
 """
 
@@ -31,6 +32,7 @@ from secguide.sphinx.hardening import setup_hardening
 from secguide.sphinx.kconfig import setup_kconfig
 from secguide.sphinx.model import setup_model
 from secguide.sphinx.needs import setup_needs
+from secguide.sphinx.prjconf import setup_prjconf
 from secguide.sphinx.static_files import setup_static
 
 #: Bump when the data secguide stores in the environment changes shape.
@@ -48,6 +50,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_flows(app)
     setup_hardening(app)
     setup_buildinfo(app)
+    setup_prjconf(app)
     setup_static(app)
     return {
         "version": __version__,

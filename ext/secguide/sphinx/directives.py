@@ -52,6 +52,7 @@ from secguide.sphinx.flows import flow_label
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
+from secguide.sphinx.prjconf import prj_conf_blocks
 from secguide.sphinx.prose import prose_nodes
 from secguide.sphinx.warnings import warn
 from secguide.trace.drift import Successor
@@ -268,6 +269,13 @@ class RecommendationsDirective(RecommendationFilter):
             for rec in deprecated:
                 box += self.rendered(rec)
             result.append(box)
+        areas = self.options.get("area", ())
+        if len(areas) == 1:
+            title = "Copy-paste configuration"
+            text = ("The prj.conf lines of this area's current recommendations, per "
+                    "profile; strict includes base.")
+            result += [nodes.rubric(title, title), nodes.paragraph(text, text),
+                       *prj_conf_blocks(self, self.model_state, areas[0])]
         return result
 
     def rendered(self, rec: Recommendation) -> list[nodes.Node]:

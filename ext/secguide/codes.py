@@ -47,6 +47,8 @@ class Code(enum.StrEnum):
     NO_MITIGATION = "no-mitigation"
     NO_SETTING = "no-setting"
     NO_VERIFICATION = "no-verification"
+    APPROVED_WITHOUT_REVIEW = "approved-without-review"
+    APPROVED_BUT_CHANGED = "approved-but-changed"
     MITIGATES_NOTHING = "mitigates-nothing"
     CLAUSE_MET_BY = "clause-met-by"
     DEPRECATED_LINK = "deprecated-link"
@@ -161,6 +163,10 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.NO_MITIGATION, "A threat lists nothing in 'mitigated_by'."),
     _model(Code.NO_SETTING, "A current recommendation names no Kconfig setting."),
     _model(Code.NO_VERIFICATION, "A current recommendation has no verification."),
+    _model(Code.APPROVED_WITHOUT_REVIEW,
+           "An item says status: approved but carries no review stamp."),
+    _model(Code.APPROVED_BUT_CHANGED,
+           "An approved item, or a symbol or link it relies on, changed since its review."),
     _model(Code.MITIGATES_NOTHING, "No threat lists a current recommendation as mitigation."),
     _model(Code.CLAUSE_MET_BY, "A standard clause's 'met_by' contradicts what it links: "
            "configuration without a recommendation, product without a responsibility, "

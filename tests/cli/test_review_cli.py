@@ -64,7 +64,7 @@ def test_accept_changes_only_the_stamp_lines(model_dir: Path, mini_tree: Path,
     db = load_symbol_db(mini_tree, cache_dir=tmp_path / "cache")[0]
     model, diagnostics = load_threat_model(model_dir)
     assert diagnostics == []
-    new_fp = {rec.id: fingerprint(rec, db) for rec in model.recommendations}
+    new_fp = {rec.id: fingerprint(rec, db, model) for rec in model.recommendations}
     assert changed_lines(before, (model_dir / RECS).read_text()) == [
         ("insert", [], [f"    review: {{by: Ada Lovelace, date: 2026-03-04, "
                         f"fingerprint: {new_fp['REC-MINI-CANARIES']}}}\n"]),
@@ -92,18 +92,20 @@ def test_listing_then_strict(model_dir: Path, mini_tree: Path, tmp_path: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:
     assert run("review", "--threatmodel", model_dir, *tree_args(mini_tree, tmp_path)) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith(f"{RECS}:5:9: REC-MINI-CANARIES: unreviewed")
+    assert out[0].endswith(f"{RECS}:5:9: REC-MINI-CANARIES: unreviewed: "
+                           "Turn on compiler stack canaries")
     assert out[1].endswith(f"{RECS}:16:9: REC-MINI-RANDOM: suspect "
-                           "(reviewed by Old Reviewer on 2020-01-01)")
-    assert out[-1] == ("3 recommendation(s) against Zephyr 9.8.7: 0 reviewed, 1 suspect, "
-                       "2 unreviewed")
+                           "(reviewed by Old Reviewer on 2020-01-01): "
+                           "Randomise the initial stack pointer")
+    assert out[-1] == ("3 item(s) against Zephyr 9.8.7: 0 reviewed, 1 suspect, "
+                       "2 unreviewed; 3 listed")
     assert run("review", "--threatmodel", model_dir, *tree_args(mini_tree, tmp_path),
                "--strict") == 1
     capsys.readouterr()
     assert run("review", "--threatmodel", model_dir, *tree_args(mini_tree, tmp_path),
                "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["counts"] == {"reviewed": 0, "suspect": 1, "unreviewed": 2}
+    assert data["counts"] == {"reviewed": 0, "suspect": 1, "unreviewed": 2, "total": 3}
     assert [item["id"] for item in data["items"]] == [
         "REC-MINI-CANARIES", "REC-MINI-RANDOM", "REC-MINI-LEGACY-LOG"]
 
@@ -120,12 +122,12 @@ def test_strict_passes_once_everything_is_stamped(model_dir: Path, mini_tree: Pa
     assert run("review", "--threatmodel", model_dir, *tree_args(mini_tree, tmp_path),
                "--strict") == 0
     assert capsys.readouterr().out.strip() == (
-        "3 recommendation(s) against Zephyr 9.8.7: 3 reviewed, 0 suspect, 0 unreviewed")
+        "3 item(s) against Zephyr 9.8.7: 3 reviewed, 0 suspect, 0 unreviewed; 0 listed")
 
 
 @pytest.mark.parametrize(("extra", "code", "message"), [
     (["--accept", "REC-MINI-CANARIE", "--by", "Ada"], 1,
-     "REC-MINI-CANARIE: no such recommendation in {tm}; did you mean REC-MINI-CANARIES"),
+     "REC-MINI-CANARIE: no such reviewable item in {tm}; did you mean REC-MINI-CANARIES"),
     (["--accept", "REC-MINI-CANARIES", "--by", "Ada", "--date", "2026-02-30"], 2,
      "--date '2026-02-30': not a date in the form YYYY-MM-DD"),
     (["--accept", "REC-MINI-CANARIES", "--by", "Ada", "--date", "2026-2-3"], 2,

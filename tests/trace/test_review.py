@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError, SourceLoc
-from secguide.model.items import ReviewStamp, ThreatModel
+from secguide.model.items import Recommendation, ReviewStamp, ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.review import (
     EMPTY_BASELINE,
@@ -48,18 +48,25 @@ def stamp_all(model: ThreatModel, db: SymbolDB) -> tuple[ThreatModel, Baseline]:
     """The model as if every recommendation had just been accepted against ``db``."""
     stamped = tuple(
         dataclasses.replace(rec, review=ReviewStamp(by="Ada", date="2026-01-01",
-                                                    fingerprint=fingerprint(rec, db),
+                                                    fingerprint=fingerprint(rec, db, model),
                                                     loc=rec.loc))
         for rec in model.recommendations)
-    records = baseline_after_accept(EMPTY_BASELINE, stamped, db, keep=())
-    return dataclasses.replace(model, recommendations=stamped), Baseline(records)
+    stamped_model = dataclasses.replace(model, recommendations=stamped)
+    records = baseline_after_accept(EMPTY_BASELINE, stamped, db, stamped_model, keep=())
+    return stamped_model, Baseline(records)
+
+
+def alone(rec: Recommendation) -> ThreatModel:
+    """A model of this one item: nothing links to it."""
+    return ThreatModel(recommendations=(rec,))
 
 
 def test_same_inputs_give_the_same_stamp(mini_tree: Path, tmp_path: Path) -> None:
     db, db_again = mini_db(mini_tree, tmp_path), mini_db(mini_tree, tmp_path)
-    first = {rec.id: fingerprint(rec, db) for rec in load_model(MINI_MODEL).recommendations}
-    again = {rec.id: fingerprint(rec, db_again)
-             for rec in load_model(MINI_MODEL).recommendations}
+    model, model_again = load_model(MINI_MODEL), load_model(MINI_MODEL)
+    first = {rec.id: fingerprint(rec, db, model) for rec in model.recommendations}
+    again = {rec.id: fingerprint(rec, db_again, model_again)
+             for rec in model_again.recommendations}
     assert first == again
     assert len(set(first.values())) == 3
     assert all(len(value) == 64 and int(value, 16) >= 0 for value in first.values())
@@ -85,9 +92,11 @@ def test_stamp_ignores_position_key_order_and_the_stamp_itself(mini_tree: Path,
         "    id: REC-MINI-RANDOM\n")
     rewritten = load_model(moved).recommendation("REC-MINI-RANDOM")
     assert rewritten is not None and rewritten.loc != original.loc and rewritten.review is None
-    assert fingerprint(rewritten, db) == fingerprint(original, db)
+    assert fingerprint(rewritten, db, alone(rewritten)) == fingerprint(original, db,
+                                                                        alone(original))
     relocated = dataclasses.replace(original, loc=SourceLoc("elsewhere.yaml", 999))
-    assert fingerprint(relocated, db) == fingerprint(original, db)
+    assert fingerprint(relocated, db, alone(relocated)) == fingerprint(original, db,
+                                                                        alone(original))
 
 
 def test_unreviewed_and_unknown_stamps(mini_tree: Path, tmp_path: Path) -> None:
@@ -113,10 +122,11 @@ def test_freshly_stamped_items_are_reviewed(mini_tree: Path, tmp_path: Path) -> 
 def test_abbreviated_stamp_is_accepted(mini_tree: Path, tmp_path: Path) -> None:
     db = mini_db(mini_tree, tmp_path)
     rec = load_model(MINI_MODEL).recommendations[0]
+    current = fingerprint(rec, db, alone(rec))
     short = dataclasses.replace(rec, review=ReviewStamp(
-        by="Ada", date="2026-01-01", fingerprint=fingerprint(rec, db)[:16], loc=rec.loc))
+        by="Ada", date="2026-01-01", fingerprint=current[:16], loc=rec.loc))
     too_short = dataclasses.replace(rec, review=ReviewStamp(
-        by="Ada", date="2026-01-01", fingerprint=fingerprint(rec, db)[:8], loc=rec.loc))
+        by="Ada", date="2026-01-01", fingerprint=current[:8], loc=rec.loc))
     states = review_states(ThreatModel(recommendations=(short,)), db)
     assert states[rec.id].status is ReviewStatus.REVIEWED
     states = review_states(ThreatModel(recommendations=(too_short,)), db)

@@ -178,4 +178,4 @@ def test_review_cli_stamps_a_clause(tmp_path: Path, mini_tree: Path,
     assert main(["review", "--threatmodel", str(model_dir), *tree, "--all"]) == 0
     out = capsys.readouterr().out
     assert "CLS-TOY-1: reviewed (reviewed by Ada Lovelace on 2026-03-04" in out
-    assert "recommendation(s) and 3 standard clause(s)" in out
+    assert "6 item(s) against Zephyr 9.8.7: 1 reviewed, 1 suspect, 4 unreviewed" in out

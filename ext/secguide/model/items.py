@@ -173,6 +173,7 @@ class ReviewStamp:
     by: str
     date: str
     fingerprint: str
+    note: str = ""  # the reviewer's decision note
     loc: SourceLoc
 
 
@@ -211,6 +212,7 @@ class OutOfScope:
     title: str
     reason: str
     protection_from: str  # where the protection must come from instead
+    review: ReviewStamp | None = None
     loc: SourceLoc
 
 
@@ -221,6 +223,7 @@ class Threat:
     description: str
     adversaries: tuple[str, ...] = ()
     mitigated_by: tuple[str, ...] = ()  # recommendation or responsibility IDs
+    review: ReviewStamp | None = None
     loc: SourceLoc
     #: where each entry of ``adversaries`` / ``mitigated_by`` is written (same order)
     adversary_locs: tuple[SourceLoc, ...] = ()
@@ -240,6 +243,7 @@ class Responsibility:
     title: str
     description: str
     status: str = "review"
+    review: ReviewStamp | None = None
     loc: SourceLoc
 
 
@@ -247,6 +251,7 @@ class Responsibility:
 class Assumption:
     id: str
     text: str
+    review: ReviewStamp | None = None
     loc: SourceLoc
 
 
@@ -372,9 +377,13 @@ class ThreatModel:
         yield from self.recommendations
         yield from self.clauses()
 
-    def reviewable(self) -> tuple[Recommendation | Clause, ...]:
-        """The items that carry Working Group review stamps: recommendations, clauses."""
-        return (*self.recommendations, *self.clauses())
+    def reviewable(self) -> tuple[Assumption | OutOfScope | Threat | Responsibility
+                                  | Recommendation | Clause, ...]:
+        """The items that carry Working Group review stamps, in the guide's order: scope
+        assumptions, out-of-scope items, threats, then what answers them, then clauses."""
+        assumptions = self.scope.assumptions if self.scope is not None else ()
+        return (*assumptions, *self.out_of_scope, *self.threats, *self.responsibilities,
+                *self.recommendations, *self.clauses())
 
     def clauses(self) -> Iterator[Clause]:
         for standard in self.standards:

@@ -97,7 +97,6 @@ class _Builder:
     def recommendation(self, raw: dict, path: DataPath) -> Recommendation:
         applies = raw.get("applies_to", {})
         deprecated = raw.get("deprecated")
-        review = raw.get("review")
         return Recommendation(
             id=raw["id"], title=raw["title"], area=raw["area"], status=raw["status"],
             rationale=raw["rationale"],
@@ -121,11 +120,17 @@ class _Builder:
                 replaced_by_locs=self.entry_locs((*path, "deprecated", "replaced_by"),
                                                  deprecated.get("replaced_by", ())),
             ) if deprecated else None,
-            review=ReviewStamp(by=review["by"], date=str(review["date"]),
-                               fingerprint=review["fingerprint"],
-                               loc=self.doc.loc((*path, "review"))) if review else None,
+            review=self.review(raw, path),
             loc=self.doc.loc((*path, "id")),
         )
+
+    def review(self, raw: dict, path: DataPath) -> ReviewStamp | None:
+        review = raw.get("review")
+        if not review:
+            return None
+        return ReviewStamp(by=review["by"], date=str(review["date"]),
+                           fingerprint=review["fingerprint"], note=review.get("note", ""),
+                           loc=self.doc.loc((*path, "review")))
 
     def entry_locs(self, path: DataPath, entries: Any) -> tuple[SourceLoc, ...]:
         """Where each entry of the list at ``path`` is written, for messages about one entry."""
@@ -138,11 +143,13 @@ class _Builder:
                              addressed=raw["addressed"], reason=raw.get("reason", ""), loc=loc)
         if section == "out_of_scope":
             return OutOfScope(id=raw["id"], title=raw["title"], reason=raw["reason"],
-                              protection_from=raw["protection_from"], loc=loc)
+                              protection_from=raw["protection_from"],
+                              review=self.review(raw, path), loc=loc)
         if section == "threats":
             return Threat(id=raw["id"], title=raw["title"], description=raw["description"],
                           adversaries=tuple(raw.get("adversaries", ())),
                           mitigated_by=tuple(raw.get("mitigated_by", ())), loc=loc,
+                          review=self.review(raw, path),
                           adversary_locs=self.entry_locs((*path, "adversaries"),
                                                          raw.get("adversaries", ())),
                           mitigated_by_locs=self.entry_locs((*path, "mitigated_by"),
@@ -150,7 +157,8 @@ class _Builder:
         if section == "responsibilities":
             return Responsibility(id=raw["id"], title=raw["title"],
                                   description=raw["description"],
-                                  status=raw.get("status", "review"), loc=loc)
+                                  status=raw.get("status", "review"),
+                                  review=self.review(raw, path), loc=loc)
         if section == "recommendations":
             return self.recommendation(raw, path)
         if section == "waivers":
@@ -174,7 +182,6 @@ class _Builder:
             path = ("standard", "clauses", i)
             if _has_error_under(path, error_paths):
                 continue
-            review = entry.get("review")
             clauses.append(Clause(
                 id=entry["id"], standard=raw["id"], clause=str(entry["clause"]),
                 title=entry["title"], met_by=entry["met_by"],
@@ -183,9 +190,7 @@ class _Builder:
                 responsibilities=tuple(entry.get("responsibilities", ())),
                 out_of_scope=tuple(entry.get("out_of_scope", ())),
                 status=entry.get("status", "draft"),
-                review=ReviewStamp(by=review["by"], date=str(review["date"]),
-                                   fingerprint=review["fingerprint"],
-                                   loc=self.doc.loc((*path, "review"))) if review else None,
+                review=self.review(entry, path),
                 loc=self.doc.loc((*path, "id")),
                 field_locs={key: self.doc.loc((*path, key)) for key in _CLAUSE_LINK_FIELDS
                             if key in entry}))
@@ -198,6 +203,7 @@ class _Builder:
             boundary=raw["boundary"], shared_responsibility=raw["shared_responsibility"],
             assumptions=tuple(
                 Assumption(id=a["id"], text=a["text"],
+                           review=self.review(a, ("scope", "assumptions", i)),
                            loc=self.doc.loc(("scope", "assumptions", i, "id")))
                 for i, a in enumerate(raw.get("assumptions", []))
             ),

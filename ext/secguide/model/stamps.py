@@ -1,4 +1,5 @@
-"""Writing review stamps into the threat-model YAML in place, touching nothing else.
+"""Writing review stamps (and an accepted status) into the threat-model YAML in place,
+touching nothing else.
 
 A stamp is spliced into the file's text at the exact character positions the
 YAML parser reports, rather than by loading and re-dumping the document: a
@@ -6,9 +7,12 @@ round-trip dump (ruamel.yaml included) re-wraps long lines and re-indents flow
 sequences, which on this project's own files changed 20-odd unrelated lines.
 
 * An existing stamp keeps its style (flow or block), key order and comments;
-  only the three values are replaced.
+  only its values are replaced (a block-style stamp gains or loses its ``note:``
+  line; a flow-style stamp is rewritten as one flow mapping).
 * A new stamp is one line, ``review: {by: ..., date: ..., fingerprint: ...}``,
-  inserted right after the recommendation's ``status:`` line.
+  inserted right after the item's ``status:`` line (or its ``id:`` line).
+* With a new status (``--status approved``) only the ``status:`` value changes,
+  or a ``status:`` line is added after ``id:`` where the item had none.
 
 Every edited file is re-read with the loader's own YAML reader and compared with
 the original data plus the new stamps; any other difference aborts before any
@@ -31,9 +35,12 @@ import yaml
 from secguide.diagnostics import SecguideError, display_path
 from secguide.files import temp_beside
 from secguide.model.loader import threatmodel_files
-from secguide.model.yaml_source import read_yaml
+from secguide.model.yaml_source import compose_bounded, read_yaml
 
 STAMP_KEYS = ("by", "date", "fingerprint")
+#: Sections whose items carry stamps; assumptions live in ``scope.assumptions``, clauses
+#: in ``standard.clauses``.
+STAMPED_SECTIONS = ("out_of_scope", "threats", "responsibilities", "recommendations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +48,15 @@ class NewStamp:
     by: str
     date: str
     fingerprint: str
+    note: str = ""
+    #: the item's new ``status`` value, or None to leave it
+    status: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"by": self.by, "date": self.date, "fingerprint": self.fingerprint}
+        stamp = {"by": self.by, "date": self.date, "fingerprint": self.fingerprint}
+        if self.note:
+            stamp["note"] = self.note
+        return stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,22 +99,26 @@ def _mapping_get(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node
     return None
 
 
-def _recommendation_nodes(root: yaml.Node) -> list[tuple[str, yaml.MappingNode]]:
-    """(ID, node) of every stampable item of one file: recommendations and clauses."""
+def _item_nodes(root: yaml.Node) -> list[tuple[str, yaml.MappingNode]]:
+    """(ID, mapping node) of every stampable item of one file."""
     if not isinstance(root, yaml.MappingNode):
         return []
-    section = _mapping_get(root, "recommendations")
+    sequences = [_mapping_get(root, name) for name in STAMPED_SECTIONS]
+    scope = _mapping_get(root, "scope")
+    if scope is not None and isinstance(scope[1], yaml.MappingNode):
+        sequences.append(_mapping_get(scope[1], "assumptions"))
     standard = _mapping_get(root, "standard")
     if standard is not None and isinstance(standard[1], yaml.MappingNode):
-        section = _mapping_get(standard[1], "clauses")
-    if section is None or not isinstance(section[1], yaml.SequenceNode):
-        return []
+        sequences.append(_mapping_get(standard[1], "clauses"))
     found = []
-    for item in section[1].value:
-        if isinstance(item, yaml.MappingNode):
-            id_entry = _mapping_get(item, "id")
-            if id_entry is not None and isinstance(id_entry[1], yaml.ScalarNode):
-                found.append((id_entry[1].value, item))
+    for section in sequences:
+        if section is None or not isinstance(section[1], yaml.SequenceNode):
+            continue
+        for item in section[1].value:
+            if isinstance(item, yaml.MappingNode):
+                id_entry = _mapping_get(item, "id")
+                if id_entry is not None and isinstance(id_entry[1], yaml.ScalarNode):
+                    found.append((id_entry[1].value, item))
     return found
 
 
@@ -113,40 +130,92 @@ def _newline_of(text: str) -> str:
     return "\r\n" if text.split("\n", 1)[0].endswith("\r") else "\n"
 
 
+def _one_line_value(item_id: str, key: str, value: yaml.Node, display: str) -> yaml.ScalarNode:
+    if not isinstance(value, yaml.ScalarNode) or value.style in ("|", ">") \
+            or value.start_mark.line != value.end_mark.line:
+        raise SecguideError(f"{_where(display, value)}: cannot stamp {item_id}: write "
+                            f"'{key}' on one line", exit_code=1)
+    return value
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _after_line(text: str, index: int) -> int:
+    """The index just past the newline ending the line that holds ``index``."""
+    end = text.find("\n", index)
+    return len(text) if end == -1 else end + 1
+
+
+def _restamp_splices(item_id: str, review: yaml.Node, stamp: NewStamp, text: str,
+                     display: str) -> list[_Splice]:
+    if not isinstance(review, yaml.MappingNode):
+        raise SecguideError(f"{_where(display, review)}: cannot re-stamp {item_id}: "
+                            "'review' is not a mapping", exit_code=1)
+    if review.flow_style:
+        line = stamp_line(stamp).removeprefix("review: ")
+        return [_Splice(review.start_mark.index, review.end_mark.index, line)]
+    splices = []
+    for key in STAMP_KEYS:
+        entry = _mapping_get(review, key)
+        if entry is None:
+            raise SecguideError(f"{_where(display, review)}: cannot re-stamp {item_id}: "
+                                f"its review has no '{key}' value", exit_code=1)
+        value = _one_line_value(item_id, f"review {key}", entry[1], display)
+        splices.append(_Splice(value.start_mark.index, value.end_mark.index,
+                               yaml_scalar(getattr(stamp, key))))
+    note = _mapping_get(review, "note")
+    if note is not None:
+        value = _one_line_value(item_id, "review note", note[1], display)
+        if stamp.note:
+            splices.append(_Splice(value.start_mark.index, value.end_mark.index,
+                                   yaml_scalar(stamp.note)))
+        else:  # the old decision note does not describe the new review
+            start = _line_start(text, note[0].start_mark.index)
+            splices.append(_Splice(start, _after_line(text, value.end_mark.index), ""))
+    elif stamp.note:
+        _, last_value = review.value[-1]
+        indent = " " * review.value[0][0].start_mark.column
+        at = _after_line(text, last_value.end_mark.index)
+        prefix = "" if text[at - 1:at] == "\n" else _newline_of(text)
+        splices.append(_Splice(at, at, f"{prefix}{indent}note: {yaml_scalar(stamp.note)}"
+                                       f"{_newline_of(text)}"))
+    return splices
+
+
 def _splices_for(item_id: str, node: yaml.MappingNode, stamp: NewStamp, text: str,
                  display: str) -> list[_Splice]:
     if node.flow_style:
         raise SecguideError(f"{_where(display, node)}: cannot stamp {item_id}: the "
-                            "recommendation is written in flow style ({...}); use block style",
+                            "item is written in flow style ({...}); use block style",
                             exit_code=1)
+    splices: list[_Splice] = []
+    status = _mapping_get(node, "status")
+    if stamp.status is not None and status is not None:
+        value = _one_line_value(item_id, "status", status[1], display)
+        splices.append(_Splice(value.start_mark.index, value.end_mark.index,
+                               yaml_scalar(stamp.status)))
     existing = _mapping_get(node, "review")
     if existing is not None:
-        review = existing[1]
-        if not isinstance(review, yaml.MappingNode):
-            raise SecguideError(f"{_where(display, review)}: cannot re-stamp {item_id}: "
-                                "'review' is not a mapping", exit_code=1)
-        splices = []
-        for key in STAMP_KEYS:
-            entry = _mapping_get(review, key)
-            if entry is None or not isinstance(entry[1], yaml.ScalarNode):
-                raise SecguideError(f"{_where(display, review)}: cannot re-stamp {item_id}: "
-                                    f"its review has no '{key}' value", exit_code=1)
-            value = entry[1]
-            if value.style in ("|", ">") or value.start_mark.line != value.end_mark.line:
-                raise SecguideError(f"{_where(display, value)}: cannot re-stamp {item_id}: "
-                                    f"write review '{key}' on one line", exit_code=1)
-            splices.append(_Splice(value.start_mark.index, value.end_mark.index,
-                                   yaml_scalar(getattr(stamp, key))))
-        return splices
-    anchor = _mapping_get(node, "status") or _mapping_get(node, "id")
-    assert anchor is not None  # the caller found the item by its id
-    key_node, value_node = anchor
-    line_end = text.find("\n", value_node.end_mark.index)
-    newline = _newline_of(text)
-    indent = " " * key_node.start_mark.column
-    if line_end == -1:  # the file ends on the anchor line, without a newline
-        return [_Splice(len(text), len(text), newline + indent + stamp_line(stamp) + newline)]
-    return [_Splice(line_end + 1, line_end + 1, indent + stamp_line(stamp) + newline)]
+        splices += _restamp_splices(item_id, existing[1], stamp, text, display)
+    added = []
+    if stamp.status is not None and status is None:
+        added.append(f"status: {yaml_scalar(stamp.status)}")
+    if existing is None:
+        added.append(stamp_line(stamp))
+    if added:
+        anchor = status or _mapping_get(node, "id")
+        assert anchor is not None  # the caller found the item by its id
+        key_node, value_node = anchor
+        newline = _newline_of(text)
+        indent = " " * key_node.start_mark.column
+        lines = "".join(indent + line + newline for line in added)
+        at = _after_line(text, value_node.end_mark.index)
+        if text[at - 1:at] != "\n":  # the file ends on the anchor line, without a newline
+            lines = newline + lines
+        splices.append(_Splice(at, at, lines))
+    return splices
 
 
 def _apply(text: str, splices: list[_Splice]) -> str:
@@ -157,11 +226,19 @@ def _apply(text: str, splices: list[_Splice]) -> str:
 
 def _expected_data(data: Any, stamps: Mapping[str, NewStamp]) -> Any:
     expected = copy.deepcopy(data)
+    items = [entry for section in STAMPED_SECTIONS for entry in expected.get(section) or []]
+    scope = expected.get("scope")
+    if isinstance(scope, dict):
+        items += scope.get("assumptions") or []
     standard = expected.get("standard")
-    clauses = standard.get("clauses") if isinstance(standard, dict) else None
-    for item in [*(expected.get("recommendations") or []), *(clauses or [])]:
+    if isinstance(standard, dict):
+        items += standard.get("clauses") or []
+    for item in items:
         if isinstance(item, dict) and item.get("id") in stamps:
-            item["review"] = stamps[item["id"]].as_dict()
+            stamp = stamps[item["id"]]
+            item["review"] = stamp.as_dict()
+            if stamp.status is not None:
+                item["status"] = stamp.status
     return expected
 
 
@@ -187,12 +264,12 @@ def plan_stamps(directory: Path, stamps: Mapping[str, NewStamp]) -> dict[Path, s
         display = display_path(path)
         text = _read_text(path, display)
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = compose_bounded(text)
         except yaml.YAMLError as error:
             raise SecguideError(f"{display}: YAML error, fix it before stamping: {error}",
                                 exit_code=1) from None
         splices: list[_Splice] = []
-        for item_id, node in _recommendation_nodes(root):
+        for item_id, node in _item_nodes(root):
             if item_id not in stamps:
                 continue
             here = _where(display, node)
@@ -205,7 +282,7 @@ def plan_stamps(directory: Path, stamps: Mapping[str, NewStamp]) -> dict[Path, s
             planned[path] = _apply(text, splices)
     missing = sorted(set(stamps) - set(seen))
     if missing:
-        raise SecguideError(f"{', '.join(missing)}: no such recommendation in {directory}",
+        raise SecguideError(f"{', '.join(missing)}: no such reviewable item in {directory}",
                             exit_code=1)
     return planned
 
@@ -231,7 +308,7 @@ def write_stamps(planned: Mapping[Path, str], stamps: Mapping[str, NewStamp]) ->
                                     exit_code=1)
             if after.data != _expected_data(before.data, stamps):
                 raise SecguideError(f"{display}: stamping would change more than the review "
-                                    "stamps; left untouched", exit_code=1)
+                                    "stamps and statuses; left untouched", exit_code=1)
         for path, tmp in temps.items():
             os.replace(tmp, path)
     finally:

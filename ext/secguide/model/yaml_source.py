@@ -139,6 +139,19 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+def compose_bounded(text: str) -> yaml.Node | None:
+    """PyYAML's node graph of ``text`` within the limits (aliases still shared, unexpanded).
+
+    Raises:
+        yaml.YAMLError: a syntax error, or a limit exceeded (depth, aliases, scalar length).
+    """
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 class _Budget:
     """Values built so far and the nodes being built: aliases share nodes, so the
     composed graph is small while its expansion may be exponential or endless."""
@@ -254,19 +267,6 @@ def _compose(text: str) -> yaml.Node | None:
         except yaml.YAMLError:
             pass
     return compose_bounded(text)
-
-
-def compose_bounded(text: str) -> yaml.Node | None:
-    """PyYAML's pure-Python node graph of ``text`` within the limits (aliases shared).
-
-    Raises:
-        yaml.YAMLError: a syntax error, or a limit exceeded (depth, aliases, scalar length).
-    """
-    loader = _BoundedLoader(text)
-    try:
-        return loader.get_single_node()
-    finally:
-        loader.dispose()
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]:

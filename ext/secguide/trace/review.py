@@ -1,19 +1,28 @@
-"""Working Group review stamps: which recommendations are reviewed, suspect or unreviewed.
+"""Working Group review stamps: which items are reviewed, suspect or unreviewed.
 
-A review stamp (``review: {by, date, fingerprint}`` on a recommendation) records
-the *fingerprint* of what the reviewer saw. The fingerprint is the sha256 of a
-small canonical JSON document, the *review document*::
+Recommendations, threats, responsibilities, assumptions, out-of-scope items and
+the clauses of standards are reviewable. A review stamp (``review: {by, date,
+fingerprint[, note]}`` on the item) records the *fingerprint* of what the
+reviewer saw. The fingerprint is the sha256 of a small canonical JSON document,
+the *review document*::
 
-    {"format": "secguide-review/1",
-     "item":    {every field of the recommendation except its stamp and locations},
+    {"format": "secguide-review/2",
+     "item":    {every field of the item except its stamp and locations},
+     "links":   {"listed_by_threats": [threat IDs whose mitigated_by names it],
+                 "listed_by_clauses": [standard clauses that name it],
+                 "waivers": [{symbol, reason} of waivers naming a symbol it relies on]},
      "symbols": {"STACK_CANARIES": {type, help, defaults, depends_on, ranges,
                                     user_settable, deprecated} or null, ...}}
 
-``symbols`` covers every symbol the item relies on: its settings, and the symbols
-(not ``REC-`` IDs) its deprecation names as ``replaced_by``; ``null`` means the
-tree does not define the symbol. Line numbers, file names and key order play no
-part, so the stamp survives moving the item; it does not survive any edit of the
-item or any change Zephyr makes to a symbol the item relies on.
+``symbols`` (recommendations only) covers every symbol the item relies on: its
+settings, and the symbols (not ``REC-`` IDs) its deprecation names as
+``replaced_by``; ``null`` means the tree does not define the symbol. ``links``
+holds the trace links that point *at* the item from elsewhere (links it makes
+itself, such as a threat's ``mitigated_by``, are part of ``item``): removing a
+recommendation from a threat's ``mitigated_by`` makes both suspect. Line numbers,
+file names and key order play no part, so the stamp survives moving the item; it
+does not survive any edit of the item, of a link to it, or any change Zephyr
+makes to a symbol the item relies on.
 
 Saying *what* changed needs the document that was reviewed, not only its digest.
 ``secguide review --accept`` therefore also keeps each stamped document in
@@ -28,6 +37,7 @@ Sphinx-free: the guide calls :func:`review_states`.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import enum
 import hashlib
@@ -37,16 +47,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secguide.diagnostics import SecguideError, SourceLoc
+from secguide.diagnostics import Diagnostic, SecguideError, SourceLoc
 from secguide.input_limits import MAX_BASELINE_BYTES, loads_json, read_bounded
-from secguide.model.items import Clause, Recommendation, ReviewStamp, ThreatModel
+from secguide.model.items import (
+    Assumption,
+    Clause,
+    OutOfScope,
+    Recommendation,
+    Responsibility,
+    ReviewStamp,
+    Threat,
+    ThreatModel,
+)
 from secguide.zephyr.kconfig.facts import Change, fact_changes, short_diff, symbol_facts, wrapped
 from secguide.zephyr.kconfig.symbols import SymbolDB, strip_config_prefix
 
-#: An item that carries a review stamp.
-Reviewable = Recommendation | Clause
-
-DOCUMENT_FORMAT = "secguide-review/1"
+DOCUMENT_FORMAT = "secguide-review/2"
 BASELINE_NAME = ".review-baseline.json"
 BASELINE_FORMAT = "secguide-review-baseline"
 
@@ -61,8 +77,17 @@ _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs
                               "field_locs"})
 
 
+#: Items that carry review stamps.
+Reviewable = Recommendation | Threat | Responsibility | Assumption | OutOfScope | Clause
+
+
+def reviewable_items(model: ThreatModel) -> list[Reviewable]:
+    """Every item that carries Working Group review stamps (:meth:`ThreatModel.reviewable`)."""
+    return list(model.reviewable())
+
+
 class ReviewStatus(enum.Enum):
-    """Where a recommendation stands with the Working Group."""
+    """Where an item stands with the Working Group."""
 
     #: Stamped, and nothing it relies on changed since.
     REVIEWED = "reviewed"
@@ -74,7 +99,7 @@ class ReviewStatus(enum.Enum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewState:
-    """The review state of one recommendation, with the reasons when it is not reviewed.
+    """The review state of one item, with the reasons when it is not reviewed.
 
     Attributes:
         fingerprint: the fingerprint of the item now; ``--accept`` stamps this.
@@ -85,6 +110,7 @@ class ReviewState:
     """
 
     item_id: str
+    title: str
     status: ReviewStatus
     fingerprint: str
     stamp: ReviewStamp | None
@@ -102,13 +128,14 @@ class ReviewState:
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.item_id,
+            "title": self.title,
             "state": self.status.value,
             "reasons": list(self.reasons),
             "changes": [change.as_dict() for change in self.changes],
             "fingerprint": self.fingerprint,
             "review": None if self.stamp is None else {
                 "by": self.stamp.by, "date": self.stamp.date,
-                "fingerprint": self.stamp.fingerprint},
+                "fingerprint": self.stamp.fingerprint, "note": self.stamp.note},
             "reviewed_against": self.reviewed_against,
             "path": self.loc.path,
             "line": self.loc.line,
@@ -121,34 +148,51 @@ def _plain(value: Any) -> Any:
     """Dataclasses, tuples and scalars as JSON data, without locations or stamps."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {field.name: _plain(getattr(value, field.name))
-                for field in dataclasses.fields(value) if field.name not in _EXCLUDED_FIELDS}
+                for field in dataclasses.fields(value)
+                if field.name not in _EXCLUDED_FIELDS
+                and not field.name.endswith(("_loc", "_locs"))}  # where, not what
     if isinstance(value, (tuple, list)):
         return [_plain(entry) for entry in value]
     return value
 
 
-def relied_on_symbols(recommendation: Recommendation | Clause) -> list[str]:
-    """Symbols (without ``CONFIG_``) the item's settings and ``replaced_by`` name, sorted.
-
-    A clause of a standard names no symbols: its fingerprint covers its own text.
-    """
-    if isinstance(recommendation, Clause):
+def relied_on_symbols(item: Reviewable) -> list[str]:
+    """Symbols (without ``CONFIG_``) a recommendation's settings and ``replaced_by`` name,
+    sorted; other items rely on no symbol."""
+    if not isinstance(item, Recommendation):
         return []
-    names = {setting.symbol for setting in recommendation.settings}
-    if recommendation.deprecation is not None:
+    names = {setting.symbol for setting in item.settings}
+    if item.deprecation is not None:
         names.update(strip_config_prefix(entry)
-                     for entry in recommendation.deprecation.replaced_by
+                     for entry in item.deprecation.replaced_by
                      if not entry.startswith("REC-"))
     return sorted(names)
 
 
-def review_document(recommendation: Reviewable, db: SymbolDB) -> dict[str, Any]:
-    """The canonical document the fingerprint of ``recommendation`` is computed over."""
+def trace_links(item: Reviewable, model: ThreatModel) -> dict[str, list[Any]]:
+    """The links that point at ``item`` from other items (see the module docstring)."""
+    symbols = set(relied_on_symbols(item))
+    return {
+        "listed_by_threats": sorted(threat.id for threat in model.threats
+                                    if item.id in threat.mitigated_by),
+        "listed_by_clauses": sorted(clause.id for clause in model.clauses()
+                                    if item.id in (*clause.recommendations,
+                                                   *clause.responsibilities,
+                                                   *clause.out_of_scope)),
+        "waivers": sorted(({"symbol": waiver.symbol, "reason": waiver.reason}
+                           for waiver in model.waivers if waiver.symbol in symbols),
+                          key=lambda entry: (entry["symbol"], entry["reason"])),
+    }
+
+
+def review_document(item: Reviewable, db: SymbolDB, model: ThreatModel) -> dict[str, Any]:
+    """The canonical document the fingerprint of ``item`` (an item of ``model``) is over."""
     symbols: dict[str, Any] = {}
-    for name in relied_on_symbols(recommendation):
+    for name in relied_on_symbols(item):
         facts = symbol_facts(db.get(name))
         symbols[name] = None if facts is None else {key: facts[key] for key in REVIEWED_FACTS}
-    return {"format": DOCUMENT_FORMAT, "item": _plain(recommendation), "symbols": symbols}
+    return {"format": DOCUMENT_FORMAT, "item": _plain(item), "links": trace_links(item, model),
+            "symbols": symbols}
 
 
 def document_digest(document: Mapping[str, Any]) -> str:
@@ -157,9 +201,9 @@ def document_digest(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def fingerprint(recommendation: Reviewable, db: SymbolDB) -> str:
-    """The review fingerprint of ``recommendation`` against the tree of ``db``."""
-    return document_digest(review_document(recommendation, db))
+def fingerprint(item: Reviewable, db: SymbolDB, model: ThreatModel) -> str:
+    """The review fingerprint of ``item`` (in ``model``) against the tree of ``db``."""
+    return document_digest(review_document(item, db, model))
 
 
 def stamp_matches(stamp: str, current: str) -> bool:
@@ -321,6 +365,32 @@ def item_changes(item_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
     return changes
 
 
+def link_changes(item_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Threats that started or stopped listing the item; waivers of its symbols."""
+    changes: list[Change] = []
+    old_threats = set(old.get("listed_by_threats") or ())
+    new_threats = set(new.get("listed_by_threats") or ())
+    for threat in sorted(old_threats - new_threats):
+        changes.append(Change("links", item_id, f"{threat} no longer lists {item_id} in "
+                                                "mitigated_by"))
+    for threat in sorted(new_threats - old_threats):
+        changes.append(Change("links", item_id, f"{threat} now lists {item_id} in mitigated_by"))
+    old_clauses = set(old.get("listed_by_clauses") or ())
+    new_clauses = set(new.get("listed_by_clauses") or ())
+    for clause in sorted(old_clauses - new_clauses):
+        changes.append(Change("links", item_id, f"clause {clause} no longer names {item_id}"))
+    for clause in sorted(new_clauses - old_clauses):
+        changes.append(Change("links", item_id, f"clause {clause} now names {item_id}"))
+    old_waivers = {json.dumps(w, sort_keys=True) for w in old.get("waivers") or ()}
+    new_waivers = {json.dumps(w, sort_keys=True) for w in new.get("waivers") or ()}
+    for text, verb in [*((t, "removed") for t in sorted(old_waivers - new_waivers)),
+                       *((t, "added") for t in sorted(new_waivers - old_waivers))]:
+        waiver = json.loads(text)
+        changes.append(Change("links", item_id, f"waiver of CONFIG_{waiver.get('symbol')} "
+                                                f"{verb}: {waiver.get('reason')}"))
+    return changes
+
+
 def compare_documents(item_id: str, reviewed: Mapping[str, Any], current: Mapping[str, Any],
                       current_label: str) -> list[Change]:
     """Every change from the reviewed document to the current one: item first, then symbols."""
@@ -329,6 +399,7 @@ def compare_documents(item_id: str, reviewed: Mapping[str, Any], current: Mappin
                        f"fingerprint format changed ({reviewed.get('format')} -> "
                        f"{current.get('format')}): the item must be reviewed again")]
     changes = item_changes(item_id, reviewed.get("item") or {}, current.get("item") or {})
+    changes += link_changes(item_id, reviewed.get("links") or {}, current.get("links") or {})
     old_symbols = reviewed.get("symbols") or {}
     new_symbols = current.get("symbols") or {}
     for name in sorted(old_symbols.keys() & new_symbols.keys()):
@@ -347,10 +418,10 @@ def compare_documents(item_id: str, reviewed: Mapping[str, Any], current: Mappin
     return changes
 
 
-def _unrecorded_changes(recommendation: Reviewable, document: Mapping[str, Any],
+def _unrecorded_changes(item: Reviewable, document: Mapping[str, Any],
                         stamp: ReviewStamp, current_label: str) -> list[Change]:
     changes = [Change(
-        "unrecorded", recommendation.id,
+        "unrecorded", item.id,
         f"changed since the review by {stamp.by} on {stamp.date}; the baseline has no record "
         f"of the reviewed content (fingerprint {stamp.fingerprint[:12]}...), so the change "
         "cannot be itemised",
@@ -362,15 +433,20 @@ def _unrecorded_changes(recommendation: Reviewable, document: Mapping[str, Any],
     return changes
 
 
-def review_state(recommendation: Reviewable, db: SymbolDB,
+def item_title(item: Reviewable) -> str:
+    """The item's title; an assumption has only its text."""
+    return item.text if isinstance(item, Assumption) else item.title
+
+
+def review_state(item: Reviewable, db: SymbolDB, model: ThreatModel,
                  baseline: Baseline = EMPTY_BASELINE) -> ReviewState:
-    """The review state of one recommendation against the tree of ``db``."""
-    document = review_document(recommendation, db)
+    """The review state of one item of ``model`` against the tree of ``db``."""
+    document = review_document(item, db, model)
     current = document_digest(document)
-    stamp = recommendation.review
+    stamp = item.review
     label = f"Zephyr {db.zephyr_version}"
-    common = {"item_id": recommendation.id, "fingerprint": current, "stamp": stamp,
-              "loc": recommendation.loc}
+    common = {"item_id": item.id, "title": " ".join(item_title(item).split()),
+              "fingerprint": current, "stamp": stamp, "loc": item.loc}
     if stamp is None:
         return ReviewState(status=ReviewStatus.UNREVIEWED, reviewed_against="", changes=(),
                            **common)
@@ -380,26 +456,27 @@ def review_state(recommendation: Reviewable, db: SymbolDB,
         return ReviewState(status=ReviewStatus.REVIEWED, reviewed_against=against, changes=(),
                            **common)
     if found is None:
-        changes = _unrecorded_changes(recommendation, document, stamp, label)
+        changes = _unrecorded_changes(item, document, stamp, label)
     else:
-        changes = compare_documents(recommendation.id, found[1].document, document, label)
+        changes = compare_documents(item.id, found[1].document, document, label)
     return ReviewState(status=ReviewStatus.SUSPECT, reviewed_against=against,
                        changes=tuple(changes), **common)
 
 
 def review_states(model: ThreatModel, db: SymbolDB,
                   baseline: Baseline = EMPTY_BASELINE) -> dict[str, ReviewState]:
-    """The review state of every recommendation, in model order, keyed by ID.
+    """The review state of every reviewable item, in guide order, keyed by ID.
 
     For the guide's review-status page and per-item banners. Pass the folder's
     :func:`load_baseline` to get itemised reasons for suspect items; without it
     suspect items are still found, with a coarse reason.
     """
-    return {item.id: review_state(item, db, baseline) for item in model.reviewable()}
+    return {item.id: review_state(item, db, model, baseline) for item in reviewable_items(model)}
 
 
 def baseline_after_accept(baseline: Baseline, accepted: Iterable[Reviewable],
-                          db: SymbolDB, keep: Iterable[str]) -> dict[str, BaselineRecord]:
+                          db: SymbolDB, model: ThreatModel,
+                          keep: Iterable[str]) -> dict[str, BaselineRecord]:
     """The baseline records to keep after stamping ``accepted`` against ``db``.
 
     ``keep`` holds the stamps still present in the model (other items); records
@@ -410,8 +487,42 @@ def baseline_after_accept(baseline: Baseline, accepted: Iterable[Reviewable],
         found = baseline.find(stamp)
         if found is not None:
             records[found[0]] = found[1]
-    for rec in accepted:
-        document = review_document(rec, db)
+    for item in accepted:
+        document = review_document(item, db, model)
         records[document_digest(document)] = BaselineRecord(
-            item_id=rec.id, zephyr_version=db.zephyr_version, document=document)
+            item_id=item.id, zephyr_version=db.zephyr_version, document=document)
     return records
+
+
+def model_with_statuses(model: ThreatModel, statuses: Mapping[str, str]) -> ThreatModel:
+    """``model`` with the ``status`` of the named recommendations/responsibilities replaced."""
+    def apply(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(dataclasses.replace(item, status=statuses[item.id])
+                     if item.id in statuses else item for item in items)
+    return dataclasses.replace(model, recommendations=apply(model.recommendations),
+                               responsibilities=apply(model.responsibilities))
+
+
+def findings_by_item(model: ThreatModel,
+                     diagnostics: Iterable[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    """Item ID -> the diagnostics located inside it.
+
+    An item spans from its ``id`` line to the next item (or waiver, or scope) of
+    the same file; a diagnostic belongs to the item whose span holds its line.
+    """
+    marks: dict[str, list[tuple[int, str | None]]] = {}
+    for item in model.items():
+        marks.setdefault(item.loc.path, []).append((item.loc.line, item.id))
+    for waiver in model.waivers:
+        marks.setdefault(waiver.loc.path, []).append((waiver.loc.line, None))
+    if model.scope is not None:
+        marks.setdefault(model.scope.loc.path, []).append((model.scope.loc.line, None))
+    for entries in marks.values():
+        entries.sort(key=lambda entry: entry[0])
+    owned: dict[str, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        entries = marks.get(diagnostic.loc.path, [])
+        index = bisect.bisect_right([line for line, _ in entries], diagnostic.loc.line) - 1
+        if index >= 0 and entries[index][1] is not None:
+            owned.setdefault(entries[index][1], []).append(diagnostic)
+    return owned

@@ -16,6 +16,7 @@ from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestio
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
 from secguide.trace.prose import check_prose
+from secguide.trace.review import ReviewStatus, review_state
 from secguide.trace.standards import validate_standards
 from secguide.trace.verifications import check_verifications
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
@@ -266,6 +267,34 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
     return found
 
 
+# -- sign-off ------------------------------------------------------------------------------
+
+#: Codes of the sign-off findings; ``review --accept`` is what clears them.
+APPROVAL_CODES = frozenset({"approved-without-review", "approved-but-changed"})
+
+
+def validate_approvals(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
+    """``status: approved`` is a claim that the Working Group signed the item off: it
+    needs a review stamp that still matches the item and the tree."""
+    found: list[Diagnostic] = []
+    for item in (*model.responsibilities, *model.recommendations):
+        if item.status != "approved":
+            continue
+        accept = f"secguide review --accept {item.id} --by NAME --status approved"
+        state = review_state(item, db, model)
+        if state.status is ReviewStatus.UNREVIEWED:
+            found.append(_error(item.loc, "approved-without-review",
+                                f"{item.id} has status approved but no review stamp: "
+                                f"nobody signed it off (sign off with '{accept}')"))
+        elif state.status is ReviewStatus.SUSPECT and state.stamp is not None:
+            found.append(_error(item.loc, "approved-but-changed",
+                                f"{item.id} has status approved, but it or what it relies on "
+                                f"changed since the review by {state.stamp.by} on "
+                                f"{state.stamp.date} (see 'secguide review'; sign off again "
+                                f"with '{accept}')"))
+    return found
+
+
 def validate_model(model: ThreatModel, db: SymbolDB | None, *,
                    scenarios: ScenarioIndex | None = None,
                    repo_root: Path | None = None) -> list[Diagnostic]:
@@ -278,7 +307,7 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
     found = [*validate_references(model), *validate_profiles(model),
              *validate_standards(model), *check_prose(model)]
     if db is not None:
-        found += validate_kconfig(model, db)
+        found += validate_kconfig(model, db) + validate_approvals(model, db)
     if scenarios is not None:
         found += check_verifications(model, scenarios,
                                      zephyr_version=db.zephyr_version if db else "",

@@ -129,7 +129,6 @@ def test_missing_result_file_is_a_usage_error(tmp_path: Path) -> None:
     assert caught.value.exit_code == 2
 
 
-@pytest.mark.verifies("REC-SP-CANARIES")
 def test_plugin_writes_verifies_and_nodeid_into_junit(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_linked="""
         import pytest

@@ -476,7 +476,7 @@ class ReviewStatusDirective(ModelDirective):
         if suspects:
             listing = nodes.definition_list(classes=["secguide-review-suspects"])
             for item, review in suspects:
-                term = nodes.term("", "", item_reference(item.id), nodes.Text(f" {item.title}"))
+                term = nodes.term("", "", item_reference(item.id), nodes.Text(f" {review.title}"))
                 body = nodes.definition()
                 for change in review.changes:
                     body += nodes.paragraph(change.message, change.message)
@@ -492,7 +492,9 @@ class ReviewStatusDirective(ModelDirective):
             reasons = nodes.bullet_list()
             for reason in review.reasons:
                 reasons += nodes.list_item("", nodes.paragraph(reason, reason))
-            cells.append([item_reference(item.id), item.title, item.status, stamp,
+            # threats, assumptions and out-of-scope items have no status of their own
+            cells.append([item_reference(item.id), review.title, getattr(item, "status", "-"),
+                          stamp,
                           nodes.paragraph("", "", review_state_badge(review.status.value)),
                           reasons])
         result.append(_table(("Item", "Title", "Status", "Last review", "Review", "Why"),

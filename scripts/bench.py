@@ -156,11 +156,53 @@ def bench_evidence(tree: str, runs: int) -> None:
           "fresh process each)")
 
 
+def _secguide(argv: list[str], tree: str, cache_dir: str) -> tuple[float, float]:
+    """Wall and CPU seconds (user + sys) of one ``secguide`` run in a fresh process."""
+    env = {**os.environ, "ZEPHYR_BASE": tree, "SECGUIDE_CACHE_DIR": cache_dir}
+    before = os.times()
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "secguide"), *argv], cwd=REPO, env=env,
+                   check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = os.times()
+    return wall, (after.children_user - before.children_user
+                  + after.children_system - before.children_system)
+
+
+def bench_boards(tree: str, runs: int) -> None:
+    """``secguide board TARGET`` cold/warm and ``secguide boards`` (all targets) cold/warm."""
+    one = ["board", "nucleo_h753zi", "--format", "json"]
+    every = ["boards", "--format", "csv"]
+    one_cold, one_warm, all_cold, all_warm = [], [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache_dir:
+            one_cold.append(_secguide(one, tree, cache_dir))
+            one_warm.append(_secguide(one, tree, cache_dir))
+    with tempfile.TemporaryDirectory() as cache_dir:  # all targets: once, it is the slow one
+        all_cold.append(_secguide(every, tree, cache_dir))
+        all_warm.append(_secguide(every, tree, cache_dir))
+        one_warm.append(_secguide(one, tree, cache_dir))
+
+    def show(label: str, values: list[tuple[float, float]], target: str) -> None:
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(f"  {label:<28}{wall:6.2f} s wall, {cpu:6.2f} s CPU   (target {target})")
+
+    print(f"Board targets (secguide board / boards): {tree}")
+    show("one target, cold", one_cold, "<= 3 s")
+    show("one target, warm", one_warm, "<= 0.5 s")
+    show("all targets, cold", all_cold, "<= 120 s")
+    show("all targets, warm", all_warm, "cached by tree fingerprint")
+    print(f"  (one target: median of {runs} runs; all targets: one run; CPU is what the "
+          "process used, wall includes waiting for a shared machine)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("kconfig", "guide", "audit", "evidence", "scale"),
+    parser.add_argument("--only", choices=("kconfig", "boards", "guide", "audit", "evidence",
+                                           "scale"),
                         help="run one group of measurements")
     parser.add_argument("--scales", default="0,1000,3000",
                         help="model sizes for the scale table (0: the real model; '' skips it)")
@@ -171,6 +213,8 @@ def main() -> int:
     parser_only = args.only
     if parser_only in (None, "kconfig"):
         bench_kconfig(args.zephyr_base, args.runs)
+    if parser_only in (None, "boards"):
+        bench_boards(args.zephyr_base, args.runs)
     if parser_only in (None, "guide"):
         bench_guide(args.zephyr_base, args.runs)
     if parser_only in (None, "audit"):

@@ -19,7 +19,8 @@ from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.items import ThreatModel
 from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport, board_reports
-from secguide.zephyr.boards import board_targets, find_target
+from secguide.zephyr.boards import find_target
+from secguide.zephyr.kconfig.target_cache import load_board_targets
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -101,7 +102,7 @@ def _board(args: argparse.Namespace) -> int:
     model = load_model_or_fail(project)
     _check_profile(model, args.profile)
     tree = project.tree
-    targets = board_targets(tree)
+    targets = load_board_targets(tree, cache_dir=args.cache_dir, use_cache=not args.no_cache)
     target = find_target(targets, args.target)
     [report] = board_reports(model, tree, names=[target.name], profile=args.profile,
                              cache_dir=args.cache_dir, use_cache=not args.no_cache,

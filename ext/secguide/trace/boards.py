@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secguide.model.items import Recommendation, ThreatModel
-from secguide.zephyr.boards import BoardTarget, board_targets
-from secguide.zephyr.kconfig.target_cache import evaluate_targets
+from secguide.zephyr.boards import BoardTarget
+from secguide.zephyr.kconfig.target_cache import evaluate_targets, load_board_targets
 from secguide.zephyr.kconfig.targets import SettingProbe, TargetProbe, WantedSetting
 from secguide.zephyr.tree import ZephyrTree
 
@@ -157,7 +157,8 @@ def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] 
     Raises:
         SecguideError: legacy tree, unparsable Kconfig, or unreadable defconfig.
     """
-    targets = targets if targets is not None else board_targets(tree)
+    if targets is None:
+        targets = load_board_targets(tree, cache_dir=cache_dir, use_cache=use_cache)
     by_name = {target.name: target for target in targets}
     # The question is asked for every current recommendation so that one cache
     # serves all profiles; a profile only filters the answers.

@@ -21,7 +21,7 @@ from typing import Any
 from secguide import __version__
 from secguide.diagnostics import SecguideError
 from secguide.files import write_atomically
-from secguide.zephyr.boards import BoardTarget
+from secguide.zephyr.boards import BoardTarget, board_targets
 from secguide.zephyr.kconfig.cache import (
     KCONFIGLIB_VERSION,
     content_fingerprint,
@@ -101,6 +101,48 @@ def _write(path: Path, payload: dict[str, Any]) -> None:
         write_atomically(path, json.dumps(payload, separators=(",", ":"), sort_keys=True))
 
 
+def _tree_stamp(tree: ZephyrTree) -> tuple[str, list[str]]:
+    kconfig_files, kconfig_stamp = scan_inputs(tree.root)
+    board_files, board_stamp = _board_files(tree.root)
+    return f"{kconfig_stamp}:{board_stamp}", kconfig_files + board_files
+
+
+def _target_to_json(target: BoardTarget) -> dict[str, Any]:
+    return {**asdict(target), "board_dir": str(target.board_dir),
+            "defconfig": str(target.defconfig) if target.defconfig else None}
+
+
+def _target_from_json(raw: dict[str, Any]) -> BoardTarget:
+    return BoardTarget(**{**raw, "board_dir": Path(raw["board_dir"]),
+                          "defconfig": Path(raw["defconfig"]) if raw["defconfig"] else None,
+                          "supported": tuple(raw["supported"])})
+
+
+def load_board_targets(tree: ZephyrTree, *, cache_dir: Path | None = None,
+                       use_cache: bool = True) -> list[BoardTarget]:
+    """:func:`board_targets`, kept beside the evaluations (reading 2,000 YAML files
+    takes most of a warm run otherwise).
+
+    Raises:
+        SecguideError: the tree predates HWMv2.
+    """
+    stamp, _files = _tree_stamp(tree)
+    key = hashlib.sha256(json.dumps([str(tree.root), __version__, CACHE_SCHEMA]).encode())
+    path = (cache_dir or default_cache_dir()) / f"boards-{key.hexdigest()[:24]}.json"
+    if use_cache:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") == CACHE_FORMAT and data.get("stamp") == stamp:
+                return [_target_from_json(raw) for raw in data["targets"]]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass  # missing or unreadable: read the tree instead
+    targets = board_targets(tree)
+    if use_cache:
+        _write(path, {"format": CACHE_FORMAT, "stamp": stamp,
+                      "targets": [_target_to_json(target) for target in targets]})
+    return targets
+
+
 def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[WantedSetting],
                      avoid: Iterable[str] = (), *, names: Iterable[str] | None = None,
                      cache_dir: Path | None = None,
@@ -112,14 +154,12 @@ def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
     """
     avoid = sorted(set(avoid))
     wanted_names = sorted({t.name for t in targets} if names is None else set(names))
-    kconfig_files, kconfig_stamp = scan_inputs(tree.root)
-    board_files, board_stamp = _board_files(tree.root)
-    stamp = f"{kconfig_stamp}:{board_stamp}"
+    stamp, inputs = _tree_stamp(tree)
     path = (cache_dir or default_cache_dir()) / f"targets-{_question_key(tree, wanted, avoid)}.json"
     cached = _read(path) if use_cache else None
     fingerprint = None
     if cached is not None and cached.get("stamp") != stamp:
-        fingerprint = content_fingerprint(tree.root, kconfig_files + board_files)
+        fingerprint = content_fingerprint(tree.root, inputs)
         if cached.get("fingerprint") != fingerprint:
             cached = None
     known: dict[str, Any] = dict(cached["targets"]) if cached else {}
@@ -130,7 +170,7 @@ def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
             known[name] = _encode(evaluator.evaluate(name, wanted, avoid))
     if use_cache and (missing or cached is None or cached.get("stamp") != stamp):
         fingerprint = fingerprint or (cached or {}).get("fingerprint") or content_fingerprint(
-            tree.root, kconfig_files + board_files)
+            tree.root, inputs)
         _write(path, {"format": CACHE_FORMAT, "stamp": stamp, "fingerprint": fingerprint,
                       "zephyr_version": tree.version, "targets": known})
     return {name: _decode(known[name]) for name in wanted_names}

@@ -80,6 +80,9 @@ def format_text(report: BoardReport, zephyr_version: str) -> str:
     facts = report.facts
     out = [f"{target.name}  ({target.full_name or target.board}; arch {facts.get('ARCH', '?')}, "
            f"SoC {facts.get('SOC', target.soc)}; Zephyr {zephyr_version})"]
+    if not report.buildable:
+        out.append("note: the board's Kconfig selects no SoC or architecture for this target "
+                   "(board.yml inherits every CPU cluster of the SoC); it is not buildable")
     if target.defconfig is None:
         out.append("note: the tree has no defconfig for this target; "
                    "evaluated from Kconfig defaults only")
@@ -131,9 +134,10 @@ def _boards(args: argparse.Namespace) -> int:
                             use_cache=not args.no_cache)
     if args.format == "json":
         print(json.dumps({"zephyr_version": tree.version,
-                          "targets": [report_as_json(r) for r in reports]},
+                          "targets": [report_as_json(r) for r in reports if r.buildable]},
                          indent=1, sort_keys=True))
         return 0
+    reports = [report for report in reports if report.buildable]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_CSV_FIELDS)

@@ -13,6 +13,7 @@ module                  feature
 ``sphinx_hardening``    the guide against Zephyr's hardening database
 ``sphinx_buildinfo``    what the build was made from (index page)
 ``sphinx_prjconf``      copy-paste prj.conf lines per area and profile
+``sphinx_boards``       "Your board" finder and per-recommendation board counts
 ======================  =========================================================
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from secguide import __version__
+from secguide.sphinx.boards import setup_boards
 from secguide.sphinx.buildinfo import setup_buildinfo
 from secguide.sphinx.config import setup_config
 from secguide.sphinx.directives import setup_directives
@@ -51,6 +53,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_hardening(app)
     setup_buildinfo(app)
     setup_prjconf(app)
+    setup_boards(app)
     setup_static(app)
     return {
         "version": __version__,

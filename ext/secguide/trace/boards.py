@@ -15,6 +15,7 @@ one verdict per recommendation:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,12 @@ class BoardReport:
     facts: dict[str, str]
     verdicts: tuple[RecommendationVerdict, ...] = field(default_factory=tuple)
 
+    @property
+    def buildable(self) -> bool:
+        """False when the board's Kconfig selects no SoC and architecture for this target:
+        ``board.yml`` inherits every CPU cluster of its SoC, not all are supported."""
+        return bool(self.facts.get("ARCH"))
+
     def by_verdict(self, verdict: str) -> list[RecommendationVerdict]:
         return [item for item in self.verdicts if item.verdict == verdict]
 
@@ -118,12 +125,16 @@ def setting_verdict(off: SettingProbe, on: SettingProbe) -> SettingVerdict:
     return SettingVerdict(**common, verdict="devicetree", reason=reason)
 
 
-def recommendation_verdict(rec: Recommendation, probe: TargetProbe) -> RecommendationVerdict:
-    settings = tuple(
-        setting_verdict(probe.probes[key], probe.probes_with_devicetree[key])
-        for key in (_wanted(s).key for s in rec.settings)
-    )
-    worst = max((s.verdict for s in settings), key=_RANK.__getitem__, default="default")
+def recommendation_verdict(rec: Recommendation,
+                           probe: TargetProbe) -> RecommendationVerdict | None:
+    """The recommendation's verdict: its worst setting's. ``None`` when the tree defines
+    none of its symbols (settings kept for a later release: ``secguide check`` notes those)."""
+    pairs = [(probe.probes[key], probe.probes_with_devicetree[key])
+             for key in (_wanted(s).key for s in rec.settings)]
+    settings = tuple(setting_verdict(off, on) for off, on in pairs if off.outcome != "undefined")
+    if not settings:
+        return None
+    worst = max((s.verdict for s in settings), key=_RANK.__getitem__)
     reasons = [f"CONFIG_{s.symbol}: {s.reason}" for s in settings
                if s.verdict == worst and s.reason]
     return RecommendationVerdict(rec_id=rec.id, title=rec.title, verdict=worst,
@@ -167,9 +178,12 @@ def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] 
     probes = evaluate_targets(tree, targets, wanted, avoid, names=names,
                               cache_dir=cache_dir, use_cache=use_cache)
     recs = applicable_recommendations(model, profile)
-    return [BoardReport(target=by_name[name], facts=probe.facts,
-                        verdicts=tuple(recommendation_verdict(rec, probe) for rec in recs))
-            for name, probe in probes.items()]
+    reports = []
+    for name, probe in probes.items():
+        verdicts = (recommendation_verdict(rec, probe) for rec in recs)
+        reports.append(BoardReport(target=by_name[name], facts=probe.facts,
+                                   verdicts=tuple(v for v in verdicts if v is not None)))
+    return reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,3 +220,52 @@ def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[Recommenda
             if setting.verdict != "default":
                 add(setting.symbol, setting.wanted, item.rec_id)
     return list(lines.values()), left_out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecommendationSummary:
+    """How one recommendation fares over all targets: counts per verdict, reasons grouped."""
+
+    rec_id: str
+    counts: dict[str, int]
+    #: (reason, number of targets) for unavailable/devicetree targets, most frequent first
+    reasons: tuple[tuple[str, int], ...]
+
+
+def _reason_key(item: RecommendationVerdict) -> str:
+    """A reason without target-specific wording, so that equal causes group together."""
+    return item.reason.replace(" (not met on this target)", "")
+
+
+def summarize_recommendations(reports: list[BoardReport]) -> list[RecommendationSummary]:
+    """Per recommendation: on how many targets each verdict, and why not where not."""
+    counts: dict[str, dict[str, int]] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    for report in reports:
+        for item in report.verdicts:
+            per = counts.setdefault(item.rec_id, dict.fromkeys(VERDICTS, 0))
+            per[item.verdict] += 1
+            if item.verdict in ("unavailable", "devicetree"):
+                key = f"{VERDICT_LABELS[item.verdict]}: {_reason_key(item)}"
+                grouped = reasons.setdefault(item.rec_id, {})
+                grouped[key] = grouped.get(key, 0) + 1
+    return [RecommendationSummary(
+        rec_id=rec_id, counts=per,
+        reasons=tuple(sorted(reasons.get(rec_id, {}).items(), key=lambda kv: (-kv[1], kv[0]))))
+        for rec_id, per in counts.items()]
+
+
+def group_of(report: BoardReport) -> tuple[str, str]:
+    """(architecture, SoC series or SoC) a target belongs to in the summary matrix."""
+    arch = report.facts.get("ARCH") or report.target.arch or "?"
+    return arch, report.facts.get("SOC_SERIES") or report.facts.get("SOC") or report.target.soc
+
+
+def matrix_by_group(reports: list[BoardReport]) -> dict[tuple[str, str], dict[str, Counter]]:
+    """(arch, series) -> recommendation ID -> Counter of verdicts over its targets."""
+    matrix: dict[tuple[str, str], dict[str, Counter]] = {}
+    for report in reports:
+        row = matrix.setdefault(group_of(report), {})
+        for item in report.verdicts:
+            row.setdefault(item.rec_id, Counter())[item.verdict] += 1
+    return dict(sorted(matrix.items()))

@@ -31,7 +31,12 @@ from secguide.diagnostics import SecguideError
 from secguide.zephyr.boards import BoardTarget, kconfig_board_symbol
 from secguide.zephyr.kconfig.env import doc_mode_environment, scoped_environ
 from secguide.zephyr.kconfig.functions import neutral_value
-from secguide.zephyr.kconfig.loader import _flatten, _parse_failure, _ZephyrKconfig
+from secguide.zephyr.kconfig.loader import (
+    _flatten,
+    _parse_failure,
+    _ZephyrKconfig,
+    choice_label,
+)
 from secguide.zephyr.tree import ZephyrTree, tree_files
 
 DEVICETREE_SWITCH = "SECGUIDE_DT_UNKNOWN"
@@ -370,6 +375,9 @@ class TargetEvaluator:
         self._set(sym, value, touched)
         if sym.str_value == value:
             return True, needs, []
+        if not unresolved and sym.choice is not None:
+            unresolved = [f"{sym.name} is an option of {choice_label(sym.choice)}, which "
+                          "keeps one option on: choose another option"]
         return False, needs, unresolved or [f"{sym.name} cannot be {value} here"]
 
     def _probe(self, wanted: WantedSetting, avoid: frozenset[str]) -> SettingProbe:

@@ -44,6 +44,8 @@ CACHE_SCHEMA = 1
 def _board_files(root: Path) -> tuple[list[str], str]:
     """Board defconfigs and twister files: inputs of target evaluation beyond Kconfig."""
     entries = []
+    if not (root / "boards").is_dir():
+        return [], hashlib.sha256(b"").hexdigest()
     for relative, entry in tree_files(root / "boards",
                                       lambda name: name.endswith(("_defconfig", ".yaml"))):
         info = entry.stat()

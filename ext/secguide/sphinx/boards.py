@@ -33,6 +33,7 @@ from sphinx.util.docutils import SphinxDirective
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.sphinx.domain import item_reference
+from secguide.sphinx.kconfig import ABSENT_SYMBOL
 from secguide.sphinx.model import get_state, load_state
 from secguide.trace.boards import (
     VERDICT_LABELS,
@@ -122,7 +123,9 @@ def counts_table(view: BoardsView, rec_ids: list[str]) -> nodes.Node:
         summary = summaries.get(rec_id)
         if summary is None:
             continue
-        reasons = nodes.bullet_list()
+        # Reasons quote the tree's expressions; like the drift page's change lists they are
+        # not the guide's own mentions, so the Kconfig reference does not grow with them.
+        reasons = nodes.bullet_list(classes=[ABSENT_SYMBOL])
         for reason, count in summary.reasons[:3]:
             reasons += nodes.list_item("", nodes.paragraph(text=f"{count}: {reason}"))
         if len(summary.reasons) > 3:

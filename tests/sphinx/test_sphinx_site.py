@@ -191,7 +191,6 @@ def test_the_guides_own_prose_is_shown_as_written(site: Path, real_model: Threat
         assert needs[threat.id]["content"] == threat.description
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
     assert pages and not [p for p in pages if WITHHELD in p.read_text(encoding="utf-8")]
-<<<<<<< HEAD
 
 
 @pytest.mark.slow
@@ -237,7 +236,6 @@ def test_overview_sections_are_in_the_contents_and_assumptions_have_titles(
     assert titles and not ids & set(titles)
 
 
-=======
 # -- "Your board" page (issue #12) ------------------------------------------------------
 
 def _board_data(site: Path) -> dict:
@@ -299,4 +297,3 @@ def test_board_finder_works_from_file_url_and_keeps_text_inert(
     assert "CONFIG_USERSPACE=y" in dom
     # Shown as text (escaped when serialised), never parsed into an element.
     assert '<b id="injected">' not in dom and '&lt;b id="injected"&gt;x&lt;/b&gt;' in dom
->>>>>>> 9deba4f (Guide: 'Your board' page (client-side finder over a script-tag data file, works from file://; text inserted inert), matrices per architecture and SoC series, board counts on every recommendation page; targets the board's Kconfig does not support are left out)

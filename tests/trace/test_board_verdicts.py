@@ -88,3 +88,23 @@ def test_cache_serves_the_same_answer(model, zephyr_v4_path: Path, tmp_path: Pat
     assert board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path) == first
     cache_file.write_text("{not json")
     assert board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path) == first
+
+
+def test_strict_fragment_keeps_one_option_of_a_choice(model, zephyr_v4_path: Path) -> None:
+    tree = resolve_tree(zephyr_v4_path)
+    [strict] = board_reports(model, tree, names=[NUCLEO], profile="strict")
+    lines, _ = prj_conf_lines(strict)
+    symbols = {line.symbol: line for line in lines}
+    # STACK_CANARIES and STACK_CANARIES_STRONG are options of one choice: the stricter wins.
+    assert "STACK_CANARIES_STRONG" in symbols and "STACK_CANARIES" not in symbols
+    assert "REC-STACK-CANARIES" in ", ".join(symbols["STACK_CANARIES_STRONG"].because)
+
+
+def test_the_project_answers_the_same(model, zephyr_v4_path: Path) -> None:
+    from secguide.trace.project import Project
+
+    project = Project.open(REPO / "threatmodel", zephyr_v4_path)
+    [via_project] = project.board_reports(names=[NUCLEO])
+    [direct] = board_reports(model, resolve_tree(zephyr_v4_path), names=[NUCLEO])
+    assert via_project.verdicts == direct.verdicts
+    assert NUCLEO in {target.name for target in project.board_targets}

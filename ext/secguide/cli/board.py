@@ -18,9 +18,8 @@ from secguide.cli.common import (
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.items import ThreatModel
-from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport, board_reports
+from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport
 from secguide.zephyr.boards import find_target
-from secguide.zephyr.kconfig.target_cache import load_board_targets
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,11 +104,8 @@ def _board(args: argparse.Namespace) -> int:
     model = load_model_or_fail(project)
     _check_profile(model, args.profile)
     tree = project.tree
-    targets = load_board_targets(tree, cache_dir=args.cache_dir, use_cache=not args.no_cache)
-    target = find_target(targets, args.target)
-    [report] = board_reports(model, tree, names=[target.name], profile=args.profile,
-                             cache_dir=args.cache_dir, use_cache=not args.no_cache,
-                             targets=targets)
+    target = find_target(list(project.board_targets), args.target)
+    [report] = project.board_reports(names=[target.name], profile=args.profile)
     if args.format == "json":
         print(json.dumps(report_as_json(report) | {"zephyr_version": tree.version},
                          indent=2, sort_keys=True))
@@ -130,8 +126,7 @@ def _boards(args: argparse.Namespace) -> int:
     model = load_model_or_fail(project)
     _check_profile(model, args.profile)
     tree = project.tree
-    reports = board_reports(model, tree, profile=args.profile, cache_dir=args.cache_dir,
-                            use_cache=not args.no_cache)
+    reports = project.board_reports(profile=args.profile)
     if args.format == "json":
         print(json.dumps({"zephyr_version": tree.version,
                           "targets": [report_as_json(r) for r in reports if r.buildable]},

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
+from secguide.files import temp_beside
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL
 from secguide.sphinx.model import get_state, load_state
@@ -39,11 +39,9 @@ from secguide.trace.boards import (
     VERDICT_LABELS,
     VERDICTS,
     BoardReport,
-    board_reports,
     group_of,
     summarize_recommendations,
 )
-from secguide.zephyr.tree import resolve_tree
 
 logger = logging.getLogger("secguide")
 
@@ -66,23 +64,18 @@ class BoardsView:
 _VIEWS: dict[Any, BoardsView] = {}
 
 
-def _cache_dir(app: Sphinx) -> Path | None:
-    value = app.config.secguide_kconfig_cache_dir
-    return Path(value) if value else None
-
-
 def load_view(app: Sphinx) -> BoardsView:
     """``builder-inited``: every target's verdicts, once per model and tree state."""
     state = load_state(app)
     key = (id(state), str(state.tree_root))
     if key not in _VIEWS:
         _VIEWS.clear()
-        tree = resolve_tree(state.tree_root)
+        version = state.project.tree.version
         try:
-            reports = board_reports(state.model, tree, cache_dir=_cache_dir(app))
-            _VIEWS[key] = BoardsView(tuple(r for r in reports if r.buildable), tree.version)
+            reports = state.project.board_reports()
+            _VIEWS[key] = BoardsView(tuple(r for r in reports if r.buildable), version)
         except SecguideError as error:
-            _VIEWS[key] = BoardsView((), tree.version, unavailable=str(error))
+            _VIEWS[key] = BoardsView((), version, unavailable=str(error))
     return _VIEWS[key]
 
 
@@ -283,12 +276,10 @@ def _renamed(report: BoardReport) -> BoardReport:
     return replace(report, target=replace(report.target, name=TARGET_MARK))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)  # served by web servers like the other assets
+def _write_asset(path: Path, text: str) -> None:
+    """Atomic, and readable by a web server like Sphinx's own assets (0644)."""
+    tmp = temp_beside(path, text)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
@@ -304,9 +295,9 @@ def write_data(app: Sphinx, exception: Exception | None) -> None:
     payload = json.dumps(boards_data(view, urls), ensure_ascii=True, separators=(",", ":"),
                          sort_keys=False)
     static = Path(app.outdir) / "_static"
-    _write_atomic(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
+    _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
     for asset in (SCRIPT, CSS):
-        _write_atomic(static / asset, (STATIC / asset).read_text(encoding="utf-8"))
+        _write_asset(static / asset, (STATIC / asset).read_text(encoding="utf-8"))
 
 
 def setup_boards(app: Sphinx) -> None:

@@ -50,6 +50,7 @@ class SettingVerdict:
     verdict: str
     reason: str = ""
     needs: tuple[tuple[str, str], ...] = ()
+    choice: str = ""  # the choice the symbol is an option of, if any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,7 +105,8 @@ def _needs_text(needs: Iterable[tuple[str, str]]) -> str:
 def setting_verdict(off: SettingProbe, on: SettingProbe) -> SettingVerdict:
     """One setting's verdict from its probes with the devicetree off and on."""
     kind_off, kind_on = _KIND_OF_OUTCOME[off.outcome], _KIND_OF_OUTCOME[on.outcome]
-    common = {"symbol": off.symbol, "wanted": off.wanted, "default": off.default}
+    common = {"symbol": off.symbol, "wanted": off.wanted, "default": off.default,
+              "choice": off.choice}
     if kind_off == kind_on:
         if kind_off == "needs":
             return SettingVerdict(**common, verdict="needs", needs=off.needs,
@@ -201,8 +203,17 @@ def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[Recommenda
     the build may drop silently would promise too much.
     """
     lines: dict[str, ConfLine] = {}
+    chosen: dict[str, str] = {}  # choice -> the option a line turns on
 
-    def add(symbol: str, value: str, because: str) -> None:
+    def add(symbol: str, value: str, because: str, choice: str = "") -> None:
+        if choice and value == "y":
+            # One option of a choice at a time: a later recommendation's option (a
+            # stricter profile's) replaces an earlier one, and carries both reasons.
+            earlier = chosen.get(choice)
+            if earlier is not None and earlier != symbol:
+                replaced = lines.pop(earlier)
+                because = ", ".join([*replaced.because, because])
+            chosen[choice] = symbol
         line = lines.get(symbol)
         if line is None:
             lines[symbol] = ConfLine(symbol, value, (because,))
@@ -218,7 +229,7 @@ def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[Recommenda
             for name, value in setting.needs:
                 add(name, value, f"needed by {item.rec_id}")
             if setting.verdict != "default":
-                add(setting.symbol, setting.wanted, item.rec_id)
+                add(setting.symbol, setting.wanted, item.rec_id, setting.choice)
     return list(lines.values()), left_out
 
 

@@ -24,6 +24,7 @@ from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, SecguideError, Severity
 from secguide.model.items import Recommendation, ThreatModel
 from secguide.model.loader import load_threat_model, threatmodel_files
+from secguide.trace.boards import BoardReport, board_reports
 from secguide.trace.coverage import CoverageReport, compute_coverage
 from secguide.trace.drift import DriftReport, model_drift
 from secguide.trace.guide_pages import default_guide_dir, page_selections, shown_by_none
@@ -43,8 +44,10 @@ from secguide.trace.text_symbols import (
     text_symbols,
 )
 from secguide.trace.validate import validate_model
+from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
+from secguide.zephyr.kconfig.target_cache import load_board_targets
 from secguide.zephyr.scenarios import ScenarioIndex, index_scenarios
 from secguide.zephyr.tree import ZephyrTree, resolve_tree
 
@@ -245,6 +248,30 @@ class Project:
         if self.baseline_db is None:
             raise SecguideError("no baseline tree to compare against", exit_code=2)
         return model_drift(self.model, self.baseline_db, self.db, extra)
+
+    # -- board targets ------------------------------------------------------------------
+
+    @cached_property
+    def board_targets(self) -> tuple[BoardTarget, ...]:
+        """The tree's HWMv2 board targets (cached beside their evaluations).
+
+        Raises:
+            SecguideError: the tree predates HWMv2.
+        """
+        return tuple(load_board_targets(self.tree, cache_dir=self.cache_dir,
+                                        use_cache=self.use_cache))
+
+    def board_reports(self, names: Iterable[str] | None = None,
+                      profile: str | None = None) -> list[BoardReport]:
+        """Recommendation x board-target verdicts (:mod:`secguide.trace.boards`) for the
+        targets ``names`` (default: every target), optionally for one profile.
+
+        Raises:
+            SecguideError: legacy tree, unparsable Kconfig or unreadable defconfig.
+        """
+        return board_reports(self.model, self.tree, names=names, profile=profile,
+                             cache_dir=self.cache_dir, use_cache=self.use_cache,
+                             targets=list(self.board_targets))
 
     def mentioned_symbols(self) -> set[str]:
         """Symbols (without ``CONFIG_``) the model itself names and the tree defines."""

@@ -38,7 +38,7 @@ from secguide.zephyr.tree import ZephyrTree, tree_files
 
 CACHE_FORMAT = "secguide-board-targets"
 #: Bump when the evaluation or its encoding changes meaning.
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2
 
 
 def _board_files(root: Path) -> tuple[list[str], str]:
@@ -73,7 +73,7 @@ def _decode_setting(raw: dict[str, Any]) -> SettingProbe:
         outcome=raw["outcome"],
         needs=tuple((str(a), str(b)) for a, b in raw["needs"]),
         also_enables=tuple(raw["also_enables"]), blockers=tuple(raw["blockers"]),
-        forced_by=tuple(raw["forced_by"]))
+        forced_by=tuple(raw["forced_by"]), choice=str(raw.get("choice", "")))
 
 
 def _decode(raw: dict[str, Any]) -> TargetProbe:

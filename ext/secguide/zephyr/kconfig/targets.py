@@ -88,6 +88,8 @@ class SettingProbe:
     also_enables: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
     forced_by: tuple[str, ...] = ()
+    #: the choice the symbol is an option of ("" if none): one option of it at a time
+    choice: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -387,7 +389,8 @@ class TargetEvaluator:
             return SettingProbe(symbol=wanted.symbol, wanted=target_value, default="",
                                 outcome="undefined")
         default = sym.str_value
-        common = {"symbol": wanted.symbol, "wanted": target_value, "default": default}
+        common = {"symbol": wanted.symbol, "wanted": target_value, "default": default,
+                  "choice": choice_label(sym.choice) if sym.choice is not None else ""}
         if _value_ok(sym, wanted):
             return SettingProbe(**common, outcome="default")
         if not _has_prompt(sym):

@@ -255,7 +255,7 @@ def test_board_page_data_answers_for_every_buildable_target(site: Path) -> None:
     assert len(targets) > 1000 and all(t[2] for t in data["targets"])  # every one has an arch
     recs = [rec[0] for rec in data["recs"]]
     nucleo = targets["nucleo_h753zi/stm32h753xx"]
-    verdicts = {recs[r]: data["verdicts"][v] for r, v, _ in nucleo[5]}
+    verdicts = {recs[r]: data["verdicts"][v] for r, v, _ in data["rows"][nucleo[5]]}
     assert verdicts["REC-MP-USERSPACE"] == "available"
     assert verdicts["REC-X86-MMU"] == "unavailable"
     conf = data["strings"][nucleo[6]]

@@ -251,6 +251,8 @@ def boards_data(view: BoardsView, rec_urls: dict[str, str]) -> dict[str, Any]:
 
     recs: list[list[Any]] = []
     rec_index: dict[str, int] = {}
+    # Targets of one SoC mostly share their verdicts: each distinct list is stored once.
+    rows: dict[str, int] = {}
     targets = []
     for report in view.reports:
         verdicts = []
@@ -260,14 +262,16 @@ def boards_data(view: BoardsView, rec_urls: dict[str, str]) -> dict[str, Any]:
                 recs.append([item.rec_id, item.title, rec_urls.get(item.rec_id, "")])
             verdicts.append([rec_index[item.rec_id], VERDICTS.index(item.verdict),
                              intern(item.reason) if item.verdict != "default" else -1])
+        row = rows.setdefault(json.dumps(verdicts, separators=(",", ":")), len(rows))
         conf = render_prj_conf(_renamed(report), zephyr_version=view.zephyr_version)
         target = report.target
         targets.append([target.name, target.full_name, report.facts.get("ARCH", target.arch),
                         report.facts.get("SOC", target.soc), group_of(report)[1],
-                        verdicts, intern(conf)])
+                        row, intern(conf)])
     return {"zephyr": view.zephyr_version, "verdicts": list(VERDICTS),
             "labels": [VERDICT_LABELS[v] for v in VERDICTS], "mark": TARGET_MARK,
-            "recs": recs, "strings": list(strings), "targets": targets}
+            "recs": recs, "strings": list(strings),
+            "rows": [json.loads(row) for row in rows], "targets": targets}
 
 
 def _renamed(report: BoardReport) -> BoardReport:

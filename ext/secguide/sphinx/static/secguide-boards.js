@@ -71,7 +71,7 @@
     result.appendChild(el("p", "secguide-board-facts", facts));
 
     var byVerdict = data.verdicts.map(function () { return []; });
-    target[5].forEach(function (entry) { byVerdict[entry[1]].push(entry); });
+    data.rows[target[5]].forEach(function (entry) { byVerdict[entry[1]].push(entry); });
     data.verdicts.forEach(function (verdict, index) {
       var entries = byVerdict[index];
       if (!entries.length) {

@@ -10,6 +10,7 @@ from pathlib import Path
 from secguide.cli.common import project_from_args
 from secguide.cli.coverage import add_model_options
 from secguide.diagnostics import SecguideError, Severity
+from secguide.evidence.build_report import model_commit
 from secguide.evidence.export import OUTPUT_FILES, build_evidence, hash_inputs, write_evidence
 from secguide.model.loader import threatmodel_files
 
@@ -39,7 +40,8 @@ def _export(args: argparse.Namespace) -> int:
     inputs = hash_inputs([(path, "threatmodel") for path in threatmodel_files(args.threatmodel)]
                          + [(path, "results") for path in args.results])
     files = build_evidence(model, zephyr_version=db.zephyr_version,
-                           tree_fingerprint=db.fingerprint, inputs=inputs, results=results)
+                           tree_fingerprint=db.fingerprint, inputs=inputs, results=results,
+                           model_commit=model_commit(args.threatmodel))
     write_evidence(args.out, files)
     print(f"{args.out}: {', '.join(OUTPUT_FILES)} for Zephyr {db.zephyr_version} "
           f"({len(model.recommendations)} recommendations, {len(inputs)} input files) "

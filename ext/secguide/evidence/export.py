@@ -193,8 +193,12 @@ def hash_inputs(paths: Sequence[tuple[Path, str]], *,
 
 def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint: str,
                    inputs: Sequence[InputFile], results: Results | None = None,
-                   created: dt.datetime | None = None) -> dict[str, bytes]:
+                   created: dt.datetime | None = None,
+                   model_commit: Mapping[str, Any] | None = None) -> dict[str, bytes]:
     """Every evidence file, by name, rendered in memory (nothing is written).
+
+    ``model_commit`` (``{"commit", "model_files_modified"}``), when given, is
+    recorded in the manifest: which version of the threat model the evidence is of.
 
     Raises:
         SecguideError: ``SOURCE_DATE_EPOCH`` is malformed.
@@ -214,6 +218,7 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
         "created": stamp,
         "zephyr": {"version": zephyr_version, "tree_fingerprint": tree_fingerprint},
         "results_evaluated": results is not None,
+        **({"model": dict(model_commit)} if model_commit is not None else {}),
         "inputs": [{"path": f.path, "role": f.role, "sha256": f.sha256} for f in inputs],
         "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest()}
                     for name, data in sorted(files.items())],

@@ -165,6 +165,23 @@ def test_export_is_deterministic_and_free_of_machine_paths(
     assert sorted(os.listdir(tmp_path)) == ["one", "two"]  # no staging folders left
 
 
+def test_export_is_the_same_bytes_from_any_working_directory(
+        tmp_path: Path, zephyr_v4_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    results = ["--results", str(RESULTS / "twister.json")]
+    monkeypatch.chdir(REPO)
+    assert _export(tmp_path / "from-repo", zephyr_v4_path, *results) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert _export(tmp_path / "from-elsewhere", zephyr_v4_path, *results) == 0
+    for name in OUTPUT_FILES:
+        assert ((tmp_path / "from-repo" / name).read_bytes()
+                == (tmp_path / "from-elsewhere" / name).read_bytes()), name
+    needs = (tmp_path / "from-elsewhere" / "needs.json").read_text()
+    assert '"source": "threatmodel/recommendations/' in needs
+
+
 def test_failed_write_keeps_the_previous_evidence(tmp_path: Path) -> None:
     out = tmp_path / "evidence"
     write_evidence(out, {"needs.json": b"old\n", "manifest.json": b"{}\n"})

@@ -28,8 +28,12 @@ def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
 
 
 def project_from_args(args: argparse.Namespace, *, threatmodel: Path | None = None,
-                      results: list[Path] | None = None) -> Project:
+                      results: list[Path] | None = None,
+                      display_base: Path | None = None) -> Project:
     """The project of the command's ``--threatmodel``, tree and cache options.
+
+    ``display_base``: YAML locations are shown relative to it (default: the working
+    directory).
 
     Raises:
         SecguideError: no usable tree.
@@ -37,7 +41,8 @@ def project_from_args(args: argparse.Namespace, *, threatmodel: Path | None = No
     return Project.open(threatmodel or args.threatmodel, args.zephyr_base,
                         results_files=results if results is not None
                         else getattr(args, "results", []),
-                        cache_dir=args.cache_dir, use_cache=not args.no_cache)
+                        display_base=display_base, cache_dir=args.cache_dir,
+                        use_cache=not args.no_cache)
 
 
 def load_model_or_fail(project: Project) -> ThreatModel:

@@ -29,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    project = project_from_args(args)
+    # Paths are shown relative to the repository of the model (or by file name when
+    # outside it), so the files are the same bytes from any working directory.
+    base = args.threatmodel.resolve().parent
+    project = project_from_args(args, display_base=base)
     errors = project.findings(Severity.ERROR)
     if errors:
         for diagnostic in errors:
@@ -38,7 +41,8 @@ def _export(args: argparse.Namespace) -> int:
                             f"({args.out} left as it was)", exit_code=1)
     model, db, results = project.model, project.db, project.results
     inputs = hash_inputs([(path, "threatmodel") for path in threatmodel_files(args.threatmodel)]
-                         + [(path, "results") for path in args.results])
+                         + [(path, "results") for path in args.results],
+                         display_base=base)
     files = build_evidence(model, zephyr_version=db.zephyr_version,
                            tree_fingerprint=db.fingerprint, inputs=inputs, results=results,
                            model_commit=model_commit(args.threatmodel))

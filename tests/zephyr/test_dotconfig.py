@@ -127,6 +127,12 @@ def test_file_without_assignments_is_a_finding() -> None:
     assert [d.code for d in config.diagnostics] == ["dotconfig.empty"]
 
 
+def test_a_zero_byte_file_is_a_finding_too() -> None:
+    # An empty .config (a failed build step, a truncated copy) must not audit clean.
+    config = parse_dotconfig("", "e")
+    assert [(d.code, d.loc.line) for d in config.diagnostics] == [("dotconfig.empty", 1)]
+
+
 def test_unclosed_devicetree_block_is_a_warning() -> None:
     config = parse_dotconfig("#\n# Devicetree Info\n#\nCONFIG_DT_HAS_X_ENABLED=y\n", "f")
     assert config.devicetree_info is None

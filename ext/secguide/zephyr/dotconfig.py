@@ -246,7 +246,7 @@ def parse_dotconfig(text: str, shown: str) -> DotConfig:
         reader.finding(reader.devicetree_start, "malformed",
                        "'# Devicetree Info' block has no '# end of Devicetree Info'",
                        Severity.WARNING)
-    if reader.prefix is None and lines:
+    if reader.prefix is None:  # also a 0-byte file: nothing to audit is not a clean audit
         reader.finding(1, "empty", "no CONFIG_ or SB_CONFIG_ assignment in the file")
     return DotConfig(path=shown, prefix=reader.prefix or APP_PREFIX,
                      values=MappingProxyType(reader.values),

@@ -82,6 +82,21 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
+def test_atomic_write_gives_a_new_file_the_umask_mode_not_0600(tmp_path: Path) -> None:
+    # mkstemp creates 0600; a new report (audit -o, hardening export -o) must get the mode
+    # any other tool would give it, so CI and a web server can read it.
+    import os
+
+    from secguide.files import write_atomically
+
+    previous = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "new.sarif", "{}\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new.sarif").stat().st_mode & 0o777 == 0o644
+
+
 def test_markdown_reports_keep_tree_text_inert() -> None:
     from secguide.text_templates import md_code, md_fence
 

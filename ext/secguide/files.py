@@ -38,13 +38,21 @@ def temp_beside(path: Path, data: str | bytes) -> Path:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        # mkstemp makes the file 0600; keep the target's mode, or give a new file the
+        # umask's mode, as open() would.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
     except OSError as error:
         Path(tmp).unlink(missing_ok=True)
         raise SecguideError(f"{path}: cannot write: {error.strerror or error}",
                             exit_code=1) from None
     return Path(tmp)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:

@@ -188,3 +188,18 @@ def test_usage_errors(capsys, tmp_path: Path) -> None:
     assert code == 2 and "--hardening DIR" in err
     code, _, err = _run(capsys, str(CONFIGS), "--format", "hardenconfig-json")
     assert code == 2 and "describes one build" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "hardenconfig-json"])
+def test_a_refused_config_is_one_stderr_line_naming_it_once(capsys, tmp_path: Path,
+                                                            fmt: str) -> None:
+    # With -o the report goes to a file: the refusal must still reach the user, once.
+    garbage = tmp_path / "garbage.config"
+    garbage.write_bytes(b"CONFIG_X=y\n\0\xff\xfe")
+    code, out, err = _run(capsys, str(garbage), "--format", fmt, "-o", str(tmp_path / "r"))
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        f"secguide: error: {garbage}: binary data (NUL bytes); not a .config file"]
+    if fmt != "hardenconfig-json":
+        assert f"{garbage}: {garbage}" not in (tmp_path / "r").read_text()

@@ -131,7 +131,9 @@ def run_audits(targets: list[Path], rules: tuple[AuditRule, ...], rules_from: st
             try:
                 config = read_dotconfig(path)
             except SecguideError as error:
-                refused.append((display_path(path), str(error)))
+                shown = display_path(path)
+                # The reader's message starts with the path; the reports name it already.
+                refused.append((shown, str(error).removeprefix(f"{shown}: ")))
                 continue
             known = config.board_target or config.board
             if board_target and known and board_target not in (config.board_target,
@@ -164,6 +166,11 @@ def _audit(args: argparse.Namespace) -> int:
             path, why = summary.skipped[0]
             raise SecguideError(f"{path}: not audited: {why}")
         raise SecguideError(f"no build matches --board-target {args.board_target}")
+    for path, why in summary.refused:  # also when the report goes to a file (-o)
+        named = why if why.startswith(f"{path}:") else f"{path}: {why}"
+        print(f"secguide: error: {named}", file=sys.stderr)
+    if args.format == "hardenconfig-json" and summary.refused and not summary.audits:
+        return 2
     report = render_report(summary, args.format, show_all=args.all)
     if args.output:
         write_atomically(args.output, report)

@@ -169,3 +169,12 @@ def test_build_version_from_version_h_beside_the_config(tmp_path: Path) -> None:
                       "#define KERNEL_PATCHLEVEL 0\n#define KERNEL_VERSION_STRING \"3.7.0\"\n")
     assert build_version(zephyr / ".config") == "3.7.0"
     assert build_version(CONFIGS / "qemu_x86-vehicleos.config") is None  # a lone .config
+
+
+def test_a_line_longer_than_zephyr_writes_is_refused_at_its_line() -> None:
+    # A 10 MB value would otherwise be copied into every report (and overflow the PDF).
+    text = 'CONFIG_ARCH="arm"\nCONFIG_BOARD="' + "b" * 10_000_000 + '"\nCONFIG_SHELL=y\n'
+    config = parse_dotconfig(text, "long")
+    assert [(d.code, d.loc.line) for d in config.diagnostics] == [("dotconfig.malformed", 2)]
+    assert "BOARD" not in config and config.get("SHELL") is not None
+    assert len(config.diagnostics[0].message) < 200

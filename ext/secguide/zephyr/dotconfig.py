@@ -30,6 +30,9 @@ from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc,
 #: Real application ``.config`` files are 20 to 300 KiB; 16 MiB leaves room for
 #: anything Zephyr writes while bounding what a hostile file can make us hold.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
+# Zephyr's longest .config lines are a few hundred characters; a longer one is refused
+# so that no value can flood every report (and overflow a PDF table cell).
+MAX_LINE_CHARS = 4096
 
 APP_PREFIX = "CONFIG_"
 SYSBUILD_PREFIX = "SB_CONFIG_"
@@ -216,6 +219,10 @@ class _Reader:
 
     def line(self, number: int, line: str) -> None:
         if not line.strip():
+            return
+        if len(line) > MAX_LINE_CHARS:
+            self.finding(number, "malformed", f"line of {len(line)} characters; no .config "
+                         f"line Zephyr writes is longer than {MAX_LINE_CHARS}")
             return
         if line.startswith("#"):
             self.comment(number, line)

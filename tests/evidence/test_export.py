@@ -194,6 +194,21 @@ def test_failed_write_keeps_the_previous_evidence(tmp_path: Path) -> None:
     assert (out / "needs.json").read_bytes() == b"new\n"
 
 
+def test_out_folder_that_is_not_evidence_is_refused_and_kept(tmp_path: Path) -> None:
+    # 'secguide export --out .' used to swap the working directory away, model and all.
+    project = tmp_path / "project"
+    (project / "threatmodel").mkdir(parents=True)
+    (project / "important.txt").write_text("keep")
+    with pytest.raises(SecguideError, match="not an evidence folder"):
+        write_evidence(project, {"needs.json": b"new\n", "manifest.json": b"{}\n"})
+    assert (project / "important.txt").read_text() == "keep"
+    assert (project / "threatmodel").is_dir()
+    assert sorted(os.listdir(tmp_path)) == ["project"]
+    (tmp_path / "empty").mkdir()
+    write_evidence(tmp_path / "empty", {"manifest.json": b"{}\n"})
+    assert os.listdir(tmp_path / "empty") == ["manifest.json"]
+
+
 def test_export_refuses_a_model_with_errors_and_writes_nothing(
         tmp_path: Path, zephyr_v4_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model_dir = tmp_path / "threatmodel"

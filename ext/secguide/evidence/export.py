@@ -227,6 +227,22 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
     return files
 
 
+def _refuse_foreign_folder(out_dir: Path) -> None:
+    """Refuse to replace a folder secguide did not write (``--out .``, ``--out threatmodel``).
+
+    The folder is replaced as a whole, so it must be empty or look like evidence:
+    a ``manifest.json`` and files only.
+    """
+    if not out_dir.is_dir():
+        return
+    entries = list(out_dir.iterdir())
+    if entries and (not (out_dir / "manifest.json").is_file()
+                    or any(entry.is_dir() for entry in entries)):
+        raise SecguideError(f"{out_dir}: not an evidence folder (it holds other files or "
+                            "folders, and would be replaced as a whole); give a new or "
+                            "empty folder", exit_code=2)
+
+
 def write_evidence(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Write ``files`` into ``out_dir`` so that readers see the old set or the new one.
 
@@ -240,6 +256,7 @@ def write_evidence(out_dir: Path, files: Mapping[str, bytes]) -> None:
     out_dir = Path(os.path.abspath(out_dir))
     if out_dir.exists() and not out_dir.is_dir():
         raise SecguideError(f"{out_dir}: exists and is not a folder")
+    _refuse_foreign_folder(out_dir)
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

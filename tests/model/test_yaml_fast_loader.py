@@ -32,3 +32,13 @@ def test_errors_are_worded_by_the_pure_python_composer(tmp_path: Path) -> None:
     broken.write_text("recommendations:\n  - id: REC-A-B\n    title: [unclosed\n")
     _, diagnostics = yaml_source.read_yaml(broken, "broken.yaml")
     assert [(d.loc.line, d.code) for d in diagnostics] == [(4, "yaml-syntax")]
+
+
+def test_an_empty_file_is_not_called_a_threat_model_file(tmp_path: Path) -> None:
+    # The reader also reads hardening.yaml, --hardening-extra, --waivers and --manual files.
+    empty = tmp_path / "records.yaml"
+    empty.write_text("")
+    _, diagnostics = yaml_source.read_yaml(empty, "records.yaml")
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("empty-file", 1)]
+    assert "file is empty" in diagnostics[0].message
+    assert "threat-model" not in diagnostics[0].message

@@ -302,7 +302,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument, list[Diagnostic]]
                                 f"YAML error: {error}")]
     if node is None:
         return doc, [Diagnostic(SourceLoc(display, 1, 1), Severity.ERROR, "empty-file",
-                                "file is empty: expected a mapping of threat-model sections")]
+                                "file is empty: expected a YAML mapping")]
     try:
         doc.data = _convert(node, doc, (), diagnostics, _Budget())
     except _LimitError as error:

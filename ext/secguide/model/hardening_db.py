@@ -31,6 +31,7 @@ import jsonschema
 import yaml
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.model.items import Profile, find_profile, profile_lineage
 from secguide.model.yaml_source import YamlDocument, read_yaml
 
 CENTRAL_FILE = "scripts/kconfig/hardening.yaml"
@@ -45,12 +46,8 @@ DEFAULT_PROFILE = "base"
 MAX_FILE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HardeningProfile:
-    name: str
-    description: str
-    extends: str | None = None
-    loc: SourceLoc
+#: A profile of the database has the threat model's shape (name, description, extends).
+HardeningProfile = Profile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,16 +95,11 @@ class HardeningDB:
         return next((r for r in self.rules if r.symbol == wanted), None)
 
     def profile(self, name: str) -> HardeningProfile | None:
-        return next((p for p in self.profiles if p.name == name), None)
+        return find_profile(self.profiles, name)
 
     def profile_lineage(self, name: str) -> tuple[str, ...]:
         """``name`` and every profile it extends, nearest first (a cycle stops the walk)."""
-        lineage: list[str] = []
-        current = self.profile(name)
-        while current is not None and current.name not in lineage:
-            lineage.append(current.name)
-            current = self.profile(current.extends) if current.extends else None
-        return tuple(lineage)
+        return profile_lineage(self.profiles, name)
 
     def rules_for(self, profile: str) -> tuple[HardeningRule, ...]:
         """The rules a check of ``profile`` applies: its own and its ancestors'."""

@@ -11,7 +11,7 @@ Zephyr's proposed ``hardening.yaml`` (symbol, ``value`` or ``min``/``max``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
@@ -68,6 +68,23 @@ class Profile:
     description: str
     extends: str | None = None
     loc: SourceLoc
+
+
+def find_profile(profiles: Sequence[Profile], name: str) -> Profile | None:
+    return next((p for p in profiles if p.name == name), None)
+
+
+def profile_lineage(profiles: Sequence[Profile], name: str) -> tuple[str, ...]:
+    """``name`` and every profile it extends, nearest first (a cycle stops the walk).
+
+    Shared by the threat model's profile set and an upstream ``hardening.yaml``'s.
+    """
+    lineage: list[str] = []
+    current = find_profile(profiles, name)
+    while current is not None and current.name not in lineage:
+        lineage.append(current.name)
+        current = find_profile(profiles, current.extends) if current.extends else None
+    return tuple(lineage)
 
 
 #: The profile set when no file of the model declares one: upstream's own.
@@ -409,16 +426,11 @@ class ThreatModel:
         return self.declared_profiles or DEFAULT_PROFILES
 
     def profile(self, name: str) -> Profile | None:
-        return next((p for p in self.profiles if p.name == name), None)
+        return find_profile(self.profiles, name)
 
     def profile_lineage(self, name: str) -> tuple[str, ...]:
         """``name`` and every profile it extends, nearest first (a cycle stops the walk)."""
-        lineage: list[str] = []
-        current = self.profile(name)
-        while current is not None and current.name not in lineage:
-            lineage.append(current.name)
-            current = self.profile(current.extends) if current.extends else None
-        return tuple(lineage)
+        return profile_lineage(self.profiles, name)
 
     def in_profile(self, rec: Recommendation, name: str) -> bool:
         """True when checking profile ``name`` includes recommendation ``rec``."""

@@ -10,11 +10,12 @@ BUILDDIR   ?= _build
 SPHINXOPTS ?= -q -W --keep-going -j auto
 BENCH_SCALES ?= 0,1000,3000
 
-.PHONY: help test html bench lint clean venv evidence screenshots graphviz
+.PHONY: help test html pdf bench lint clean venv evidence screenshots graphviz pango
 
 help:
 	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
 	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE; brings Graphviz)"
+	@echo "make pdf     the whole guide as $(BUILDDIR)/pdf/zephyr-security-guide.pdf (brings WeasyPrint, Pango)"
 	@echo "make bench   measure Kconfig loading, guide builds and growth (BENCH_SCALES=0,1000,3000)"
 	@echo "make screenshots  PNGs of built pages in $(BUILDDIR)/screenshots (needs chromium)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
@@ -26,7 +27,7 @@ $(INSTALLED): pyproject.toml
 	  { echo "secguide needs Python >= 3.11 (PYTHON=$(PYTHON))" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf]'
 	@touch $@
 
 venv: $(INSTALLED)
@@ -36,9 +37,14 @@ venv: $(INSTALLED)
 graphviz:
 	@sh scripts/ensure-tool.sh dot graphviz "Building the guide"
 
+# WeasyPrint (make pdf, and its test) loads the system's Pango: the same three ways.
+pango: $(INSTALLED)
+	@sh scripts/ensure-pango.sh $(BIN)/python
+
 # The JUnit report carries @pytest.mark.verifies links (secguide.pytest_plugin); pass it
 # to the guide or the evidence with SECGUIDE_RESULTS / RESULTS.
-test: $(INSTALLED) graphviz
+test: $(INSTALLED) graphviz pango
+	@sh scripts/ensure-tool.sh pdftotext poppler-utils "The PDF test"
 	@mkdir -p $(BUILDDIR)
 	$(BIN)/python -m pytest --junitxml=$(BUILDDIR)/test-results.xml
 
@@ -49,6 +55,13 @@ html: $(INSTALLED) graphviz
 	@$(BIN)/python conf.py
 	$(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
 	@echo "The guide is in $(BUILDDIR)/html/index.html"
+
+# One single-page HTML build laid out by WeasyPrint (scripts/pdf.py says why its own CSS).
+pdf: pango graphviz
+	@$(BIN)/secguide kconfig info >/dev/null
+	@$(BIN)/python conf.py
+	$(BIN)/sphinx-build -b singlehtml $(SPHINXOPTS) -c . source $(BUILDDIR)/singlehtml
+	$(BIN)/python scripts/pdf.py --html $(BUILDDIR)/singlehtml --out $(BUILDDIR)/pdf/zephyr-security-guide.pdf
 
 # RESULTS="a.xml twister.json" adds test results; SOURCE_DATE_EPOCH makes it reproducible.
 evidence: $(INSTALLED)

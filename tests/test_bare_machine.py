@@ -105,3 +105,48 @@ def test_ci_runs_the_readme_commands_and_installs_nothing() -> None:
 def test_readme_says_where_the_cli_is() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert ".venv/bin/secguide" in readme
+
+
+PANGO = REPO / "scripts" / "ensure-pango.sh"
+PANGO_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+
+
+def _ensure_pango(bin_dir: Path) -> subprocess.CompletedProcess[str]:
+    """ensure-pango.sh with a stub Python whose WeasyPrint loads once the marker exists."""
+    _stub(bin_dir, "python", f'test -e {bin_dir}/pango-installed\n')
+    return subprocess.run(["/bin/sh", str(PANGO), str(bin_dir / "python")],
+                          env={"PATH": str(bin_dir)}, capture_output=True, text=True,
+                          timeout=30, check=False)
+
+
+def test_pango_not_root_gets_one_line(bin_dir: Path) -> None:
+    _stub(bin_dir, "id", "echo 1000\n")
+    _stub(bin_dir, "apt-get", f"touch {bin_dir}/apt-was-called\n")
+    done = _ensure_pango(bin_dir)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "make pdf needs the Pango library, which WeasyPrint cannot load: install "
+        f"{PANGO_PACKAGES} (Debian/Ubuntu: sudo apt-get install {PANGO_PACKAGES}) and retry"]
+    assert not (bin_dir / "apt-was-called").exists()
+
+
+def test_pango_root_on_debian_installs_once(bin_dir: Path) -> None:
+    log = bin_dir.parent / "apt.log"
+    _stub(bin_dir, "id", "echo 0\n")
+    _stub(bin_dir, "apt-get", f'echo "$*" >> {log}\n'
+          f'case "$*" in *install*libpango*) : > {bin_dir}/pango-installed;; esac\n')
+    first = _ensure_pango(bin_dir)
+    assert first.returncode == 0, first.stderr
+    assert log.read_text().splitlines() == [
+        f"install -y -qq --no-install-recommends {PANGO_PACKAGES}"]
+    again = _ensure_pango(bin_dir)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+    assert len(log.read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", ["test", "pdf"])
+def test_make_targets_bring_pango(target: str) -> None:
+    done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "sh scripts/ensure-pango.sh .venv/bin/python" in done.stdout

@@ -1,0 +1,189 @@
+"""``make pdf``: the whole guide as one PDF, from Sphinx's single-page HTML build.
+
+The single page holds about 3.5 MB of HTML; laid out with the theme's stylesheets (furo,
+sphinx-needs, DataTables) WeasyPrint spends its time matching thousands of selectors
+against every element and ran for more than 15 minutes. So this takes only the guide's
+body (the ``<article>``), drops scripts and the theme, and lays it out with one small
+print stylesheet of its own (A4, page numbers, tables that fit, status banners kept on
+the page of their item). A title page names what the PDF was built from: the Zephyr
+release of the tree, the date (``$SOURCE_DATE_EPOCH`` when set, so a rebuild is dated the
+same) and the commit of this project, i.e. of the threat model.
+
+Needs WeasyPrint (the ``pdf`` extra, which ``make pdf`` installs) and the system's Pango
+(Debian: ``libpango-1.0-0 libpangoft2-1.0-0``, which ``make pdf`` installs as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PAGE_CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-left { content: "Zephyr Security Guide"; font-size: 8pt; color: #555; }
+  @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
+@page :first { @bottom-left { content: none; } @bottom-right { content: none; } }
+html { font-family: "DejaVu Sans", sans-serif; font-size: 9pt; line-height: 1.35;
+  color: #111; }
+a { color: #14509e; text-decoration: none; }
+h1 { font-size: 18pt; break-before: page; margin: 0 0 0.5em; }
+h2 { font-size: 13pt; margin: 1.2em 0 0.4em; }
+h3 { font-size: 11pt; margin: 1em 0 0.3em; }
+h4, h5, h6 { font-size: 9.5pt; margin: 0.8em 0 0.3em; }
+h1, h2, h3, h4, h5, h6 { break-after: avoid; }
+/* each page of the guide starts a PDF page, its title (h2-h4 in the single page) large */
+span[id^="document-"] + section { break-before: page; }
+span[id^="document-"] + section > :is(h2, h3, h4) { font-size: 16pt; margin-top: 0; }
+.secguide-title-page { break-after: page; padding-top: 80mm; }
+.secguide-title-page h1 { break-before: avoid; font-size: 28pt; }
+.secguide-title-page p { font-size: 12pt; margin: 0.3em 0; }
+.headerlink, script, .needs_collapse, tr.needs_collapse, span.needs_collapse, svg.feather,
+.dataTables_wrapper .dt-buttons { display: none; }
+pre, code, tt, .needs-id, .pre { font-family: "DejaVu Sans Mono", monospace; }
+code { font-size: 0.9em; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 7.5pt; background: #f5f5f5;
+  padding: 0.4em 0.6em; }
+/* fixed layout: WeasyPrint's automatic table layout measures every word of every cell
+   (most of the run time); columns share the width instead, or take the build's widths */
+table { table-layout: fixed; width: 100%; border-collapse: collapse; font-size: 7.5pt; max-width: 100%; margin: 0.4em 0 0.8em; }
+td, th { border: 0.5pt solid #bbb; padding: 0.15em 0.35em; vertical-align: top;
+  overflow-wrap: break-word; text-align: left; }
+thead th { background: #eee; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+td p, th p { margin: 0; }
+table.NEEDS_TABLE, table.NEEDS_DATATABLES, table.secguide-table { width: 100%; }
+/* an item card: one unbreakable block with its status banner just above it */
+table.need { width: 100%; border: 0.75pt solid #999; break-inside: avoid; font-size: 8.5pt; }
+table.need td { border: none; border-top: 0.5pt solid #ddd; padding: 0.3em 0.6em; }
+table.need tr.head { background: #f0f0f0; font-size: 9pt; }
+table.need tr.meta { font-size: 7.5pt; color: #333; }
+table.need tr.collapse_is_hidden, table.need tr.collapsed { display: table-row; }
+table.need .needs_label { color: #666; }
+table.need .needs_title { font-weight: bold; }
+table.need .line-block { margin: 0; }
+table.need .line-block .line { display: block; }
+table.need.needs_type_setting { margin-left: 5mm; width: calc(100% - 5mm); }
+.need_container { margin-bottom: 0.5em; }
+.line-block { margin: 0.2em 0; }
+.admonition { border-left: 2.5pt solid #888; background: #fafafa; padding: 0.2em 0.6em;
+  margin: 0.5em 0 0.2em; break-inside: avoid; }
+.admonition > p { margin: 0.2em 0; }
+.admonition-title { font-weight: bold; }
+.admonition.secguide-banner { break-after: avoid; font-size: 8pt; }
+.admonition.secguide-draft { border-color: #b03020; background: #fbeceb; }
+.admonition.secguide-review { border-color: #8a5a00; background: #fdf3e2; }
+.admonition.secguide-deprecated { border-color: #5f6b6d; background: #eef0f0; }
+p.secguide-review-line { break-after: avoid; }
+.secguide-review-state, .secguide-badge { font-weight: bold; }
+.secguide-review-unreviewed { color: #b03020; }
+.secguide-review-suspect { color: #8a5a00; }
+.secguide-review-reviewed { color: #1d6b3a; }
+.secguide-drift-removed { color: #b03020; }
+.secguide-drift-changed { color: #8a5a00; }
+.secguide-drift-added { color: #1d6b3a; }
+section.secguide-kconfig-entry { border-top: 0.5pt solid #ccc; break-inside: avoid; }
+section.secguide-kconfig-entry h3, section.secguide-kconfig-entry h4 { margin-top: 0.4em; }
+dl { margin: 0.3em 0; }
+dl.field-list { display: block; }
+dl.field-list > dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
+dl.field-list > dd { margin: 0 0 0.15em 9em; }
+dd { margin-left: 1.5em; }
+ul, ol { margin: 0.2em 0; padding-left: 1.4em; }
+img, object, svg { max-width: 100%; height: auto; }
+"""
+
+# Stylesheets kept from the HTML build: code colouring and diagram sizing only.
+KEEP_CSS = ("_static/pygments.css", "_static/graphviz.css")
+
+
+def _zephyr_version(zephyr_base: str) -> str:
+    from secguide.zephyr.tree import read_version
+    try:
+        return read_version(Path(zephyr_base))
+    except Exception:  # noqa: BLE001 - the title page says unknown rather than no PDF
+        return "unknown"
+
+
+def _commit(repo: Path) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True, check=True, timeout=30)
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
+                                "threatmodel"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    suffix = " (with uncommitted threat-model changes)" if dirty.stdout.strip() else ""
+    return done.stdout.strip() + suffix
+
+
+def _date() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch and epoch.isdigit()
+            else dt.datetime.now(dt.UTC))
+    return when.strftime("%Y-%m-%d")
+
+
+def title_page(version: str, date: str, commit: str) -> str:
+    """The first page: what this PDF is and what it was built from."""
+    facts = [f"Checked against Zephyr {version}", f"Built {date}",
+             f"Threat model commit {commit}"]
+    return ('<section class="secguide-title-page"><h1>Zephyr Security Guide</h1>'
+            + "".join(f"<p>{html.escape(fact)}</p>" for fact in facts) + "</section>")
+
+
+def print_document(page: str, cover: str) -> str:
+    """The guide's body alone, without scripts or theme, behind the title page."""
+    start = page.find("<article")
+    end = page.rfind("</article>")
+    if start < 0 or end < 0:
+        raise ValueError("no <article> in the single-page build (not the furo theme?)")
+    body = page[page.find(">", start) + 1:end]
+    body = re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL | re.IGNORECASE)
+    links = "".join(f'<link rel="stylesheet" href="{css}">' for css in KEEP_CSS)
+    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>Zephyr Security Guide</title>{links}</head>"
+            f"<body>{cover}{body}</body></html>")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--html", type=Path, default=Path("_build/singlehtml"))
+    parser.add_argument("--out", type=Path, default=Path("_build/pdf/zephyr-security-guide.pdf"))
+    parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE", ""))
+    args = parser.parse_args(argv)
+    index = args.html / "index.html"
+    if not index.is_file():
+        print(f"pdf: no single-page guide in {args.html}; run the singlehtml build first",
+              file=sys.stderr)
+        return 2
+    try:
+        import weasyprint
+    except OSError as error:  # WeasyPrint loads Pango when imported
+        print(f"pdf: WeasyPrint cannot load Pango ({error}); Debian: apt-get install "
+              "libpango-1.0-0 libpangoft2-1.0-0", file=sys.stderr)
+        return 2
+    repo = Path(__file__).resolve().parents[1]
+    cover = title_page(_zephyr_version(args.zephyr_base), _date(), _commit(repo))
+    try:
+        page = print_document(index.read_text(encoding="utf-8"), cover)
+    except ValueError as error:
+        print(f"pdf: {index}: {error}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_suffix(".pdf.part")
+    document = weasyprint.HTML(string=page, base_url=str(index.resolve()))
+    document.write_pdf(partial, stylesheets=[weasyprint.CSS(string=PAGE_CSS)])
+    partial.replace(args.out)  # atomic: a reader never sees half a PDF
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

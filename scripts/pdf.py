@@ -51,7 +51,8 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 7.5pt; backgrou
   padding: 0.4em 0.6em; }
 /* fixed layout: WeasyPrint's automatic table layout measures every word of every cell
    (most of the run time); columns share the width instead, or take the build's widths */
-table { table-layout: fixed; width: 100%; border-collapse: collapse; font-size: 7.5pt; max-width: 100%; margin: 0.4em 0 0.8em; }
+table { table-layout: fixed; width: 100%; max-width: 100%; border-collapse: collapse;
+  font-size: 7.5pt; margin: 0.4em 0 0.8em; }
 td, th { border: 0.5pt solid #bbb; padding: 0.15em 0.35em; vertical-align: top;
   overflow-wrap: break-word; text-align: left; }
 thead th { background: #eee; }
@@ -107,7 +108,7 @@ def _zephyr_version(zephyr_base: str) -> str:
     from secguide.zephyr.tree import read_version
     try:
         return read_version(Path(zephyr_base))
-    except Exception:  # noqa: BLE001 - the title page says unknown rather than no PDF
+    except (OSError, ValueError):  # the title page says unknown rather than no PDF
         return "unknown"
 
 

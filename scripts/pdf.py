@@ -105,10 +105,11 @@ KEEP_CSS = ("_static/pygments.css", "_static/graphviz.css")
 
 
 def _zephyr_version(zephyr_base: str) -> str:
+    from secguide.diagnostics import SecguideError
     from secguide.zephyr.tree import read_version
     try:
         return read_version(Path(zephyr_base))
-    except (OSError, ValueError):  # the title page says unknown rather than no PDF
+    except (OSError, SecguideError):  # the title page says unknown rather than no PDF
         return "unknown"
 
 

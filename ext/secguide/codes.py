@@ -44,6 +44,7 @@ class Code(enum.StrEnum):
     # -- the model's own references (trace/validate)
     UNKNOWN_ID = "unknown-id"
     WRONG_LINK = "wrong-link"
+    UNKNOWN_VERIFIED_SETTING = "unknown-verified-setting"
     NO_MITIGATION = "no-mitigation"
     NO_SETTING = "no-setting"
     NO_VERIFICATION = "no-verification"
@@ -160,6 +161,8 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.DUPLICATE_PROFILE, "Two profiles share one name."),
     _model(Code.UNKNOWN_ID, "A link names an ID no item defines."),
     _model(Code.WRONG_LINK, "A link names an item of a kind that cannot be linked there."),
+    _model(Code.UNKNOWN_VERIFIED_SETTING,
+           "A verification's 'setting' is not one of its recommendation's settings."),
     _model(Code.NO_MITIGATION, "A threat lists nothing in 'mitigated_by'."),
     _model(Code.NO_SETTING, "A current recommendation names no Kconfig setting."),
     _model(Code.NO_VERIFICATION, "A current recommendation has no verification."),

@@ -4,7 +4,10 @@
 (:func:`secguide.trace.needs.need_items`):
 
 * ``needs.json``: sphinx-needs' exchange format, importable with ``needimport``;
-* ``traceability.csv``: one row per recommendation x setting x verification;
+* ``traceability.csv``: one row per recommendation x setting x verification of
+  it: a verification naming one setting pairs only with that setting, and the
+  ``verifies`` column says whether the row's verification covers the whole
+  ``recommendation`` or just the ``setting``;
 * ``requirements.reqif``: ReqIF (see :mod:`secguide.evidence.reqif`);
 * ``manifest.json``: tool and library versions, the Zephyr tree, and the sha256
   of every input and every other output.
@@ -46,7 +49,7 @@ PROJECT = "Zephyr Security Guide"
 OUTPUT_FILES = ("needs.json", "traceability.csv", "requirements.reqif", "manifest.json")
 CSV_COLUMNS = (
     "recommendation", "title", "status", "area", "setting", "symbol", "requirement",
-    "verification", "verification_kind", "verification_ref", "result", "source",
+    "verification", "verifies", "verification_kind", "verification_ref", "result", "source",
 )
 #: The libraries whose versions shape the evidence, for the manifest.
 LIBRARIES = ("sphinx", "sphinx-needs", "kconfiglib", "reqif")
@@ -116,7 +119,10 @@ def needs_json(items: Sequence[NeedItem], *, version: str, created: str) -> byte
 
 
 def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
-    """One row per recommendation x setting x verification, in model order.
+    """One row per recommendation x setting x verification of it, in model order.
+
+    A setting pairs with the verifications of its whole recommendation and those
+    naming that setting, never with a test of a sibling setting.
 
     Built from the same need items as needs.json and ReqIF, so the three agree. A
     recommendation without settings or without verifications still gets rows,
@@ -126,9 +132,15 @@ def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for rec in (item for item in items if item.type == "recommendation"):
         settings = [by_id[i] for i in rec.links.get("implemented_by", ()) if i in by_id]
-        tests = [by_id[i] for i in rec.links.get("verified_by", ()) if i in by_id]
         for setting in settings or [None]:
+            # a setting's own links hold only what verifies it (whole recommendation or it)
+            linked = (setting or rec).links.get("verified_by", ())
+            tests = [by_id[i] for i in linked if i in by_id]
             for test in tests or [None]:
+                scope = ""
+                if test is not None:
+                    scope = ("setting" if setting is not None and setting.id
+                             in test.extra.get("verifies", "").split(",") else "recommendation")
                 rows.append({
                     "recommendation": rec.id,
                     "title": rec.title,
@@ -138,6 +150,7 @@ def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
                     "symbol": setting.extra.get("symbol", "") if setting else "",
                     "requirement": setting.title if setting else "",
                     "verification": test.id if test else "",
+                    "verifies": scope,
                     "verification_kind": test.extra.get("verification_kind", "") if test else "",
                     "verification_ref": test.title if test else "",
                     "result": test.extra.get("result", Outcome.NOT_RUN.value) if test else "",

@@ -148,12 +148,18 @@ class Verification:
 
     ``id`` is the verification's need ID when the YAML (or the loader) fixes it;
     empty, :func:`secguide.trace.needs.verification_id` derives it from ``ref``.
+
+    ``setting`` (a symbol without ``CONFIG_``) narrows what it verifies to that
+    one setting of its recommendation; empty, it verifies the whole recommendation.
+    ``setting_loc`` is where the YAML names it.
     """
 
     kind: str
     ref: str
     id: str = ""
     note: str = ""
+    setting: str = ""
+    setting_loc: SourceLoc | None = None
     loc: SourceLoc
 
     @property

@@ -90,8 +90,12 @@ class _Builder:
             if kind == "build-audit":
                 # one audit need per recommendation: it checks exactly that item's settings
                 given = f"TEST-AUDIT-{recommendation_id.removeprefix('REC-')}"
+            setting = _symbol(raw["setting"]) if "setting" in raw else ""
             return Verification(kind=kind, ref=str(raw[key]), id=given,
-                                note=raw.get("note", ""), loc=self.doc.loc((*path, key)))
+                                note=raw.get("note", ""), setting=setting,
+                                setting_loc=(self.doc.loc((*path, "setting"))
+                                             if setting else None),
+                                loc=self.doc.loc((*path, key)))
         raise AssertionError("schema guarantees one verification kind")
 
     def recommendation(self, raw: dict, path: DataPath) -> Recommendation:

@@ -68,7 +68,7 @@ LINK_TYPES: tuple[LinkType, ...] = (
 EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
     "profiles", "references", "architectures", "hardware", "builds", "verification_kind",
-    "proves", "result", "standard", "clause", "met_by",
+    "proves", "result", "standard", "clause", "met_by", "verifies",
 )
 
 
@@ -183,19 +183,33 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                      loc=responsibility.loc, extra={"source": str(responsibility.loc)}))
 
     tests: dict[str, NeedItem] = {}
+    verifies: dict[str, list[str]] = {}  # test need ID -> the recommendations/settings it verifies
     for rec in model.recommendations:
         marked_ids = {_marked_id(node): (node, outcome)
                       for node, outcome in marked.get(rec.id, ())}
         test_ids = tuple(dict.fromkeys(
             [verification_id(v) for v in rec.verifications] + sorted(marked_ids)))
+        # a verification verifies what it names: the whole recommendation or one setting
+        whole_ids = tuple(dict.fromkeys(
+            [verification_id(v) for v in rec.verifications if not v.setting]
+            + sorted(marked_ids)))
+        for tid in whole_ids:
+            verifies.setdefault(tid, []).append(rec.id)
         setting_ids = []
         for setting in rec.settings:
             sid = setting_id(rec, setting)
             setting_ids.append(sid)
+            own_ids = [verification_id(v) for v in rec.verifications
+                       if v.setting == setting.symbol]
+            for tid in own_ids:
+                verifies.setdefault(tid, []).append(sid)
+            setting_tests = [verification_id(v) for v in rec.verifications
+                             if v.setting in ("", setting.symbol)] + sorted(marked_ids)
             add(NeedItem(
                 id=sid, type="setting", title=setting.requirement_text,
                 content=safe_prose(setting.note), status=rec.status, tags=(rec.area,),
-                links={"verified_by": test_ids}, loc=setting.loc,
+                links={"verified_by": tuple(dict.fromkeys(setting_tests))},
+                loc=setting.loc,
                 extra={"symbol": setting.config_name, "value": _setting_value(setting),
                        "area": rec.area, "zephyr_version": zephyr_version,
                        "source": str(setting.loc)},
@@ -254,7 +268,9 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                 tags=(clause.met_by,), links={"addressed_by": clause.mapped}, loc=clause.loc,
                 extra={"standard": standard.name, "clause": clause.clause,
                        "met_by": clause.met_by, "source": str(clause.loc)}))
-    items.extend(tests[tid] for tid in sorted(tests))
+    items.extend(dataclasses.replace(tests[tid], extra={
+        **tests[tid].extra, "verifies": ",".join(dict.fromkeys(verifies.get(tid, ())))})
+        for tid in sorted(tests))
     return [_inert(item) for item in items]
 
 

@@ -105,6 +105,15 @@ def validate_references(model: ThreatModel) -> list[Diagnostic]:
                     expect(successor, rec.deprecation.entry_loc(index),
                            f"recommendation {rec.id}: replaced_by", ("REC-",))
             continue
+        symbols = {setting.symbol for setting in rec.settings}
+        for verification in rec.verifications:
+            if verification.setting and verification.setting not in symbols:
+                found.append(_error(
+                    verification.setting_loc or verification.loc, "unknown-verified-setting",
+                    f"recommendation {rec.id}: verification {verification.ref} names setting "
+                    f"CONFIG_{verification.setting}, which is not one of its settings"
+                    + (f" ({', '.join(sorted('CONFIG_' + s for s in symbols))})"
+                       if symbols else "")))
         if not rec.settings:
             found.append(_warning(rec.loc, "no-setting",
                                   f"recommendation {rec.id} names no Kconfig setting"))

@@ -12,6 +12,7 @@ import pytest
 from secguide.diagnostics import Severity
 from secguide.evidence.export import InputFile, build_evidence
 from secguide.model.loader import load_threat_model
+from secguide.trace.coverage import compute_coverage
 from secguide.trace.validate import validate_model
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -86,3 +87,11 @@ def test_a_setting_the_recommendation_lacks_is_an_error_at_its_line(
     errors = [d for d in validate_model(model, db_v4) if d.severity is Severity.ERROR]
     assert [(e.code, e.loc.line) for e in errors] == [("unknown-verified-setting", 14)]
     assert "CONFIG_STACK_CANARIES, which is not one of its settings" in errors[0].message
+
+
+def test_coverage_judges_a_setting_only_by_what_verifies_it(tmp_path: Path) -> None:
+    report = compute_coverage(_load(tmp_path))
+    assert {s.symbol: [v.ref for v in s.verifications] for s in report.settings} == {
+        "CONFIG_HW_STACK_PROTECTION": ["kernel.memory_protection.stackprot", "production"],
+        "CONFIG_WATCHDOG": ["production"],
+    }

@@ -209,18 +209,20 @@ def _setting_results(recommendations: Iterable[Recommendation],
                      results: Results) -> list[SettingResult]:
     found: list[SettingResult] = []
     for rec in recommendations:
-        verifications = [VerificationResult(v.kind, v.ref, results.outcome(v))
-                         for v in rec.verifications]
-        marked = results.marked_outcome(rec.id)
-        if marked is not None:
-            for node in results.verifies[rec.id]:
-                if all(v.ref != node for v in verifications):
-                    verifications.append(VerificationResult(
-                        "guide-check", node, results.pytest.get(node, Outcome.NOT_RUN)))
-        outcome = _setting_outcome([v.outcome for v in verifications
-                                    if v.kind in PRODUCT_KINDS],
-                                   any(v.kind == "manual-check" for v in verifications))
+        marked: list[VerificationResult] = []
+        if results.marked_outcome(rec.id) is not None:
+            listed = {v.ref for v in rec.verifications}
+            marked = [VerificationResult("guide-check", node,
+                                         results.pytest.get(node, Outcome.NOT_RUN))
+                      for node in results.verifies[rec.id] if node not in listed]
         for setting in rec.settings:
+            # a verification naming another setting of the recommendation says nothing here
+            verifications = [VerificationResult(v.kind, v.ref, results.outcome(v))
+                             for v in rec.verifications
+                             if v.setting in ("", setting.symbol)] + marked
+            outcome = _setting_outcome([v.outcome for v in verifications
+                                        if v.kind in PRODUCT_KINDS],
+                                       any(v.kind == "manual-check" for v in verifications))
             found.append(SettingResult(rec.id, setting_id(rec, setting), setting.config_name,
                                        outcome, tuple(verifications), setting.loc))
     return found

@@ -24,6 +24,7 @@ every non-ASCII character; LibreOffice and Python (``utf-8-sig``) accept it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -43,12 +44,15 @@ from secguide.evidence.reqif import reqif_text
 from secguide.files import source_date
 from secguide.model.items import ThreatModel
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
+from secguide.trace.prose import inert_for_needs
 from secguide.trace.results import Outcome, Results, marked_tests, need_results, results_source
+from secguide.trace.review import ReviewState
 
 PROJECT = "Zephyr Security Guide"
 OUTPUT_FILES = ("needs.json", "traceability.csv", "requirements.reqif", "manifest.json")
 CSV_COLUMNS = (
-    "recommendation", "title", "status", "area", "setting", "symbol", "requirement",
+    "recommendation", "title", "status", "review", "reviewed_by", "reviewed_on",
+    "area", "setting", "symbol", "requirement",
     "verification", "verifies", "verification_kind", "verification_ref", "result", "source",
 )
 #: The libraries whose versions shape the evidence, for the manifest.
@@ -145,6 +149,9 @@ def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
                     "recommendation": rec.id,
                     "title": rec.title,
                     "status": rec.status,
+                    "review": rec.extra.get("review", ""),
+                    "reviewed_by": rec.extra.get("reviewed_by", ""),
+                    "reviewed_on": rec.extra.get("reviewed_on", ""),
                     "area": rec.extra.get("area", ""),
                     "setting": setting.id if setting else "",
                     "symbol": setting.extra.get("symbol", "") if setting else "",
@@ -204,14 +211,39 @@ def hash_inputs(paths: Sequence[tuple[Path, str]], *,
     return sorted(found, key=lambda f: (f.role, f.path))
 
 
+def with_reviews(items: Sequence[NeedItem],
+                 reviews: Mapping[str, ReviewState]) -> list[NeedItem]:
+    """``items`` with the review state of each reviewable one in its extra fields.
+
+    ``review`` is ``reviewed``, ``suspect`` (stamped, but changed since) or
+    ``unreviewed``; ``reviewed_by``/``reviewed_on`` are the stamp's, kept for a
+    suspect item because they say who saw which earlier version. Settings and
+    tests are not reviewed on their own: their fields stay empty.
+    """
+    marked = []
+    for item in items:
+        state = reviews.get(item.id)
+        if state is not None:
+            stamp = state.stamp
+            item = dataclasses.replace(item, extra={
+                **item.extra, "review": state.status.value,
+                "reviewed_by": inert_for_needs(stamp.by) if stamp else "",
+                "reviewed_on": inert_for_needs(stamp.date) if stamp else ""})
+        marked.append(item)
+    return marked
+
+
 def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint: str,
                    inputs: Sequence[InputFile], results: Results | None = None,
                    created: dt.datetime | None = None,
-                   model_commit: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+                   model_commit: Mapping[str, Any] | None = None,
+                   reviews: Mapping[str, ReviewState] | None = None) -> dict[str, bytes]:
     """Every evidence file, by name, rendered in memory (nothing is written).
 
     ``model_commit`` (``{"commit", "model_files_modified"}``), when given, is
     recorded in the manifest: which version of the threat model the evidence is of.
+    ``reviews`` (:attr:`secguide.trace.project.Project.reviews`) puts each item's
+    review state, reviewer and date into needs.json, the CSV and ReqIF.
 
     Raises:
         SecguideError: ``SOURCE_DATE_EPOCH`` is malformed.
@@ -220,6 +252,8 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
     outcomes = need_results(model, results)
     items = need_items(model, zephyr_version, results=outcomes, marked=marked_tests(results),
                        marked_source=results_source(results))
+    if reviews is not None:
+        items = with_reviews(items, reviews)
     files = {
         "needs.json": needs_json(items, version=zephyr_version, created=stamp),
         "traceability.csv": traceability_csv(traceability_rows(items)),

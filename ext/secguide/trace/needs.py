@@ -69,6 +69,7 @@ EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
     "profiles", "references", "architectures", "hardware", "builds", "verification_kind",
     "proves", "result", "standard", "clause", "met_by", "verifies",
+    "review", "reviewed_by", "reviewed_on",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -13,6 +14,7 @@ from secguide.diagnostics import Severity
 from secguide.evidence.export import InputFile, build_evidence
 from secguide.model.loader import load_threat_model
 from secguide.trace.coverage import compute_coverage
+from secguide.trace.review import fingerprint, review_document
 from secguide.trace.validate import validate_model
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -95,3 +97,15 @@ def test_coverage_judges_a_setting_only_by_what_verifies_it(tmp_path: Path) -> N
         "CONFIG_HW_STACK_PROTECTION": ["kernel.memory_protection.stackprot", "production"],
         "CONFIG_WATCHDOG": ["production"],
     }
+
+
+def test_scoping_a_verification_changes_the_review_fingerprint_but_unscoped_ones_keep_it(
+        tmp_path: Path, db_v4: SymbolDB) -> None:
+    scoped = _load(tmp_path, scoped="HW_STACK_PROTECTION")
+    rec = scoped.recommendations[0]
+    unscoped = dataclasses.replace(rec, verifications=tuple(
+        dataclasses.replace(v, setting="", setting_loc=None) for v in rec.verifications))
+    document = review_document(unscoped, db_v4, scoped)
+    # stamps made before 'setting:' existed covered verifications without that key
+    assert all("setting" not in v for v in document["item"]["verifications"])
+    assert fingerprint(rec, db_v4, scoped) != fingerprint(unscoped, db_v4, scoped)

@@ -75,6 +75,8 @@ REVIEWED_FACTS = ("type", "help", "defaults", "depends_on", "ranges", "user_sett
 _PROSE_FIELDS = frozenset({"title", "rationale"})
 _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs",
                               "field_locs"})
+#: Fields added after stamps existed: left out while unset, so older stamps still match.
+_OMITTED_WHEN_EMPTY = frozenset({"setting"})
 
 
 #: Items that carry review stamps.
@@ -150,7 +152,8 @@ def _plain(value: Any) -> Any:
         return {field.name: _plain(getattr(value, field.name))
                 for field in dataclasses.fields(value)
                 if field.name not in _EXCLUDED_FIELDS
-                and not field.name.endswith(("_loc", "_locs"))}  # where, not what
+                and not field.name.endswith(("_loc", "_locs"))  # where, not what
+                and not (field.name in _OMITTED_WHEN_EMPTY and not getattr(value, field.name))}
     if isinstance(value, (tuple, list)):
         return [_plain(entry) for entry in value]
     return value

@@ -77,6 +77,7 @@ class Code(enum.StrEnum):
     NO_HARDENED_CSV = "no-hardened-csv"
     HARDENED_CSV_LINE = "hardened-csv-line"
     UNKNOWN_VERIFIED_ID = "unknown-verified-id"
+    RESULTS_OTHER_RELEASE = "results-other-release"
     # -- the guide's pages (sphinx/ only: they concern .rst pages and conf.py, not the model)
     CONFIG = "config"
     NO_KCONFIG_REFERENCE = "no-kconfig-reference"
@@ -202,6 +203,9 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.HARDENED_CSV_LINE, "A line of the tree's hardened.csv cannot be read."),
     _model(Code.UNKNOWN_VERIFIED_ID,
            "A test result is marked verifies() with an ID that is not a recommendation."),
+    _model(Code.RESULTS_OTHER_RELEASE,
+           "A twister.json ran on another Zephyr release (major.minor.patchlevel) than "
+           "the tree's, or names none."),
     _guide(Code.CONFIG, "A secguide_* value in conf.py is invalid."),
     _guide(Code.NO_KCONFIG_REFERENCE,
            "A page uses a Kconfig role, but no page holds the kconfig:reference directive."),

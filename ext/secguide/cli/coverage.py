@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from secguide.cli.common import (
@@ -65,7 +66,9 @@ def _coverage(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
         print(format_text(report))
-    if hardening is not None and hardening.errors:
+    for diagnostic in project.result_diagnostics:
+        print(diagnostic, file=sys.stderr)
+    if (hardening is not None and hardening.errors) or project.result_diagnostics:
         return 1
     return 1 if args.strict and report.gaps else 0
 

@@ -78,7 +78,12 @@ def _evidence(args: argparse.Namespace) -> int:
     project = Project.open(args.threatmodel, args.zephyr_base, results_files=args.results,
                            display_base=base, cache_dir=args.cache_dir,
                            use_cache=not args.no_cache)
-    errors = project.findings(Severity.ERROR)
+    # Results of another Zephyr release do not stop a build's evidence (the build may
+    # itself be of that release): they are named here and in the manifest's "results".
+    for diagnostic in project.result_diagnostics:
+        print(diagnostic, file=sys.stderr)
+    errors = [d for d in project.findings(Severity.ERROR)
+              if d not in project.result_diagnostics]
     if errors:
         for diagnostic in errors:
             print(diagnostic, file=sys.stderr)

@@ -210,7 +210,8 @@ def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerd
         "model": dict(commit),
         "build": {"config": build.config, "sha256": build.config_sha256,
                   "profile": build.profile},
-        "results": [{"path": f.path, "format": f.format, "sha256": f.sha256} for f in results],
+        "results": [{"path": f.path, "format": f.format, "sha256": f.sha256,
+                     "zephyr_version": f.zephyr_version} for f in results],
         "inputs": [{"path": f.path, "role": f.role, "sha256": f.sha256} for f in inputs],
         "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest()}
                     for name, data in sorted(files.items())],

@@ -34,6 +34,7 @@ from secguide.trace.results import (
     load_results,
     marked_tests,
     need_results,
+    release_mismatches,
     results_source,
 )
 from secguide.trace.review import Baseline, ReviewState, load_baseline, review_states
@@ -172,8 +173,13 @@ class Project:
                                  repo_root=self.repo_root),
                  *text_symbol_diagnostics(self.text_symbols, self.db,
                                           retired_symbols(self.model)),
-                 *self._unrendered_area_diagnostics()]
+                 *self._unrendered_area_diagnostics(), *self.result_diagnostics]
         return tuple(sorted(found, key=diagnostic_order))
+
+    @cached_property
+    def result_diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Result files that tested another Zephyr release than this tree."""
+        return tuple(release_mismatches(self.results, self.db.zephyr_version))
 
     @cached_property
     def unshown_recommendations(self) -> tuple[Recommendation, ...]:

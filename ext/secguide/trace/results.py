@@ -9,7 +9,11 @@ Two formats are read:
   the shape sphinx-test-reports' ``tr_property_link_types`` splits). Without the
   plugin, the node ID is rebuilt from ``classname`` and ``name``.
 * **twister.json** as Zephyr's twister writes it: ``testsuites[]`` with ``name``
-  (``[<dir>/]<scenario>``), ``platform`` and ``status``.
+  (``[<dir>/]<scenario>``), ``platform``, ``status`` and ``testcases[]``. A suite
+  counts as its worst of its own status and its testcases' statuses: a suite
+  reported "passed" that holds a failed or blocked testcase is failed.
+  ``environment.zephyr_version`` is kept: results of another Zephyr release than
+  the tree's are flagged (:func:`release_mismatches`).
 
 Each verification then has an :class:`Outcome`. A scenario run on several
 platforms, or a node ID reported twice, keeps its worst outcome (failed, then
@@ -31,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secguide.diagnostics import SecguideError, SourceLoc, display_path
+from secguide.codes import Code
+from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
 from secguide.input_limits import MAX_RESULT_BYTES, loads_json, read_bounded
 from secguide.model.items import ThreatModel, Verification
 from secguide.trace.needs import verification_id
@@ -100,6 +105,8 @@ class ResultFile:
     path: str
     sha256: str
     format: str  # "junit" or "twister"
+    #: twister.json's ``environment.zephyr_version``; "" for JUnit (it names none)
+    zephyr_version: str = ""
 
 
 @dataclass(slots=True)
@@ -122,6 +129,8 @@ class Results:
     #: build-audit need ID -> outcome, filled from one build's audit (never from files)
     audits: dict[str, Outcome] = field(default_factory=dict)
     files: list[ResultFile] = field(default_factory=list)
+    #: twister.json display path -> its ``environment.zephyr_version`` ("" when absent)
+    releases: dict[str, str] = field(default_factory=dict)
 
     def _add(self, table: dict[str, Outcome], key: str, outcome: Outcome) -> None:
         previous = table.get(key)
@@ -281,11 +290,30 @@ def _read_junit(data: bytes, shown: str, results: Results) -> None:
 
 # -- twister.json -------------------------------------------------------------------------
 
+def _testcase_outcomes(suite: Mapping[str, Any], where: str, name: str) -> list[Outcome]:
+    """The outcomes of a suite's ``testcases[]``: a suite passes only if they allow it."""
+    cases = suite.get("testcases", [])
+    if not isinstance(cases, list):
+        raise SecguideError(f"{where} ({name}): 'testcases' is not a list", exit_code=1)
+    outcomes = []
+    for number, case in enumerate(cases):
+        status = case.get("status") if isinstance(case, dict) else None
+        if not isinstance(case, dict) or status not in TWISTER_STATUSES:
+            raise SecguideError(f"{where} ({name}): testcases[{number}]: unknown status "
+                                f"{status!r}", exit_code=1)
+        # a blocked testcase could not run (its suite did not build): an error, not a failure
+        outcomes.append(Outcome.ERROR if status == "blocked" else TWISTER_STATUSES[status])
+    return outcomes
+
+
 def _read_twister(data: bytes, shown: str, results: Results) -> None:
     report = loads_json(data, shown)
     if not isinstance(report, dict) or not isinstance(report.get("testsuites"), list):
         raise SecguideError(f"{shown}: not a twister.json report: no 'testsuites' list",
                             exit_code=1)
+    environment = report.get("environment")
+    version = environment.get("zephyr_version") if isinstance(environment, dict) else None
+    results.releases[shown] = version if isinstance(version, str) else ""
     for index, suite in enumerate(report["testsuites"]):
         where = f"{shown}: testsuites[{index}]"
         if not isinstance(suite, dict):
@@ -298,12 +326,52 @@ def _read_twister(data: bytes, shown: str, results: Results) -> None:
             known = ", ".join(repr(s) for s in TWISTER_STATUSES if s is not None)
             raise SecguideError(f"{where} ({name}): unknown status {status!r} "
                                 f"(twister writes {known} or null)", exit_code=1)
-        outcome = TWISTER_STATUSES[status]
+        outcome = worst((TWISTER_STATUSES[status], *_testcase_outcomes(suite, where, name)))
         platform = suite.get("platform")
         platform = platform if isinstance(platform, str) and platform else "unnamed platform"
         for key in dict.fromkeys((scenario_name_of(name), name)):
             results._add(results.zephyr, key, outcome)
             results._add_platform(key, platform, outcome)
+
+
+# -- the release the results come from ------------------------------------------------
+
+_RELEASE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+
+
+def release_of(version: str) -> tuple[int, int, int] | None:
+    """``(major, minor, patchlevel)`` of ``v4.2.0-31-g663da2302b04`` or ``4.2.99``.
+
+    The git-describe suffix (commits since the tag) is ignored; None when the text
+    holds no version.
+    """
+    match = _RELEASE.match(version.strip())
+    return tuple(int(part) for part in match.groups()) if match else None  # type: ignore[return-value]
+
+
+def release_mismatches(results: Results | None, tree_version: str) -> list[Diagnostic]:
+    """A finding for each twister.json whose Zephyr release is not the tree's.
+
+    "Same release" means the same major.minor.patchlevel: ``4.2.0`` results against
+    a ``4.2.99`` tree (the development line after 4.2.0) are another release. A
+    twister.json without ``environment.zephyr_version`` is flagged too: nothing
+    says which release it tested. JUnit files carry no release and are not checked.
+    """
+    if results is None:
+        return []
+    tree = release_of(tree_version)
+    found = []
+    for shown, version in results.releases.items():
+        ran = release_of(version)
+        if ran is not None and ran == tree:
+            continue
+        said = (f"Zephyr {version}" if version
+                else "no Zephyr release (no environment.zephyr_version)")
+        found.append(Diagnostic(SourceLoc(shown), Severity.ERROR, Code.RESULTS_OTHER_RELEASE,
+                                f"results ran on {said}, but the guide is built for "
+                                f"Zephyr {tree_version}: its outcomes do not show that "
+                                "this release passes"))
+    return found
 
 
 # -- entry points -------------------------------------------------------------------------
@@ -338,7 +406,8 @@ def load_results(paths: Iterable[str | Path], *, display_base: Path | None = Non
         else:
             raise SecguideError(f"{shown}: not a result file: expected JUnit XML or "
                                 "twister.json", exit_code=1)
-        results.files.append(ResultFile(shown, hashlib.sha256(data).hexdigest(), kind))
+        results.files.append(ResultFile(shown, hashlib.sha256(data).hexdigest(), kind,
+                                        results.releases.get(shown, "")))
     return results
 
 

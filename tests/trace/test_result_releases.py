@@ -112,3 +112,15 @@ def test_build_evidence_names_the_release_of_its_results(
     assert "[results-other-release]" in capsys.readouterr().err
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["results"][0]["zephyr_version"] == "v4.2.0-31-g663da2302b04"
+
+
+def test_the_project_findings_hold_it_so_check_and_the_guide_build_agree(
+        zephyr_v4_path: Path) -> None:
+    from secguide.trace.project import Project
+
+    project = Project.open(REPO / "threatmodel", zephyr_v4_path, results_files=[R06])
+    codes = [d.code for d in project.findings(Severity.ERROR)]
+    assert Code.RESULTS_OTHER_RELEASE in codes
+    assert Project.open(REPO / "threatmodel", zephyr_v4_path,
+                        results_files=[REPO / "tests/fixtures/results/twister.json"]
+                        ).result_diagnostics == ()

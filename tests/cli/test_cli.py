@@ -57,6 +57,32 @@ def test_kconfig_show_unknown_suggests(capsys, zephyr_v4_path: Path) -> None:
                            "4.2.99; did you mean CONFIG_X86_PAE?")
 
 
+@pytest.mark.parametrize("empty", ["", "CONFIG_", "  "])
+def test_kconfig_show_without_a_name_is_a_usage_error(capsys, zephyr_v4_path: Path,
+                                                      empty: str) -> None:
+    code, out, err = _run(capsys, "kconfig", "show", empty, "--zephyr-base", str(zephyr_v4_path))
+    assert (code, out) == (2, "")
+    assert err.strip() == "secguide: error: kconfig show: name a symbol, e.g. CONFIG_STACK_CANARIES"
+
+
+def test_tree_that_is_a_file_is_named_so(capsys, tmp_path: Path) -> None:
+    not_a_tree = tmp_path / "VERSION"
+    not_a_tree.write_text("VERSION_MAJOR = 4\n")
+    code, _, err = _run(capsys, "kconfig", "show", "X", "--zephyr-base", str(not_a_tree))
+    assert code == 2
+    assert err.strip().endswith(f"{not_a_tree}: a file, not a Zephyr tree folder")
+
+
+def test_check_on_a_file_says_it_is_not_a_folder(capsys, tmp_path: Path, mini_tree: Path) -> None:
+    model_file = tmp_path / "model.yaml"
+    model_file.write_text("recommendations: []\n")
+    code, _, err = _run(capsys, "check", "--threatmodel", str(model_file),
+                        "--zephyr-base", str(mini_tree))
+    assert code == 2
+    assert err.strip() == (f"secguide: error: threat-model folder {model_file} "
+                           "is a file, not a folder")
+
+
 def test_kconfig_search(capsys, zephyr_v4_path: Path) -> None:
     code, out, err = _run(capsys, "kconfig", "search", "^X86_NO_SPECTRE",
                           "--zephyr-base", str(zephyr_v4_path))

@@ -92,6 +92,8 @@ def format_symbol(symbol: KconfigSymbol, db: SymbolDB) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
+    if not args.symbol.strip().removeprefix("CONFIG_"):
+        raise SecguideError("kconfig show: name a symbol, e.g. CONFIG_STACK_CANARIES")
     db = load_db(args)
     symbol = db.get_any_case(args.symbol)
     if symbol is None:

@@ -230,6 +230,8 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         SecguideError: ``directory`` does not exist or is not a folder.
     """
     root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise SecguideError(f"threat-model folder {directory} is a file, not a folder")
     if not root.is_dir():
         raise SecguideError(f"threat-model folder {directory} does not exist")
     files = threatmodel_files(root)

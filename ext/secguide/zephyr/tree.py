@@ -112,6 +112,8 @@ def resolve_tree(explicit: str | os.PathLike[str] | None = None,
             "no Zephyr tree given: set ZEPHYR_BASE or pass --zephyr-base PATH"
         )
     root = Path(raw).expanduser()
+    if root.exists() and not root.is_dir():
+        raise SecguideError(f"{source}={raw}: a file, not a Zephyr tree folder")
     if not root.is_dir():
         raise SecguideError(f"{source}={raw}: no such directory")
     missing = [name for name in ("Kconfig.zephyr", "VERSION") if not (root / name).is_file()]

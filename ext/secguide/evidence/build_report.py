@@ -25,14 +25,13 @@ import io
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from secguide import __version__
-from secguide.evidence.export import InputFile, _iso, _json_bytes, needs_json
+from secguide.evidence.export import InputFile, _iso, _json_bytes, library_versions, needs_json
 from secguide.evidence.reqif import typed_reqif_text
 from secguide.model.items import ThreatModel
 from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
@@ -164,16 +163,6 @@ def model_commit(threatmodel_dir: Path) -> dict[str, Any]:
     return {"commit": commit, "model_files_modified": bool(changed)}
 
 
-def library_versions() -> dict[str, str]:
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = ""
-    return versions
-
-
 def _render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
                 created: dt.datetime) -> bytes:
     # fpdf2 takes about 0.6 s to import: only the command that writes a PDF pays for it.
@@ -204,7 +193,7 @@ def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerd
     }
     manifest = {
         "tool": {"name": "secguide", "version": __version__},
-        "libraries": library_versions(),
+        "libraries": library_versions(LIBRARIES),
         "created": stamp,
         "zephyr": {"version": build.tree_version, "tree_fingerprint": build.tree_fingerprint},
         "model": dict(commit),

@@ -176,10 +176,10 @@ def traceability_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def library_versions() -> dict[str, str]:
-    """Installed versions of the libraries in :data:`LIBRARIES` ("" if one is missing)."""
+def library_versions(names: Sequence[str] = LIBRARIES) -> dict[str, str]:
+    """Installed versions of the libraries ``names`` ("" if one is missing)."""
     versions = {}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -117,18 +117,26 @@ def reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
         ReqIFSpecificationType(identifier="ST-GUIDE", long_name="Security guide",
                                last_change=created),
     ]
+    objects = [ReqIFSpecObject(identifier=object_identifier(item.id),
+                               attributes=_attributes(item), spec_object_type=OBJECT_TYPE,
+                               last_change=created, long_name=item.id)
+               for item in items]
+    return _document(items, spec_types, objects, title=title, created=created,
+                     specification="SPEC-SECGUIDE", specification_type="ST-GUIDE",
+                     header="HEADER-SECGUIDE")
+
+
+def _document(items: Sequence[NeedItem], spec_types: list, objects: list, *, title: str,
+              created: str, specification: str, specification_type: str, header: str) -> str:
+    """One ReqIF document: the objects, their trace links among ``items``, one specification."""
     known = {item.id for item in items}
-    relations = []
-    for item in items:
-        for link in LINK_TYPES:
-            for target in item.links.get(link.option, ()):
-                if target not in known:
-                    continue
-                relations.append(ReqIFSpecRelation(
-                    identifier=f"SR-{link.option.upper()}-{item.id}-{target}",
-                    relation_type_ref=f"SRT-{link.option.upper()}",
-                    source=object_identifier(item.id), target=object_identifier(target),
-                    last_change=created))
+    relations = [
+        ReqIFSpecRelation(identifier=f"SR-{link.option.upper()}-{item.id}-{target}",
+                          relation_type_ref=f"SRT-{link.option.upper()}",
+                          source=object_identifier(item.id),
+                          target=object_identifier(target), last_change=created)
+        for item in items for link in LINK_TYPES
+        for target in item.links.get(link.option, ()) if target in known]
     hierarchy = [ReqIFSpecHierarchy(identifier=f"SH-{item.id}", last_change=created,
                                     spec_object=object_identifier(item.id), level=1,
                                     children=None)
@@ -140,21 +148,15 @@ def reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
             ReqIFDataTypeDefinitionXHTML(identifier=XHTML_TYPE, long_name="xhtml",
                                          last_change=created),
         ],
-        spec_types=spec_types,
-        spec_objects=[ReqIFSpecObject(identifier=object_identifier(item.id),
-                                      attributes=_attributes(item),
-                                      spec_object_type=OBJECT_TYPE, last_change=created,
-                                      long_name=item.id)
-                      for item in items],
-        spec_relations=relations,
-        specifications=[ReqIFSpecification(identifier="SPEC-SECGUIDE", long_name=title,
+        spec_types=spec_types, spec_objects=objects, spec_relations=relations,
+        specifications=[ReqIFSpecification(identifier=specification, long_name=title,
                                            last_change=created,
-                                           specification_type="ST-GUIDE",
+                                           specification_type=specification_type,
                                            children=hierarchy)],
     )
     bundle = ReqIFBundle(
         namespace_info=ReqIFNamespaceInfo.create_default(),
-        req_if_header=ReqIFReqIFHeader(identifier="HEADER-SECGUIDE", creation_time=created,
+        req_if_header=ReqIFReqIFHeader(identifier=header, creation_time=created,
                                        req_if_tool_id=f"secguide {__version__}",
                                        req_if_version="1.0", source_tool_id="secguide",
                                        title=title),
@@ -222,7 +224,6 @@ def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> 
     by_type = {need_type: [i for i in items if i.type == need_type]
                for need_type, _ in TYPED_OBJECTS}
     kept = [item for need_type, _ in TYPED_OBJECTS for item in by_type[need_type]]
-    known = {item.id for item in kept}
     spec_types: list = []
     objects = []
     for need_type, kind in TYPED_OBJECTS:
@@ -243,40 +244,6 @@ def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> 
                    for link in LINK_TYPES]
     spec_types.append(ReqIFSpecificationType(identifier="ST-EVIDENCE", long_name="Evidence",
                                              last_change=created))
-    relations = [
-        ReqIFSpecRelation(identifier=f"SR-{link.option.upper()}-{item.id}-{target}",
-                          relation_type_ref=f"SRT-{link.option.upper()}",
-                          source=object_identifier(item.id),
-                          target=object_identifier(target), last_change=created)
-        for item in kept for link in LINK_TYPES
-        for target in item.links.get(link.option, ()) if target in known]
-    hierarchy = [ReqIFSpecHierarchy(identifier=f"SH-{item.id}", last_change=created,
-                                    spec_object=object_identifier(item.id), level=1,
-                                    children=None)
-                 for item in kept]
-    content = ReqIFReqIFContent(
-        data_types=[
-            ReqIFDataTypeDefinitionString(identifier=STRING_TYPE, long_name="string",
-                                          last_change=created, max_length="100000"),
-            ReqIFDataTypeDefinitionXHTML(identifier=XHTML_TYPE, long_name="xhtml",
-                                         last_change=created),
-        ],
-        spec_types=spec_types, spec_objects=objects, spec_relations=relations,
-        specifications=[ReqIFSpecification(identifier="SPEC-EVIDENCE", long_name=title,
-                                           last_change=created,
-                                           specification_type="ST-EVIDENCE",
-                                           children=hierarchy)],
-    )
-    bundle = ReqIFBundle(
-        namespace_info=ReqIFNamespaceInfo.create_default(),
-        req_if_header=ReqIFReqIFHeader(identifier="HEADER-SECGUIDE-EVIDENCE",
-                                       creation_time=created,
-                                       req_if_tool_id=f"secguide {__version__}",
-                                       req_if_version="1.0", source_tool_id="secguide",
-                                       title=title),
-        core_content=ReqIFCoreContent(req_if_content=content),
-        tool_extensions_tag_exists=False,
-        lookup=ReqIFObjectLookup.empty(),
-        exceptions=[],
-    )
-    return ReqIFUnparser.unparse(bundle)
+    return _document(kept, spec_types, objects, title=title, created=created,
+                     specification="SPEC-EVIDENCE", specification_type="ST-EVIDENCE",
+                     header="HEADER-SECGUIDE-EVIDENCE")

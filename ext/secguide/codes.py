@@ -78,6 +78,7 @@ class Code(enum.StrEnum):
     HARDENED_CSV_LINE = "hardened-csv-line"
     UNKNOWN_VERIFIED_ID = "unknown-verified-id"
     RESULTS_OTHER_RELEASE = "results-other-release"
+    VERIFICATION_ID_COLLISION = "verification-id-collision"
     # -- the guide's pages (sphinx/ only: they concern .rst pages and conf.py, not the model)
     CONFIG = "config"
     NO_KCONFIG_REFERENCE = "no-kconfig-reference"
@@ -206,6 +207,9 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.RESULTS_OTHER_RELEASE,
            "A twister.json ran on another Zephyr release (major.minor.patchlevel) than "
            "the tree's, or names none."),
+    _model(Code.VERIFICATION_ID_COLLISION,
+           "Two different tests (pytest node IDs or twister scenarios) get the same short "
+           "verification ID; they would merge into one need."),
     _guide(Code.CONFIG, "A secguide_* value in conf.py is invalid."),
     _guide(Code.NO_KCONFIG_REFERENCE,
            "A page uses a Kconfig role, but no page holds the kconfig:reference directive."),

@@ -26,10 +26,12 @@ from secguide.evidence.export import (
 from secguide.evidence.reqif import object_identifier
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, need_items
 from secguide.trace.results import load_results, marked_tests
+from secguide.trace.verification_ids import guide_check_id, target_test_id
 from trace_fixtures import small_model
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parents[1] / "fixtures" / "results"
+STACKPROT = target_test_id("kernel.memory_protection.stackprot")
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def test_reqif_round_trip(evidence: dict[str, bytes]) -> None:
     assert canaries["AD-STATUS"] == "review"
     assert canaries["AD-TEXT"] == ("<xhtml:div><xhtml:p>Detect overwritten return addresses."
                                    "</xhtml:p><xhtml:p>Always.</xhtml:p></xhtml:div>")
-    zephyr = objects["SO-TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT"]
+    zephyr = objects[object_identifier(STACKPROT)]
     assert zephyr["AD-RESULT"] == "failed on qemu_x86"
     assert zephyr["AD-VERIFICATION-KIND"] == "target-test"
     assert zephyr["AD-NAME"] == "kernel.memory_protection.stackprot"
@@ -101,12 +103,13 @@ def test_needs_json_shape(evidence: dict[str, bytes]) -> None:
     # 2 threats, 3 recommendations, 3 settings, 3 distinct verification targets listed in
     # the model, and test_sentinel[arm], which links itself with @pytest.mark.verifies
     assert version["needs_amount"] == len(version["needs"]) == 12
-    sentinel = version["needs"]["TEST-PYTEST-TESTS-TEST-STACK-PY-TESTSENTINEL-TEST-SENTINEL-ARM"]
+    sentinel = version["needs"][guide_check_id(
+        "tests/test_stack.py::TestSentinel::test_sentinel[arm]")]
     assert (sentinel["result"], sentinel["verification_kind"]) == ("invalid for tree",
                                                                    "guide-check")
     assert "says nothing about any product" in sentinel["proves"]
     assert sentinel["id"] in version["needs"]["REC-SP-GUARD"]["verified_by"]
-    test_need = version["needs"]["TEST-PYTEST-TESTS-TEST-STACK-PY-TEST-CANARIES-SET"]
+    test_need = version["needs"][guide_check_id("tests/test_stack.py::test_canaries_set")]
     assert test_need["result"] == "valid for tree" and test_need["type"] == "test"
     guard = version["needs"]["REC-SP-GUARD"]
     assert guard["implemented_by"] == ["SET-SP-GUARD-HW-STACK-PROTECTION",
@@ -252,6 +255,6 @@ def test_needs_json_imports_with_needimport(tmp_path: Path, evidence: dict[str, 
     assert warnings.getvalue() == ""
     html = (tmp_path / "build" / "html" / "index.html").read_text()
     for need_id in ("REC-SP-CANARIES", "SET-SP-GUARD-STACK-POINTER-RANDOM", "THR-SMASH",
-                    "TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT"):
+                    STACKPROT):
         assert f'id="{need_id}"' in html, need_id
     assert "Detect overwritten return addresses." in html

@@ -16,8 +16,10 @@ from secguide.model.loader import load_threat_model
 from secguide.trace.coverage import compute_coverage
 from secguide.trace.review import fingerprint, review_document
 from secguide.trace.validate import validate_model
+from secguide.trace.verification_ids import target_test_id
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
+STACKPROT = target_test_id("kernel.memory_protection.stackprot")
 MODEL = """\
 recommendations:
   - id: REC-GUARD
@@ -57,8 +59,7 @@ def test_a_setting_is_never_paired_with_a_test_of_its_sibling(
         evidence: dict[str, bytes]) -> None:
     rows = list(csv.DictReader(io.StringIO(evidence["traceability.csv"].decode("utf-8-sig"))))
     assert [(r["symbol"], r["verification"], r["verifies"]) for r in rows] == [
-        ("CONFIG_HW_STACK_PROTECTION", "TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT",
-         "setting"),
+        ("CONFIG_HW_STACK_PROTECTION", STACKPROT, "setting"),
         ("CONFIG_HW_STACK_PROTECTION", "TEST-AUDIT-GUARD", "recommendation"),
         ("CONFIG_WATCHDOG", "TEST-AUDIT-GUARD", "recommendation"),
     ]
@@ -66,7 +67,7 @@ def test_a_setting_is_never_paired_with_a_test_of_its_sibling(
 
 def test_needs_json_and_reqif_carry_the_scope(evidence: dict[str, bytes]) -> None:
     needs = json.loads(evidence["needs.json"])["versions"]["4.2.99"]["needs"]
-    stackprot = "TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT"
+    stackprot = STACKPROT
     assert needs["SET-GUARD-WATCHDOG"]["verified_by"] == ["TEST-AUDIT-GUARD"]
     assert needs["SET-GUARD-HW-STACK-PROTECTION"]["verified_by"] == [
         stackprot, "TEST-AUDIT-GUARD"]

@@ -89,6 +89,10 @@ CASES: dict[str, Callable[[Path], None]] = {
                              "    status: draft\n    profiles: [nonexistent]\n"),
     "since-a-later-release": _edit(RECS, '        value: "y"\n',
                                    '        value: "y"\n        since: "9.9.0"\n'),
+    # two scenario names that differ only in punctuation get one short ID
+    "verification-id-collision": _edit(RECS, "    verification:\n",
+                                       "    verification:\n      - zephyr_test: net.socket_tcp\n"
+                                       "      - zephyr_test: net.socket.tcp\n"),
 }
 
 

@@ -14,11 +14,14 @@ from secguide.trace.results import (
     nodeid_from_junit,
     verification_outcomes,
 )
+from secguide.trace.verification_ids import guide_check_id, target_test_id
 from trace_fixtures import small_model
 
 pytest_plugins = ("pytester",)
 
 RESULTS = Path(__file__).resolve().parents[1] / "fixtures" / "results"
+STACKPROT = target_test_id("kernel.memory_protection.stackprot")
+CANARIES_SET = guide_check_id("tests/test_stack.py::test_canaries_set")
 
 
 def test_pytest_junit_outcomes_and_verifies_properties() -> None:
@@ -71,16 +74,16 @@ def test_outcomes_of_the_model_verifications() -> None:
         "tests/test_stack.py::test_canaries_set": "passed",
     }
     assert need_results(model, None) == {
-        "TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT": "not run",
+        STACKPROT: "not run",
         "TEST-MAN-MAP-FILE": "manual",
-        "TEST-PYTEST-TESTS-TEST-STACK-PY-TEST-CANARIES-SET": "not run",
+        CANARIES_SET: "not run",
     }
     # with results, each outcome is worded for what its kind proves: the target test
     # names the platform it failed on, the guide check never says "passed"
     assert need_results(model, results) == {
-        "TEST-ZEPHYR-KERNEL-MEMORY-PROTECTION-STACKPROT": "failed on qemu_x86",
+        STACKPROT: "failed on qemu_x86",
         "TEST-MAN-MAP-FILE": "manual",
-        "TEST-PYTEST-TESTS-TEST-STACK-PY-TEST-CANARIES-SET": "valid for tree",
+        CANARIES_SET: "valid for tree",
     }
     assert results.platforms["kernel.memory_protection.stackprot"] == {
         "qemu_cortex_m3/ti_lm3s6965": Outcome.PASSED, "qemu_x86": Outcome.FAILED}

@@ -20,8 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
-from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel, Verification
+from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel
 from secguide.trace.prose import inert_for_needs, safe_prose
+from secguide.trace.verification_ids import guide_check_id, slug, verification_id
+
+__all__ = ["EXTRA_FIELDS", "LINK_TYPES", "NEED_TYPES", "LinkType", "NeedItem", "NeedType",
+           "need_items", "setting_id", "summary", "verification_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +92,6 @@ class NeedItem:
     loc: SourceLoc
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
-
-
 def summary(text: str, limit: int = 90) -> str:
     """A title for an item that has none: its first sentence, cut at a word near ``limit``."""
     words = " ".join(text.split())
@@ -103,24 +103,12 @@ def summary(text: str, limit: int = 90) -> str:
 
 def setting_id(recommendation: Recommendation, setting: Setting) -> str:
     """``SET-<recommendation suffix>-<symbol>``, stable as long as both are."""
-    return f"SET-{recommendation.id.removeprefix('REC-')}-{_slug(setting.symbol)}"
-
-
-def verification_id(verification: Verification) -> str:
-    """One test need per distinct verification target, shared by every item it verifies.
-
-    Manual checks and build audits carry the ID the loader gave them; tests are
-    named after their target, so two recommendations naming one scenario share it.
-    """
-    if verification.id:
-        return verification.id
-    kind = {"target-test": "ZEPHYR", "guide-check": "PYTEST"}.get(verification.kind, "CHECK")
-    return f"TEST-{kind}-{_slug(verification.ref)}"
+    return f"SET-{recommendation.id.removeprefix('REC-')}-{slug(setting.symbol)}"
 
 
 def _marked_id(node_id: str) -> str:
     """The need ID of a marker-linked test: the one a ``pytest:`` entry naming it gets."""
-    return f"TEST-PYTEST-{_slug(node_id)}"
+    return guide_check_id(node_id)
 
 
 def _setting_value(setting: Setting) -> str:

@@ -45,6 +45,7 @@ from secguide.trace.text_symbols import (
     text_symbols,
 )
 from secguide.trace.validate import validate_model
+from secguide.trace.verification_ids import id_collisions
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
@@ -173,13 +174,20 @@ class Project:
                                  repo_root=self.repo_root),
                  *text_symbol_diagnostics(self.text_symbols, self.db,
                                           retired_symbols(self.model)),
-                 *self._unrendered_area_diagnostics(), *self.result_diagnostics]
+                 *self._unrendered_area_diagnostics(), *self.result_diagnostics,
+                 *self.id_diagnostics]
         return tuple(sorted(found, key=diagnostic_order))
 
     @cached_property
     def result_diagnostics(self) -> tuple[Diagnostic, ...]:
         """Result files that tested another Zephyr release than this tree."""
         return tuple(release_mismatches(self.results, self.db.zephyr_version))
+
+    @cached_property
+    def id_diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Different tests (in the model or marked in the results) that share a need ID."""
+        results = self.results
+        return tuple(id_collisions(self.model, marked_tests(results), results_source(results)))
 
     @cached_property
     def unshown_recommendations(self) -> tuple[Recommendation, ...]:

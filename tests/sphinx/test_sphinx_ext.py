@@ -22,6 +22,8 @@ import pytest
 from sphinx.errors import ConfigError
 from sphinx.testing.util import SphinxTestApp
 
+from secguide.trace.verification_ids import guide_check_id, target_test_id
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
 
 
@@ -290,10 +292,64 @@ def test_results_show_on_verifications_including_marked_tests(project: Path) -> 
     assert warnings_of(app) == []
     needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
     needs = needs["versions"][needs["current_version"]]["needs"]
-    marked = needs["TEST-PYTEST-TESTS-TEST-X-PY-TEST-CANARIES"]
+    marked = needs[guide_check_id("tests/test_x.py::test_canaries")]
     # a project test is a guide check: its outcome is worded as one, never "passed"/"failed"
     assert (marked["title"], marked["result"], marked["verification_kind"]) == (
         "tests/test_x.py::test_canaries", "invalid for tree", "guide-check")
     assert marked["id"] in needs["REC-CANARIES"]["verified_by"]
     manual = [n for n in needs.values() if n["type"] == "test" and n["id"] != marked["id"]]
     assert [n["result"] for n in manual] == ["manual"]
+
+
+def test_verification_page_rows_are_the_targets_of_every_link(project: Path,
+                                                              mini_tree: Path) -> None:
+    """Guide checks and target tests are table rows; cards and the search index link there."""
+    scenario = mini_tree / "tests" / "kernel" / "stackprot"
+    scenario.mkdir(parents=True)
+    (scenario / "testcase.yaml").write_text(
+        "tests:\n  kernel.memory_protection.stackprot:\n    tags: kernel\n")
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace(
+        "    verification:\n",
+        "    verification:\n      - zephyr_test: kernel.memory_protection.stackprot\n"
+        "        note: Overruns a stack on purpose.\n"))
+    # the verifications on a page of their own, so links from the cards cross pages
+    model = project / "model.rst"
+    model.write_text(model.read_text().replace(".. secguide-verifications::\n", ""))
+    (project / "verification.rst").write_text(
+        "Verification\n############\n\n.. secguide-verifications::\n")
+    index = project / "index.rst"
+    index.write_text(index.read_text().replace("   about\n", "   about\n   verification\n"))
+    node = "tests/test_x.py::test_value_is_real[REC-CANARIES/STACK_CANARIES]"
+    (project / "results.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.test_x" name="test_value_is_real">'
+        f'<properties><property name="nodeid" value="{node}"/>'
+        '<property name="verifies" value="REC-CANARIES"/></properties>'
+        '</testcase></testsuite></testsuites>\n')
+    app = build(project, secguide_results_files=["results.xml"])
+    assert warnings_of(app) == []
+    html_text = page(project, "verification")
+    rows = dict(re.findall(r'<tr[^>]*\bid="([A-Z0-9-]+)"[^>]*>(.*?)</tr>', html_text, re.S))
+    guide_id = guide_check_id(node)
+    target_id = target_test_id("kernel.memory_protection.stackprot")
+    assert sorted(rows) == sorted([guide_id, target_id])
+    # a row shows the case, what it verifies and the result worded for its kind
+    assert "REC-CANARIES/STACK_CANARIES" in rows[guide_id]
+    assert "valid for tree" in rows[guide_id] and "secguide-result-good" in rows[guide_id]
+    assert "kernel.memory_protection.stackprot" in rows[target_id]
+    assert "Overruns a stack on purpose." in rows[target_id]
+    assert "not run" in rows[target_id] and 'href="model.html#REC-CANARIES"' in rows[target_id]
+    # the node ID is written once above its cases, and the counts come first
+    assert html.escape("tests/test_x.py::test_value_is_real") in html_text
+    counts = html_text.split("secguide-verification-counts", 1)[1].split("</table>", 1)[0]
+    assert "1 valid for tree" in counts and "1 not run" in counts and "1 manual" in counts
+    # the manual check stays a card
+    assert 'id="TEST-MAN-CANARY-MAP"' in html_text
+    # every link of the recommendation's card into this page lands on a row or card
+    anchors = set(re.findall(r'\bid="([^"]+)"', html_text))
+    links = set(re.findall(r'href="verification\.html#([^"]+)"', page(project, "model")))
+    assert {guide_id, target_id} <= links <= anchors
+    needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
+    needs = needs["versions"][needs["current_version"]]["needs"]
+    assert needs[guide_id]["docname"] == "verification" and needs[guide_id]["title"] == node

@@ -9,6 +9,7 @@ module                  feature
 ``sphinx_kconfig``      ``kconfig`` domain, reference page, literal-name check
 ``sphinx_needs_glue``   the only module using sphinx-needs
 ``sphinx_directives``   directives rendering the model
+``verifications``       the Verification page: counts, one table per kind
 ``sphinx_flows``        one trace diagram per recommendation area
 ``sphinx_hardening``    the guide against Zephyr's hardening database
 ``sphinx_buildinfo``    what the build was made from (index page)
@@ -36,6 +37,7 @@ from secguide.sphinx.model import setup_model
 from secguide.sphinx.needs import setup_needs
 from secguide.sphinx.prjconf import setup_prjconf
 from secguide.sphinx.static_files import setup_static
+from secguide.sphinx.verifications import setup_verifications
 
 #: Bump when the data secguide stores in the environment changes shape.
 ENV_VERSION = 1
@@ -49,6 +51,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_domain(app)
     setup_kconfig(app)
     setup_directives(app)
+    setup_verifications(app)
     setup_flows(app)
     setup_hardening(app)
     setup_buildinfo(app)

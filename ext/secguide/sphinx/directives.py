@@ -18,7 +18,7 @@ directive                               renders
                                         (``:area:``, ``:tag:``, ``:status:``,
                                         ``:architecture:``)
 ``secguide-settings``                   table of recommended Kconfig settings
-``secguide-verifications``              verification needs
+``secguide-verifications``              verification needs (:mod:`.verifications`)
 ``secguide-review-status``              review state of every reviewable item
 ``secguide-coverage``                   trace gaps and ``hardened.csv`` coverage
 ``secguide-drift``                      changes of the model's symbols since a baseline
@@ -41,10 +41,7 @@ from secguide.codes import CATALOGUE, Code, Scope
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import (
     AREAS,
-    PROVES,
     STATUSES,
-    VERIFICATION_KIND_TITLES,
-    VERIFICATION_KINDS,
     Recommendation,
 )
 from secguide.sphinx.domain import item_reference
@@ -370,11 +367,13 @@ class StandardDirective(ModelDirective):
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[nodes.Node | str]],
            widths: Sequence[int], classes: Sequence[str] = ()) -> nodes.table:
+    """A table; empty ``widths`` leave the column widths to the browser."""
     # "colwidths-given" makes the HTML writer emit the colspec widths as <col> styles.
-    table = nodes.table(classes=["secguide-table", "colwidths-given", *classes])
+    given = ["colwidths-given"] if widths else []
+    table = nodes.table(classes=["secguide-table", *given, *classes])
     group = nodes.tgroup(cols=len(headers))
     table += group
-    for width in widths:
+    for width in widths or [1] * len(headers):
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
     head += _row(headers)
@@ -420,26 +419,6 @@ class SettingsDirective(RecommendationFilter):
             return [nodes.paragraph(text, text)]
         return [_table(("Kconfig symbol", "Required", "Recommendation", "Status", "Type"),
                        rows, (30, 14, 30, 12, 14), ("secguide-settings",))]
-
-
-class VerificationsDirective(ModelDirective):
-    """The verification needs, one section per kind, each saying what its kind proves."""
-
-    kinds = ("test",)
-
-    def render(self) -> list[nodes.Node]:
-        tests = self.items_of("test")
-        result: list[nodes.Node] = []
-        for kind in VERIFICATION_KINDS:
-            of_kind = [item for item in tests if item.extra.get("verification_kind") == kind]
-            if not of_kind:
-                continue
-            title = f"{VERIFICATION_KIND_TITLES[kind]} ({len(of_kind)})"
-            result.append(nodes.rubric(title, title))
-            result.append(nodes.paragraph(PROVES[kind], PROVES[kind]))
-            for item in of_kind:
-                result += self.need(item)
-        return result
 
 
 class ReviewStatusDirective(ModelDirective):
@@ -700,7 +679,6 @@ DIRECTIVES: dict[str, type[SphinxDirective]] = {
     "secguide-responsibilities": ResponsibilitiesDirective,
     "secguide-recommendations": RecommendationsDirective,
     "secguide-settings": SettingsDirective,
-    "secguide-verifications": VerificationsDirective,
     "secguide-review-status": ReviewStatusDirective,
     "secguide-coverage": CoverageDirective,
     "secguide-drift": DriftDirective,

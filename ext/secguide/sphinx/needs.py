@@ -101,11 +101,14 @@ def configure_needs(app: Sphinx, config: Config) -> None:
         config[name] = value
 
 
-def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> list[nodes.Node]:
+def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
+               hidden: bool = False) -> list[nodes.Node]:
     """The nodes of one need built from ``item``, rendered where ``directive`` stands.
 
     ``source_path`` is the absolute YAML path of the item. A need sphinx-needs
-    refuses is reported at the item's YAML line and rendered as nothing.
+    refuses is reported at the item's YAML line and rendered as nothing. A ``hidden``
+    need is recorded (links, needs.json, tables) but not drawn: the caller shows it
+    and gives its node the need's ID as anchor.
     """
     content: str | MarkupContent = ""
     if item.content.strip():
@@ -124,7 +127,7 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str) -> 
                 directive.lineno, need_type=item.type, title=item.title, id=item.id,
                 content=content, status=item.status, tags=list(item.tags),
                 # metadata folded: the card leads with title, status and text
-                collapse=True, **links, **fields,
+                collapse=True, hide=hidden, **links, **fields,
             )
     except InvalidNeedException as error:
         warn(Code.NEED, f"{item.id}: sphinx-needs refused the need: {error}",

@@ -7,6 +7,8 @@ import hashlib
 import itertools
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,25 @@ def test_ids_are_pure_functions_of_the_reference(kind: str) -> None:
     entry = Verification(kind=kind, ref=ref, loc=SourceLoc("x.yaml", 1))
     assert verification_id(entry) == verification_id(dataclasses.replace(
         entry, note="another note", loc=SourceLoc("y.yaml", 99), setting="X"))
+
+
+def test_todays_mission_tests_and_scenarios_get_distinct_ids() -> None:
+    """The node IDs pytest collects now, not only those of the stored report: a setting
+    added to the model tomorrow must not share an ID with another test."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests/test_mission.py"], cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    nodes = [line for line in done.stdout.splitlines() if line.startswith("tests/")]
+    model = shipped_model()
+    # one case per current recommended setting, then the mission's other tests
+    assert sum("::test_recommended_setting_is_real[" in node for node in nodes) >= 50
+    marked = {"REC-ANY": tuple((node, "valid for tree") for node in nodes)}
+    assert id_collisions(model, marked) == []
+    ids = [guide_check_id(node) for node in nodes] + [
+        verification_id(v) for rec in model.recommendations for v in rec.verifications
+        if v.kind == "target-test"]
+    assert [i for i in ids if len(i) > MAX_GENERATED_ID or not NEED_ID.match(i)] == []
+    assert len(set(ids)) == len(set(nodes)) + len({v.ref for rec in model.recommendations
+                                                   for v in rec.verifications
+                                                   if v.kind == "target-test"})

@@ -17,7 +17,7 @@ help:
 	@echo "make html    build the guide into $(BUILDDIR)/html (needs ZEPHYR_BASE; brings Graphviz)"
 	@echo "make pdf     the whole guide as $(BUILDDIR)/pdf/zephyr-security-guide.pdf (brings WeasyPrint, Pango)"
 	@echo "make bench   measure Kconfig loading, guide builds and growth (BENCH_SCALES=0,1000,3000)"
-	@echo "make screenshots  PNGs of built pages in $(BUILDDIR)/screenshots (needs chromium)"
+	@echo "make screenshots  whole-page PNGs in $(BUILDDIR)/screenshots (brings chromium; SCREENSHOTS=--tiles)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
 	@echo "make lint    ruff over ext/ and tests/, import-linter layer contracts"
 	@echo "make clean   remove build outputs (keeps .venv)"
@@ -27,7 +27,7 @@ $(INSTALLED): pyproject.toml
 	  { echo "secguide needs Python >= 3.11 (PYTHON=$(PYTHON))" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,pdf]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,screenshots]'
 	@touch $@
 
 venv: $(INSTALLED)
@@ -45,6 +45,7 @@ pango: $(INSTALLED)
 # to the guide or the evidence with SECGUIDE_RESULTS / RESULTS.
 test: $(INSTALLED) graphviz pango
 	@sh scripts/ensure-tool.sh pdftotext poppler-utils "The PDF test"
+	@sh scripts/ensure-tool.sh "$${CHROMIUM:-chromium}" chromium "The layout test"
 	@mkdir -p $(BUILDDIR)
 	$(BIN)/python -m pytest --junitxml=$(BUILDDIR)/test-results.xml
 
@@ -72,7 +73,7 @@ bench: $(INSTALLED)
 
 screenshots: html
 	@sh scripts/ensure-tool.sh "$${CHROMIUM:-chromium}" chromium "make screenshots"
-	$(BIN)/python scripts/screenshots.py --html $(BUILDDIR)/html --out $(BUILDDIR)/screenshots
+	$(BIN)/python scripts/screenshots.py --html $(BUILDDIR)/html --out $(BUILDDIR)/screenshots $(SCREENSHOTS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check ext tests scripts conf.py

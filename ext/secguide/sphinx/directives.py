@@ -117,10 +117,14 @@ class ModelDirective(SphinxDirective):
         return [self.index_entry(item), *rendered]
 
     def index_entry(self, item: NeedItem) -> addnodes.index:
-        """General-index entries: the ID, and the ID under its kind ("Threat; THR-...")."""
-        kind = item.type.replace("_", " ")
-        return addnodes.index(entries=[("single", item.id, item.id, "", None),
-                                       ("single", f"{kind}; {item.id}", item.id, "", None)])
+        """One general-index entry per item: its ID and title ("REC-X — Stack canaries").
+
+        The IDs' prefixes (ADV-, REC-, THR-, ...) already group the index by kind; a
+        second entry per kind would list every item twice.
+        """
+        title = item.title.replace(";", ",")  # ";" would split the entry into sub-entries
+        text = f"{item.id} — {title}" if title and title != item.id else item.id
+        return addnodes.index(entries=[("single", text, item.id, "", None)])
 
     def review_badge(self, item_id: str) -> list[nodes.Node]:
         """"Working Group review: <state>" above a reviewable item's card."""
@@ -154,6 +158,19 @@ class ModelDirective(SphinxDirective):
         return [item for item in self.model_state.items if item.type == kind]
 
 
+def titled_section(directive: SphinxDirective, title: str) -> nodes.section:
+    """A real section, not a rubric: it shows in the page's contents and gets an anchor.
+
+    A directive may return sections when it stands at section level (as these do).
+    """
+    section = nodes.section()
+    section += nodes.title(title, title)
+    section["names"].append(nodes.fully_normalize_name(title))
+    directive.state.document.note_implicit_target(section, section)
+    directive.set_source_info(section)
+    return section
+
+
 class ScopeDirective(ModelDirective):
     """The security boundary, the shared responsibility, and the assumptions."""
 
@@ -178,12 +195,7 @@ class ScopeDirective(ModelDirective):
         return result
 
     def section(self, title: str) -> nodes.section:
-        section = nodes.section()
-        section += nodes.title(title, title)
-        section["names"].append(nodes.fully_normalize_name(title))
-        self.state.document.note_implicit_target(section, section)
-        self.set_source_info(section)
-        return section
+        return titled_section(self, title)
 
 
 class AdversariesDirective(ModelDirective):
@@ -463,8 +475,9 @@ class ReviewStatusDirective(ModelDirective):
                         text = "\n".join(change.diff)
                         body += nodes.literal_block(text, text, language="diff")
                 listing += nodes.definition_list_item("", term, body)
-            title = "Suspect: changed since the review"
-            result += [nodes.rubric(title, title), listing]
+            section = titled_section(self, "Suspect: changed since the review")
+            section += listing
+            result.append(section)
         cells = []
         for item, review in reviews:
             stamp = f"{review.stamp.by}, {review.stamp.date}" if review.stamp else "never"
@@ -476,8 +489,10 @@ class ReviewStatusDirective(ModelDirective):
                           stamp,
                           nodes.paragraph("", "", review_state_badge(review.status.value)),
                           reasons])
-        result.append(_table(("Item", "Title", "Status", "Last review", "Review", "Why"),
-                             cells, (18, 30, 10, 16, 10, 30), ("secguide-review",)))
+        section = titled_section(self, "Every reviewable item")
+        section += _table(("Item", "Title", "Status", "Last review", "Review", "Why"),
+                          cells, (18, 30, 10, 16, 10, 30), ("secguide-review",))
+        result.append(section)
         return result
 
 
@@ -656,8 +671,7 @@ class CodesDirective(SphinxDirective):
             infos = [info for info in CATALOGUE.values() if info.scope is scope]
             if not infos:
                 continue
-            title = f"Reported by {scope.reported_by}"
-            result.append(nodes.rubric(title, title))
+            section = titled_section(self, f"Reported by {scope.reported_by}")
             listing = nodes.definition_list(classes=["secguide-codes"])
             for info in infos:
                 item = nodes.definition_list_item()
@@ -667,7 +681,8 @@ class CodesDirective(SphinxDirective):
                 definition += nodes.paragraph(info.summary, info.summary)
                 item += [term, definition]
                 listing += item
-            result.append(listing)
+            section += listing
+            result.append(section)
         return result
 
 

@@ -12,7 +12,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from secguide.model.hardening_db import HardeningRule
-from secguide.sphinx.directives import ModelDirective, _table
+from secguide.sphinx.directives import ModelDirective, _table, titled_section
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.trace.hardening import HardeningComparison
@@ -42,8 +42,9 @@ class HardeningDirective(ModelDirective):
                 rows: list[list[nodes.Node | str]], widths: tuple[int, ...]) -> list[nodes.Node]:
         if not rows:
             return []
-        heading = nodes.rubric(title, title)
-        return [heading, _text(intro), _table(headers, rows, widths, ("secguide-hardening",))]
+        section = titled_section(self, title)
+        section += [_text(intro), _table(headers, rows, widths, ("secguide-hardening",))]
+        return [section]
 
     def render(self) -> list[nodes.Node]:
         c: HardeningComparison | None = self.model_state.hardening

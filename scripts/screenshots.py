@@ -171,6 +171,8 @@ def shoot(tab: Any, target: Path, tiles: Path | None, window_height: int) -> tup
     with Image.open(target) as whole:
         width, height = whole.size
         if tiles is not None:
+            for stale in tiles.parent.glob(f"{tiles.name}--[0-9][0-9].png"):
+                stale.unlink()  # a page that got shorter leaves no old tiles behind
             for index in range(max(1, math.ceil(height / window_height))):
                 top = index * window_height
                 piece = tiles.parent / f"{tiles.name}--{index + 1:02d}.png"

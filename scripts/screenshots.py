@@ -44,19 +44,22 @@ SEARCH_QUERY = "REC-STACK-CANARIES"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--font-render-hinting=none",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-#: Elements sticking out past the window's right edge, except those inside an element
-#: that scrolls sideways itself (table and diagram wrappers), is fixed (drawers) or hidden. Each as
-#: "tag#id.class: right edge px". The document's own width is reported too, as "document".
+#: Elements sticking out past the window's right edge, except those inside a wrapper of the
+#: page's text that scrolls sideways itself (furo's table wrapper, code blocks, diagrams),
+#: inside a fixed box (furo's drawers wait off-screen) or hidden. Furo lets its whole
+#: content column scroll on narrow screens, so only scrolling boxes inside the article
+#: count: anything else sticking out makes the reader scroll the whole text sideways.
+#: Each as "tag#id.class: right edge px"; the document's own width as "document".
 OVERFLOW_JS = """
 () => {
   const width = document.documentElement.clientWidth;
-  const scrolls = (el) => {
+  const article = document.querySelector("article") || document.body;
+  const excused = (el) => {
     for (let p = el.parentElement; p; p = p.parentElement) {
       const style = getComputedStyle(p);
-      // furo's drawers (navigation, contents) wait off-screen in fixed boxes
       if (style.position === "fixed") return true;
-      if (["auto", "scroll", "hidden", "clip"].includes(style.overflowX)
-          && p !== document.documentElement && p !== document.body) return true;
+      if (p !== article && article.contains(p)
+          && ["auto", "scroll"].includes(style.overflowX)) return true;
     }
     return false;
   };
@@ -68,7 +71,7 @@ OVERFLOW_JS = """
     if (box.width === 0 || box.height === 0 || box.right <= width + 1) continue;
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.position === "fixed") continue;
-    if (scrolls(el)) continue;
+    if (excused(el)) continue;
     const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
       + (el.classList.length ? "." + [...el.classList].join(".") : "");
     out.push(`${name}: right edge ${Math.round(box.right)} px`);

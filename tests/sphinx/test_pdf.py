@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
-from tests.sphinx.test_hostile_prose import NEEDLES, hostile  # noqa: F401 - fixture
+from tests.sphinx.test_hostile_prose import FIXTURE, NEEDLES, hostile  # noqa: F401 - fixture
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "pdf.py"
@@ -68,6 +68,46 @@ def test_hostile_prose_reaches_no_pdf_text(hostile: Path, mini_tree: Path,  # no
     first = text.split("\f")[0]
     assert "Zephyr Security Guide" in first and "Built 2026-01-01" in first
     assert f"Threat model commit {_head_commit()}" in first
+
+
+def _many_items(tmp_path: Path, mini_tree: Path, count: int) -> Path:
+    """The tiny guide with ``count`` draft recommendations: enough cards for page breaks."""
+    project = tmp_path / "guide"
+    shutil.copytree(FIXTURE, project)
+    with (project / "conf.py").open("a") as conf:
+        conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
+    rationale = " ".join(["Canaries stop a smashed return address from being used."] * 9)
+    items = "".join(
+        f"  - id: REC-ITEM-{n:02d}\n    title: Item {n:02d}\n    area: stack-protection\n"
+        f"    status: draft\n    rationale: {rationale}\n    settings:\n"
+        f"      - symbol: STACK_CANARIES\n        value: \"y\"\n" for n in range(count))
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text(encoding="utf-8") + items, encoding="utf-8")
+    return project
+
+
+def test_status_lines_stay_on_the_page_of_their_card(mini_tree: Path, tmp_path: Path) -> None:
+    project = _many_items(tmp_path, mini_tree, 40)
+    app = SphinxTestApp("singlehtml", srcdir=project, builddir=project / "_build",
+                        confoverrides={"html_theme": "furo"})
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    out = tmp_path / "guide.pdf"
+    done = _make_pdf(project / "_build" / "singlehtml", out, mini_tree)
+    assert done.returncode == 0, done.stderr
+    pages = _pdftotext(out).split("\f")
+    assert len(pages) > 5  # the cards do cross pages
+    lines = 0
+    for number, text in enumerate(pages, 1):
+        # each status line ("Draft not for product decisions yet · Working Group review:
+        # unreviewed") is followed, on its page, by the head of its card
+        for part in text.split("not for product decisions yet")[1:]:
+            lines += 1
+            assert re.search(r"(Item \d\d|Turn on stack canaries) · REC-", part, re.DOTALL), \
+                f"page {number}: a status line without its card"
+    assert lines == 41  # REC-CANARIES and the 40 added
 
 
 def test_missing_build_is_one_line_and_exit_2(tmp_path: Path) -> None:

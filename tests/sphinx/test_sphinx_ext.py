@@ -94,7 +94,13 @@ def test_clean_project_builds_without_warnings(project: Path) -> None:
 def test_draft_banner_status_and_kconfig_entry(project: Path) -> None:
     build(project)
     model = page(project, "model")
-    assert "Draft: REC-CANARIES" in model
+    # one status line above the card: the status and its short warning, the review state
+    before_card = model.split('<table class="need ', 2)
+    assert 'id="REC-CANARIES"' in before_card[2].split(">", 1)[0]  # the threat, then it
+    line = before_card[1].split("</table>", 1)[1]
+    assert line.count('<p class="secguide-status ') == 1
+    assert "secguide-status-draft" in line and ">Draft</span> not for product decisions" in line
+    assert "Working Group review: " in line
     assert 'href="kconfig.html#CONFIG_STACK_CANARIES"' in model
     kconfig = page(project, "kconfig")
     entry = kconfig.split('id="CONFIG_STACK_CANARIES"', 1)[1].split("</section>", 1)[0]
@@ -103,6 +109,29 @@ def test_draft_banner_status_and_kconfig_entry(project: Path) -> None:
     assert "kernel/Kconfig:" in entry  # a definition site
     # the reference lists mentioned symbols only, not the whole tree
     assert 'id="CONFIG_MINI_HARDENED"' not in kconfig
+
+
+def _card(page_html: str, need_id: str) -> str:
+    return page_html.split(f'id="{need_id}"', 1)[1].split("</table>", 1)[0]
+
+
+def test_status_is_said_once_and_a_setting_without_note_has_no_empty_body(
+        project: Path) -> None:
+    build(project)
+    model = page(project, "model")
+    rec, setting = _card(model, "REC-CANARIES"), _card(model, "SET-CANARIES-STACK-CANARIES")
+    head = rec.split('<tr class="need meta', 1)[0]
+    # the status line above says "Draft"; neither card's head repeats the status word
+    assert "Turn on stack canaries" in head and "needs_status" not in head
+    assert "needs_status" not in setting.split('<tr class="need meta', 1)[0]
+    assert "Canaries stop a smashed return address" in rec.split('class="need content', 1)[1]
+    # the setting has no note: its card is the head and the folded metadata, no body row
+    assert "CONFIG_STACK_CANARIES=y" in setting and 'class="need content' not in setting
+    # reviewable items (the threat, the recommendation) have a line; the manual check
+    # is not reviewable and keeps its status in its head
+    assert model.count('<p class="secguide-status ') == 2
+    check_head = _card(model, "TEST-MAN-CANARY-MAP").split('<tr class="need meta', 1)[0]
+    assert "needs_status" in check_head
 
 
 def test_source_url_links_definition_sites(project: Path, mini_tree: Path) -> None:

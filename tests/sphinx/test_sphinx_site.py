@@ -205,7 +205,9 @@ def test_review_status_counts_first_and_badges_on_recommendation_pages(
     assert numbers[0] == total == sum(numbers[1:])
     stack = (site / "recommendations" / "stack-protection.html").read_text(encoding="utf-8")
     recs = [rec for rec in real_model.recommendations if rec.area == "stack-protection"]
-    assert stack.count('class="secguide-review-line"') == len(recs)
+    # one status line per recommendation, saying its review state
+    assert stack.count('<p class="secguide-status ') == len(recs)
+    assert stack.count("Working Group review: ") == len(recs)
 
 
 @pytest.mark.slow

@@ -58,14 +58,11 @@ from secguide.trace.needs import NeedItem, setting_id
 from secguide.trace.standards import ClauseRow, standard_coverage
 from sphinx import addnodes
 
-#: Statuses that carry a banner, and what it says.
-BANNERS = {
-    "draft": ("Draft", "This item is a draft. The Security Working Group has not reviewed "
-                       "it yet; do not rely on it for a product decision."),
-    "review": ("In review", "This item is being reviewed by the Security Working Group "
-                            "and may still change."),
-    "deprecated": ("Deprecated", "This item no longer applies to current Zephyr releases; "
-                                 "see its replacement."),
+#: Statuses a reader must be warned of, as (badge, short warning) on the item's status line.
+STATUS_NOTES = {
+    "draft": ("Draft", "not for product decisions yet"),
+    "review": ("In review", "may still change"),
+    "deprecated": ("Deprecated", "no longer applies; see its replacement"),
 }
 
 
@@ -78,7 +75,7 @@ def _yes_no(argument: str | None) -> str:
 
 
 class ModelDirective(SphinxDirective):
-    """Common ground: dependencies, item claims, YAML prose and status banners."""
+    """Common ground: dependencies, item claims, YAML prose and status lines."""
 
     has_content = False
     #: The model kinds this directive renders (see ``ModelState.files_for``).
@@ -109,11 +106,15 @@ class ModelDirective(SphinxDirective):
         return False
 
     def need(self, item: NeedItem) -> list[nodes.Node]:
-        """The need of ``item``, with a banner when its status asks for one."""
+        """The need of ``item``, after its status line when it has one."""
         if not self.claim(item):
             return []
-        rendered = [*self.banner(item.status, item.id), *self.review_badge(item.id),
-                    *need_nodes(self, item, self.model_state.absolute(item.loc))]
+        status = self.status_line(item)
+        # the status is said once: on the line when there is one; "approved" on an item
+        # without a review (an adversary) says nothing a reader can use
+        show_status = not status and item.status != "approved"
+        rendered = [*status, *need_nodes(self, item, self.model_state.absolute(item.loc),
+                                         show_status=show_status)]
         return [self.index_entry(item), *rendered]
 
     def index_entry(self, item: NeedItem) -> addnodes.index:
@@ -126,29 +127,35 @@ class ModelDirective(SphinxDirective):
         text = f"{item.id} — {title}" if title and title != item.id else item.id
         return addnodes.index(entries=[("single", text, item.id, "", None)])
 
-    def review_badge(self, item_id: str) -> list[nodes.Node]:
-        """"Working Group review: <state>" above a reviewable item's card."""
-        review = self.model_state.reviews.get(item_id)
-        if review is None:
-            return []
-        state = review.status.value
-        para = nodes.paragraph("", "Working Group review: ", classes=["secguide-review-line"])
-        para += review_state_badge(state)
-        if review.stamp is not None:
-            para += nodes.Text(f" ({review.stamp.by}, {review.stamp.date})")
-        if review.status.value == "suspect":
-            para += nodes.Text(f" — {'; '.join(review.reasons)}")
-        return [para]
+    def status_line(self, item: NeedItem) -> list[nodes.Node]:
+        """One line above the card: a status to be warned of, and the Working Group review.
 
-    def banner(self, status: str, item_id: str) -> list[nodes.Node]:
-        if status not in BANNERS:
+        ``[Draft] not for product decisions yet · Working Group review: [unreviewed]``.
+        Plain text and classes only, so it reads without JavaScript and in print, where
+        the stylesheet keeps it on the page of its card.
+        """
+        note = STATUS_NOTES.get(item.status)
+        review = self.model_state.reviews.get(item.id)
+        if note is None and review is None:
             return []
-        title, text = BANNERS[status]
-        admonition = nodes.admonition(classes=["secguide-banner", f"secguide-{status}"])
-        admonition += nodes.title(title, f"{title}: {item_id}")
-        admonition += nodes.paragraph(text, text)
-        self.set_source_info(admonition)
-        return [admonition]
+        line = nodes.paragraph("", "", classes=["secguide-status", "secguide-review-line",
+                                                f"secguide-status-{item.status}"])
+        if note is not None:
+            badge, warning = note
+            line += nodes.inline(badge, badge, classes=["secguide-badge",
+                                                        f"secguide-badge-{item.status}"])
+            line += nodes.Text(f" {warning}")
+            if review is not None:
+                line += nodes.Text(" · ")
+        if review is not None:
+            line += nodes.Text("Working Group review: ")
+            line += review_state_badge(review.status.value)
+            if review.stamp is not None:
+                line += nodes.Text(f" ({review.stamp.by}, {review.stamp.date})")
+            if review.status.value == "suspect":
+                line += nodes.Text(f" — {'; '.join(review.reasons)}")
+        self.set_source_info(line)
+        return [line]
 
     def prose(self, text: str, loc: SourceLoc) -> list[nodes.Node]:
         """YAML prose in the restricted profile, located in its YAML file."""
@@ -297,7 +304,9 @@ class RecommendationsDirective(RecommendationFilter):
         for setting in rec.settings:
             setting_item = state.item(setting_id(rec, setting))
             if setting_item is not None and self.claim(setting_item):
-                result += need_nodes(self, setting_item, state.absolute(setting_item.loc))
+                # a setting's status is its recommendation's, said on the line above
+                result += need_nodes(self, setting_item, state.absolute(setting_item.loc),
+                                     show_status=False)
         return result
 
     def flow_link(self) -> list[nodes.Node]:

@@ -49,20 +49,27 @@ _LINK_COLORS = {"mitigates": "#38761D", "threatened_by": "#CC0000",
 #: the item's text; the metadata and the trace links are folded under the arrow
 #: (items are added collapsed), so a reader meets the point before the bookkeeping.
 CARD_LAYOUT = "secguide"
-_CARD = {
-    "grid": "simple",
-    "layout": {
-        "head": [
-            '**<<meta("title")>>** '
-            '<<meta("status", prefix="· ")>> · <<meta_id()>> '
-            '<<collapse_button("meta", collapsed="icon:chevron-down", '
-            'visible="icon:chevron-up", initial=False)>>'
-        ],
-        "meta": ['<<meta("type_name", prefix="kind: ")>>',
-                 '<<meta_all(no_links=True, exclude=["status", "title", "type_name", '
-                 '"layout", "style"])>>',
-                 "<<meta_links_all()>>"],
-    },
+#: The same card without the status word, for items whose status is said once, on the
+#: status line above the card (see ``secguide.sphinx.directives``), and for settings,
+#: whose status is their recommendation's.
+CARD_LAYOUT_NO_STATUS = "secguide-no-status"
+
+_COLLAPSE = ('<<collapse_button("meta", collapsed="icon:chevron-down", '
+             'visible="icon:chevron-up", initial=False)>>')
+_META = ['<<meta("type_name", prefix="kind: ")>>',
+         '<<meta_all(no_links=True, exclude=["status", "title", "type_name", '
+         '"layout", "style"])>>',
+         "<<meta_links_all()>>"]
+
+
+def _card(head: str) -> dict[str, Any]:
+    return {"grid": "simple", "layout": {"head": [head], "meta": list(_META)}}
+
+
+_CARDS = {
+    CARD_LAYOUT: _card('**<<meta("title")>>** <<meta("status", prefix="· ")>> · '
+                       f'<<meta_id()>> {_COLLAPSE}'),
+    CARD_LAYOUT_NO_STATUS: _card(f'**<<meta("title")>>** · <<meta_id()>> {_COLLAPSE}'),
 }
 
 
@@ -87,7 +94,7 @@ def needs_settings() -> dict[str, Any]:
         "needs_id_regex": NEED_ID_REGEX,
         "needs_id_required": True,
         "needs_flow_engine": "graphviz",
-        "needs_layouts": {CARD_LAYOUT: _CARD},
+        "needs_layouts": dict(_CARDS),
         "needs_default_layout": CARD_LAYOUT,
         # sphinx-needs' own colours are light-only; secguide.css colours cards from the
         # theme's variables, so they read in light and dark mode alike.
@@ -102,13 +109,14 @@ def configure_needs(app: Sphinx, config: Config) -> None:
 
 
 def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
-               hidden: bool = False) -> list[nodes.Node]:
+               hidden: bool = False, show_status: bool = True) -> list[nodes.Node]:
     """The nodes of one need built from ``item``, rendered where ``directive`` stands.
 
     ``source_path`` is the absolute YAML path of the item. A need sphinx-needs
     refuses is reported at the item's YAML line and rendered as nothing. A ``hidden``
     need is recorded (links, needs.json, tables) but not drawn: the caller shows it
-    and gives its node the need's ID as anchor.
+    and gives its node the need's ID as anchor. ``show_status=False`` leaves the
+    status word out of the card's head (the page says it elsewhere).
     """
     content: str | MarkupContent = ""
     if item.content.strip():
@@ -127,7 +135,9 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
                 directive.lineno, need_type=item.type, title=item.title, id=item.id,
                 content=content, status=item.status, tags=list(item.tags),
                 # metadata folded: the card leads with title, status and text
-                collapse=True, hide=hidden, **links, **fields,
+                collapse=True, hide=hidden,
+                layout=CARD_LAYOUT if show_status else CARD_LAYOUT_NO_STATUS,
+                **links, **fields,
             )
     except InvalidNeedException as error:
         warn(Code.NEED, f"{item.id}: sphinx-needs refused the need: {error}",
@@ -159,8 +169,22 @@ def depend_on_model_for_need_views(app: Sphinx, doctree: nodes.document) -> None
     env.get_domain("secguide").note_model_doc(env.docname)
 
 
+def drop_empty_card_bodies(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``, after sphinx-needs drew its cards: remove empty body rows.
+
+    A setting without a note has no text; sphinx-needs' grid still draws its content
+    row, an empty box under the title.
+    """
+    for row in list(doctree.findall(nodes.row)):
+        if "content" in row["classes"] and "need" in row["classes"] and not any(
+                entry.children for entry in row.children):
+            row.parent.remove(row)
+
+
 def setup_needs(app: Sphinx) -> None:
     """Load sphinx-needs (and with it Graphviz support) and give it secguide's vocabulary."""
     app.setup_extension("sphinx_needs")
     app.connect("config-inited", configure_needs, priority=1)
     app.connect("doctree-read", depend_on_model_for_need_views)
+    # sphinx-needs replaces need nodes by their cards at the default priority (500)
+    app.connect("doctree-resolved", drop_empty_card_bodies, priority=600)

@@ -1,4 +1,4 @@
-"""The guide's stylesheet: status banners, tables and Kconfig entries."""
+"""The guide's stylesheet: item cards, status lines, diagrams, tables and Kconfig entries."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ BUILDDIR   ?= _build
 SPHINXOPTS ?= -q -W --keep-going -j auto
 BENCH_SCALES ?= 0,1000,3000
 
-.PHONY: help test html pdf bench lint clean venv evidence screenshots graphviz pango
+.PHONY: help test html pdf bench lint clean venv evidence screenshots contrast graphviz pango
 
 help:
 	@echo "make test    run the test suite (needs ZEPHYR_BASE)"
@@ -18,6 +18,7 @@ help:
 	@echo "make pdf     the whole guide as $(BUILDDIR)/pdf/zephyr-security-guide.pdf (brings WeasyPrint, Pango)"
 	@echo "make bench   measure Kconfig loading, guide builds and growth (BENCH_SCALES=0,1000,3000)"
 	@echo "make screenshots  whole-page PNGs in $(BUILDDIR)/screenshots (brings chromium; SCREENSHOTS=--tiles)"
+	@echo "make contrast  WCAG contrast of every text of the built pages, light and dark (chromium)"
 	@echo "make evidence  write needs.json, traceability.csv, ReqIF, manifest to $(BUILDDIR)/evidence"
 	@echo "make lint    ruff over ext/ and tests/, import-linter layer contracts"
 	@echo "make clean   remove build outputs (keeps .venv)"
@@ -74,6 +75,10 @@ bench: $(INSTALLED)
 screenshots: html
 	@sh scripts/ensure-tool.sh "$${CHROMIUM:-chromium}" chromium "make screenshots"
 	$(BIN)/python scripts/screenshots.py --html $(BUILDDIR)/html --out $(BUILDDIR)/screenshots $(SCREENSHOTS)
+
+contrast: html
+	@sh scripts/ensure-tool.sh "$${CHROMIUM:-chromium}" chromium "make contrast"
+	$(BIN)/python scripts/contrast.py --html $(BUILDDIR)/html
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check ext tests scripts conf.py

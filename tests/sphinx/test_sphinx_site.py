@@ -299,3 +299,56 @@ def test_board_finder_works_from_file_url_and_keeps_text_inert(
     assert "CONFIG_USERSPACE=y" in dom
     # Shown as text (escaped when serialised), never parsed into an element.
     assert '<b id="injected">' not in dom and '&lt;b id="injected"&gt;x&lt;/b&gt;' in dom
+
+
+def _cards(fragment: str) -> list[tuple[str, str]]:
+    """(need ID, head text) of each item card in ``fragment``, in page order."""
+    found = re.finditer(r'<table class="need [^"]*" id="([A-Z0-9-]+)">(.*?)</table>',
+                        fragment, re.DOTALL)
+    return [(m.group(1), _text(m.group(2).split('<tr class="need meta', 1)[0]))
+            for m in found]
+
+
+@pytest.mark.slow
+def test_area_pages_lead_with_the_point_and_keep_deprecated_items_apart(
+        site: Path, real_model: ThreatModel) -> None:
+    """Issue #14's item cards on every area page: the status said once, on the line above
+    the card; deprecated recommendations after the live ones, in their marked box, and
+    their settings last in the table."""
+    areas = {rec.area for rec in real_model.recommendations}
+    assert len(areas) == 13
+    for area in sorted(areas):
+        page = (site / "recommendations" / f"{area}.html").read_text(encoding="utf-8")
+        recs = [rec for rec in real_model.recommendations if rec.area == area]
+        live, _, box = page.partition('class="secguide-deprecated-items')
+        live_ids = [need for need, _ in _cards(live) if need.startswith("REC-")]
+        box_ids = [need for need, _ in _cards(box) if need.startswith("REC-")]
+        assert live_ids == [r.id for r in recs if r.status != "deprecated"], area
+        assert box_ids == [r.id for r in recs if r.status == "deprecated"], area
+        if box_ids:
+            assert "Deprecated recommendations" in _text(box.split("</p>", 1)[0] + "</p>")
+        for need, head in _cards(page):
+            # the head leads with the title (or the setting) and the ID, no status word
+            assert head.endswith(f"· {need}"), (area, head)
+            assert not re.search(r"· (draft|review|approved|deprecated) ·", head), head
+        table = page.split("secguide-settings", 1)[1].split("</table>", 1)[0]
+        statuses = [_text(re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)[3])
+                    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.DOTALL)[1:]]
+        assert statuses and statuses == sorted(statuses, key=lambda s: s == "deprecated")
+        if box_ids:
+            assert statuses[-1] == "deprecated", area
+
+
+@pytest.mark.slow
+def test_threats_and_responsibilities_have_one_status_line_each(
+        site: Path, real_model: ThreatModel) -> None:
+    threats = (site / "threat-model.html").read_text(encoding="utf-8")
+    responsibilities = (site / "responsibilities.html").read_text(encoding="utf-8")
+    reviewable_here = (len(real_model.threats) + len(real_model.out_of_scope))
+    assert threats.count('<p class="secguide-status ') == reviewable_here
+    assert responsibilities.count('<p class="secguide-status ') == \
+        len(real_model.responsibilities)
+    # adversaries are not reviewed: no line, and "approved" (which they all are) not shown
+    for need, head in _cards(threats):
+        if need.startswith("ADV-"):
+            assert "approved" not in head, head

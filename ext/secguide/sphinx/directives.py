@@ -425,7 +425,9 @@ class SettingsDirective(RecommendationFilter):
     def render(self) -> list[nodes.Node]:
         db = self.model_state.db
         rows = []
-        for rec in self.selected():
+        # deprecated recommendations' settings last, apart from the live ones, as the cards
+        chosen = sorted(self.selected(), key=lambda rec: rec.status == "deprecated")
+        for rec in chosen:
             for setting in rec.settings:
                 symbol = db.get(setting.symbol)
                 kind = (symbol.type if symbol else f"from Zephyr {setting.since}"

@@ -9,7 +9,8 @@ which reaches the same colours as the OS setting does.
 
 ``python scripts/contrast.py --html _build/html --page stack-protection`` prints one
 line per failing text and a summary per page and scheme; exit 1 when any fails.
-Background images are not looked at: the guide's text sits on plain colours.
+Background images are not looked at: the guide's text sits on plain colours. Disabled
+controls are left out, as WCAG leaves them out.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ _MEASURE = r"""
     if (!own.length || !el.getClientRects().length) continue;
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "none") continue;
+    // WCAG asks no contrast of a control that is switched off ("Previous" on page 1)
+    if (el.closest("[disabled], [aria-disabled='true']")) continue;
     const bg = background(el);
     const fg = over(rgba(style.color).slice(0, 3).concat([rgba(style.color)[3] * opacity(el)]), bg);
     const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;

@@ -46,13 +46,15 @@ def test_the_measure_finds_low_contrast(chromium: str, tmp_path: Path) -> None:
                     '<p style="color:#999">grey</p><p style="color:#000">black</p>'
                     '<p style="color:#888;font-size:30px">large</p>'
                     '<div style="background:rgba(0,0,0,0.5)"><span style="color:#333">'
-                    'dim</span></div></article></body></html>', encoding="utf-8")
+                    'dim</span></div><button disabled style="color:#ccc">off</button>'
+                    '</article></body></html>', encoding="utf-8")
     found = {m.text: m for m in _contrast().measure(chromium, page, "light")}
     assert not found["grey"].passes and found["grey"].ratio == pytest.approx(2.85, abs=0.01)
     assert found["black"].passes and found["black"].ratio == 21
     assert found["large"].needed == 3 and found["large"].passes
     # #333 on black at half opacity over white (#808080): 2.93:1
     assert found["dim"].background == (128, 128, 128) and not found["dim"].passes
+    assert "off" not in found  # a disabled control: WCAG asks no contrast of it
 
 
 PAGES = ("recommendations/stack-protection.html", "recommendations/bluetooth.html",

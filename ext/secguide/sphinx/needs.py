@@ -134,7 +134,7 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
                 get_app(directive.env), directive.state, directive.env.docname,
                 directive.lineno, need_type=item.type, title=item.title, id=item.id,
                 content=content, status=item.status, tags=list(item.tags),
-                # metadata folded: the card leads with title, status and text
+                # metadata folded: the card leads with its title, ID and text
                 collapse=True, hide=hidden,
                 layout=CARD_LAYOUT if show_status else CARD_LAYOUT_NO_STATUS,
                 **links, **fields,

@@ -92,6 +92,11 @@ class NeedItem:
     loc: SourceLoc
 
 
+#: The status of an item the model gives none (assumptions, threats, out-of-scope items):
+#: left empty, because "approved" would claim a sign-off that only a review stamp records.
+NO_STATUS = ""
+
+
 def summary(text: str, limit: int = 90) -> str:
     """A title for an item that has none: its first sentence, cut at a word near ``limit``."""
     words = " ".join(text.split())
@@ -141,28 +146,28 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
     if model.scope is not None:
         for assumption in model.scope.assumptions:
             add(NeedItem(id=assumption.id, type="assumption", title=summary(assumption.text),
-                         content=safe_prose(assumption.text), status="approved", loc=assumption.loc,
+                         content=safe_prose(assumption.text), status=NO_STATUS, loc=assumption.loc,
                          extra={"source": str(assumption.loc)}))
     for adversary in model.adversaries:
         content = safe_prose(adversary.description)
         if not adversary.addressed:
             content += f"\n\nNot addressed: {safe_prose(adversary.reason)}"
         add(NeedItem(id=adversary.id, type="adversary", title=adversary.title, content=content,
-                     status="approved" if adversary.addressed else "not addressed",
+                     status="addressed" if adversary.addressed else "not addressed",
                      tags=("addressed",) if adversary.addressed else ("not-addressed",),
                      loc=adversary.loc, extra={"source": str(adversary.loc)}))
     for item in model.out_of_scope:
         add(NeedItem(id=item.id, type="out_of_scope", title=item.title,
                      content=f"{safe_prose(item.reason)}\n\nProtection must come from: "
                      f"{safe_prose(item.protection_from)}",
-                     status="approved", loc=item.loc, extra={"source": str(item.loc)}))
+                     status=NO_STATUS, loc=item.loc, extra={"source": str(item.loc)}))
 
     mitigations: dict[str, list[str]] = {}
     for threat in model.threats:
         for mitigation in threat.mitigated_by:
             mitigations.setdefault(mitigation, []).append(threat.id)
         add(NeedItem(id=threat.id, type="threat", title=threat.title,
-                     content=safe_prose(threat.description), status="approved",
+                     content=safe_prose(threat.description), status=NO_STATUS,
                      links={"threatened_by": threat.adversaries}, loc=threat.loc,
                      extra={"source": str(threat.loc)}))
     for responsibility in model.responsibilities:

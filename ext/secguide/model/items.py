@@ -274,6 +274,8 @@ class Responsibility:
 class Assumption:
     id: str
     text: str
+    #: a short name for lists and cards; empty: the first sentence of ``text`` stands in
+    title: str = ""
     review: ReviewStamp | None = None
     loc: SourceLoc
 

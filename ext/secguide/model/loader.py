@@ -206,7 +206,7 @@ class _Builder:
         return Scope(
             boundary=raw["boundary"], shared_responsibility=raw["shared_responsibility"],
             assumptions=tuple(
-                Assumption(id=a["id"], text=a["text"],
+                Assumption(id=a["id"], text=a["text"], title=a.get("title", ""),
                            review=self.review(a, ("scope", "assumptions", i)),
                            loc=self.doc.loc(("scope", "assumptions", i, "id")))
                 for i, a in enumerate(raw.get("assumptions", []))

@@ -145,7 +145,8 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
 
     if model.scope is not None:
         for assumption in model.scope.assumptions:
-            add(NeedItem(id=assumption.id, type="assumption", title=summary(assumption.text),
+            add(NeedItem(id=assumption.id, type="assumption",
+                         title=assumption.title or summary(assumption.text),
                          content=safe_prose(assumption.text), status=NO_STATUS, loc=assumption.loc,
                          extra={"source": str(assumption.loc)}))
     for adversary in model.adversaries:

@@ -76,7 +76,7 @@ _PROSE_FIELDS = frozenset({"title", "rationale"})
 _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs",
                               "field_locs"})
 #: Fields added after stamps existed: left out while unset, so older stamps still match.
-_OMITTED_WHEN_EMPTY = frozenset({"setting"})
+_OMITTED_WHEN_EMPTY = frozenset({"setting", "title"})  # stamps made before they existed
 
 
 #: Items that carry review stamps.
@@ -437,8 +437,10 @@ def _unrecorded_changes(item: Reviewable, document: Mapping[str, Any],
 
 
 def item_title(item: Reviewable) -> str:
-    """The item's title; an assumption has only its text."""
-    return item.text if isinstance(item, Assumption) else item.title
+    """The item's title; an assumption without one is named by its text."""
+    if isinstance(item, Assumption):
+        return item.title or item.text
+    return item.title
 
 
 def review_state(item: Reviewable, db: SymbolDB, model: ThreatModel,

@@ -99,10 +99,21 @@ class SecguideError(Exception):
         self.exit_code = exit_code
 
 
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path when a symlink loop stops resolution.
+
+    The loop is then reported, with the path, by whatever reads the path.
+    """
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a loop
+        return path.absolute()
+
+
 def display_path(path: Path, base: Path | None = None) -> str:
     """A path relative to ``base`` (default: the working directory) when it lies below it."""
     base = base or Path.cwd()
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return resolved(path).relative_to(resolved(base)).as_posix()
     except ValueError:
         return path.as_posix()

@@ -79,8 +79,8 @@ def test_check_on_a_file_says_it_is_not_a_folder(capsys, tmp_path: Path, mini_tr
     code, _, err = _run(capsys, "check", "--threatmodel", str(model_file),
                         "--zephyr-base", str(mini_tree))
     assert code == 2
-    assert err.strip() == (f"secguide: error: threat-model folder {model_file} "
-                           "is a file, not a folder")
+    assert err.strip() == (f"secguide: error: {model_file}: cannot read threat-model "
+                           "folder: a file, not a folder")
 
 
 def test_kconfig_search(capsys, zephyr_v4_path: Path) -> None:

@@ -93,7 +93,8 @@ def test_duplicate_key_schema_and_profile_errors(copy: Path) -> None:
 def test_not_a_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SecguideError, match=r"no scripts/kconfig/hardening\.yaml"):
         load_hardening_db(tmp_path)
-    with pytest.raises(SecguideError, match="not a folder"):
+    with pytest.raises(SecguideError,
+                       match="missing: cannot read hardening database: no such folder"):
         load_hardening_db(tmp_path / "missing")
 
 

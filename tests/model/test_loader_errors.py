@@ -154,7 +154,8 @@ def test_good_file_builds_the_model(tmp_path: Path) -> None:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(SecguideError, match="does not exist"):
+    with pytest.raises(SecguideError,
+                       match="nope: cannot read threat-model folder: no such folder"):
         load_threat_model(tmp_path / "nope")
 
 

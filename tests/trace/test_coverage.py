@@ -127,7 +127,8 @@ def test_cli_strict_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFi
     assert main([*args, "--strict", "--results", str(RESULTS / "twister.json")]) == 1
     out = capsys.readouterr().out
     assert "settings not verified by the results" in out
-    assert main([*args, "--results", str(RESULTS / "broken.xml")]) == 1
+    # A broken result file is a usage error, never mistaken for the gaps of exit 1.
+    assert main([*args, "--results", str(RESULTS / "broken.xml")]) == 2
     assert "not well-formed XML" in capsys.readouterr().err
 
 

@@ -171,4 +171,4 @@ def test_drift_cli_bad_arguments(mini_tree: Path, tmp_path: Path,
     data = json.loads(capsys.readouterr().out)
     assert [(s["name"], s["status"]) for s in data["symbols"]] == [("TRI_STATE", "unchanged")]
     assert main(["drift", "--from", str(mini_tree), "--to", str(mini_tree)]) == 2
-    assert "threat-model folder threatmodel does not exist" in capsys.readouterr().err
+    assert "threatmodel: cannot read threat-model folder: no such folder" in capsys.readouterr().err

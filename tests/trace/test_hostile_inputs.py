@@ -29,7 +29,7 @@ def test_deeply_nested_twister_json_is_refused(tmp_path: Path) -> None:
         load_results([report], display_base=tmp_path)
     assert _one_line(caught.value) == ("twister.json: refused: JSON nested too deeply to be "
                                        "a real report")
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 2
 
 
 def test_deeply_nested_junit_is_read_without_recursion(tmp_path: Path) -> None:

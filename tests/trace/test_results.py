@@ -103,7 +103,7 @@ def test_malformed_result_files_are_refused_with_file_and_line(name: str, messag
     with pytest.raises(SecguideError) as caught:
         load_results([RESULTS / name], display_base=RESULTS)
     assert str(caught.value).startswith(message)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 2  # a usage error, like a missing file
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -128,7 +128,7 @@ def test_more_malformed_inputs(tmp_path: Path, content: bytes, message: str) -> 
 def test_missing_result_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SecguideError) as caught:
         load_results([tmp_path / "nope.xml"], display_base=tmp_path)
-    assert str(caught.value) == "nope.xml: cannot read result file: No such file or directory"
+    assert str(caught.value) == "nope.xml: cannot read result file: no such file"
     assert caught.value.exit_code == 2
 
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from secguide.cli.common import add_threatmodel_option, add_tree_options
-from secguide.diagnostics import SecguideError, Severity, display_path
+from secguide.diagnostics import SecguideError, Severity, display_path, resolved
 from secguide.evidence.build_report import (
     REPORT_FILES,
     BuildInfo,
@@ -18,6 +18,7 @@ from secguide.evidence.build_report import (
     model_commit,
 )
 from secguide.evidence.export import evidence_time, hash_inputs, write_evidence
+from secguide.input_limits import require_file
 from secguide.model.items import ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.model.manual_records import ManualRecord, load_manual_records
@@ -74,7 +75,7 @@ def _evidence(args: argparse.Namespace) -> int:
     created = evidence_time()
     # Paths are shown relative to the repository of the model (or by file name when
     # outside it), so the files are the same bytes from any working directory.
-    base = args.threatmodel.resolve().parent
+    base = resolved(args.threatmodel).parent
     project = Project.open(args.threatmodel, args.zephyr_base, results_files=args.results,
                            display_base=base, cache_dir=args.cache_dir,
                            use_cache=not args.no_cache)
@@ -144,8 +145,7 @@ def _manual_records(path: Path | None, model: ThreatModel) -> dict[str, ManualRe
     """
     if path is None:
         return {}
-    if not path.is_file():
-        raise SecguideError(f"--manual {path}: no such file", exit_code=2)
+    require_file(path, display_path(path), what="manual-check records")
     known = {v.id for rec in model.recommendations for v in rec.verifications
              if v.kind == "manual-check"}
     records, problems = load_manual_records(path, display_path(path), known)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from secguide.cli.common import project_from_args
 from secguide.cli.coverage import add_model_options
-from secguide.diagnostics import SecguideError, Severity
+from secguide.diagnostics import SecguideError, Severity, resolved
 from secguide.evidence.build_report import model_commit
 from secguide.evidence.export import OUTPUT_FILES, build_evidence, hash_inputs, write_evidence
 from secguide.model.loader import threatmodel_files
@@ -31,7 +31,7 @@ def _export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Paths are shown relative to the repository of the model (or by file name when
     # outside it), so the files are the same bytes from any working directory.
-    base = args.threatmodel.resolve().parent
+    base = resolved(args.threatmodel).parent
     project = project_from_args(args, display_base=base)
     errors = project.findings(Severity.ERROR)
     if errors:

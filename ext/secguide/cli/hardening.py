@@ -72,7 +72,12 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(comparison.as_dict(), indent=2, sort_keys=True))
     else:
         sys.stdout.write(render_comparison_text(comparison))
-    return 1 if database.errors else 0
+    if database.errors:
+        # The report lists them (it may go to a file); the summary says why the exit is 1.
+        print(f"secguide: error: {args.directory}: {len(database.errors)} error(s) in the "
+              "hardening database (listed in the report)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _model_without_tree(directory: Path) -> ThreatModel:

@@ -31,6 +31,7 @@ import jsonschema
 import yaml
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.input_limits import require_file, require_folder
 from secguide.model.items import Profile, find_profile, profile_lineage
 from secguide.model.yaml_source import YamlDocument, read_yaml
 
@@ -218,11 +219,14 @@ def load_hardening_db(root: Path, *, extra: Sequence[Path] = (),
     redefine a profile, as upstream allows.
 
     Raises:
-        SecguideError: ``root`` is not a folder or holds no hardening.yaml file.
+        SecguideError: ``root`` is not a readable folder, holds no hardening.yaml file,
+            or an ``extra`` file cannot be read (exit code 2); what the files say is
+            in the database's ``errors``.
     """
-    if not root.is_dir():
-        raise SecguideError(f"{root}: not a folder (expected a Zephyr tree or a hardening "
-                            "database laid out like one)")
+    require_folder(root, display_path(root, display_base), what="hardening database")
+    for path in extra:
+        require_file(Path(path), display_path(Path(path), display_base),
+                     what="extra hardening file")
     files = hardening_files(root)
     if not files:
         raise SecguideError(f"{root}: no {CENTRAL_FILE} and no {FRAGMENT_NAME} fragments below "

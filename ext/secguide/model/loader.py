@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc, display_path
+from secguide.input_limits import require_folder
 from secguide.model.items import (
     Adversary,
     Applicability,
@@ -227,13 +228,10 @@ def load_threat_model(directory: str | os.PathLike[str], *,
     directory) so that messages read ``threatmodel/recommendations/x.yaml:12:5``.
 
     Raises:
-        SecguideError: ``directory`` does not exist or is not a folder.
+        SecguideError: ``directory`` is not a folder that can be read (exit code 2).
     """
     root = Path(directory)
-    if root.exists() and not root.is_dir():
-        raise SecguideError(f"threat-model folder {directory} is a file, not a folder")
-    if not root.is_dir():
-        raise SecguideError(f"threat-model folder {directory} does not exist")
+    require_folder(root, str(directory), what="threat-model folder")
     files = threatmodel_files(root)
     diagnostics: list[Diagnostic] = []
     if not files:

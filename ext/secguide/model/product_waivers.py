@@ -26,6 +26,7 @@ from typing import Any
 import jsonschema
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.input_limits import require_file
 from secguide.model.yaml_source import read_yaml
 
 MAX_WAIVER_FILE_BYTES = 1024 * 1024
@@ -85,11 +86,10 @@ def load_product_waivers(path: Path, *, display_base: Path | None = None
     """Read a product waivers file; problems come back as diagnostics at ``file:line``.
 
     Raises:
-        SecguideError: the file does not exist or is too large to be a waivers file.
+        SecguideError: the file cannot be read or is too large to be a waivers file.
     """
     shown = display_path(path, display_base)
-    if not path.is_file():
-        raise SecguideError(f"{shown}: waivers file not found")
+    require_file(path, shown, what="waivers file")
     if path.stat().st_size > MAX_WAIVER_FILE_BYTES:
         raise SecguideError(f"{shown}: larger than 1 MiB; not a waivers file")
     doc, diagnostics = read_yaml(path, shown)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from secguide.diagnostics import resolved
 from secguide.model.items import Recommendation
 
 #: the directive and its option lines (indented ``:name: value``)
@@ -80,7 +81,7 @@ def shown_by_none(recommendations: Iterable[Recommendation],
 def default_guide_dir(threatmodel_dir: Path) -> Path | None:
     """The guide's page folder beside the model: ``source/``, else a folder holding
     ``conf.py`` and pages; None when neither exists (then the check is skipped)."""
-    project = threatmodel_dir.resolve().parent
+    project = resolved(threatmodel_dir).parent
     if (project / "source").is_dir():
         return project / "source"
     if (project / "conf.py").is_file():

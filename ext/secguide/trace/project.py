@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from secguide.codes import Code
-from secguide.diagnostics import Diagnostic, SecguideError, Severity
+from secguide.diagnostics import Diagnostic, SecguideError, Severity, resolved
 from secguide.model.items import Recommendation, ThreatModel
 from secguide.model.loader import load_threat_model, threatmodel_files
 from secguide.trace.boards import BoardReport, board_reports
@@ -90,7 +90,7 @@ class Project:
         self.results_files = tuple(Path(p) for p in results_files)
         self.baseline_tree = baseline_tree
         self.display_base = display_base
-        self.repo_root = repo_root or self.threatmodel_dir.resolve().parent
+        self.repo_root = repo_root or resolved(self.threatmodel_dir).parent
         self.guide_dir = guide_dir or default_guide_dir(self.threatmodel_dir)
         self.cache_dir = cache_dir
         self.use_cache = use_cache

@@ -42,6 +42,10 @@ from secguide.model.items import ThreatModel, Verification
 from secguide.trace.needs import verification_id
 from secguide.zephyr.scenarios import scenario_name_of
 
+#: A result file is given on the command line to help a command, not checked by it:
+#: one that cannot be read as a report is a usage error, like a missing one.
+BAD_INPUT = 2
+
 
 class Outcome(enum.Enum):
     """What the results say about one verification."""
@@ -205,7 +209,7 @@ def _parse_xml(data: bytes, shown: str) -> _Element:
 
     def doctype(*_args: Any) -> None:
         raise SecguideError(f"{shown}:{parser.CurrentLineNumber}: a DOCTYPE is not allowed "
-                            "in a JUnit report (entities are refused)", exit_code=1)
+                            "in a JUnit report (entities are refused)", exit_code=BAD_INPUT)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -216,7 +220,7 @@ def _parse_xml(data: bytes, shown: str) -> _Element:
     except xml.parsers.expat.ExpatError as error:
         reason = xml.parsers.expat.ErrorString(error.code)
         raise SecguideError(f"{shown}:{error.lineno}:{error.offset + 1}: not well-formed XML: "
-                            f"{reason}", exit_code=1) from None
+                            f"{reason}", exit_code=BAD_INPUT) from None
     return root[0]
 
 
@@ -264,19 +268,19 @@ def _read_junit(data: bytes, shown: str, results: Results) -> None:
         suites = [root]
     else:
         raise SecguideError(f"{shown}:{root.line}: not a JUnit report: the root element is "
-                            f"<{root.tag}>, not <testsuites> or <testsuite>", exit_code=1)
+                            f"<{root.tag}>, not <testsuites> or <testsuite>", exit_code=BAD_INPUT)
     for suite in suites:
         for case in _children(suite, "testcase"):
             name = case.attrs.get("name")
             if not name:
                 raise SecguideError(f"{shown}:{case.line}: <testcase> without a name",
-                                    exit_code=1)
+                                    exit_code=BAD_INPUT)
             properties: dict[str, list[str]] = {}
             for group in _children(case, "properties"):
                 for prop in _children(group, "property"):
                     if "name" not in prop.attrs or "value" not in prop.attrs:
                         raise SecguideError(f"{shown}:{prop.line}: <property> needs both "
-                                            "'name' and 'value'", exit_code=1)
+                                            "'name' and 'value'", exit_code=BAD_INPUT)
                     properties.setdefault(prop.attrs["name"], []).append(prop.attrs["value"])
             nodeid = (properties.get("nodeid") or [None])[0] or nodeid_from_junit(
                 case.attrs.get("classname", ""), name)
@@ -294,38 +298,38 @@ def _testcase_outcomes(suite: Mapping[str, Any], where: str, name: str) -> list[
     """The outcomes of a suite's ``testcases[]``: a suite passes only if they allow it."""
     cases = suite.get("testcases", [])
     if not isinstance(cases, list):
-        raise SecguideError(f"{where} ({name}): 'testcases' is not a list", exit_code=1)
+        raise SecguideError(f"{where} ({name}): 'testcases' is not a list", exit_code=BAD_INPUT)
     outcomes = []
     for number, case in enumerate(cases):
         status = case.get("status") if isinstance(case, dict) else None
         if not isinstance(case, dict) or status not in TWISTER_STATUSES:
             raise SecguideError(f"{where} ({name}): testcases[{number}]: unknown status "
-                                f"{status!r}", exit_code=1)
+                                f"{status!r}", exit_code=BAD_INPUT)
         # a blocked testcase could not run (its suite did not build): an error, not a failure
         outcomes.append(Outcome.ERROR if status == "blocked" else TWISTER_STATUSES[status])
     return outcomes
 
 
 def _read_twister(data: bytes, shown: str, results: Results) -> None:
-    report = loads_json(data, shown)
+    report = loads_json(data, shown, exit_code=BAD_INPUT)
     if not isinstance(report, dict) or not isinstance(report.get("testsuites"), list):
         raise SecguideError(f"{shown}: not a twister.json report: no 'testsuites' list",
-                            exit_code=1)
+                            exit_code=BAD_INPUT)
     environment = report.get("environment")
     version = environment.get("zephyr_version") if isinstance(environment, dict) else None
     results.releases[shown] = version if isinstance(version, str) else ""
     for index, suite in enumerate(report["testsuites"]):
         where = f"{shown}: testsuites[{index}]"
         if not isinstance(suite, dict):
-            raise SecguideError(f"{where}: not an object", exit_code=1)
+            raise SecguideError(f"{where}: not an object", exit_code=BAD_INPUT)
         name = suite.get("name")
         if not isinstance(name, str) or not name:
-            raise SecguideError(f"{where}: no 'name'", exit_code=1)
+            raise SecguideError(f"{where}: no 'name'", exit_code=BAD_INPUT)
         status = suite.get("status")
         if status not in TWISTER_STATUSES:
             known = ", ".join(repr(s) for s in TWISTER_STATUSES if s is not None)
             raise SecguideError(f"{where} ({name}): unknown status {status!r} "
-                                f"(twister writes {known} or null)", exit_code=1)
+                                f"(twister writes {known} or null)", exit_code=BAD_INPUT)
         outcome = worst((TWISTER_STATUSES[status], *_testcase_outcomes(suite, where, name)))
         platform = suite.get("platform")
         platform = platform if isinstance(platform, str) and platform else "unnamed platform"
@@ -394,10 +398,10 @@ def load_results(paths: Iterable[str | Path], *, display_base: Path | None = Non
         path = Path(raw_path)
         shown = display_path(path, display_base)
         try:
-            data = read_bounded(path, shown, limit=MAX_RESULT_BYTES, what="result file")
+            data = read_bounded(path, shown, limit=MAX_RESULT_BYTES, what="result file",
+                                exit_code=BAD_INPUT)
         except FileNotFoundError:
-            raise SecguideError(f"{shown}: cannot read result file: "
-                                "No such file or directory") from None
+            raise SecguideError(f"{shown}: cannot read result file: no such file") from None
         kind = detect_format(data)
         if kind == "junit":
             _read_junit(data, shown, results)
@@ -405,7 +409,7 @@ def load_results(paths: Iterable[str | Path], *, display_base: Path | None = Non
             _read_twister(data, shown, results)
         else:
             raise SecguideError(f"{shown}: not a result file: expected JUnit XML or "
-                                "twister.json", exit_code=1)
+                                "twister.json", exit_code=BAD_INPUT)
         results.files.append(ResultFile(shown, hashlib.sha256(data).hexdigest(), kind,
                                         results.releases.get(shown, "")))
     return results

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
+from secguide.input_limits import why_unusable
 
 #: Real application ``.config`` files are 20 to 300 KiB; 16 MiB leaves room for
 #: anything Zephyr writes while bounding what a hostile file can make us hold.
@@ -273,7 +274,7 @@ def read_dotconfig(path: Path, *, shown: str | None = None) -> DotConfig:
         with path.open("rb") as stream:
             data = stream.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
-        raise SecguideError(f"{shown}: cannot read .config: {error.strerror or error}") from None
+        raise SecguideError(f"{shown}: cannot read .config: {why_unusable(error)}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise SecguideError(f"{shown}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; "
                             "not a .config Zephyr writes")

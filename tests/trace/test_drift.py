@@ -11,10 +11,12 @@ from secguide.cli.drift import format_markdown
 from secguide.cli.main import main
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
+from secguide.model.releases import introduced_later
 from secguide.trace.drift import Usage, drift_report, model_drift, model_symbols
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "review"
 DRAFT_SYMBOLS = [
     "APPLICATION_MEMORY", "CONSOLE_SHELL", "KERNEL_DEBUG", "RETPOLINE", "SYS_LOG",
@@ -94,6 +96,68 @@ def test_markdown_lists_the_removed_symbols(db_v1: SymbolDB, db_v4: SymbolDB) ->
     assert [line.split("`")[1] for line in removed.splitlines() if line.startswith("- ")] == [
         f"CONFIG_{name}" for name in DRAFT_SYMBOLS]
     assert "```diff" in markdown.split("## Changed\n", 1)[1]
+
+
+def _later_settings(model: ThreatModel, tree_version: str) -> dict[str, str]:
+    """Symbol -> ``since`` of every setting the model says comes after ``tree_version``."""
+    return {setting.symbol: setting.since for rec in model.recommendations
+            for setting in rec.settings if introduced_later(setting, tree_version)}
+
+
+def test_later_release_symbols_are_marked_not_listed_as_rot(
+        db_v1: SymbolDB, db_v4: SymbolDB, zephyr_v1_path: Path, zephyr_v4_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The real model against the real trees: settings marked ``since:`` a release after
+    4.2.99 name symbols neither tree defines, and every output says why."""
+    model, _ = load_threat_model(REPO / "threatmodel")
+    later = _later_settings(model, db_v4.zephyr_version)
+    assert len(later) >= 5  # the real model keeps several settings ahead of 4.2.99
+    report = model_drift(model, db_v1, db_v4)
+    for name, since in later.items():
+        entry = report.get(name)
+        assert entry is not None and entry.status == "undefined", name
+        assert (entry.since, entry.later_release) == (since, True), name
+    # A symbol of the model defined in a tree is never marked, even if another were.
+    assert all(not e.later_release for e in report.symbols if e.name not in later)
+    assert {e.name for e in report.later_release} == set(later)
+
+    argv = ["drift", "--from", str(zephyr_v1_path), "--to", str(zephyr_v4_path),
+            "--threatmodel", str(REPO / "threatmodel")]
+    assert main([*argv, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    marked = {s["name"]: s["since"] for s in data["symbols"] if s["later_release"]}
+    assert marked == later and data["later_release"] == len(later)
+
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    group = text.split("From a later Zephyr release", 1)[1].split("\n\n", 1)[0]
+    for name, since in later.items():
+        assert f"CONFIG_{name}  [" in group
+        line = next(li for li in group.splitlines() if f"CONFIG_{name}  [" in li)
+        assert line.endswith(f"(from Zephyr {since}, after 4.2.99)"), line
+    neither = text.split("Defined in neither tree", 1)[-1] if "Defined in neither" in text else ""
+    assert not any(f"CONFIG_{name}  [" in neither for name in later)
+
+    assert main([*argv, "--format", "md"]) == 0
+    markdown = capsys.readouterr().out
+    assert f"| from a later release | {len(later)} |" in markdown
+    section = markdown.split("## From a later Zephyr release", 1)[1].split("\n## ", 1)[0]
+    assert sorted(line.split("`")[1] for line in section.splitlines()
+                  if line.startswith("- ")) == sorted(f"CONFIG_{n}" for n in later)
+
+
+def test_since_reached_by_the_new_tree_is_said_but_not_later(db_v1: SymbolDB,
+                                                              db_v4: SymbolDB) -> None:
+    """Against 1.13 (older than every ``since``), the same settings are later; a ``since``
+    the new tree has reached is only named."""
+    usages = {"STACK_CANARIES": (Usage("REC-X", "setting", "4.0"),),
+              "NOT_YET_A_SYMBOL": (Usage("REC-Y", "setting", "4.5.0"),)}
+    forward = drift_report(db_v1, db_v4, usages, usages=usages)
+    canaries, future = forward.get("STACK_CANARIES"), forward.get("NOT_YET_A_SYMBOL")
+    assert (canaries.since, canaries.later_release) == ("4.0", False)
+    assert (future.status, future.later_release) == ("undefined", True)
+    backward = drift_report(db_v4, db_v1, usages, usages=usages)  # new tree is 1.13.0
+    assert backward.get("STACK_CANARIES").later_release is True
 
 
 # -- the mini tree --------------------------------------------------------------------------

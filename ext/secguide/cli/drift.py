@@ -18,6 +18,7 @@ _HEADINGS = {
     "added": "Added",
     "unchanged": "Unchanged",
     "undefined": "Defined in neither tree",
+    "later": "From a later Zephyr release (the model's since:), so in neither tree yet",
 }
 
 
@@ -90,17 +91,36 @@ def _successor_lines(entry: SymbolDrift) -> list[str]:
     return lines
 
 
+def _release_text(entry: SymbolDrift, report: DriftReport) -> str:
+    """``from Zephyr 4.5.0, after 4.2.99`` for a symbol a setting marks ``since``."""
+    if entry.since is None:
+        return ""
+    if entry.later_release:
+        return f"from Zephyr {entry.since}, after {report.new_version}"
+    return f"from Zephyr {entry.since}"
+
+
 def _context(report: DriftReport) -> dict[str, object]:
     groups = []
-    for status in ("removed", "changed", "added", "undefined"):
+    for status in ("removed", "changed", "added", "later", "undefined"):
+        if status == "later":
+            chosen = [e for e in report.by_status("undefined") if e.later_release]
+        elif status == "undefined":  # symbols expected in neither tree are listed above
+            chosen = [e for e in report.by_status(status) if not e.later_release]
+        else:
+            chosen = report.by_status(status)
         entries = [{"drift": entry, "usage": _usage_text(entry),
-                    "successors": _successor_lines(entry)} for entry in report.by_status(status)]
+                    "release": _release_text(entry, report),
+                    "successors": _successor_lines(entry)} for entry in chosen]
         if entries:
             groups.append((status, _HEADINGS[status], entries))
+    undefined = report.by_status("undefined")
+    later = [entry for entry in undefined if entry.later_release]
     return {"report": report, "groups": groups,
             "unchanged": len(report.by_status("unchanged")),
             "counts": [(status, len(report.by_status(status)))
-                       for status in ("removed", "changed", "added", "unchanged", "undefined")]}
+                       for status in ("removed", "changed", "added", "unchanged")]
+            + [("from a later release", len(later)), ("undefined", len(undefined) - len(later))]}
 
 
 def format_text(report: DriftReport) -> str:

@@ -601,6 +601,9 @@ class DriftDirective(ModelDirective):
                            if report.by_status(status))
         intro = (f"Between Zephyr {report.old_version} and Zephyr {report.new_version}, of the "
                  f"{len(report.symbols)} symbols this guide uses or used: {counts}.")
+        if report.later_release:
+            intro += (f" {len(report.later_release)} of them come with a later release than "
+                      f"{report.new_version}, as their settings say (since).")
         rows = []
         rank = list(self._ORDER)
         for entry in sorted(report.symbols, key=lambda e: (rank.index(e.status), e.name)):
@@ -636,6 +639,8 @@ class DriftDirective(ModelDirective):
             else:
                 term += nodes.literal(name, name, classes=[ABSENT_SYMBOL])
             status = "new" if entry.status == "added" else entry.status
+            if entry.later_release:  # expected in neither tree: the model says so (since:)
+                status = f"from Zephyr {entry.since}"
             term += nodes.Text(" ")
             term += nodes.inline(status, status, classes=[
                 "secguide-badge", f"secguide-drift-{entry.status}"])

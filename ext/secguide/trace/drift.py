@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secguide.model.items import ThreatModel
+from secguide.model.releases import release_key
 from secguide.zephyr.kconfig.facts import Change, fact_changes, normalise_help, symbol_facts
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB, strip_config_prefix
 
@@ -41,10 +42,12 @@ _STOPWORDS = frozenset({
 @dataclass(frozen=True, slots=True)
 class Usage:
     """How the model uses a symbol: ``role`` is ``setting``, ``old setting`` (of a
-    deprecated item), ``replaced_by`` or ``waiver``; ``item_id`` is "" for waivers."""
+    deprecated item), ``replaced_by`` or ``waiver``; ``item_id`` is "" for waivers.
+    ``since`` is the release the setting says brings the symbol (``since:``), if any."""
 
     item_id: str
     role: str
+    since: str | None = None
 
     def __str__(self) -> str:
         return f"{self.role} of {self.item_id}" if self.item_id else self.role
@@ -71,17 +74,25 @@ class Successor:
 
 @dataclass(frozen=True, slots=True)
 class SymbolDrift:
+    """How one symbol changed. ``since``: the latest release a setting of the model
+    says brings the symbol; ``later_release``: that release is newer than the new tree,
+    so the symbol's absence there is expected, not rot."""
+
     name: str
     status: str  # one of STATUSES
     changes: tuple[Change, ...] = ()
     successors: tuple[Successor, ...] = ()
     usages: tuple[Usage, ...] = ()
+    since: str | None = None
+    later_release: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status,
+                "since": self.since, "later_release": self.later_release,
                 "changes": [change.as_dict() for change in self.changes],
                 "successors": [successor.as_dict() for successor in self.successors],
-                "usages": [{"item": u.item_id, "role": u.role} for u in self.usages]}
+                "usages": [{"item": u.item_id, "role": u.role, "since": u.since}
+                           for u in self.usages]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,11 @@ class DriftReport:
     def by_status(self, status: str) -> list[SymbolDrift]:
         return [entry for entry in self.symbols if entry.status == status]
 
+    @property
+    def later_release(self) -> list[SymbolDrift]:
+        """Symbols a later release than the new tree brings, by the model's ``since``."""
+        return [entry for entry in self.symbols if entry.later_release]
+
     def get(self, name: str) -> SymbolDrift | None:
         wanted = strip_config_prefix(name)
         return next((entry for entry in self.symbols if entry.name == wanted), None)
@@ -104,6 +120,7 @@ class DriftReport:
             "from": {"zephyr_version": self.old_version, "fingerprint": self.old_fingerprint},
             "to": {"zephyr_version": self.new_version, "fingerprint": self.new_fingerprint},
             "counts": {status: len(self.by_status(status)) for status in STATUSES},
+            "later_release": len(self.later_release),
             "symbols": [entry.as_dict() for entry in self.symbols],
         }
 
@@ -122,7 +139,7 @@ def model_symbols(model: ThreatModel) -> dict[str, tuple[Usage, ...]]:
     for rec in model.recommendations:
         role = "setting" if rec.deprecation is None else "old setting"
         for setting in rec.settings:
-            add(setting.symbol, Usage(rec.id, role))
+            add(setting.symbol, Usage(rec.id, role, setting.since))
         if rec.deprecation is not None:
             for entry in rec.deprecation.replaced_by:
                 if not entry.startswith("REC-"):
@@ -262,8 +279,10 @@ def drift_report(old_db: SymbolDB, new_db: SymbolDB, symbols: Iterable[str], *,
             status = "added"
         else:
             status = "changed" if changes else "unchanged"
-        entries.append(SymbolDrift(name, status, changes, successors,
-                                   tuple(usages.get(name, ()))))
+        uses = tuple(usages.get(name, ()))
+        since = max((u.since for u in uses if u.since), key=release_key, default=None)
+        later = since is not None and release_key(new_db.zephyr_version) < release_key(since)
+        entries.append(SymbolDrift(name, status, changes, successors, uses, since, later))
     return DriftReport(old_db.zephyr_version, new_db.zephyr_version, old_db.fingerprint,
                        new_db.fingerprint, tuple(entries))
 

@@ -75,18 +75,26 @@ def test_reqif_round_trip(evidence: dict[str, bytes]) -> None:
     content = bundle.core_content.req_if_content
     results = load_results([RESULTS / "twister.json", RESULTS / "pytest-junit.xml"])
     items = need_items(small_model(), "4.2.99", marked=marked_tests(results))
-    objects = {o.identifier: {a.definition_ref: a.value for a in o.attributes}
+    # Each object's attributes are read by their definitions' names, within its own type.
+    names = {t.identifier: {d.identifier: d.long_name for d in t.attribute_definitions}
+             for t in content.spec_types if getattr(t, "attribute_definitions", None)}
+    objects = {o.identifier: {names[o.spec_object_type][a.definition_ref]: a.value
+                              for a in o.attributes}
                for o in content.spec_objects}
     assert list(objects) == [object_identifier(i.id) for i in items]
+    types = {o.identifier: o.spec_object_type for o in content.spec_objects}
     canaries = objects["SO-REC-SP-CANARIES"]
-    assert canaries["AD-NAME"] == "Stack canaries — on"
-    assert canaries["AD-STATUS"] == "review"
-    assert canaries["AD-TEXT"] == ("<xhtml:div><xhtml:p>Detect overwritten return addresses."
-                                   "</xhtml:p><xhtml:p>Always.</xhtml:p></xhtml:div>")
+    assert types["SO-REC-SP-CANARIES"] == "SOT-REQUIREMENT"
+    assert canaries["ReqIF.Name"] == "Stack canaries — on"
+    assert canaries["Status"] == "review"
+    assert canaries["ReqIF.Text"] == ("<xhtml:div><xhtml:p>Detect overwritten return "
+                                      "addresses.</xhtml:p><xhtml:p>Always.</xhtml:p>"
+                                      "</xhtml:div>")
     zephyr = objects[object_identifier(STACKPROT)]
-    assert zephyr["AD-RESULT"] == "failed on qemu_x86"
-    assert zephyr["AD-VERIFICATION-KIND"] == "target-test"
-    assert zephyr["AD-NAME"] == "kernel.memory_protection.stackprot"
+    assert types[object_identifier(STACKPROT)] == "SOT-VERIFICATION"
+    assert zephyr["result"] == "failed on qemu_x86"
+    assert zephyr["verification_kind"] == "target-test"
+    assert zephyr["ReqIF.Name"] == "kernel.memory_protection.stackprot"
     relations = {(r.relation_type_ref, r.source, r.target) for r in content.spec_relations}
     assert ("SRT-MITIGATES", "SO-REC-SP-GUARD", "SO-THR-SMASH") in relations
     assert ("SRT-IMPLEMENTED_BY", "SO-REC-SP-GUARD",

@@ -40,7 +40,7 @@ from typing import Any
 
 from secguide import __version__
 from secguide.diagnostics import SecguideError
-from secguide.evidence.reqif import reqif_text
+from secguide.evidence.reqif import guide_reqif_text
 from secguide.files import source_date
 from secguide.model.items import ThreatModel
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
@@ -257,7 +257,7 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
     files = {
         "needs.json": needs_json(items, version=zephyr_version, created=stamp),
         "traceability.csv": traceability_csv(traceability_rows(items)),
-        "requirements.reqif": reqif_text(items, title=PROJECT, created=stamp).encode(),
+        "requirements.reqif": guide_reqif_text(items, title=PROJECT, created=stamp).encode(),
     }
     manifest = {
         "tool": {"name": "secguide", "version": __version__},

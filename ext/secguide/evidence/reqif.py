@@ -1,11 +1,15 @@
 """``requirements.reqif``: the need items as ReqIF 1.2, for DOORS, Polarion, codebeamer.
 
-One SPEC-OBJECT-TYPE ("secguide need") carries every need with the attributes
-below; each link option of :data:`~secguide.trace.needs.LINK_TYPES` is a
-SPEC-RELATION-TYPE; one SPECIFICATION lists the needs in model order. The need ID
-is ``ReqIF.ForeignID`` and the title ``ReqIF.Name``; the text is XHTML, one
-``<p>`` per paragraph, because XML attribute values (ReqIF strings) lose their
-line breaks. Built and written with the ``reqif`` library (strictdoc's).
+Each kind of need is its own SPEC-OBJECT-TYPE (threat, requirement, setting,
+verification, clause, ...) with its own attribute definitions: the common ones
+(``ReqIF.ForeignID`` = need ID, ``ReqIF.Name`` = title, ``ReqIF.Text``, status,
+tags) and only the extra fields that objects of that type carry (a setting's
+symbol and value, a verification's kind and result). Each link option of
+:data:`~secguide.trace.needs.LINK_TYPES` is a SPEC-RELATION-TYPE; one
+SPECIFICATION lists the objects. The text is XHTML, one ``<p>`` per paragraph,
+because XML attribute values (ReqIF strings) lose their line breaks. The guide's
+export (:func:`guide_reqif_text`) and a build's evidence (:func:`typed_reqif_text`)
+share the assembler. Built and written with the ``reqif`` library (strictdoc's).
 """
 
 from __future__ import annotations
@@ -39,21 +43,16 @@ from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem
 
 STRING_TYPE = "DT-STRING"
 XHTML_TYPE = "DT-XHTML"
-OBJECT_TYPE = "SOT-SECGUIDE-NEED"
 
-#: (attribute definition ID, long name, type); the extra fields follow.
+#: (attribute definition ID suffix, long name, type) of every object type; each type's
+#: identifiers are prefixed with it (``AD-SETTING-NAME``), its extra fields follow.
 _CORE_ATTRIBUTES: tuple[tuple[str, str, SpecObjectAttributeType], ...] = (
     ("AD-ID", "ReqIF.ForeignID", SpecObjectAttributeType.STRING),
     ("AD-NAME", "ReqIF.Name", SpecObjectAttributeType.STRING),
     ("AD-TEXT", "ReqIF.Text", SpecObjectAttributeType.XHTML),
-    ("AD-TYPE", "Type", SpecObjectAttributeType.STRING),
     ("AD-STATUS", "Status", SpecObjectAttributeType.STRING),
     ("AD-TAGS", "Tags", SpecObjectAttributeType.STRING),
 )
-
-
-def _extra_definition_id(name: str) -> str:
-    return "AD-" + name.upper().replace("_", "-")
 
 
 def object_identifier(need_id: str) -> str:
@@ -66,64 +65,6 @@ def _xhtml(text: str) -> str:
     body = "".join(f"<xhtml:p>{html.escape(' '.join(p.split()), quote=False)}</xhtml:p>"
                    for p in paragraphs)
     return f"<xhtml:div>{body}</xhtml:div>"
-
-
-def _attributes(item: NeedItem) -> list[SpecObjectAttribute]:
-    values = {
-        "AD-ID": item.id,
-        "AD-NAME": item.title,
-        "AD-TEXT": _xhtml(item.content),
-        "AD-TYPE": item.type,
-        "AD-STATUS": item.status,
-        "AD-TAGS": ", ".join(item.tags),
-    }
-    attributes = [SpecObjectAttribute(attribute_type=kind, definition_ref=ident,
-                                      value=values[ident])
-                  for ident, _, kind in _CORE_ATTRIBUTES]
-    for name in EXTRA_FIELDS:
-        value = item.extra.get(name, "")
-        if value:
-            attributes.append(SpecObjectAttribute(
-                attribute_type=SpecObjectAttributeType.STRING,
-                definition_ref=_extra_definition_id(name), value=value))
-    return attributes
-
-
-def reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
-    """The ReqIF XML of ``items``; ``created`` (ISO 8601) stamps header and LAST-CHANGE.
-
-    Raises:
-        AssertionError: from the ``reqif`` library, if an object is inconsistent
-            (a bug here, not a user error).
-    """
-    definitions = [
-        SpecAttributeDefinition(
-            attribute_type=kind, identifier=ident, long_name=long_name, last_change=created,
-            datatype_definition=XHTML_TYPE if kind is SpecObjectAttributeType.XHTML
-            else STRING_TYPE)
-        for ident, long_name, kind in _CORE_ATTRIBUTES
-    ] + [
-        SpecAttributeDefinition(attribute_type=SpecObjectAttributeType.STRING,
-                                identifier=_extra_definition_id(name), long_name=name,
-                                last_change=created, datatype_definition=STRING_TYPE)
-        for name in EXTRA_FIELDS
-    ]
-    spec_types: list = [
-        ReqIFSpecObjectType(identifier=OBJECT_TYPE, long_name="secguide need",
-                            last_change=created, attribute_definitions=definitions),
-        *(ReqIFSpecRelationType(identifier=f"SRT-{link.option.upper()}",
-                                long_name=link.outgoing, last_change=created)
-          for link in LINK_TYPES),
-        ReqIFSpecificationType(identifier="ST-GUIDE", long_name="Security guide",
-                               last_change=created),
-    ]
-    objects = [ReqIFSpecObject(identifier=object_identifier(item.id),
-                               attributes=_attributes(item), spec_object_type=OBJECT_TYPE,
-                               last_change=created, long_name=item.id)
-               for item in items]
-    return _document(items, spec_types, objects, title=title, created=created,
-                     specification="SPEC-SECGUIDE", specification_type="ST-GUIDE",
-                     header="HEADER-SECGUIDE")
 
 
 def _document(items: Sequence[NeedItem], spec_types: list, objects: list, *, title: str,
@@ -168,12 +109,22 @@ def _document(items: Sequence[NeedItem], spec_types: list, objects: list, *, tit
     return ReqIFUnparser.unparse(bundle)
 
 
-#: Need type -> the ReqIF object type it becomes in typed exports, in document order.
+#: Need type -> the ReqIF object type it becomes, in the order a build's evidence lists them.
 TYPED_OBJECTS: tuple[tuple[str, str], ...] = (
     ("threat", "threat"), ("responsibility", "responsibility"),
     ("recommendation", "requirement"), ("setting", "setting"), ("test", "verification"),
     ("clause", "clause"),
 )
+#: The guide's export carries every need type: the scope's items as well.
+GUIDE_OBJECTS: tuple[tuple[str, str], ...] = (
+    ("assumption", "assumption"), ("adversary", "adversary"),
+    ("out_of_scope", "out-of-scope"), *TYPED_OBJECTS,
+)
+
+
+def object_type_identifier(kind: str) -> str:
+    """``SOT-REQUIREMENT`` for the object type ``requirement``."""
+    return f"SOT-{kind.upper()}"
 
 
 def _typed_definitions(kind: str, items: Sequence[NeedItem],
@@ -188,7 +139,7 @@ def _typed_definitions(kind: str, items: Sequence[NeedItem],
             long_name=long_name, last_change=created,
             datatype_definition=XHTML_TYPE if attr_kind is SpecObjectAttributeType.XHTML
             else STRING_TYPE)
-        for ident, long_name, attr_kind in _CORE_ATTRIBUTES if ident != "AD-TYPE"
+        for ident, long_name, attr_kind in _CORE_ATTRIBUTES
     ] + [
         SpecAttributeDefinition(attribute_type=SpecObjectAttributeType.STRING,
                                 identifier=f"{prefix}-{name.upper().replace('_', '-')}",
@@ -206,7 +157,7 @@ def _typed_attributes(kind: str, item: NeedItem, fields: Sequence[str]) -> list:
     attributes = [SpecObjectAttribute(attribute_type=attr_kind,
                                       definition_ref=f"{prefix}-{ident.removeprefix('AD-')}",
                                       value=core[ident])
-                  for ident, _, attr_kind in _CORE_ATTRIBUTES if ident != "AD-TYPE"]
+                  for ident, _, attr_kind in _CORE_ATTRIBUTES]
     attributes += [SpecObjectAttribute(attribute_type=SpecObjectAttributeType.STRING,
                                        definition_ref=f"{prefix}-{name.upper().replace('_', '-')}",
                                        value=item.extra[name])
@@ -214,34 +165,65 @@ def _typed_attributes(kind: str, item: NeedItem, fields: Sequence[str]) -> list:
     return attributes
 
 
-def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
-    """ReqIF with one SPEC-OBJECT-TYPE per kind of object (requirement, setting,
-    verification, threat, clause, responsibility), each with only its own attributes.
-
-    Items of other need types (adversaries, assumptions, out-of-scope entries) are
-    left out, and so are links to them.
-    """
-    by_type = {need_type: [i for i in items if i.type == need_type]
-               for need_type, _ in TYPED_OBJECTS}
-    kept = [item for need_type, _ in TYPED_OBJECTS for item in by_type[need_type]]
+def _typed_content(items: Sequence[NeedItem], object_types: Sequence[tuple[str, str]],
+                   created: str) -> tuple[list, list]:
+    """The object types (those with objects only) and the objects of ``items``, in order."""
+    kinds = dict(object_types)
     spec_types: list = []
-    objects = []
-    for need_type, kind in TYPED_OBJECTS:
-        of_type = by_type[need_type]
+    objects: dict[str, ReqIFSpecObject] = {}
+    for need_type, kind in object_types:
+        of_type = [item for item in items if item.type == need_type]
         if not of_type:
             continue
         definitions, fields = _typed_definitions(kind, of_type, created)
         spec_types.append(ReqIFSpecObjectType(
-            identifier=f"SOT-{kind.upper()}", long_name=kind, last_change=created,
+            identifier=object_type_identifier(kind), long_name=kind, last_change=created,
             attribute_definitions=definitions))
-        objects += [ReqIFSpecObject(identifier=object_identifier(item.id),
-                                    attributes=_typed_attributes(kind, item, fields),
-                                    spec_object_type=f"SOT-{kind.upper()}",
-                                    last_change=created, long_name=item.id)
-                    for item in of_type]
-    spec_types += [ReqIFSpecRelationType(identifier=f"SRT-{link.option.upper()}",
-                                         long_name=link.outgoing, last_change=created)
-                   for link in LINK_TYPES]
+        for item in of_type:
+            objects[item.id] = ReqIFSpecObject(
+                identifier=object_identifier(item.id),
+                attributes=_typed_attributes(kind, item, fields),
+                spec_object_type=object_type_identifier(kind), last_change=created,
+                long_name=item.id)
+    return spec_types, [objects[item.id] for item in items if item.type in kinds]
+
+
+def _relation_types(created: str) -> list:
+    return [ReqIFSpecRelationType(identifier=f"SRT-{link.option.upper()}",
+                                  long_name=link.outgoing, last_change=created)
+            for link in LINK_TYPES]
+
+
+def guide_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
+    """The guide's ReqIF: every need, in model order, typed by :data:`GUIDE_OBJECTS`.
+
+    ``created`` (ISO 8601) stamps the header and every LAST-CHANGE.
+
+    Raises:
+        AssertionError: from the ``reqif`` library, if an object is inconsistent
+            (a bug here, not a user error).
+    """
+    known = {need_type for need_type, _ in GUIDE_OBJECTS}
+    kept = [item for item in items if item.type in known]
+    spec_types, objects = _typed_content(kept, GUIDE_OBJECTS, created)
+    spec_types += _relation_types(created)
+    spec_types.append(ReqIFSpecificationType(identifier="ST-GUIDE", long_name="Security guide",
+                                             last_change=created))
+    return _document(kept, spec_types, objects, title=title, created=created,
+                     specification="SPEC-SECGUIDE", specification_type="ST-GUIDE",
+                     header="HEADER-SECGUIDE")
+
+
+def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
+    """A build's evidence as ReqIF, grouped by :data:`TYPED_OBJECTS` (requirement,
+    setting, verification, threat, clause, responsibility).
+
+    Items of other need types (adversaries, assumptions, out-of-scope entries) are
+    left out, and so are links to them.
+    """
+    kept = [item for need_type, _ in TYPED_OBJECTS for item in items if item.type == need_type]
+    spec_types, objects = _typed_content(kept, TYPED_OBJECTS, created)
+    spec_types += _relation_types(created)
     spec_types.append(ReqIFSpecificationType(identifier="ST-EVIDENCE", long_name="Evidence",
                                              last_change=created))
     return _document(kept, spec_types, objects, title=title, created=created,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from secguide.zephyr.kconfig.cache import load_symbol_db
 
 
@@ -37,6 +39,36 @@ def test_touch_rechecks_content_and_edit_reparses(mini_tree: Path, tmp_path: Pat
     assert report.source == "parse"
     assert edited.fingerprint != first.fingerprint
     assert "ADDED_LATER" in edited and "ADDED_LATER" not in first
+
+
+def test_warm_load_lists_no_folder(mini_tree: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unchanged tree is recognised from the cache's own lists, by stat calls only."""
+    cache = tmp_path / "cache"
+    _load(mini_tree, cache)
+
+    def no_listing(path: object) -> None:
+        raise AssertionError(f"the warm path listed {path}")
+
+    monkeypatch.setattr(os, "scandir", no_listing)
+    _, report = _load(mini_tree, cache)
+    assert report.source == "cache"
+
+
+def test_an_added_or_removed_input_is_noticed(mini_tree: Path, tmp_path: Path) -> None:
+    """A new Kconfig file changes its folder's mtime, even in a folder new to the tree."""
+    cache = tmp_path / "cache"
+    first, _ = _load(mini_tree, cache)
+    added = mini_tree / "drivers" / "new" / "Kconfig.extra"
+    added.parent.mkdir(parents=True)
+    added.write_text('config NEW_DRIVER\n\tbool "new driver"\n')
+    second, report = _load(mini_tree, cache)
+    assert report.source == "parse"  # a new input: the content fingerprint differs
+    assert second.fingerprint != first.fingerprint
+    added.unlink()
+    third, report = _load(mini_tree, cache)
+    assert report.source == "parse"
+    assert third.fingerprint == first.fingerprint
 
 
 def test_garbage_cache_file_is_survived(mini_tree: Path, tmp_path: Path) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secguide.diagnostics import SecguideError, Severity
-from secguide.model.items import ThreatModel
-from secguide.trace.project import Project
+
+if TYPE_CHECKING:  # the project pulls in every trace module: imported when a command uses it
+    from secguide.model.items import ThreatModel
+    from secguide.trace.project import Project
 
 
 def add_tree_options(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +41,8 @@ def project_from_args(args: argparse.Namespace, *, threatmodel: Path | None = No
     Raises:
         SecguideError: no usable tree.
     """
+    from secguide.trace.project import Project
+
     return Project.open(threatmodel or args.threatmodel, args.zephyr_base,
                         results_files=results if results is not None
                         else getattr(args, "results", []),

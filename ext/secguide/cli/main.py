@@ -29,6 +29,10 @@ COMMAND_MODULES = (
     "secguide.cli.audit",
     "secguide.cli.hardening",
 )
+#: Command name -> the module that registers it, so that one command imports only
+#: its own module (and what that needs) instead of every command's dependencies.
+COMMANDS = {module.rsplit(".", 1)[1]: module for module in COMMAND_MODULES} | {
+    "boards": "secguide.cli.board"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,20 +42,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of the command ``argv`` names.
+
+    ``--help``, a usage error before the command, or an unknown command name need
+    the full list, so they get every command.
+    """
     parser = _Parser(prog="secguide",
                      description="Check and publish the Zephyr Security Guide threat model.")
     parser.add_argument("--version", action="version", version=f"secguide {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_Parser)
     subparsers.required = True
-    for module_name in COMMAND_MODULES:
+    named = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    modules = [COMMANDS[named]] if named in COMMANDS else COMMAND_MODULES
+    for module_name in modules:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))

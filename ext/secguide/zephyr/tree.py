@@ -72,16 +72,21 @@ def detect_hardware_model(root: Path) -> HardwareModel:
     return HardwareModel.LEGACY
 
 
-def tree_files(root: Path, wanted: Callable[[str], bool]) -> list[tuple[str, os.DirEntry]]:
+def tree_files(root: Path, wanted: Callable[[str], bool],
+               folders: list[str] | None = None) -> list[tuple[str, os.DirEntry]]:
     """Files below ``root`` whose name ``wanted`` accepts, as (relative POSIX path, entry).
 
     One ``scandir`` pass, hidden folders skipped, symlinked folders not followed;
     sorted by path. The entries let callers ``stat()`` without a second lookup.
+    ``folders``, when given, receives every folder visited (``""`` for ``root``,
+    else ``"a/b/"``).
     """
     found: list[tuple[str, os.DirEntry]] = []
     pending = [("", str(root))]
     while pending:
         prefix, directory = pending.pop()
+        if folders is not None:
+            folders.append(prefix)
         with os.scandir(directory) as listing:
             for entry in listing:
                 if entry.name.startswith("."):

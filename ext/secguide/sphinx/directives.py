@@ -596,14 +596,20 @@ class DriftDirective(ModelDirective):
             text = ("No baseline release is configured (secguide_baseline_zephyr_base), "
                     "so there is nothing to compare against.")
             return [nodes.paragraph(text, text)]
-        counts = ", ".join(f"{len(report.by_status(status))} {phrase}"
-                           for status, phrase in self._ORDER.items()
-                           if report.by_status(status))
+        # Symbols a later release brings (the settings' since:) are counted apart from
+        # those missing from both trees, which would otherwise read as rot.
+        later = len(report.later_release)
+        sizes = {status: len(report.by_status(status)) - (later if status == "undefined" else 0)
+                 for status in self._ORDER}
+        phrases = [f"{sizes[status]} {phrase}" for status, phrase in self._ORDER.items()
+                   if sizes[status]]
+        if later:
+            phrases.insert(-1 if sizes["unchanged"] else len(phrases),
+                           f"{later} come with a later release than {report.new_version}, "
+                           "as their settings say (since)")
         intro = (f"Between Zephyr {report.old_version} and Zephyr {report.new_version}, of the "
-                 f"{len(report.symbols)} symbols this guide uses or used: {counts}.")
-        if report.later_release:
-            intro += (f" {len(report.later_release)} of them come with a later release than "
-                      f"{report.new_version}, as their settings say (since).")
+                 f"{len(report.symbols)} symbols this guide uses or used: "
+                 f"{', '.join(phrases)}.")
         rows = []
         rank = list(self._ORDER)
         for entry in sorted(report.symbols, key=lambda e: (rank.index(e.status), e.name)):

@@ -20,6 +20,7 @@ module                  feature
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -27,6 +28,7 @@ from sphinx.application import Sphinx
 from secguide import __version__
 from secguide.sphinx.boards import setup_boards
 from secguide.sphinx.buildinfo import setup_buildinfo
+from secguide.sphinx.code_version import code_version
 from secguide.sphinx.config import setup_config
 from secguide.sphinx.directives import setup_directives
 from secguide.sphinx.domain import setup_domain
@@ -39,8 +41,8 @@ from secguide.sphinx.prjconf import setup_prjconf
 from secguide.sphinx.static_files import setup_static
 from secguide.sphinx.verifications import setup_verifications
 
-#: Bump when the data secguide stores in the environment changes shape.
-ENV_VERSION = 1
+#: Changes with any of secguide's own files, so a code change rebuilds every page.
+ENV_VERSION = code_version(Path(__file__).resolve().parents[1])
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 PAGE_CSS = """
@@ -49,15 +50,27 @@ pre, code, tt, .needs-id, .pre { font-family: "DejaVu Sans Mono", monospace; }
 code { font-size: 0.9em; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 7.5pt; background: #f5f5f5;
   padding: 0.4em 0.6em; }
-/* fixed layout: WeasyPrint's automatic table layout measures every word of every cell
-   (most of the run time); columns share the width instead, or take the build's widths */
-table { table-layout: fixed; width: 100%; max-width: 100%; border-collapse: collapse;
+/* Tables: automatic layout, so a column is as wide as its longest unbreakable part. IDs,
+   symbols and board names break only at the <wbr> after their - _ / (secguide.sphinx.
+   line_breaks), never inside a word; the widths the HTML build gives its columns are
+   screen choices and are left to the content here. */
+table { table-layout: auto; width: 100%; max-width: 100%; border-collapse: collapse;
   font-size: 7.5pt; margin: 0.4em 0 0.8em; }
+col { width: auto !important; }
 td, th { border: 0.5pt solid #bbb; padding: 0.15em 0.35em; vertical-align: top;
-  overflow-wrap: break-word; text-align: left; }
+  overflow-wrap: normal; hyphens: manual; text-align: left; }
 thead th { background: #eee; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
+/* matrices of many columns: smaller type */
+table.secguide-board-matrix, table.secguide-board-series, table.secguide-board-counts,
+table.NEEDS_DATATABLES, table.NEEDS_TABLE, table.secguide-review { font-size: 6.8pt; }
+td.needs_title { min-width: 40mm; }
+td.needs_verification_kind, td.needs_status, td.needs_result { white-space: nowrap; }
+td ul { padding-left: 1em; }
+/* the traceability matrix reads best across the page: its pages are landscape */
+@page wide { size: A4 landscape; }
+span#document-traceability + section { page: wide; }
 td p, th p { margin: 0; }
 table.NEEDS_TABLE, table.NEEDS_DATATABLES, table.secguide-table { width: 100%; }
 /* an item card: one unbreakable block with its status banner just above it */
@@ -142,13 +155,35 @@ def title_page(version: str, date: str, commit: str) -> str:
             + "".join(f"<p>{html.escape(fact)}</p>" for fact in facts) + "</section>")
 
 
-def print_document(page: str, cover: str) -> str:
-    """The guide's body alone, without scripts or theme, behind the title page."""
+_DOCUMENT_START = re.compile(r'<span id="document-([^"]+)"></span>')
+
+
+def only_documents(body: str, names: Sequence[str]) -> str:
+    """The parts of the single page that are the named source documents (``traceability``,
+    ``recommendations/x86``): a quick print preview of some pages."""
+    starts = list(_DOCUMENT_START.finditer(body))
+    known = [match.group(1) for match in starts]
+    missing = [name for name in names if name not in known]
+    if missing:
+        raise ValueError(f"no page {', '.join(missing)} in the guide; pages: {', '.join(known)}")
+    kept = []
+    for index, match in enumerate(starts):
+        if match.group(1) in names:
+            end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
+            kept.append(body[match.start():end])
+    return "".join(kept)
+
+
+def print_document(page: str, cover: str, documents: Sequence[str] = ()) -> str:
+    """The guide's body alone, without scripts or theme, behind the title page; only the
+    named ``documents`` when some are given."""
     start = page.find("<article")
     end = page.rfind("</article>")
     if start < 0 or end < 0:
         raise ValueError("no <article> in the single-page build (not the furo theme?)")
     body = page[page.find(">", start) + 1:end]
+    if documents:
+        body = only_documents(body, documents)
     body = re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL | re.IGNORECASE)
     links = "".join(f'<link rel="stylesheet" href="{css}">' for css in KEEP_CSS)
     return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -161,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=Path("_build/singlehtml"))
     parser.add_argument("--out", type=Path, default=Path("_build/pdf/zephyr-security-guide.pdf"))
     parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE", ""))
+    parser.add_argument("--page", action="append", default=[], metavar="DOC",
+                        help="only this page of the guide (e.g. traceability; repeatable): "
+                             "a quick look at its print layout")
     args = parser.parse_args(argv)
     index = args.html / "index.html"
     if not index.is_file():
@@ -176,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     repo = Path(__file__).resolve().parents[1]
     cover = title_page(_zephyr_version(args.zephyr_base), _date(), _commit(repo))
     try:
-        page = print_document(index.read_text(encoding="utf-8"), cover)
+        page = print_document(index.read_text(encoding="utf-8"), cover, args.page)
     except ValueError as error:
         print(f"pdf: {index}: {error}", file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from secguide import headers as H
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.files import temp_beside
@@ -128,7 +129,7 @@ def counts_table(view: BoardsView, rec_ids: list[str]) -> nodes.Node:
         rows.append([item_reference(rec_id, rec_id),
                      *[str(summary.counts[v]) for v in VERDICTS],
                      reasons if summary.reasons else "—"])
-    headers = ["Recommendation", *[VERDICT_LABELS[v] for v in VERDICTS], "Why not (targets)"]
+    headers = [H.RECOMMENDATION, *[H.VERDICT[v] for v in VERDICTS], H.WHY_NOT]
     return _table(headers, rows, [18, 8, 8, 8, 8, 8, 42], ["secguide-board-counts"])
 
 
@@ -150,7 +151,7 @@ def arch_matrix(view: BoardsView) -> nodes.Node:
     for rec_id, by_arch in per.items():
         rows.append([item_reference(rec_id, rec_id), *[
             str(_applicable(by_arch.get(arch, Counter()))) for arch in archs]])
-    headers = ["Recommendation", *[f"{arch} ({totals[arch]})" for arch in archs]]
+    headers = [H.RECOMMENDATION, *[H.architecture_column(arch, totals[arch]) for arch in archs]]
     return _table(headers, rows, [20] + [6] * len(archs), ["secguide-board-matrix"])
 
 
@@ -168,8 +169,8 @@ def series_table(view: BoardsView) -> nodes.Node:
         rows.append([arch, series, str(len(reports)),
                      str(median(("default",))), str(median(("available", "needs"))),
                      str(median(("devicetree",))), str(median(("unavailable",)))])
-    headers = ["Architecture", "SoC series", "Targets", "Already default", "Can be set",
-               "Depends on devicetree", "Unavailable"]
+    headers = [H.ARCHITECTURE, H.SOC_SERIES, H.TARGETS, H.VERDICT["default"], H.CAN_BE_SET,
+               H.VERDICT["devicetree"], H.VERDICT["unavailable"]]
     return _table(headers, rows, [12, 18, 8, 10, 10, 10, 10], ["secguide-board-series"])
 
 

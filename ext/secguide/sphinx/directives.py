@@ -37,6 +37,7 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from secguide import headers as H
 from secguide.codes import CATALOGUE, Code, Scope
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import (
@@ -350,7 +351,7 @@ class StandardDirective(ModelDirective):
             if item is None:
                 continue
             result += self.need(item)
-            result.append(_table(("How Zephyr addresses it", "Kconfig settings", "Tests"),
+            result.append(_table((H.ADDRESSED_BY, H.KCONFIG_SETTINGS, H.VERIFIED_BY),
                                  [self._chain(row)], (40, 35, 25),
                                  ("secguide-clause-chain",)))
         return result
@@ -440,7 +441,7 @@ class SettingsDirective(RecommendationFilter):
         if not rows:
             text = "No recommended setting matches this selection."
             return [nodes.paragraph(text, text)]
-        return [_table(("Kconfig symbol", "Required", "Recommendation", "Status", "Type"),
+        return [_table((H.KCONFIG_SYMBOL, H.VALUE, H.RECOMMENDATION, H.STATUS, H.TYPE),
                        rows, (30, 14, 30, 12, 14), ("secguide-settings",))]
 
 
@@ -501,7 +502,7 @@ class ReviewStatusDirective(ModelDirective):
                           nodes.paragraph("", "", review_state_badge(review.status.value)),
                           reasons])
         section = titled_section(self, "Every reviewable item")
-        section += _table(("Item", "Title", "Status", "Last review", "Review", "Why"),
+        section += _table((H.ITEM, H.TITLE, H.STATUS, H.LAST_REVIEW, H.REVIEW, H.WHY),
                           cells, (18, 30, 10, 16, 10, 30), ("secguide-review",))
         result.append(section)
         return result
@@ -541,7 +542,7 @@ class CoverageDirective(ModelDirective):
         if report.results_evaluated:
             summary.insert(2, ("Settings whose verification failed or did not run",
                                counts["settings_not_verified"]))
-        result: list[nodes.Node] = [_table(("Measure", "Count"),
+        result: list[nodes.Node] = [_table((H.MEASURE, H.COUNT),
                                            [(label, str(value)) for label, value in summary],
                                            (70, 30), ("secguide-coverage",))]
         gaps = [*report.without_settings, *report.without_verifications,
@@ -572,8 +573,8 @@ class CoverageDirective(ModelDirective):
             rows.append([symbol, nodes.literal(entry.entry.value, entry.entry.value),
                          entry.status, where])
         if rows:
-            result.append(_table(("hardened.csv symbol", "Expected", "Status",
-                                  "Covered by / waiver"), rows, (34, 12, 11, 43),
+            result.append(_table((H.KCONFIG_SYMBOL, H.VALUE, H.COVERAGE,
+                                  H.COVERED_BY), rows, (34, 12, 11, 43),
                                  ("secguide-hardened",)))
         return result
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from secguide import headers as H
 from secguide.model.hardening_db import HardeningRule
 from secguide.sphinx.directives import ModelDirective, _table, titled_section
 from secguide.sphinx.domain import item_reference
@@ -61,25 +62,25 @@ class HardeningDirective(ModelDirective):
             ("Guide settings upstream has no rule for", len(c.guide_only)),
             (f"Rule symbols Zephyr {c.tree_version} does not define", len(c.unknown_to_tree)),
         ]
-        result: list[nodes.Node] = [_table(("Measure", "Count"),
+        result: list[nodes.Node] = [_table((H.MEASURE, H.COUNT),
                                            [(label, str(n)) for label, n in summary],
                                            (70, 30), ("secguide-coverage",))]
         result += self.section(
             "Values that disagree", "Both sides rule on the symbol, with different values.",
-            ("Symbol", "Upstream", "Guide", "Recommendation", "Rule"),
+            (H.KCONFIG_SYMBOL, H.UPSTREAM_VALUE, H.GUIDE_VALUE, H.RECOMMENDATION, H.RULE),
             [[self.symbol(d.rule.symbol), d.upstream_text, d.guide_text,
               item_reference(d.guide.recommendation), self.where(d.rule)]
              for d in c.value_differences], (28, 12, 12, 24, 24))
         result += self.section(
             "Profiles that disagree", "The lowest profile that checks the symbol differs.",
-            ("Symbol", "Upstream", "Guide", "Recommendation", "Rule"),
+            (H.KCONFIG_SYMBOL, H.UPSTREAM_PROFILE, H.GUIDE_PROFILE, H.RECOMMENDATION, H.RULE),
             [[self.symbol(d.rule.symbol), d.upstream_text, d.guide_text,
               item_reference(d.guide.recommendation), self.where(d.rule)]
              for d in c.profile_differences], (28, 12, 12, 24, 24))
         result += self.section(
             "Upstream rules the guide does not cover",
             "Neither a recommendation nor a waiver of the guide names these symbols.",
-            ("Symbol", "Upstream", "Profiles", "Rule"),
+            (H.KCONFIG_SYMBOL, H.UPSTREAM_VALUE, H.PROFILES, H.RULE),
             [[self.symbol(r.symbol), r.value if r.value is not None else f">= {r.minimum}",
               ", ".join(r.profiles), self.where(r)] for r in c.upstream_only],
             (40, 14, 16, 30))
@@ -87,13 +88,13 @@ class HardeningDirective(ModelDirective):
             "Guide settings upstream has no rule for",
             "Recommended settings a hardenconfig check with upstream's database does not "
             "look at; 'secguide hardening export' writes them as rules.",
-            ("Symbol", "Guide", "Recommendation"),
+            (H.KCONFIG_SYMBOL, H.GUIDE_VALUE, H.RECOMMENDATION),
             [[self.symbol(g.setting.symbol), g.expected, item_reference(g.recommendation)]
              for g in c.guide_only], (45, 20, 35))
         result += self.section(
             f"Rule symbols Zephyr {c.tree_version} does not define",
             "The database is newer than the tree the guide is built against.",
-            ("Symbol", "Rule"),
+            (H.KCONFIG_SYMBOL, H.RULE),
             [[self.symbol(r.symbol), self.where(r)] for r in c.unknown_to_tree], (50, 50))
         return result
 

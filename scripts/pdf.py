@@ -50,10 +50,10 @@ pre, code, tt, .needs-id, .pre { font-family: "DejaVu Sans Mono", monospace; }
 code { font-size: 0.9em; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 7.5pt; background: #f5f5f5;
   padding: 0.4em 0.6em; }
-/* Tables: automatic layout, so a column is as wide as its longest unbreakable part. IDs,
-   symbols and board names break only at the <wbr> after their - _ / (secguide.sphinx.
-   line_breaks), never inside a word; the widths the HTML build gives its columns are
-   screen choices and are left to the content here. */
+/* Tables: automatic layout, so a column is as wide as its longest unbreakable part. IDs
+   break after their hyphens, symbols and board targets at the <wbr> after their _ and /
+   (secguide.sphinx.line_breaks), never inside a word; the widths the HTML build gives its
+   columns are screen choices and are left to the content here. */
 table { table-layout: auto; width: 100%; max-width: 100%; border-collapse: collapse;
   font-size: 7.5pt; margin: 0.4em 0 0.8em; }
 col { width: auto !important; }

@@ -1,7 +1,8 @@
-"""IDs and symbols in tables break only after ``-``, ``_`` or ``/`` (secguide.sphinx.line_breaks).
+"""Symbols and targets in tables break only after ``_`` or ``/`` (secguide.sphinx.line_breaks);
+IDs break after their hyphens by the usual line-breaking rules.
 
 The unit tests pin where a ``<wbr>`` goes and where it must not (tags, attributes,
-``<pre>``, scripts, SVG, text outside tables, dates); the test of the real guide checks
+``<pre>``, scripts, SVG, text outside tables, hyphens); the test of the real guide checks
 the traceability page and the settings tables as written, and that taking the ``<wbr>``
 out gives back exactly the text Sphinx wrote.
 """
@@ -21,28 +22,28 @@ def test_joints_of_ids_symbols_and_targets_get_a_break_opportunity() -> None:
             "REC-STACK-HW-PROTECTION</a></td><td><code>CONFIG_X86_NO_SPECTRE_V2</code></td>"
             "<td>nrf5340dk/nrf5340/cpuapp</td></tr></table>")
     out = break_opportunities(html)
+    # hyphens already break; attributes are never touched
     assert ('<a href="#REC-STACK-HW-PROTECTION" title="REC-STACK-HW">'
-            "REC-<wbr>STACK-<wbr>HW-<wbr>PROTECTION</a>") in out
+            "REC-STACK-HW-PROTECTION</a>") in out
     assert "<code>CONFIG_<wbr>X86_<wbr>NO_<wbr>SPECTRE_<wbr>V2</code>" in out
     assert "nrf5340dk/<wbr>nrf5340/<wbr>cpuapp" in out
 
 
 def test_digits_on_both_sides_stay_together_and_other_text_is_untouched() -> None:
-    html = ("<p>OUT_OF_TABLE</p><table><tr><td>2026-03-04 CLS-EN303645-5-1 a - b x_</td>"
-            "</tr></table><p>AFTER-TABLE</p>")
+    html = ("<p>OUT_OF_TABLE</p><table><tr><td>1/2 2_3 threat-model a _ b x_ SSE/FP"
+            "</td></tr></table><p>AFTER_TABLE</p>")
     out = break_opportunities(html)
-    assert "<p>OUT_OF_TABLE</p>" in out and "<p>AFTER-TABLE</p>" in out
-    assert "2026-03-04" in out and "EN303645-5-1" in out and "a - b x_<" in out
-    assert "CLS-<wbr>EN303645" in out
+    assert "<p>OUT_OF_TABLE</p>" in out and "<p>AFTER_TABLE</p>" in out
+    assert "1/2 2_3 threat-model a _ b x_ SSE/<wbr>FP<" in out
 
 
 def test_verbatim_content_in_a_table_is_untouched() -> None:
     html = ("<table><tr><td><pre>CONFIG_A_B=y</pre><script>var a_b = c-d;</script>"
-            '<svg><text>REC-A-B</text><polyline points="1 2"/></svg>REC-C-D</td></tr></table>')
+            '<svg><text>REC_A_B</text><polyline points="1 2"/></svg>REC_C_D</td></tr></table>')
     out = break_opportunities(html)
     assert "<pre>CONFIG_A_B=y</pre>" in out and "var a_b = c-d;" in out
-    assert "<text>REC-A-B</text>" in out
-    assert "REC-<wbr>C-<wbr>D" in out  # after the SVG, the cell is text again
+    assert "<text>REC_A_B</text>" in out
+    assert "REC_<wbr>C_<wbr>D" in out  # after the SVG, the cell is text again
 
 
 def test_nested_tables_close_properly() -> None:
@@ -54,7 +55,7 @@ def test_nested_tables_close_properly() -> None:
 @pytest.mark.slow
 def test_the_guide_breaks_ids_only_at_joints(site: Path) -> None:
     page = (site / "traceability.html").read_text(encoding="utf-8")
-    assert "REC-<wbr>STACK-<wbr>HW-<wbr>PROTECTION" in page
+    assert ">CONFIG_<wbr>HW_<wbr>STACK_<wbr>PROTECTION<" in page
     kconfig = (site / "kconfig.html").read_text(encoding="utf-8")
     assert re.search(r"<span class=\"pre\">CONFIG_<wbr>HW_<wbr>STACK_<wbr>PROTECTION</span>",
                      kconfig)
@@ -64,4 +65,4 @@ def test_the_guide_breaks_ids_only_at_joints(site: Path) -> None:
         for block in re.findall(r"<pre\b.*?</pre>", text, flags=re.DOTALL):
             assert "<wbr>" not in block, path
         # only ever right after a joint
-        assert re.findall(r"(?<![-_/])<wbr>", text) == [], path
+        assert re.findall(r"(?<![_/])<wbr>", text) == [], path

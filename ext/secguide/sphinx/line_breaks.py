@@ -1,13 +1,13 @@
-"""Line-break opportunities inside the long tokens of tables: IDs, symbols, board names.
+"""Line-break opportunities inside the long tokens of tables: symbols, board targets, paths.
 
-A table cell narrower than ``REC-STACK-HW-PROTECTION`` or ``CONFIG_PMP_DATA_EXECUTION_
-PREVENTION`` either overflows or, with ``overflow-wrap``, is cut anywhere ("PROT" /
-"ECTION"). Browsers and WeasyPrint break after a hyphen but never after an underscore or a
-slash. So, in the text of every table of a written page (site and single page, hence the
-PDF), a ``<wbr>`` follows each ``_``, ``-`` and ``/`` that joins two parts of a token: the
-token then breaks only there, and a copied symbol carries no invisible character (a
-zero-width space would be copied into a ``prj.conf``). The search index is built from the
-doctree, not from this HTML, so it is unaffected.
+A table cell narrower than ``CONFIG_PMP_DATA_EXECUTION_PREVENTION`` either overflows or,
+with ``overflow-wrap``, is cut anywhere ("PREVENTIO" / "N"). Browsers and WeasyPrint
+already break after the hyphens of an ID such as ``REC-STACK-HW-PROTECTION``, but never
+after an underscore or a slash. So, in the text of every table of a written page (site
+and single page, hence the PDF), a ``<wbr>`` follows each ``_`` and ``/`` that joins two
+parts of a token: the token then breaks only there, and a copied symbol carries no
+invisible character (a zero-width space would be copied into a ``prj.conf``). The
+search index is built from the doctree, not from this HTML, so it is unaffected.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sphinx.application import Sphinx
 #: Tags and text of Sphinx's HTML; Sphinx escapes ``<`` and ``>`` in text and attributes.
 _TOKENS = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
-#: A joint between two parts of a token; "2026-03-04" and "5-1" keep their digits together.
-_JOINT = re.compile(r"(?<=[A-Za-z0-9])([_/-])(?=[A-Za-z])|(?<=[A-Za-z])([_/-])(?=[0-9])")
+#: A joint between two parts of a token ("1/2" keeps its digits together).
+_JOINT = re.compile(r"(?<=[A-Za-z0-9])[_/](?=[A-Za-z])|(?<=[A-Za-z])[_/](?=[0-9])")
 #: Content where a break opportunity would change what is shown or run.
 _VERBATIM = frozenset({"pre", "script", "style", "textarea", "svg"})
 

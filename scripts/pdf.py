@@ -52,7 +52,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 7.5pt; backgrou
   padding: 0.4em 0.6em; }
 /* Tables: automatic layout, so a column is as wide as its longest unbreakable part. IDs
    break after their hyphens, symbols and board targets at the <wbr> after their _ and /
-   (secguide.sphinx.line_breaks), never inside a word; the widths the HTML build gives its
+   (break_opportunities below), never inside a word; the widths the HTML build gives its
    columns are screen choices and are left to the content here. */
 table { table-layout: auto; width: 100%; max-width: 100%; border-collapse: collapse;
   font-size: 7.5pt; margin: 0.4em 0 0.8em; }
@@ -114,6 +114,50 @@ dd { margin-left: 1.5em; }
 ul, ol { margin: 0.2em 0; padding-left: 1.4em; }
 img, object, svg { max-width: 100%; height: auto; }
 """
+
+# -- break opportunities --------------------------------------------------------------------
+# A table cell narrower than CONFIG_PMP_DATA_EXECUTION_PREVENTION either overflows the page
+# or, with overflow-wrap, is cut anywhere ("PREVENTIO" / "N"). Line breaking already allows
+# a break after the hyphens of an ID such as REC-STACK-HW-PROTECTION, never after an
+# underscore or a slash; so in table text a <wbr> follows each "_" and "/" that joins two
+# parts of a token (symbols, board targets, paths), and the token breaks only there.
+
+#: Tags and text of Sphinx's HTML; Sphinx escapes ``<`` and ``>`` in text and attributes.
+_TOKENS = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
+#: A joint between two parts of a token ("1/2" keeps its digits together).
+_JOINT = re.compile(r"(?<=[A-Za-z0-9])[_/](?=[A-Za-z])|(?<=[A-Za-z])[_/](?=[0-9])")
+#: Content where a break opportunity would change what is shown or run.
+_VERBATIM = frozenset({"pre", "script", "style", "textarea", "svg"})
+
+
+def _joints(text: str) -> str:
+    return _JOINT.sub(lambda m: f"{m.group(0)}<wbr>", text)
+
+
+def break_opportunities(body: str) -> str:
+    """``body`` with ``<wbr>`` after the joints of tokens in table text (not in tags,
+    attributes, ``<pre>``, scripts or SVG)."""
+    parts = _TOKENS.split(body)
+    tables = 0
+    verbatim = 0
+    for index, part in enumerate(parts):
+        if not part:
+            continue
+        if index % 2:  # a tag
+            match = _TAG_NAME.match(part)
+            if match is None or part.endswith("/>"):
+                continue
+            closing, name = match.group(1) == "/", match.group(2).lower()
+            step = -1 if closing else 1
+            if name == "table":
+                tables = max(0, tables + step)
+            elif name in _VERBATIM:
+                verbatim = max(0, verbatim + step)
+        elif tables and not verbatim:
+            parts[index] = _joints(part)
+    return "".join(parts)
+
 
 # Stylesheets kept from the HTML build: code colouring and diagram sizing only.
 KEEP_CSS = ("_static/pygments.css", "_static/graphviz.css")
@@ -185,6 +229,7 @@ def print_document(page: str, cover: str, documents: Sequence[str] = ()) -> str:
     if documents:
         body = only_documents(body, documents)
     body = re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL | re.IGNORECASE)
+    body = break_opportunities(body)
     links = "".join(f'<link rel="stylesheet" href="{css}">' for css in KEEP_CSS)
     return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f"<title>Zephyr Security Guide</title>{links}</head>"

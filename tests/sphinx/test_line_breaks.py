@@ -1,20 +1,27 @@
-"""Symbols and targets in tables break only after ``_`` or ``/`` (secguide.sphinx.line_breaks);
-IDs break after their hyphens by the usual line-breaking rules.
+"""In the PDF, symbols and targets in tables break only after ``_`` or ``/``
+(``break_opportunities`` of scripts/pdf.py); IDs break after their hyphens by the usual
+line-breaking rules.
 
 The unit tests pin where a ``<wbr>`` goes and where it must not (tags, attributes,
-``<pre>``, scripts, SVG, text outside tables, hyphens); the test of the real guide checks
-the traceability page and the settings tables as written, and that taking the ``<wbr>``
-out gives back exactly the text Sphinx wrote.
+``<pre>``, scripts, SVG, text outside tables, hyphens); the last test runs it over every
+page of the real guide as Sphinx writes it: where the ``<wbr>`` go, never inside
+``<pre>``, and taking them out gives back exactly what Sphinx wrote.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
-from secguide.sphinx.line_breaks import break_opportunities
+REPO = Path(__file__).resolve().parents[2]
+_SPEC = importlib.util.spec_from_file_location("secguide_pdf_script", REPO / "scripts" / "pdf.py")
+assert _SPEC is not None and _SPEC.loader is not None
+_PDF = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_PDF)
+break_opportunities = _PDF.break_opportunities
 
 
 def test_joints_of_ids_symbols_and_targets_get_a_break_opportunity() -> None:
@@ -53,14 +60,15 @@ def test_nested_tables_close_properly() -> None:
 
 
 @pytest.mark.slow
-def test_the_guide_breaks_ids_only_at_joints(site: Path) -> None:
-    page = (site / "traceability.html").read_text(encoding="utf-8")
+def test_the_guide_breaks_symbols_only_at_joints(site: Path) -> None:
+    page = break_opportunities((site / "traceability.html").read_text(encoding="utf-8"))
     assert ">CONFIG_<wbr>HW_<wbr>STACK_<wbr>PROTECTION<" in page
-    kconfig = (site / "kconfig.html").read_text(encoding="utf-8")
-    assert re.search(r"<span class=\"pre\">CONFIG_<wbr>HW_<wbr>STACK_<wbr>PROTECTION</span>",
-                     kconfig)
+    kconfig = break_opportunities((site / "kconfig.html").read_text(encoding="utf-8"))
+    assert '<span class="pre">CONFIG_<wbr>HW_<wbr>STACK_<wbr>PROTECTION</span>' in kconfig
     for path in sorted(site.rglob("*.html")):
-        text = path.read_text(encoding="utf-8")
+        written = path.read_text(encoding="utf-8")
+        text = break_opportunities(written)
+        assert text.replace("<wbr>", "") == written.replace("<wbr>", ""), path
         # never inside verbatim text: a prj.conf block copies exactly what it shows
         for block in re.findall(r"<pre\b.*?</pre>", text, flags=re.DOTALL):
             assert "<wbr>" not in block, path

@@ -15,7 +15,6 @@ module                  feature
 ``sphinx_buildinfo``    what the build was made from (index page)
 ``sphinx_prjconf``      copy-paste prj.conf lines per area and profile
 ``sphinx_boards``       "Your board" finder and per-recommendation board counts
-``sphinx_line_breaks``  IDs and symbols in tables break only at ``-``, ``_``, ``/``
 ======================  =========================================================
 """
 
@@ -36,7 +35,6 @@ from secguide.sphinx.domain import setup_domain
 from secguide.sphinx.flows import setup_flows
 from secguide.sphinx.hardening import setup_hardening
 from secguide.sphinx.kconfig import setup_kconfig
-from secguide.sphinx.line_breaks import setup_line_breaks
 from secguide.sphinx.model import setup_model
 from secguide.sphinx.needs import setup_needs
 from secguide.sphinx.prjconf import setup_prjconf
@@ -61,7 +59,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_buildinfo(app)
     setup_prjconf(app)
     setup_boards(app)
-    setup_line_breaks(app)
     setup_static(app)
     return {
         "version": __version__,

@@ -30,7 +30,12 @@ LAST_REVIEW = "Last review"
 WHY = "Why"
 #: a verification's kind: guide check, build audit, target test, manual check
 KIND = "Kind"
+#: a verification's outcome (or, in a summary, the count of each outcome)
 RESULT = "Result"
+#: what a guide check runs: the case of a parametrized pytest test
+CASE = "Case"
+#: what a target test runs
+SCENARIO = "Twister scenario"
 
 # -- Kconfig ------------------------------------------------------------------------------
 KCONFIG_SYMBOL = "Kconfig symbol"

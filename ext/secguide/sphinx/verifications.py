@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from secguide import headers as H
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import PROVES, VERIFICATION_KIND_TITLES, VERIFICATION_KINDS, Setting
 from secguide.sphinx.directives import ModelDirective, _row, _table
@@ -29,9 +30,10 @@ TABLE_KINDS = ("guide-check", "target-test", "build-audit")
 
 #: Column headers of each kind's table.
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "guide-check": ("ID", "Case", "Verifies", "Result"),
-    "target-test": ("ID", "Twister scenario", "Verifies", "Result"),
-    "build-audit": ("ID and recommendation", "Must hold in the build's .config", "Result"),
+    "guide-check": (H.VERIFICATION, H.CASE, H.VERIFIES, H.RESULT),
+    "target-test": (H.VERIFICATION, H.SCENARIO, H.VERIFIES, H.RESULT),
+    # the ID with the recommendation it is named after; the values its .config must hold
+    "build-audit": (H.VERIFICATION, H.KCONFIG_SETTINGS, H.RESULT),
 }
 
 #: How a result reads at a glance: good, bad, or nothing known yet.
@@ -108,7 +110,7 @@ class VerificationsDirective(ModelDirective):
                     outcomes += nodes.Text(" ")
                 outcomes += result_badge(word, f"{count} {word}")
             rows.append([nodes.paragraph("", "", ref), str(len(of_kind)), outcomes])
-        return _table(("Kind", "Entries", "Results"), rows, (28, 12, 60),
+        return _table((H.KIND, H.COUNT, H.RESULT), rows, (28, 12, 60),
                       ("secguide-verification-counts",))
 
     def tables(self, kind: str, items: Sequence[NeedItem]) -> list[nodes.Node]:

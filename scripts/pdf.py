@@ -68,6 +68,8 @@ table.NEEDS_DATATABLES, table.NEEDS_TABLE, table.secguide-review { font-size: 6.
 td.needs_title { min-width: 40mm; }
 td.needs_verification_kind, td.needs_status, td.needs_result { white-space: nowrap; }
 td ul { padding-left: 1em; }
+/* the review table's reasons: room for "never reviewed" on one line */
+table.secguide-review td:last-child { min-width: 24mm; }
 /* the traceability matrix reads best across the page: its pages are landscape */
 @page wide { size: A4 landscape; }
 span#document-traceability + section { page: wide; }

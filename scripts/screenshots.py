@@ -8,8 +8,9 @@ a person or an image viewer can read at full size. The search page is shot with 
 (a recommendation ID), so it shows whether search finds items.
 
 While shooting, every page is checked for content wider than the window outside the
-scrollable wrappers made for wide tables and diagrams (``overflowing``); such pages are
-listed at the end and the exit code is 1.
+scrollable wrappers made for wide tables and diagrams (``overflowing``), and for text
+whose contrast with its background is below WCAG's 4.5:1 (``low_contrast``); such pages
+are listed at the end and the exit code is 1.
 
 Drives the system's Chromium (Debian: ``apt-get install chromium``; ``--chromium`` or
 ``$CHROMIUM`` name another) through Playwright (the ``screenshots`` extra; no browser
@@ -82,6 +83,63 @@ OVERFLOW_JS = """
 """
 
 
+#: Text of the page (inside the article) whose colour has less contrast with the background
+#: it is painted on than WCAG 2 asks (4.5:1; 3:1 for large text). The background is found by
+#: blending the semi-transparent backgrounds of the element and its ancestors (badges and
+#: banners use translucent tints). One line per kind of element: 'tag.class "text" ratio'.
+CONTRAST_JS = """
+() => {
+  const parse = (css) => {
+    const m = css.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const channel = (v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g)
+    + 0.0722 * channel(b);
+  const over = (top, bottom) =>
+    [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const background = (el) => {
+    const layers = [];
+    for (let p = el; p; p = p.parentElement) {
+      const c = parse(getComputedStyle(p).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    if (layers.length && layers[layers.length - 1][3] >= 1) bg = layers.pop();
+    while (layers.length) bg = over(layers.pop(), bg);
+    return bg;
+  };
+  const out = [];
+  const seen = new Set();
+  const article = document.querySelector("article") || document.body;
+  for (const el of article.querySelectorAll("*")) {
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (!text || style.visibility === "hidden" || !box.width || !box.height) continue;
+    const bg = background(el);
+    const fg = parse(style.color);
+    if (!fg) continue;
+    const l1 = luminance(over(fg, bg));
+    const l2 = luminance(bg);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    const key = el.tagName.toLowerCase() + "." + [...el.classList].join(".");
+    if (ratio >= (large ? 3 : 4.5) || seen.has(key)) continue;
+    seen.add(key);
+    out.push(`${key} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return out;
+}
+"""
+
+
 @dataclass(frozen=True)
 class Shot:
     """What shooting one page in one variant produced."""
@@ -91,6 +149,7 @@ class Shot:
     height: int
     files: tuple[Path, ...]
     overflow: tuple[str, ...]
+    contrast: tuple[str, ...]
 
 
 def pages(html: Path) -> list[Path]:
@@ -152,17 +211,21 @@ def load(tab: Any, url: str, settle: bool = True) -> None:
         return
     tab.wait_for_load_state("networkidle")
     if "?q=" in url:
-        # Sphinx's search fills the results after loading its index
+        # Sphinx's search fills the results after loading its index, then says "finished"
         tab.wait_for_function(
-            "() => !document.querySelector('#search-progress')"
-            " || document.querySelector('#search-progress').textContent.trim() !== ''"
-            " && !document.querySelector('#search-progress').textContent.includes('Preparing')",
+            "() => /finished|found/i.test("
+            "(document.querySelector('#search-progress') || {}).textContent || 'finished')",
             timeout=30_000)
 
 
 def overflowing(tab: Any) -> list[str]:
     """What sticks out past the window's right edge on the open page (see OVERFLOW_JS)."""
     return list(tab.evaluate(OVERFLOW_JS))
+
+
+def low_contrast(tab: Any) -> list[str]:
+    """Text on the open page that is hard to read on its background (see CONTRAST_JS)."""
+    return list(tab.evaluate(CONTRAST_JS))
 
 
 def shoot(tab: Any, target: Path, tiles: Path | None, window_height: int) -> tuple[int, list[Path]]:
@@ -200,11 +263,13 @@ def run(html: Path, out: Path, chromium: str, chosen: list[Path], tiles: bool) -
                         name = f"{page_name(html, page)}--{width_name}-{scheme}"
                         load(tab, page_url(page))
                         overflow = overflowing(tab)
+                        contrast = low_contrast(tab)
                         page_height, files = shoot(
                             tab, out / f"{name}.png", out / "tiles" / name if tiles else None,
                             height)
                     shots.append(Shot(page_name(html, page), f"{width_name}-{scheme}",
-                                      page_height, tuple(files), tuple(overflow)))
+                                      page_height, tuple(files), tuple(overflow),
+                                      tuple(contrast)))
     return shots
 
 
@@ -239,7 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     for shot in wide:
         print(f"screenshots: {shot.page} ({shot.variant}) is wider than the window: "
               f"{'; '.join(shot.overflow[:3])}", file=sys.stderr)
-    return 1 if wide else 0
+    faint = [shot for shot in shots if shot.contrast]
+    for shot in faint:
+        print(f"screenshots: {shot.page} ({shot.variant}) has text hard to read: "
+              f"{'; '.join(shot.contrast[:3])}", file=sys.stderr)
+    return 1 if wide or faint else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Every page of the built guide fits the window: nothing sticks out sideways at 390 px
 (a phone) or 1400 px (a desktop), except inside the scrollable wrappers made for wide
-tables and diagrams. Computed in headless Chromium by ``scripts/screenshots.py``'s own
-check, on the guide the session builds (``site`` fixture).
+tables and diagrams; and all its text reads in the light and the dark colour scheme
+(WCAG contrast). Computed in headless Chromium by ``scripts/screenshots.py``'s own
+checks, on the guide the session builds (``site`` fixture).
 
 Skipped, saying so, only when Chromium is not installed (``make test`` installs it).
 """
@@ -107,3 +108,47 @@ def test_no_page_of_the_guide_is_wider_than_the_window(chromium_browser: Any, si
     assert unexpected == {}, unexpected
     fixed = sorted(page for page, at in KNOWN_WIDE if at == width and page not in wide)
     assert fixed == [], f"these pages fit now: remove them from KNOWN_WIDE: {fixed}"
+
+
+@needs_chromium
+def test_the_contrast_check_finds_faint_text(chromium_browser: Any, tmp_path: Path) -> None:
+    page = tmp_path / "faint.html"
+    page.write_text('<html><body style="background: #fff"><article>'
+                    '<p class="faint" style="color: #ddd">light grey on white</p>'
+                    '<p class="plain">black on white</p>'
+                    '<div style="background: #222"><span class="dim" style="color: #333">'
+                    'dark on dark</span></div>'
+                    '<p class="tint" style="background: rgba(0, 0, 0, 0.1)">on a tint</p>'
+                    '</article></body></html>')
+    with screenshots.window(chromium_browser, 1400, 900, "light") as tab:
+        screenshots.load(tab, page.as_uri(), settle=False)
+        found = screenshots.low_contrast(tab)
+    assert [line.split(" ")[0] for line in found] == ["p.faint", "span.dim"], found
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_reads_in_both_colour_schemes(chromium_browser: Any, site: Path,
+                                                 scheme: str) -> None:
+    faint = {}
+    with screenshots.window(chromium_browser, 1400, 900, scheme) as tab:
+        for page in screenshots.pages(site):
+            screenshots.load(tab, screenshots.page_url(page), settle=False)
+            if found := screenshots.low_contrast(tab):
+                faint[screenshots.page_name(site, page)] = found
+        # the scheme really switched: furo paints the page dark
+        background = tab.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(255, 255, 255)") == (scheme == "light"), background
+    assert faint == {}, faint
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_search_finds_a_recommendation_by_its_id(chromium_browser: Any, site: Path) -> None:
+    with screenshots.window(chromium_browser, 1400, 900, "light") as tab:
+        screenshots.load(tab, screenshots.page_url(site / "search.html"))
+        links = tab.evaluate("() => [...document.querySelectorAll('#search-results a')]"
+                             ".map(a => a.getAttribute('href'))")
+    assert any(link.startswith("recommendations/stack-protection.html") for link in links), \
+        links

@@ -493,9 +493,12 @@ class ReviewStatusDirective(ModelDirective):
         cells = []
         for item, review in reviews:
             stamp = f"{review.stamp.by}, {review.stamp.date}" if review.stamp else "never"
-            reasons = nodes.bullet_list()
-            for reason in review.reasons:
-                reasons += nodes.list_item("", nodes.paragraph(reason, reason))
+            # "never reviewed" would repeat the Review column on every unreviewed row
+            reasons: nodes.Node = nodes.paragraph("—", "—")
+            if review.status.value != "unreviewed":
+                reasons = nodes.bullet_list()
+                for reason in review.reasons:
+                    reasons += nodes.list_item("", nodes.paragraph(reason, reason))
             # threats, assumptions and out-of-scope items have no status of their own
             cells.append([item_reference(item.id), review.title, getattr(item, "status", "-"),
                           stamp,

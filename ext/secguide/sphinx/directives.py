@@ -551,12 +551,26 @@ class CoverageDirective(ModelDirective):
         gaps = [*report.without_settings, *report.without_verifications,
                 *report.unmitigated_threats]
         if gaps:
+            section = titled_section(self, "Gaps in the trace")
             listing = nodes.bullet_list()
             for ref in gaps:
                 listing += nodes.list_item("", nodes.paragraph("", "", item_reference(ref.id)))
-            result.append(listing)
+            section += listing
+            result.append(section)
+        if report.settings_not_verified:
+            # the summary counts them as gaps: an assessor needs to see which they are
+            section = titled_section(self, "Settings not verified by these results")
+            text = ("Settings whose build audits, target tests and manual checks have no "
+                    "passing result in the configured results (guide checks never count).")
+            section += nodes.paragraph(text, text)
+            section += _table(
+                (H.KCONFIG_SYMBOL, H.RECOMMENDATION, H.RESULT),
+                [[self.setting_symbol(s.symbol), item_reference(s.recommendation),
+                  s.outcome.value] for s in report.settings_not_verified],
+                (45, 35, 20), ("secguide-not-verified",))
+            result.append(section)
         rows = []
-        for entry in report.hardened:
+        for entry in sorted(report.hardened, key=lambda h: h.entry.symbol):
             if entry.covered_by:
                 where: nodes.Node = nodes.paragraph("", "", *[
                     node for rec_id in entry.covered_by
@@ -576,10 +590,20 @@ class CoverageDirective(ModelDirective):
             rows.append([symbol, nodes.literal(entry.entry.value, entry.entry.value),
                          entry.status, where])
         if rows:
-            result.append(_table((H.KCONFIG_SYMBOL, H.VALUE, H.COVERAGE,
-                                  H.COVERED_BY), rows, (34, 12, 11, 43),
-                                 ("secguide-hardened",)))
+            section = titled_section(self, f"Zephyr's {report.hardened_source}")
+            section += _table((H.KCONFIG_SYMBOL, H.VALUE, H.COVERAGE, H.COVERED_BY), rows,
+                              (34, 12, 11, 43), ("secguide-hardened",))
+            result.append(section)
         return result
+
+
+    def setting_symbol(self, symbol: str) -> nodes.Node:
+        """A recommended symbol, linked to its Kconfig entry when the tree defines it."""
+        name = symbol.removeprefix("CONFIG_")
+        if name in self.model_state.db:
+            mention(self.env, name, self.lineno)
+            return option_reference(name)
+        return nodes.literal(symbol, symbol, classes=[ABSENT_SYMBOL])
 
 
 class DriftDirective(ModelDirective):

@@ -570,7 +570,7 @@ class CoverageDirective(ModelDirective):
                 (45, 35, 20), ("secguide-not-verified",))
             result.append(section)
         rows = []
-        for entry in sorted(report.hardened, key=lambda h: h.entry.symbol):
+        for entry in report.hardened:  # in the file's order, to read beside it
             if entry.covered_by:
                 where: nodes.Node = nodes.paragraph("", "", *[
                     node for rec_id in entry.covered_by

@@ -7,12 +7,14 @@ the area's recommendations, their settings and the threats they mitigate.
 
 The needflow directives are written as reStructuredText by this module and parsed
 in place: the only values interpolated are need IDs (checked against
-``needs_id_regex``) and area names (from the model's fixed vocabulary).
+``needs_id_regex``), area names (from the model's fixed vocabulary) and the titles of the
+guide's own area pages (plain words only).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
@@ -22,6 +24,7 @@ from sphinx.util.parsing import nested_parse_to_nodes
 
 from secguide.sphinx.model import get_state
 from secguide.sphinx.needs import NEED_ID_REGEX
+from secguide.trace.guide_pages import area_titles, guide_pages
 from secguide.trace.needs import setting_id
 
 #: What a reader sees where; checked against the rendered SVG in the tests.
@@ -31,6 +34,8 @@ CAPTION = ("Recommendations are on the left; arrows lead to the threats each one
 
 _SAFE_ID = re.compile(NEED_ID_REGEX)
 _SAFE_AREA = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: a page title used as a heading here: plain words only, nothing reST would interpret
+_SAFE_TITLE = re.compile(r"^[\w][\w ,.&()/'\u2019-]*$")
 
 
 def flow_label(area: str) -> str:
@@ -55,13 +60,19 @@ class FlowsDirective(SphinxDirective):
             ids.append(rec.id)
             ids += [setting_id(rec, setting) for setting in rec.settings]
             ids += [threat.id for threat in state.model.threats_mitigated_by(rec.id)]
+        source_dir = Path(self.env.srcdir)
+        for page in guide_pages(source_dir):
+            self.env.note_dependency(str(page))  # a renamed area page renames its heading
+        titles = {area: title for area, title in area_titles(source_dir).items()
+                  if _SAFE_TITLE.match(title)}
         lines: list[str] = []
         for area in sorted(areas):
             known = [i for i in dict.fromkeys(areas[area])
                      if _SAFE_ID.match(i) and state.item(i) is not None]
             if not _SAFE_AREA.match(area) or not known:
                 continue
-            title = area.replace("-", " ").capitalize()
+            # the area page's own title, so the heading and the page say the same
+            title = titles.get(area) or area.replace("-", " ").capitalize()
             lines += [f".. _{flow_label(area)}:", "", title, "=" * len(title), "",
                       ".. needflow::",
                       f"   :filter: id in {known!r}",

@@ -71,6 +71,25 @@ def page_selections(source_dir: Path) -> list[Selection]:
     return found
 
 
+#: a page title: its first line of text, over-/underlined with one punctuation character
+_TITLE = re.compile(r"\A\s*(?:([#*=~^\-])\1+\n)?([^\n]+?)[ \t]*\n([#*=~^\-])\3+[ \t]*$", re.M)
+
+
+def area_titles(source_dir: Path) -> dict[str, str]:
+    """The title of the page that shows one area alone (``:area: heap-libc`` ->
+    "Heap and C library hardening"), for headings elsewhere that name the area."""
+    titles: dict[str, str] = {}
+    for page in guide_pages(source_dir):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        title = _TITLE.match(text)
+        areas = {area for block in _DIRECTIVE.findall(text)
+                 for name, value in _OPTION.findall(block) if name == "area"
+                 for area in split_list(value)}
+        if title and len(areas) == 1:
+            titles.setdefault(areas.pop(), title.group(2).strip())
+    return titles
+
+
 def shown_by_none(recommendations: Iterable[Recommendation],
                   selections: Sequence[Selection]) -> list[Recommendation]:
     """The recommendations no selection matches."""

@@ -28,6 +28,7 @@ directive                               renders
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
@@ -166,13 +167,25 @@ class ModelDirective(SphinxDirective):
         return [item for item in self.model_state.items if item.type == kind]
 
 
+#: a heading word that names a file or an option: ``.config``, ``hardened.csv``, ``--waivers``
+_FILE_OR_OPTION = re.compile(r"^[-.]|\.(csv|ya?ml|conf|config|rst)$")
+
+
 def titled_section(directive: SphinxDirective, title: str) -> nodes.section:
     """A real section, not a rubric: it shows in the page's contents and gets an anchor.
 
     A directive may return sections when it stands at section level (as these do).
+    Words that are file names or options (``.config``, ``--waivers``) are literals, so
+    that smart quotes do not turn ``--`` into a dash.
     """
     section = nodes.section()
-    section += nodes.title(title, title)
+    heading = nodes.title(title, "")
+    for index, word in enumerate(title.split(" ")):
+        if index:
+            heading += nodes.Text(" ")
+        heading += (nodes.literal(word, word) if _FILE_OR_OPTION.search(word)
+                    else nodes.Text(word))
+    section += heading
     section["names"].append(nodes.fully_normalize_name(title))
     directive.state.document.note_implicit_target(section, section)
     directive.set_source_info(section)

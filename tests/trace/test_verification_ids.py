@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from secguide.cli.main import main
 from secguide.codes import Code
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import Recommendation, ThreatModel, Verification
@@ -216,3 +217,23 @@ def test_todays_mission_tests_and_scenarios_get_distinct_ids() -> None:
     assert len(set(ids)) == len(set(nodes)) + len({v.ref for rec in model.recommendations
                                                    for v in rec.verifications
                                                    if v.kind == "target-test"})
+
+
+def test_clashing_results_fail_coverage_and_export(tmp_path: Path, zephyr_v4_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = _clashing_node_ids()
+    cases = "".join(
+        f'<testcase classname="x" name="y"><properties><property name="nodeid" value="{n}"/>'
+        '<property name="verifies" value="REC-STACK-CANARIES"/></properties></testcase>'
+        for n in (first, second))
+    report = tmp_path / "report.xml"
+    report.write_text(f"<testsuites><testsuite>{cases}</testsuite></testsuites>")
+    common = ["--threatmodel", str(REPO / "threatmodel"), "--zephyr-base", str(zephyr_v4_path),
+              "--results", str(report)]
+    assert main(["coverage", *common]) == 1
+    err = capsys.readouterr().err
+    assert "[verification-id-collision]" in err and guide_check_id(first) in err
+    out = tmp_path / "evidence"
+    assert main(["export", "--out", str(out), *common]) == 1
+    assert "[verification-id-collision]" in capsys.readouterr().err
+    assert not out.exists()  # two tests are never merged into one need of the evidence

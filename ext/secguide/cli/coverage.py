@@ -66,9 +66,11 @@ def _coverage(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:
         print(format_text(report))
-    for diagnostic in project.result_diagnostics:
+    # results of another release, and tests that would share one verification ID
+    findings = (*project.result_diagnostics, *project.id_diagnostics)
+    for diagnostic in findings:
         print(diagnostic, file=sys.stderr)
-    if (hardening is not None and hardening.errors) or project.result_diagnostics:
+    if (hardening is not None and hardening.errors) or findings:
         return 1
     return 1 if args.strict and report.gaps else 0
 

@@ -208,8 +208,8 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
            "A twister.json ran on another Zephyr release (major.minor.patchlevel) than "
            "the tree's, or names none."),
     _model(Code.VERIFICATION_ID_COLLISION,
-           "Two different tests (pytest node IDs or twister scenarios) get the same short "
-           "verification ID; they would merge into one need."),
+           "Two different tests (pytest node IDs or twister scenarios), or two build audits "
+           "of one recommendation, get the same verification ID; they would merge."),
     _guide(Code.CONFIG, "A secguide_* value in conf.py is invalid."),
     _guide(Code.NO_KCONFIG_REFERENCE,
            "A page uses a Kconfig role, but no page holds the kconfig:reference directive."),

@@ -163,6 +163,15 @@ def test_a_collision_is_an_error_at_both_places() -> None:
         "would merge into one need: rename one of the two tests")
     assert repr(second) in found[1].message and repr(first) in found[1].message
     # the same test named twice (YAML entry and marker) is one need, not a collision
+    # two build audits of one recommendation would share TEST-AUDIT-<recommendation>
+    audits = _one_recommendation().verifications[2:3]
+    assert [v.kind for v in audits] == ["build-audit"]
+    twice = (*audits, dataclasses.replace(audits[0], ref="debug", loc=loc))
+    [audit] = id_collisions(ThreatModel(recommendations=(dataclasses.replace(
+        _one_recommendation(), verifications=twice),)))
+    assert (str(audit.loc), audit.code) == (str(loc), Code.VERIFICATION_ID_COLLISION)
+    assert audit.message.startswith("'debug' gets the verification ID TEST-AUDIT-MINI-CANARIES")
+    assert audit.message.endswith("a recommendation has one build audit")
     again = id_collisions(model, {"REC-MINI-CANARIES": ((first, "valid for tree"),)},
                           SourceLoc("r.xml"))
     assert [str(d.loc) for d in again] == ["threatmodel/recommendations/x.yaml:11:9"]

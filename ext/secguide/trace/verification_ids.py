@@ -34,8 +34,9 @@ result; :func:`id_collisions` reports that as the error ``verification-id-collis
 at both places, and the need keeps the first.
 
 Build audits and manual checks are left as they are: one audit per recommendation is
-named after it (unique by construction, at most ``TEST-AUDIT-`` plus the
-recommendation ID's length), and manual IDs are chosen by the author.
+named after it (at most ``TEST-AUDIT-`` plus the recommendation ID's length; a
+second audit of the same recommendation is a collision too), and manual IDs are
+chosen by the author (the loader reports a duplicate).
 """
 
 from __future__ import annotations
@@ -129,20 +130,24 @@ def verification_id(verification: Verification) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Named:
-    """One verification target that gets a generated ID, and where it is named."""
+    """One verification target whose ID is derived, and where it is named."""
 
     kind: str
     ref: str
+    need_id: str
     loc: SourceLoc
 
 
 def _named(model: ThreatModel, marked_nodes: Iterable[str],
            marked_source: SourceLoc | None) -> list[_Named]:
-    found = [_Named(v.kind, v.ref, v.loc)
+    # manual IDs are the author's, checked by the loader (duplicate-id); a build audit's
+    # is derived from its recommendation, so a second audit there would share it
+    found = [_Named(v.kind, v.ref, verification_id(v), v.loc)
              for rec in model.recommendations for v in rec.verifications
-             if not v.id and v.kind in ("guide-check", "target-test")]
+             if v.kind != "manual-check"]
     where = marked_source or SourceLoc("")
-    found += [_Named("guide-check", node, where) for node in sorted(set(marked_nodes))]
+    found += [_Named("guide-check", node, guide_check_id(node), where)
+              for node in sorted(set(marked_nodes))]
     return found
 
 
@@ -157,14 +162,14 @@ def id_collisions(model: ThreatModel, marked: Mapping[str, Sequence[tuple[str, s
     first: dict[str, _Named] = {}
     found = []
     for named in _named(model, nodes, marked_source):
-        need_id = (guide_check_id(named.ref) if named.kind == "guide-check"
-                   else target_test_id(named.ref))
-        earlier = first.setdefault(need_id, named)
+        earlier = first.setdefault(named.need_id, named)
         if (earlier.kind, earlier.ref) == (named.kind, named.ref):
             continue
+        fix = ("a recommendation has one build audit" if named.kind == "build-audit"
+               else "rename one of the two tests")
         found.append(Diagnostic(
             named.loc, Severity.ERROR, Code.VERIFICATION_ID_COLLISION,
-            f"{named.ref!r} gets the verification ID {need_id}, which {earlier.ref!r} "
-            f"({earlier.loc}) already has; they would merge into one need: rename one "
-            "of the two tests"))
+            f"{named.ref!r} gets the verification ID {named.need_id}, which "
+            f"{earlier.ref!r} ({earlier.loc}) already has; they would merge into one "
+            f"need: {fix}"))
     return found

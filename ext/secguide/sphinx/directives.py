@@ -112,9 +112,8 @@ class ModelDirective(SphinxDirective):
         if not self.claim(item):
             return []
         status = self.status_line(item)
-        # the status is said once: on the line when there is one; "approved" on an item
-        # without a review (an adversary) says nothing a reader can use
-        show_status = not status and item.status != "approved"
+        # the status is said once: on the line when there is one
+        show_status = not status
         rendered = [*status, *need_nodes(self, item, self.model_state.absolute(item.loc),
                                          show_status=show_status)]
         return [self.index_entry(item), *rendered]
@@ -140,8 +139,9 @@ class ModelDirective(SphinxDirective):
         review = self.model_state.reviews.get(item.id)
         if note is None and review is None:
             return []
-        line = nodes.paragraph("", "", classes=["secguide-status", "secguide-review-line",
-                                                f"secguide-status-{item.status}"])
+        line = nodes.paragraph("", "", classes=["secguide-status", "secguide-review-line"])
+        if item.status:
+            line["classes"].append(f"secguide-status-{item.status}")
         if note is not None:
             badge, warning = note
             line += nodes.inline(badge, badge, classes=["secguide-badge",

@@ -76,21 +76,6 @@ def test_a_page_that_fits_has_no_finding(chromium_browser: Any, tmp_path: Path) 
     assert _overflow(chromium_browser, page, 390) == []
 
 
-#: Pages whose overflow belongs to another branch's part of issue #14, with the owner and
-#: what sticks out (see /work/notes/look-findings.md). The test fails when one of them
-#: fits again, so the entry is removed as soon as the fix lands.
-KNOWN_WIDE: dict[tuple[str, int], str] = {
-    **{(page, 390): "cards: a setting card's ID (SET-...-...) is one unbreakable token wider "
-                    "than a phone" for page in (
-        "recommendations--bluetooth", "recommendations--debug-exposure",
-        "recommendations--debug-ports", "recommendations--memory-protection",
-        "recommendations--networking", "recommendations--randomness",
-        "recommendations--secure-boot", "recommendations--tls-crypto")},
-    ("verification", 390): "ids/cards: the manual-check cards (TEST-MAN-...) are wider "
-                           "than a phone",
-}
-
-
 @needs_chromium
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [390, 1400])
@@ -104,10 +89,7 @@ def test_no_page_of_the_guide_is_wider_than_the_window(chromium_browser: Any, si
             screenshots.load(tab, screenshots.page_url(page), settle=False)
             if found := screenshots.overflowing(tab):
                 wide[screenshots.page_name(site, page)] = found
-    unexpected = {page: found for page, found in wide.items() if (page, width) not in KNOWN_WIDE}
-    assert unexpected == {}, unexpected
-    fixed = sorted(page for page, at in KNOWN_WIDE if at == width and page not in wide)
-    assert fixed == [], f"these pages fit now: remove them from KNOWN_WIDE: {fixed}"
+    assert wide == {}, wide
 
 
 @needs_chromium

@@ -228,6 +228,11 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
             tid = verification_id(verification)
             if tid not in tests:
                 title, content = verification.ref, safe_prose(verification.note)
+                if verification.kind == "manual-check":
+                    # the procedure is the card's text; its first sentence names it
+                    title = summary(verification.ref, 80)
+                    content = "\n\n".join(filter(None, [safe_prose(verification.ref),
+                                                          content]))
                 if verification.kind == "build-audit":
                     # the audit checks exactly this recommendation's settings: say which
                     title = f"Audit of a {verification.ref} .config: {rec.id}"

@@ -318,6 +318,9 @@ def prose_fields(model: ThreatModel) -> Iterator[ProseField]:
         for verification in rec.verifications:
             yield ProseField(rec.id, "verification note", verification.note,
                              verification.loc)
+            if verification.kind == "manual-check":  # the procedure is the card's text
+                yield ProseField(rec.id, "manual procedure", verification.ref,
+                                 verification.loc)
         if rec.deprecation is not None:
             yield ProseField(rec.id, "deprecation note", rec.deprecation.note,
                              rec.deprecation.loc)

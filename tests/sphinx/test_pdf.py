@@ -44,17 +44,22 @@ def _head_commit() -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def test_hostile_prose_reaches_no_pdf_text(hostile: Path, mini_tree: Path,  # noqa: F811
-                                           tmp_path: Path) -> None:
-    app = SphinxTestApp("singlehtml", srcdir=hostile, builddir=hostile / "_build",
+def _guide_pdf(project: Path, out: Path, zephyr_base: Path) -> Path:
+    """``project`` built as single-page HTML with the guide's theme, then laid out as ``out``."""
+    app = SphinxTestApp("singlehtml", srcdir=project, builddir=project / "_build",
                         confoverrides={"html_theme": "furo"})
     try:
         app.build()
     finally:
         app.cleanup()
-    out = tmp_path / "guide.pdf"
-    done = _make_pdf(hostile / "_build" / "singlehtml", out, mini_tree)
+    done = _make_pdf(project / "_build" / "singlehtml", out, zephyr_base)
     assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_hostile_prose_reaches_no_pdf_text(hostile: Path, mini_tree: Path,  # noqa: F811
+                                           tmp_path: Path) -> None:
+    out = _guide_pdf(hostile, tmp_path / "guide.pdf", mini_tree)
     text = _pdftotext(out)
     assert "REC-SAFE" in text and "SAFE-CONTROL" in text
     # "[[copy" and "<<'a'" are template syntax: the HTML shows them broken by an invisible
@@ -88,15 +93,7 @@ def _many_items(tmp_path: Path, mini_tree: Path, count: int) -> Path:
 
 def test_status_lines_stay_on_the_page_of_their_card(mini_tree: Path, tmp_path: Path) -> None:
     project = _many_items(tmp_path, mini_tree, 40)
-    app = SphinxTestApp("singlehtml", srcdir=project, builddir=project / "_build",
-                        confoverrides={"html_theme": "furo"})
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    out = tmp_path / "guide.pdf"
-    done = _make_pdf(project / "_build" / "singlehtml", out, mini_tree)
-    assert done.returncode == 0, done.stderr
+    out = _guide_pdf(project, tmp_path / "guide.pdf", mini_tree)
     pages = _pdftotext(out).split("\f")
     assert len(pages) > 5  # the cards do cross pages
     lines = 0

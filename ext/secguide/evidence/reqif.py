@@ -205,13 +205,9 @@ def guide_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> 
     """
     known = {need_type for need_type, _ in GUIDE_OBJECTS}
     kept = [item for item in items if item.type in known]
-    spec_types, objects = _typed_content(kept, GUIDE_OBJECTS, created)
-    spec_types += _relation_types(created)
-    spec_types.append(ReqIFSpecificationType(identifier="ST-GUIDE", long_name="Security guide",
-                                             last_change=created))
-    return _document(kept, spec_types, objects, title=title, created=created,
-                     specification="SPEC-SECGUIDE", specification_type="ST-GUIDE",
-                     header="HEADER-SECGUIDE")
+    return _typed_document(kept, GUIDE_OBJECTS, title=title, created=created,
+                           kind=("ST-GUIDE", "Security guide"),
+                           ids=("SPEC-SECGUIDE", "HEADER-SECGUIDE"))
 
 
 def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
@@ -222,10 +218,19 @@ def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> 
     left out, and so are links to them.
     """
     kept = [item for need_type, _ in TYPED_OBJECTS for item in items if item.type == need_type]
-    spec_types, objects = _typed_content(kept, TYPED_OBJECTS, created)
+    return _typed_document(kept, TYPED_OBJECTS, title=title, created=created,
+                           kind=("ST-EVIDENCE", "Evidence"),
+                           ids=("SPEC-EVIDENCE", "HEADER-SECGUIDE-EVIDENCE"))
+
+
+def _typed_document(kept: Sequence[NeedItem], object_types: tuple[tuple[str, str], ...], *,
+                    title: str, created: str, kind: tuple[str, str],
+                    ids: tuple[str, str]) -> str:
+    """One typed document of ``kept``: ``kind`` is its specification type (identifier, long
+    name), ``ids`` its specification and header identifiers."""
+    spec_types, objects = _typed_content(kept, object_types, created)
     spec_types += _relation_types(created)
-    spec_types.append(ReqIFSpecificationType(identifier="ST-EVIDENCE", long_name="Evidence",
+    spec_types.append(ReqIFSpecificationType(identifier=kind[0], long_name=kind[1],
                                              last_change=created))
     return _document(kept, spec_types, objects, title=title, created=created,
-                     specification="SPEC-EVIDENCE", specification_type="ST-EVIDENCE",
-                     header="HEADER-SECGUIDE-EVIDENCE")
+                     specification=ids[0], specification_type=kind[0], header=ids[1])

@@ -68,6 +68,8 @@ class Code(enum.StrEnum):
     UNKNOWN_SUCCESSOR = "unknown-successor"
     LATER_RELEASE_SYMBOL = "later-release-symbol"
     SINCE_TOO_LATE = "since-too-late"
+    SCOPE_SYNTAX = "scope-syntax"
+    UNKNOWN_SCOPE_SYMBOL = "unknown-scope-symbol"
     # -- verifications against the tree and this project's tests (zephyr/scenarios)
     SCENARIO_FILE_UNREADABLE = "scenario-file-unreadable"
     UNKNOWN_TEST_SCENARIO = "unknown-test-scenario"
@@ -195,6 +197,10 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.LATER_RELEASE_SYMBOL,
            "Note: a setting's symbol comes with a later release ('since'); not checked here."),
     _model(Code.SINCE_TOO_LATE, "A setting's symbol exists before the release 'since' names."),
+    _model(Code.SCOPE_SYNTAX,
+           "A recommendation's applies_to.when is not a Kconfig expression (or uses CONFIG_)."),
+    _model(Code.UNKNOWN_SCOPE_SYMBOL,
+           "A recommendation's applies_to.when names a symbol the tree does not define."),
     _model(Code.SCENARIO_FILE_UNREADABLE,
            "A testcase.yaml/sample.yaml of the tree cannot be read; its scenarios are skipped."),
     _model(Code.UNKNOWN_TEST_SCENARIO, "A zephyr_test names no twister scenario of the tree."),

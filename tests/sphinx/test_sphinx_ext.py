@@ -382,3 +382,32 @@ def test_verification_page_rows_are_the_targets_of_every_link(project: Path,
     needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
     needs = needs["versions"][needs["current_version"]]["needs"]
     assert needs[guide_id]["docname"] == "verification" and needs[guide_id]["title"] == node
+
+
+def test_scope_is_one_line_on_the_card_and_a_field_in_needs_json(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace(
+        "    rationale: Canaries stop",
+        "    applies_to:\n      when: ENTROPY_GENERATOR && !TRI_STATE\n"
+        "    rationale: Canaries stop"))
+    app = build(project)
+    assert warnings_of(app) == []
+    head = _card(page(project, "model"), "REC-CANARIES").split('<tr class="need meta', 1)[0]
+    assert re.search(r"Applies when: </span>(<[^>]*>)*CONFIG_ENTROPY_GENERATOR &amp;&amp; "
+                     r"!CONFIG_TRI_STATE", head), head
+    needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
+    found = needs["versions"][needs["current_version"]]["needs"]
+    assert found["REC-CANARIES"]["applies_when"] == "CONFIG_ENTROPY_GENERATOR && !CONFIG_TRI_STATE"
+    # a recommendation without a scope has no such line
+    assert "Applies when" not in _card(page(project, "model"), "SET-CANARIES-STACK-CANARIES")
+
+
+def test_unknown_scope_symbol_warns_at_the_yaml_line(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace(
+        "    rationale: Canaries stop",
+        "    applies_to:\n      when: ENTROPY_GENERATR\n    rationale: Canaries stop"))
+    app = build(project)
+    line = yaml_line(recs, "when: ENTROPY_GENERATR")
+    assert any(f"threatmodel/recommendations.yaml:{line}" in w and "unknown-scope-symbol" in w
+               for w in warnings_of(app)), warnings_of(app)

@@ -184,9 +184,19 @@ class Deprecation:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Applicability:
+    """Where a recommendation applies.
+
+    ``when`` is a Kconfig expression over symbols without ``CONFIG_`` (``BT_SMP``,
+    ``NETWORKING && NET_TCP``): the subsystem the recommendation hardens. A build
+    where it is false does not have that subsystem, so the recommendation does not
+    apply there; empty, it applies to every build. ``when_loc`` is where it is written.
+    """
+
     architectures: tuple[str, ...] = ()  # empty: every architecture
     hardware: tuple[str, ...] = ()  # features the recommendation needs
     builds: tuple[str, ...] = BUILD_KINDS
+    when: str = ""
+    when_loc: SourceLoc | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -113,6 +113,9 @@ class _Builder:
                 architectures=tuple(applies.get("architectures", ())),
                 hardware=tuple(applies.get("hardware", ())),
                 builds=tuple(applies.get("builds", ("production", "debug"))),
+                when=applies.get("when", "").strip(),
+                when_loc=self.doc.loc((*path, "applies_to", "when")) if "when" in applies
+                else None,
             ),
             profiles=tuple(raw.get("profiles", ("base",))),
             profiles_loc=self.doc.loc((*path, "profiles")) if "profiles" in raw else None,

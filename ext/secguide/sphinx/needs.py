@@ -58,19 +58,26 @@ _COLLAPSE = ('<<collapse_button("meta", collapsed="icon:chevron-down", '
              'visible="icon:chevron-up", initial=False)>>')
 _META = ['<<meta("type_name", prefix="kind: ")>>',
          '<<meta_all(no_links=True, exclude=["status", "title", "type_name", '
-         '"layout", "style"])>>',
+         '"layout", "style", "applies_when"])>>',
          "<<meta_links_all()>>"]
+#: The second head line of a recommendation limited to a subsystem (``applies_to.when``):
+#: the reader sees at once whether it concerns their build.
+_SCOPE_LINE = '<<meta("applies_when", prefix="Applies when: ")>>'
+#: The layouts of a card with that line: the name of the plain layout plus this suffix.
+_SCOPED = "-scoped"
 
 
-def _card(head: str) -> dict[str, Any]:
-    return {"grid": "simple", "layout": {"head": [head], "meta": list(_META)}}
+def _card(head: str, *more: str) -> dict[str, Any]:
+    return {"grid": "simple", "layout": {"head": [head, *more], "meta": list(_META)}}
 
 
-_CARDS = {
-    CARD_LAYOUT: _card('**<<meta("title")>>** <<meta("status", prefix="· ")>> · '
-                       f'<<meta_id()>> {_COLLAPSE}'),
-    CARD_LAYOUT_NO_STATUS: _card(f'**<<meta("title")>>** · <<meta_id()>> {_COLLAPSE}'),
+_HEADS = {
+    CARD_LAYOUT: '**<<meta("title")>>** <<meta("status", prefix="· ")>> · '
+                 f'<<meta_id()>> {_COLLAPSE}',
+    CARD_LAYOUT_NO_STATUS: f'**<<meta("title")>>** · <<meta_id()>> {_COLLAPSE}',
 }
+_CARDS = {**{name: _card(head) for name, head in _HEADS.items()},
+          **{name + _SCOPED: _card(head, _SCOPE_LINE) for name, head in _HEADS.items()}}
 
 
 def needs_settings() -> dict[str, Any]:
@@ -136,7 +143,8 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
                 content=content, status=item.status, tags=list(item.tags),
                 # metadata folded: the card leads with its title, ID and text
                 collapse=True, hide=hidden,
-                layout=CARD_LAYOUT if show_status else CARD_LAYOUT_NO_STATUS,
+                layout=(CARD_LAYOUT if show_status else CARD_LAYOUT_NO_STATUS)
+                + (_SCOPED if fields.get("applies_when") else ""),
                 **links, **fields,
             )
     except InvalidNeedException as error:

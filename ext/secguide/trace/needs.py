@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel
 from secguide.trace.prose import inert_for_needs, safe_prose
+from secguide.trace.scope import applies_when_text
 from secguide.trace.verification_ids import guide_check_id, slug, verification_id
 
 __all__ = ["EXTRA_FIELDS", "LINK_TYPES", "NEED_TYPES", "LinkType", "NeedItem", "NeedType",
@@ -71,7 +72,8 @@ LINK_TYPES: tuple[LinkType, ...] = (
 #: Extra need fields (``needs_extra_options``), all plain strings.
 EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
-    "profiles", "references", "architectures", "hardware", "builds", "verification_kind",
+    "profiles", "references", "architectures", "hardware", "builds", "applies_when",
+    "verification_kind",
     "proves", "result", "standard", "clause", "met_by", "verifies",
     "review", "reviewed_by", "reviewed_on",
 )
@@ -222,7 +224,9 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                    "references": ",".join(rec.references),
                    "architectures": ",".join(rec.applies_to.architectures) or "all",
                    "hardware": ",".join(rec.applies_to.hardware),
-                   "builds": ",".join(rec.applies_to.builds), "source": str(rec.loc)},
+                   "builds": ",".join(rec.applies_to.builds),
+                   "applies_when": applies_when_text(rec.applies_to.when),
+                   "source": str(rec.loc)},
         ))
         for verification in rec.verifications:
             tid = verification_id(verification)

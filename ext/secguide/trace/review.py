@@ -76,7 +76,7 @@ _PROSE_FIELDS = frozenset({"title", "rationale"})
 _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs",
                               "field_locs"})
 #: Fields added after stamps existed: left out while unset, so older stamps still match.
-_OMITTED_WHEN_EMPTY = frozenset({"setting", "title"})  # stamps made before they existed
+_OMITTED_WHEN_EMPTY = frozenset({"setting", "title", "when"})  # stamps made before they existed
 
 
 #: Items that carry review stamps.

@@ -19,7 +19,8 @@ from secguide.trace.prose import check_prose
 from secguide.trace.review import ReviewStatus, review_state
 from secguide.trace.standards import validate_standards
 from secguide.trace.verifications import check_verifications
-from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
+from secguide.zephyr.expr import symbols_in, syntax_problem
+from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB, strip_config_prefix
 from secguide.zephyr.scenarios import ScenarioIndex
 
 
@@ -276,6 +277,38 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
     return found
 
 
+# -- subsystem scope ------------------------------------------------------------------------
+
+def validate_scopes(model: ThreatModel, db: SymbolDB | None) -> list[Diagnostic]:
+    """Each ``applies_to.when`` is a Kconfig expression (without a tree too) whose every
+    symbol the tree defines (with one)."""
+    found: list[Diagnostic] = []
+    for rec in model.recommendations:
+        when = rec.applies_to.when
+        if not when:
+            continue
+        loc = rec.applies_to.when_loc or rec.loc
+        problem = syntax_problem(when)
+        if problem is not None:
+            found.append(_error(loc, "scope-syntax",
+                                f"{rec.id}: applies_to.when '{when}' is not a Kconfig "
+                                f"expression: {problem}"))
+            continue
+        if db is None or rec.deprecation is not None:
+            continue
+        for name in symbols_in(when):
+            if strip_config_prefix(name) != name:
+                found.append(_error(loc, "scope-syntax",
+                                    f"{rec.id}: applies_to.when names {name}; write Kconfig "
+                                    f"symbols without CONFIG_ ({strip_config_prefix(name)})"))
+            elif name not in db:
+                found.append(_error(loc, "unknown-scope-symbol", with_suggestion(
+                    f"{rec.id}: applies_to.when names {name}, which does not exist in "
+                    f"Zephyr {db.zephyr_version}",
+                    [n for n in db.close_names(name, limit=3)])))
+    return found
+
+
 # -- sign-off ------------------------------------------------------------------------------
 
 #: Codes of the sign-off findings; ``review --accept`` is what clears them.
@@ -314,7 +347,7 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
     verifications against this project's tests when ``repo_root`` is given.
     """
     found = [*validate_references(model), *validate_profiles(model),
-             *validate_standards(model), *check_prose(model)]
+             *validate_standards(model), *check_prose(model), *validate_scopes(model, db)]
     if db is not None:
         found += validate_kconfig(model, db) + validate_approvals(model, db)
     if scenarios is not None:

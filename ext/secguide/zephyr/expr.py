@@ -160,3 +160,24 @@ def positive_symbols(text: str) -> list[str]:
              if kind == "word" and t not in ("y", "m", "n") and _number(t) is None
              and not (i and tokens[i - 1][1] == "!")]
     return list(dict.fromkeys(names))
+
+
+def syntax_problem(text: str) -> str | None:
+    """Why ``text`` is not a Kconfig expression an author may write, or None when it is.
+
+    Stricter than :func:`evaluate`: the ``<choice ...>`` stand-in of the symbol
+    database is not something a model writes, and empty text is no expression.
+    """
+    if not text.strip():
+        return "it is empty"
+    try:
+        tokens = _tokens(text)
+    except _Unreadable as error:
+        return f"cannot read '{error}'"
+    if any(kind == "choice" for kind, _ in tokens):
+        return "'<choice>' is not a symbol"
+    try:
+        _Parser(tokens, lambda name: None).parse()
+    except (_Unreadable, IndexError) as error:
+        return str(error) or "unexpected end"
+    return None

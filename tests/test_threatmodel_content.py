@@ -259,3 +259,35 @@ def test_new_area_threat_is_mitigated_and_handed_over(threat_id: str, adversary_
     for rec_id in recs:
         rec = MODEL.recommendation(rec_id)
         assert rec is not None and rec.settings and rec.verifications, rec_id
+
+
+#: Symbols that turn a whole subsystem on: a setting that depends on one of them only
+#: exists in builds that have that subsystem.
+SUBSYSTEM_ROOTS = frozenset({
+    "BT", "BT_SMP", "BT_CLASSIC", "BT_MESH", "NETWORKING", "NET_TCP", "COAP", "WIFI",
+    "WIFI_NM_WPA_SUPPLICANT", "MBEDTLS", "PSA_CRYPTO_CLIENT", "MCUMGR", "SHELL",
+    "USB_DEVICE_STACK", "USB_DEVICE_STACK_NEXT", "FILE_SYSTEM", "HAWKBIT", "UPDATEHUB",
+    "BUILD_WITH_TFM", "ESPI", "FPU"})
+SUBSYSTEM_AREAS = ("bluetooth", "networking", "tls-crypto", "device-management")
+#: Recommendations that name a subsystem's symbol without being about that subsystem.
+NOT_SUBSYSTEM_SCOPED = {
+    # asks every product for a secure generator; the CTR-DRBG member needs MBEDTLS
+    "REC-RNG-CSPRNG",
+}
+
+
+def test_every_subsystem_recommendation_declares_its_scope(db_v4: SymbolDB) -> None:
+    """A recommendation whose every setting depends on a subsystem (or that belongs to a
+    subsystem's area) says when it applies, so a build without it is not judged by it."""
+    from secguide.zephyr.expr import symbols_in
+
+    unscoped = []
+    for rec in MODEL.recommendations:
+        if rec.deprecation is not None or rec.applies_to.when or rec.id in NOT_SUBSYSTEM_SCOPED:
+            continue
+        needs_subsystem = [bool(set(symbols_in(symbol.depends_on)) & SUBSYSTEM_ROOTS)
+                           for symbol in map(db_v4.get, (s.symbol for s in rec.settings))
+                           if symbol is not None]
+        if rec.area in SUBSYSTEM_AREAS or (needs_subsystem and all(needs_subsystem)):
+            unscoped.append(rec.id)
+    assert unscoped == []

@@ -100,8 +100,10 @@ def test_reqif_objects_are_typed(evidence: Path) -> None:
     content = bundle.core_content.req_if_content
     types = {t.identifier: t.long_name for t in content.spec_types
              if t.identifier.startswith("SOT-")}
+    # every need type of the needs.json beside it, the scope's items included
     assert set(types.values()) == {"threat", "responsibility", "requirement", "setting",
-                                   "verification", "clause"}
+                                   "verification", "clause", "assumption", "adversary",
+                                   "out-of-scope"}
     kinds = {o.identifier: o.spec_object_type for o in content.spec_objects}
     assert kinds["SO-REC-MP-USERSPACE"] == "SOT-REQUIREMENT"
     assert kinds["SO-CLS-CRA-I-2D"] == "SOT-CLAUSE"

@@ -109,16 +109,14 @@ def _document(items: Sequence[NeedItem], spec_types: list, objects: list, *, tit
     return ReqIFUnparser.unparse(bundle)
 
 
-#: Need type -> the ReqIF object type it becomes, in the order a build's evidence lists them.
-TYPED_OBJECTS: tuple[tuple[str, str], ...] = (
-    ("threat", "threat"), ("responsibility", "responsibility"),
-    ("recommendation", "requirement"), ("setting", "setting"), ("test", "verification"),
-    ("clause", "clause"),
-)
-#: The guide's export carries every need type: the scope's items as well.
+#: Need type -> the ReqIF object type it becomes, in the order the documents list them.
+#: Both documents carry every need type, so that each holds exactly the objects and the
+#: links of the ``needs.json`` written beside it.
 GUIDE_OBJECTS: tuple[tuple[str, str], ...] = (
     ("assumption", "assumption"), ("adversary", "adversary"),
-    ("out_of_scope", "out-of-scope"), *TYPED_OBJECTS,
+    ("out_of_scope", "out-of-scope"), ("threat", "threat"),
+    ("responsibility", "responsibility"), ("recommendation", "requirement"),
+    ("setting", "setting"), ("test", "verification"), ("clause", "clause"),
 )
 
 
@@ -152,12 +150,15 @@ def _typed_definitions(kind: str, items: Sequence[NeedItem],
 
 def _typed_attributes(kind: str, item: NeedItem, fields: Sequence[str]) -> list:
     prefix = f"AD-{kind.upper()}"
-    core = {"AD-ID": item.id, "AD-NAME": item.title, "AD-TEXT": _xhtml(item.content),
+    # An empty value is left out, not written as THE-VALUE="": ReqIF lets an object omit
+    # an attribute, and StrictDoc's importer refuses empty strings.
+    core = {"AD-ID": item.id, "AD-NAME": item.title,
+            "AD-TEXT": _xhtml(item.content) if item.content.strip() else "",
             "AD-STATUS": item.status, "AD-TAGS": ", ".join(item.tags)}
     attributes = [SpecObjectAttribute(attribute_type=attr_kind,
                                       definition_ref=f"{prefix}-{ident.removeprefix('AD-')}",
                                       value=core[ident])
-                  for ident, _, attr_kind in _CORE_ATTRIBUTES]
+                  for ident, _, attr_kind in _CORE_ATTRIBUTES if core[ident]]
     attributes += [SpecObjectAttribute(attribute_type=SpecObjectAttributeType.STRING,
                                        definition_ref=f"{prefix}-{name.upper().replace('_', '-')}",
                                        value=item.extra[name])
@@ -211,14 +212,11 @@ def guide_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> 
 
 
 def typed_reqif_text(items: Sequence[NeedItem], *, title: str, created: str) -> str:
-    """A build's evidence as ReqIF, grouped by :data:`TYPED_OBJECTS` (requirement,
-    setting, verification, threat, clause, responsibility).
-
-    Items of other need types (adversaries, assumptions, out-of-scope entries) are
-    left out, and so are links to them.
-    """
-    kept = [item for need_type, _ in TYPED_OBJECTS for item in items if item.type == need_type]
-    return _typed_document(kept, TYPED_OBJECTS, title=title, created=created,
+    """A build's evidence as ReqIF: the same objects and links as its ``needs.json``,
+    typed by :data:`GUIDE_OBJECTS`, under its own specification."""
+    known = {need_type for need_type, _ in GUIDE_OBJECTS}
+    kept = [item for item in items if item.type in known]
+    return _typed_document(kept, GUIDE_OBJECTS, title=title, created=created,
                            kind=("ST-EVIDENCE", "Evidence"),
                            ids=("SPEC-EVIDENCE", "HEADER-SECGUIDE-EVIDENCE"))
 

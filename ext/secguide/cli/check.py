@@ -16,7 +16,7 @@ from secguide.cli.common import (
     project_from_args,
 )
 from secguide.codes import format_catalogue
-from secguide.diagnostics import Severity
+from secguide.diagnostics import Severity, display_path
 from secguide.text_templates import render
 
 
@@ -50,7 +50,8 @@ def _check(args: argparse.Namespace) -> int:
                           "kconfig_warnings": kconfig_warnings,
                           "diagnostics": [d.as_dict() for d in diagnostics]}, indent=2))
     else:
-        print(render("check.txt.j2", diagnostics=diagnostics, threatmodel=args.threatmodel,
+        shown = display_path(args.threatmodel, project.display_base)
+        print(render("check.txt.j2", diagnostics=diagnostics, threatmodel=shown,
                      errors=errors, warnings=warnings, zephyr_version=version,
                      kconfig_warnings=kconfig_warnings), end="")
     return 1 if project.fails(strict=args.strict) else 0

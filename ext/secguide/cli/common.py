@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from secguide.diagnostics import SecguideError, Severity
+from secguide.model.guide_package import default_threatmodel
 
 if TYPE_CHECKING:  # the project pulls in every trace module: imported when a command uses it
     from secguide.model.items import ThreatModel
@@ -26,8 +27,27 @@ def add_tree_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_threatmodel_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threatmodel", metavar="DIR", type=Path, default=Path("threatmodel"),
-                        help="threat-model folder (default: ./threatmodel)")
+    parser.add_argument("--threatmodel", metavar="DIR", type=Path, default=None,
+                        help="threat-model folder (default: ./threatmodel, else the guide "
+                             "installed with secguide)")
+    parser.set_defaults(resolve_threatmodel=True)
+
+
+def resolve_default_threatmodel(args: argparse.Namespace) -> None:
+    """Fill in ``args.threatmodel`` when the command takes one and none was given.
+
+    ``./threatmodel`` wins; elsewhere the guide installed with secguide is used, and a
+    line on stderr says which guide version that is (stdout stays the command's own).
+    Locations in that model are then shown relative to the guide's folder
+    (``threatmodel/x.yaml:12``), as in the guide's repository.
+    """
+    if not getattr(args, "resolve_threatmodel", False) or args.threatmodel is not None:
+        return
+    args.threatmodel, guide = default_threatmodel()
+    if guide is not None:
+        args.model_display_base = guide.root
+        print(f"secguide: threat model: the guide of {guide.version} ({guide.threatmodel})",
+              file=sys.stderr)
 
 
 def project_from_args(args: argparse.Namespace, *, threatmodel: Path | None = None,
@@ -46,8 +66,15 @@ def project_from_args(args: argparse.Namespace, *, threatmodel: Path | None = No
     return Project.open(threatmodel or args.threatmodel, args.zephyr_base,
                         results_files=results if results is not None
                         else getattr(args, "results", []),
-                        display_base=display_base, cache_dir=args.cache_dir,
+                        display_base=display_base or model_display_base(args),
+                        cache_dir=args.cache_dir,
                         use_cache=not args.no_cache)
+
+
+def model_display_base(args: argparse.Namespace) -> Path | None:
+    """Where locations in the command's model are shown from: the installed guide's
+    folder when the command fell back to it, else None (the working directory)."""
+    return getattr(args, "model_display_base", None)
 
 
 def load_model_or_fail(project: Project) -> ThreatModel:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from secguide import __version__
+from secguide.cli.common import resolve_default_threatmodel
 from secguide.diagnostics import SecguideError
 
 #: Subcommand modules, in the order ``--help`` lists them.
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    resolve_default_threatmodel(args)
     try:
         return int(args.handler(args))
     except SecguideError as error:

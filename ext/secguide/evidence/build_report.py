@@ -33,6 +33,7 @@ import jinja2
 from secguide import __version__
 from secguide.evidence.export import InputFile, _iso, _json_bytes, library_versions, needs_json
 from secguide.evidence.reqif import typed_reqif_text
+from secguide.model.guide_package import guide_of
 from secguide.model.items import ThreatModel
 from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
 from secguide.trace.needs import NeedItem, need_items, setting_id
@@ -149,7 +150,17 @@ def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
 
 
 def model_commit(threatmodel_dir: Path) -> dict[str, Any]:
-    """The git commit of the model and whether its files differ from it ("" outside git)."""
+    """The git commit of the model and whether its files differ from it ("" outside git).
+
+    The guide installed with secguide also names its version (package version and
+    model digest); its packaged copy has no repository of its own, so git is not asked
+    (a virtual environment inside a product's repository would name the product's commit).
+    """
+    guide = guide_of(threatmodel_dir)
+    version = {"guide": guide.version} if guide is not None else {}
+    if guide is not None and guide.packaged:
+        return {"commit": "", "model_files_modified": False, **version}
+
     def git(*args: str) -> str:
         try:
             done = subprocess.run(["git", "-C", str(threatmodel_dir), *args],
@@ -160,7 +171,7 @@ def model_commit(threatmodel_dir: Path) -> dict[str, Any]:
 
     commit = git("rev-parse", "HEAD")
     changed = git("status", "--porcelain", "--", ".") if commit else ""
-    return {"commit": commit, "model_files_modified": bool(changed)}
+    return {"commit": commit, "model_files_modified": bool(changed), **version}
 
 
 def _render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, resolved
+from secguide.model.guide_package import guide_of
 from secguide.model.items import Recommendation, ThreatModel
 from secguide.model.loader import load_threat_model, threatmodel_files
 from secguide.trace.boards import BoardReport, board_reports
@@ -71,7 +72,7 @@ class Project:
         display_base: YAML locations are shown relative to it (default: the working
             directory). The CLI uses the working directory, the guide its conf.py folder.
         repo_root: where ``pytest:`` verifications are looked up (default: the folder
-            holding ``threatmodel_dir``).
+            holding ``threatmodel_dir``; not looked up for the packaged guide).
         guide_dir: the guide's ``.rst`` pages, to know which areas are published
             (default: :func:`default_guide_dir`; None there skips that check).
         cache_dir, use_cache: the Kconfig cache, as in :func:`load_symbol_db`.
@@ -90,7 +91,11 @@ class Project:
         self.results_files = tuple(Path(p) for p in results_files)
         self.baseline_tree = baseline_tree
         self.display_base = display_base
-        self.repo_root = repo_root or resolved(self.threatmodel_dir).parent
+        # The packaged guide's pytest references were checked in its repository; the
+        # package carries no tests to look them up in.
+        packaged = (guide := guide_of(self.threatmodel_dir)) is not None and guide.packaged
+        self.repo_root: Path | None = repo_root or (
+            None if packaged else resolved(self.threatmodel_dir).parent)
         self.guide_dir = guide_dir or default_guide_dir(self.threatmodel_dir)
         self.cache_dir = cache_dir
         self.use_cache = use_cache

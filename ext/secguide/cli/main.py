@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "secguide.cli.kconfig",
     "secguide.cli.check",
     "secguide.cli.review",
+    "secguide.cli.diff",
     "secguide.cli.drift",
     "secguide.cli.coverage",
     "secguide.cli.export",

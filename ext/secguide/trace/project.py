@@ -119,6 +119,17 @@ class Project:
                    display_base=display_base, repo_root=repo_root, guide_dir=guide_dir,
                    cache_dir=cache_dir, use_cache=use_cache)
 
+    def sibling(self, threatmodel_dir: Path, *, display_base: Path | None = None,
+                guide_dir: Path | None = None, repo_root: Path | None = None) -> Project:
+        """Another model folder against the same tree, sharing this project's parsed
+        Kconfig and scenario index (``secguide diff`` compares two revisions this way)."""
+        other = Project(threatmodel_dir, self.tree, display_base=display_base,
+                        guide_dir=guide_dir, repo_root=repo_root, cache_dir=self.cache_dir,
+                        use_cache=self.use_cache)
+        other.__dict__["db"] = self.db  # filled in as the cached_property would
+        other.__dict__["scenarios"] = self.scenarios
+        return other
+
     # -- inputs ------------------------------------------------------------------------------
 
     @cached_property

@@ -159,6 +159,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def item_fields(item: Any) -> dict[str, Any]:
+    """The item's fields as the fingerprint sees them: no stamp, no source locations."""
+    fields = _plain(item)
+    return fields if isinstance(fields, dict) else {}
+
+
 def relied_on_symbols(item: Reviewable) -> list[str]:
     """Symbols (without ``CONFIG_``) a recommendation's settings and ``replaced_by`` name,
     sorted; other items rely on no symbol."""

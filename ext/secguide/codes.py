@@ -70,6 +70,9 @@ class Code(enum.StrEnum):
     SINCE_TOO_LATE = "since-too-late"
     SCOPE_SYNTAX = "scope-syntax"
     UNKNOWN_SCOPE_SYMBOL = "unknown-scope-symbol"
+    PROFILE_CONFLICT = "profile-conflict"
+    BAD_ALTERNATIVE = "bad-alternative"
+    STALE_ACCEPTED_CONFLICT = "stale-accepted-conflict"
     # -- verifications against the tree and this project's tests (zephyr/scenarios)
     SCENARIO_FILE_UNREADABLE = "scenario-file-unreadable"
     UNKNOWN_TEST_SCENARIO = "unknown-test-scenario"
@@ -201,6 +204,13 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
            "A recommendation's applies_to.when is not a Kconfig expression (or uses CONFIG_)."),
     _model(Code.UNKNOWN_SCOPE_SYMBOL,
            "A recommendation's applies_to.when names a symbol the tree does not define."),
+    _model(Code.PROFILE_CONFLICT,
+           "Two settings of one profile cannot hold together: a select, a depends on, one "
+           "choice or one symbol makes one of them fail (named, with the chain)."),
+    _model(Code.BAD_ALTERNATIVE,
+           "A setting's alternative is itself, or not a member of the setting's choice."),
+    _model(Code.STALE_ACCEPTED_CONFLICT,
+           "An accepted_conflicts entry names a recommendation it no longer conflicts with."),
     _model(Code.SCENARIO_FILE_UNREADABLE,
            "A testcase.yaml/sample.yaml of the tree cannot be read; its scenarios are skipped."),
     _model(Code.UNKNOWN_TEST_SCENARIO, "A zephyr_test names no twister scenario of the tree."),

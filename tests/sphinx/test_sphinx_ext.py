@@ -411,3 +411,57 @@ def test_unknown_scope_symbol_warns_at_the_yaml_line(project: Path) -> None:
     line = yaml_line(recs, "when: ENTROPY_GENERATR")
     assert any(f"threatmodel/recommendations.yaml:{line}" in w and "unknown-scope-symbol" in w
                for w in warnings_of(app)), warnings_of(app)
+
+
+_ENTROPY_OFF = """\
+  - id: REC-NO-ENTROPY
+    title: Leave entropy drivers out
+    area: stack-protection
+    status: draft
+    rationale: A test recommendation that contradicts the canaries.
+    settings:
+      - symbol: ENTROPY_GENERATOR
+        value: "n"
+    verification:
+      - build_audit: production
+"""
+
+
+def test_profile_conflict_warns_at_the_yaml_line_like_check(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text() + _ENTROPY_OFF)
+    threats = project / "threatmodel" / "threats.yaml"
+    threats.write_text(threats.read_text().replace("[REC-CANARIES]",
+                                                   "[REC-CANARIES, REC-NO-ENTROPY]"))
+    app = build(project)
+    line = yaml_line(recs, "symbol: STACK_CANARIES")
+    conflicts = [w for w in warnings_of(app) if "profile-conflict" in w]
+    assert len(conflicts) == 1, warnings_of(app)
+    assert f"threatmodel/recommendations.yaml:{line}" in conflicts[0]
+    assert "STACK_CANARIES depends on ENTROPY_GENERATOR" in conflicts[0]
+    # check reports the same finding at the same line
+    done = subprocess.run([str(Path(sys.executable).parent / "secguide"), "check",
+                           "--threatmodel", "threatmodel", "--zephyr-base",
+                           str(app.config.secguide_zephyr_base)],
+                          cwd=project, capture_output=True, text=True, check=False)
+    assert f"threatmodel/recommendations.yaml:{line}:" in done.stdout
+    assert "[profile-conflict]" in done.stdout
+
+
+def test_an_accepted_conflict_is_said_under_the_card(project: Path) -> None:
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace(
+        "    rationale: Canaries stop",
+        "    accepted_conflicts:\n      - with: REC-NO-ENTROPY\n"
+        "        reason: <b>Kept</b> for the test.\n    rationale: Canaries stop")
+        + _ENTROPY_OFF)
+    threats = project / "threatmodel" / "threats.yaml"
+    threats.write_text(threats.read_text().replace("[REC-CANARIES]",
+                                                   "[REC-CANARIES, REC-NO-ENTROPY]"))
+    app = build(project)
+    assert warnings_of(app) == []
+    model = page(project, "model")
+    text = re.sub(r"&#8217;|&#x2019;|\u2019", "'", model)
+    assert ("Conflict kept on purpose: </strong>in a profile that also holds REC-NO-ENTROPY, "
+            "that recommendation's setting wins over this one. &lt;b&gt;Kept&lt;/b&gt; "
+            "for the test.") in text

@@ -113,6 +113,10 @@ class Setting:
     maximum: int | None = None
     note: str = ""
     since: str | None = None
+    #: other symbols that satisfy the setting too with the same ``value`` (without
+    #: ``CONFIG_``): "one of these" members of a choice, or the stronger members
+    #: ("at least this one"). Empty: only ``symbol`` does.
+    alternatives: tuple[str, ...] = ()
     loc: SourceLoc
 
     @property
@@ -120,10 +124,20 @@ class Setting:
         return f"CONFIG_{self.symbol}"
 
     @property
+    def options(self) -> tuple[str, ...]:
+        """``symbol`` and its alternatives: any of them with ``value`` meets the setting."""
+        return (self.symbol, *self.alternatives)
+
+    @property
     def requirement_text(self) -> str:
-        """``CONFIG_X=y`` or ``CONFIG_X >= 64`` as a reader would write it."""
+        """``CONFIG_X=y`` or ``CONFIG_X >= 64`` as a reader would write it; with
+        alternatives ``CONFIG_X=y (or CONFIG_Y=y)``."""
         if self.value is not None:
-            return f"{self.config_name}={self.value}"
+            text = f"{self.config_name}={self.value}"
+            if self.alternatives:
+                text += " (or " + " or ".join(f"CONFIG_{name}={self.value}"
+                                               for name in self.alternatives) + ")"
+            return text
         bounds = []
         if self.minimum is not None:
             bounds.append(f">= {self.minimum}")
@@ -200,6 +214,16 @@ class Applicability:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptedConflict:
+    """A profile conflict a recommendation loses on purpose (``accepted_conflicts``):
+    the setting of recommendation ``with_id`` wins, and ``reason`` says why that is kept."""
+
+    with_id: str
+    reason: str
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewStamp:
     """A Working Group review: who, when, and the fingerprint of what they saw."""
 
@@ -225,6 +249,7 @@ class Recommendation:
     references: tuple[str, ...] = ()  # e.g. CWE-121
     tags: tuple[str, ...] = ()
     deprecation: Deprecation | None = None
+    accepted_conflicts: tuple[AcceptedConflict, ...] = ()
     review: ReviewStamp | None = None
     loc: SourceLoc
 

@@ -16,6 +16,7 @@ from typing import Any
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc, display_path
 from secguide.input_limits import require_folder
 from secguide.model.items import (
+    AcceptedConflict,
     Adversary,
     Applicability,
     Assumption,
@@ -81,6 +82,7 @@ class _Builder:
         return Setting(symbol=_symbol(raw["symbol"]), value=_text_value(raw.get("value")),
                        minimum=raw.get("min"), maximum=raw.get("max"),
                        note=raw.get("note", ""), since=raw.get("since"),
+                       alternatives=tuple(_symbol(name) for name in raw.get("alternatives", ())),
                        loc=self.doc.loc((*path, "symbol")))
 
     def verification(self, raw: dict, path: DataPath, recommendation_id: str) -> Verification:
@@ -128,6 +130,10 @@ class _Builder:
                 replaced_by_locs=self.entry_locs((*path, "deprecated", "replaced_by"),
                                                  deprecated.get("replaced_by", ())),
             ) if deprecated else None,
+            accepted_conflicts=tuple(
+                AcceptedConflict(with_id=entry["with"], reason=entry["reason"],
+                                 loc=self.doc.loc((*path, "accepted_conflicts", i, "with")))
+                for i, entry in enumerate(raw.get("accepted_conflicts", ()))),
             review=self.review(raw, path),
             loc=self.doc.loc((*path, "id")),
         )

@@ -315,6 +315,7 @@ class RecommendationsDirective(RecommendationFilter):
         if item is None:
             return []
         result = self.need(item)
+        result += accepted_conflict_lines(rec)
         for setting in rec.settings:
             setting_item = state.item(setting_id(rec, setting))
             if setting_item is not None and self.claim(setting_item):
@@ -334,6 +335,19 @@ class RecommendationsDirective(RecommendationFilter):
         return [nodes.paragraph("", "How these recommendations connect to threats and "
                                 "settings: ", ref, nodes.Text("."),
                                 classes=["secguide-flow-link"])]
+
+
+def accepted_conflict_lines(rec: Recommendation) -> list[nodes.Node]:
+    """One line per profile conflict the recommendation keeps on purpose, under its card:
+    which recommendation's setting wins, and the reason (YAML text, shown as plain text)."""
+    lines: list[nodes.Node] = []
+    for entry in rec.accepted_conflicts:
+        line = nodes.paragraph("", "", classes=["secguide-accepted-conflict"])
+        line += nodes.strong("Conflict kept on purpose: ", "Conflict kept on purpose: ")
+        line += nodes.Text(f"in a profile that also holds {entry.with_id}, that "
+                           f"recommendation's setting wins over this one. {entry.reason}")
+        lines.append(line)
+    return lines
 
 
 class StandardDirective(ModelDirective):

@@ -78,6 +78,8 @@ class AuditRule:
     hardware: tuple[str, ...] = ()
     builds: tuple[str, ...] = ("production", "debug")
     since: str | None = None  # the Zephyr release that introduced the symbol, if later
+    #: other symbols that meet the rule with the same value (a setting's alternatives)
+    alternatives: tuple[str, ...] = ()
     loc: SourceLoc
 
     @property
@@ -86,6 +88,9 @@ class AuditRule:
 
     @property
     def expected_text(self) -> str:
+        if self.value is not None and self.alternatives:
+            return self.value + " (or " + " or ".join(
+                f"CONFIG_{name}={self.value}" for name in self.alternatives) + ")"
         if self.value is not None:
             return self.value
         bounds = [f">= {self.minimum}"] if self.minimum is not None else []
@@ -165,7 +170,7 @@ def guide_rules(model: ThreatModel, profile: str) -> tuple[AuditRule, ...]:
                 rationale=" ".join(rec.rationale.split()), references=rec.references,
                 profiles=rec.profiles, architectures=rec.applies_to.architectures,
                 hardware=rec.applies_to.hardware, builds=rec.applies_to.builds,
-                since=setting.since, loc=setting.loc))
+                since=setting.since, alternatives=setting.alternatives, loc=setting.loc))
     return tuple(rules)
 
 
@@ -287,6 +292,19 @@ def _unmet_dependencies(symbol: KconfigSymbol, config: DotConfig) -> str | None:
     return f"depends on {symbol.depends_on}; not set in this build: {listed}"
 
 
+def met_by_alternative(rule: AuditRule, config: DotConfig) -> RuleResult | None:
+    """PASS when the build sets one of the rule's alternatives to the rule's value (another
+    acceptable member of a choice); None when it sets none, so the rule's own symbol is judged."""
+    for name in rule.alternatives:
+        found = config.get(name)
+        if found is not None and found.kind == "tristate" and found.value == rule.value:
+            return RuleResult(rule=rule, verdict=Verdict.PASS, actual=shown_value(found),
+                              found_as=found.name, config_loc=found.loc,
+                              reason=f"CONFIG_{name}={found.value}, which the recommendation "
+                                     f"accepts in place of CONFIG_{rule.symbol}={rule.value}")
+    return None
+
+
 class _Judge:
     """The facts shared by every rule of one audit: the build, the tree, renames, waivers."""
 
@@ -370,6 +388,9 @@ class _Judge:
         excluded = _not_applicable(rule, self.config, self.arch, self.build_kind)
         if excluded:
             return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, reason=excluded)
+        alternative = met_by_alternative(rule, self.config)
+        if alternative is not None:
+            return alternative
         found, via = self.lookup(rule.symbol)
         if found is None:
             return self.absent(rule)

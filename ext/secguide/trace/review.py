@@ -76,7 +76,8 @@ _PROSE_FIELDS = frozenset({"title", "rationale"})
 _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs",
                               "field_locs"})
 #: Fields added after stamps existed: left out while unset, so older stamps still match.
-_OMITTED_WHEN_EMPTY = frozenset({"setting", "title", "when"})  # stamps made before they existed
+_OMITTED_WHEN_EMPTY = frozenset({"setting", "title", "when", "accepted_conflicts",
+                                 "alternatives"})  # stamps made before they existed
 
 
 #: Items that carry review stamps.
@@ -170,7 +171,7 @@ def relied_on_symbols(item: Reviewable) -> list[str]:
     sorted; other items rely on no symbol."""
     if not isinstance(item, Recommendation):
         return []
-    names = {setting.symbol for setting in item.settings}
+    names = {name for setting in item.settings for name in setting.options}
     if item.deprecation is not None:
         names.update(strip_config_prefix(entry)
                      for entry in item.deprecation.replaced_by

@@ -7,6 +7,7 @@ warnings mark a weak trace (no verification, a symbol ``prj.conf`` cannot set).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from pathlib import Path
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestion
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
+from secguide.trace.profile_conflicts import choice_name, profile_conflicts
 from secguide.trace.prose import check_prose
 from secguide.trace.review import ReviewStatus, review_state
 from secguide.trace.standards import validate_standards
@@ -218,6 +220,30 @@ def _unknown_symbol(setting: Setting, db: SymbolDB, renames: dict[str, tuple[str
     return Diagnostic(setting.loc, severity, code, with_suggestion(message, close))
 
 
+def _check_alternatives(setting: Setting, symbol: KconfigSymbol, db: SymbolDB,
+                        renames: dict[str, tuple[str, ...]]) -> list[Diagnostic]:
+    """Each alternative exists, takes the setting's value, and, when the setting names a
+    member of a choice, belongs to that same choice."""
+    found: list[Diagnostic] = []
+    for name in setting.alternatives:
+        other = db.get(name)
+        stand_in = dataclasses.replace(setting, symbol=name, alternatives=())
+        if name == setting.symbol:
+            found.append(_error(setting.loc, "bad-alternative",
+                                f"{setting.config_name} names itself as an alternative"))
+        elif other is None:
+            found.append(_unknown_symbol(stand_in, db, renames))
+        elif symbol.choice and other.choice != symbol.choice:
+            found.append(_error(setting.loc, "bad-alternative",
+                                f"CONFIG_{name} is not a member of the choice "
+                                f"{choice_name(symbol.choice)} that {setting.config_name} "
+                                "belongs to; alternatives of a choice member are its "
+                                "other members"))
+        else:
+            found += check_value(stand_in, other)
+    return found
+
+
 def _settings(model: ThreatModel) -> Iterable[tuple[Recommendation, Setting]]:
     for rec in model.recommendations:
         for setting in rec.settings:
@@ -252,6 +278,7 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
                                   f"{setting.config_name} already exists in Zephyr "
                                   f"{db.zephyr_version}, before {setting.since} as 'since' says"))
         found += check_value(setting, symbol)
+        found += _check_alternatives(setting, symbol, db, renames)
         if not symbol.user_settable:
             found.append(_warning(setting.loc, "no-prompt",
                                   f"{setting.config_name} has no prompt in Zephyr "
@@ -309,6 +336,37 @@ def validate_scopes(model: ThreatModel, db: SymbolDB | None) -> list[Diagnostic]
     return found
 
 
+# -- profiles as a whole --------------------------------------------------------------------
+
+def validate_profile_conflicts(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
+    """Settings of one profile the tree does not let hold together (``profile-conflict``),
+    and ``accepted_conflicts`` entries that name no conflict (any more)."""
+    found: list[Diagnostic] = []
+    for conflict in profile_conflicts(model, db):
+        broken, forcing = conflict.broken, conflict.forcing
+        found.append(_error(
+            broken.setting.loc, "profile-conflict",
+            f"profile {conflict.profile}: {broken.text} cannot hold together with "
+            f"{forcing.text}: {conflict.chain_text}; change one of them, give one an "
+            f"applies_to.when that excludes the other, or record it under "
+            f"accepted_conflicts of {broken.rec.id} with the reason it stays"))
+    real = {(c.broken.rec.id, c.forcing.rec.id)
+            for c in profile_conflicts(model, db, include_accepted=True)}
+    ids = {rec.id for rec in model.recommendations}
+    for rec in model.recommendations:
+        for entry in rec.accepted_conflicts:
+            if entry.with_id not in ids:
+                found.append(_error(entry.loc, "unknown-id",
+                                    f"recommendation {rec.id}: accepted_conflicts names "
+                                    f"{entry.with_id}, which is not a recommendation"))
+            elif (rec.id, entry.with_id) not in real:
+                found.append(_warning(entry.loc, "stale-accepted-conflict",
+                                      f"recommendation {rec.id} accepts a conflict with "
+                                      f"{entry.with_id}, but no profile holds one in Zephyr "
+                                      f"{db.zephyr_version}; remove the entry"))
+    return found
+
+
 # -- sign-off ------------------------------------------------------------------------------
 
 #: Codes of the sign-off findings; ``review --accept`` is what clears them.
@@ -349,7 +407,8 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
     found = [*validate_references(model), *validate_profiles(model),
              *validate_standards(model), *check_prose(model), *validate_scopes(model, db)]
     if db is not None:
-        found += validate_kconfig(model, db) + validate_approvals(model, db)
+        found += (validate_kconfig(model, db) + validate_approvals(model, db)
+                  + validate_profile_conflicts(model, db))
     if scenarios is not None:
         found += check_verifications(model, scenarios,
                                      zephyr_version=db.zephyr_version if db else "",

@@ -270,10 +270,7 @@ SUBSYSTEM_ROOTS = frozenset({
     "BUILD_WITH_TFM", "ESPI", "FPU"})
 SUBSYSTEM_AREAS = ("bluetooth", "networking", "tls-crypto", "device-management")
 #: Recommendations that name a subsystem's symbol without being about that subsystem.
-NOT_SUBSYSTEM_SCOPED = {
-    # asks every product for a secure generator; the CTR-DRBG member needs MBEDTLS
-    "REC-RNG-CSPRNG",
-}
+NOT_SUBSYSTEM_SCOPED: set[str] = set()
 
 
 def test_every_subsystem_recommendation_declares_its_scope(db_v4: SymbolDB) -> None:

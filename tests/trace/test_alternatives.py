@@ -107,3 +107,44 @@ def test_the_shipped_canary_settings_accept_stronger_members(db_v4: SymbolDB) ->
     assert strict.alternatives == ("STACK_CANARIES_ALL",)
     # the explicit member protects only marked functions: never an alternative
     assert "STACK_CANARIES_EXPLICIT" not in (*base.options, *strict.options)
+
+
+BUILDS = REAL.parent
+
+
+def _shipped_result(db: SymbolDB, config_name: str, rec_id: str,
+                    edits: tuple[tuple[str, str], ...] = ()):
+    model, _ = load_threat_model(REPO / "threatmodel", display_base=REPO)
+    rules = [r for r in guide_rules(model, "base") if r.id == rec_id]
+    text = (BUILDS / config_name).read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    config = parse_dotconfig(text, config_name)
+    (result,) = audit_config(config, rules, db, profile="base",
+                             today=datetime.date(2026, 6, 1)).results
+    return result
+
+
+def test_real_builds_reading_the_entropy_driver_pass_the_generator_rule(db_v4: SymbolDB) -> None:
+    """Issue 23: base asked for Xoshiro128++ and failed builds with the tree's default, the
+    entropy device generator. Both members that read the entropy driver now pass."""
+    direct = _shipped_result(db_v4, "nucleo_h753zi-stepper.config", "REC-RNG-XOSHIRO")
+    assert (direct.verdict, direct.found_as) == (Verdict.PASS, "ENTROPY_DEVICE_RANDOM_GENERATOR")
+    seeded = _shipped_result(db_v4, "nrf54l15dk_ns-provisioner.config", "REC-RNG-XOSHIRO")
+    assert (seeded.verdict, seeded.found_as) == (Verdict.PASS, "XOSHIRO_RANDOM_GENERATOR")
+
+
+def test_real_builds_with_either_secure_generator_pass(db_v4: SymbolDB) -> None:
+    hardware = _shipped_result(db_v4, "esp32c3_devkitm-campainha.config", "REC-RNG-CSPRNG")
+    assert (hardware.verdict, hardware.found_as) == (Verdict.PASS,
+                                                     "HARDWARE_DEVICE_CS_GENERATOR")
+    hardware = _shipped_result(db_v4, "nucleo_h753zi-telnet.config", "REC-RNG-CSPRNG")
+    assert (hardware.verdict, hardware.found_as) == (Verdict.PASS,
+                                                     "HARDWARE_DEVICE_CS_GENERATOR")
+    # the same real build with the other member of the choice picked (it has MBEDTLS)
+    drbg = _shipped_result(db_v4, "nucleo_h753zi-telnet.config", "REC-RNG-CSPRNG", edits=(
+        ("CONFIG_HARDWARE_DEVICE_CS_GENERATOR=y",
+         "# CONFIG_HARDWARE_DEVICE_CS_GENERATOR is not set"),
+        ("# CONFIG_CTR_DRBG_CSPRNG_GENERATOR is not set", "CONFIG_CTR_DRBG_CSPRNG_GENERATOR=y")))
+    assert (drbg.verdict, drbg.found_as) == (Verdict.PASS, "CTR_DRBG_CSPRNG_GENERATOR")

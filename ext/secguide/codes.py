@@ -50,6 +50,8 @@ class Code(enum.StrEnum):
     NO_VERIFICATION = "no-verification"
     APPROVED_WITHOUT_REVIEW = "approved-without-review"
     APPROVED_BUT_CHANGED = "approved-but-changed"
+    UNAUTHORISED_STAMP = "unauthorised-stamp"
+    STAMP_NOT_VERIFIED = "stamp-not-verified"
     MITIGATES_NOTHING = "mitigates-nothing"
     CLAUSE_MET_BY = "clause-met-by"
     DEPRECATED_LINK = "deprecated-link"
@@ -177,6 +179,12 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
            "An item says status: approved but carries no review stamp."),
     _model(Code.APPROVED_BUT_CHANGED,
            "An approved item, or a symbol or link it relies on, changed since its review."),
+    _model(Code.UNAUTHORISED_STAMP,
+           "A review stamp was committed by nobody on the model's reviewers list, and no "
+           "listed reviewer signed the commit off (git history of the stamp's lines)."),
+    _model(Code.STAMP_NOT_VERIFIED,
+           "Who committed a review stamp cannot be told: outside git, a shallow clone, or "
+           "not committed yet (a note, never 'verified')."),
     _model(Code.MITIGATES_NOTHING, "No threat lists a current recommendation as mitigation."),
     _model(Code.CLAUSE_MET_BY, "A standard clause's 'met_by' contradicts what it links: "
            "configuration without a recommendation, product without a responsibility, "

@@ -17,6 +17,12 @@ REPO = Path(__file__).resolve().parents[2]
 BUILDS = REPO.parent / "shared" / "builds" / "configs"
 HARDENING = REPO.parent / "shared" / "zephyr" / "upstream-hardening"
 REVIEWER = ("Wendy Reviewer", "wendy@wg.example")
+OUTSIDER = ("Mallory Contributor", "mallory@elsewhere.example")
+REVIEWERS_YAML = """\
+reviewers:
+  - name: Wendy Reviewer
+    emails: [wendy@wg.example]
+"""
 STAMPED = ["REC-STACK-CANARIES", "REC-MP-EXECUTE-XOR-WRITE", "THR-STACK-SMASHING",
            "CLS-CRA-I-1"]
 RECS = "threatmodel/recommendations"
@@ -51,11 +57,21 @@ def remove_block(path: Path, start: str, stop: str) -> None:
     path.write_text(text[:begin] + text[end:])
 
 
-def branch(repo: Path, name: str, change, message: str) -> None:
+def branch(repo: Path, name: str, change, message: str, who: tuple[str, str] = REVIEWER
+           ) -> None:
     git(repo, "checkout", "-q", "-b", name, "base")
     change(repo)
-    git(repo, "commit", "-q", "-am", message)
+    git(repo, "commit", "-q", "-am", message, who=who)
     git(repo, "checkout", "-q", "main")
+
+
+def accept(zephyr: Path, *ids: str):
+    """A change that stamps ``ids`` in the name of the Working Group's reviewer."""
+    def stamp(repo: Path) -> None:
+        assert main(["review", "--threatmodel", str(repo / "threatmodel"), "--zephyr-base",
+                     str(zephyr), "--by", REVIEWER[0], "--date", "2026-02-01",
+                     "--accept", *ids]) == 0
+    return stamp
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +82,7 @@ def model_repo(tmp_path_factory: pytest.TempPathFactory, zephyr_v4_path: Path) -
         shutil.copytree(REPO / name, repo / name,
                         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     shutil.copy(REPO / "conf.py", repo / "conf.py")
+    (repo / "threatmodel/reviewers.yaml").write_text(REVIEWERS_YAML)
     git(repo, "init", "-q", "-b", "main")
     assert main(["review", "--threatmodel", str(repo / "threatmodel"), "--zephyr-base",
                  str(zephyr_v4_path), "--by", REVIEWER[0], "--date", "2026-01-05",
@@ -93,6 +110,11 @@ def model_repo(tmp_path_factory: pytest.TempPathFactory, zephyr_v4_path: Path) -
     branch(repo, "prose", lambda r: edit(
         r / RECS / "stack-protection.yaml", "comes from the random number subsystem",
         "comes from the random number generator"), "Wording")
+    # Mallory stamps an item in Wendy's name; then the same, but Wendy signs the commit off.
+    branch(repo, "outsider", accept(zephyr_v4_path, "REC-STACK-SENTINEL"),
+           "Stamp the sentinel", OUTSIDER)
+    branch(repo, "signed-off", accept(zephyr_v4_path, "REC-STACK-SENTINEL"),
+           f"Stamp the sentinel\n\nSigned-off-by: {REVIEWER[0]} <{REVIEWER[1]}>", OUTSIDER)
     return repo
 
 
@@ -288,3 +310,57 @@ def test_bad_revision_is_exit_2_with_one_line(capsys, model_repo, monkeypatch):
     assert main(["diff", "no-such-branch"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no-such-branch" in err
+
+
+def test_stamp_committed_by_someone_not_on_the_list_is_reported(capsys, model_repo,
+                                                                monkeypatch, tmp_path):
+    code, report = as_json(capsys, model_repo, monkeypatch, "base", "outsider")
+    assert code == 1
+    (stamp,) = report["review"]["stamps"]
+    assert (stamp["id"], stamp["change"], stamp["by"], stamp["matches"], stamp["origin"]) == (
+        "REC-STACK-SENTINEL", "added", REVIEWER[0], True, "unauthorised")
+    assert stamp["committed_by"].startswith("Mallory Contributor <mallory@elsewhere.example> in ")
+    added = [(f["code"], f["severity"]) for f in report["checks"]["added"]]
+    assert added == [("unauthorised-stamp", "error")]
+    # check on that revision says so at the stamp's line, and fails
+    tree = tmp_path / "outsider"
+    git(model_repo, "worktree", "add", "-q", str(tree), "outsider")
+    monkeypatch.chdir(tree)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    (line,) = [x for x in out.splitlines() if "[unauthorised-stamp]" in x]
+    assert line.startswith("threatmodel/recommendations/stack-protection.yaml:")
+    assert "REC-STACK-SENTINEL (by Wendy Reviewer)" in line and "Mallory Contributor" in line
+    stamp_line = int(line.split(":")[1])
+    assert "review: {by: Wendy Reviewer" in \
+        (tree / RECS / "stack-protection.yaml").read_text().splitlines()[stamp_line - 1]
+
+
+def test_stamp_signed_off_by_a_reviewer_is_theirs(capsys, model_repo, monkeypatch):
+    code, report = as_json(capsys, model_repo, monkeypatch, "base", "signed-off")
+    assert code == 1  # a stamp was added: that is a change
+    (stamp,) = report["review"]["stamps"]
+    assert (stamp["id"], stamp["origin"]) == ("REC-STACK-SENTINEL", "authorised")
+    assert report["checks"] == {"added": [], "fixed": []}
+
+
+def test_outside_git_or_in_a_shallow_clone_stamps_are_not_verified(capsys, model_repo,
+                                                                   monkeypatch, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(model_repo / "threatmodel", copy / "threatmodel")
+    monkeypatch.chdir(copy)
+    assert main(["check", "--strict"]) == 0  # a note fails nothing
+    out = capsys.readouterr().out
+    notes = [x for x in out.splitlines() if "[stamp-not-verified]" in x]
+    assert len(notes) == len(STAMPED)
+    assert all(": note: cannot verify who committed" in x and "not in a git repository" in x
+               for x in notes)
+    assert "unauthorised-stamp" not in out
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "outsider",
+                    f"file://{model_repo}", str(shallow)], check=True)
+    monkeypatch.chdir(shallow)
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "unauthorised-stamp" not in out
+    assert out.count("shallow clone") == len(STAMPED) + 1

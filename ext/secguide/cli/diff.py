@@ -80,8 +80,10 @@ def _diff(args: argparse.Namespace) -> int:
                 if args.head else working_tree(args.threatmodel))
         base_project = project_from_args(args, threatmodel=base.threatmodel_dir, results=[],
                                          display_base=base.project_root)
+        base_project.stamp_history = base.stamp_history()
         head_project = base_project.sibling(head.threatmodel_dir,
-                                            display_base=head.project_root)
+                                            display_base=head.project_root,
+                                            stamp_history=head.stamp_history())
         hardening, hardening_from = None, ""
         root = args.hardening or base_project.tree.root
         if args.hardening is not None or (root / CENTRAL_FILE).is_file():

@@ -224,6 +224,19 @@ class AcceptedConflict:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Reviewer:
+    """A member of the Working Group who may stamp reviews (``reviewers:`` in the model).
+
+    A stamp counts as theirs when the commit that wrote it was authored or committed
+    by one of ``emails``, or carries a ``Signed-off-by:`` trailer with one of them.
+    """
+
+    name: str
+    emails: tuple[str, ...]
+    loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewStamp:
     """A Working Group review: who, when, and the fingerprint of what they saw."""
 
@@ -232,6 +245,8 @@ class ReviewStamp:
     fingerprint: str
     note: str = ""  # the reviewer's decision note
     loc: SourceLoc
+    #: the lines its values are written on, whose git history says who stamped
+    lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -425,6 +440,8 @@ class ThreatModel:
     unreadable_files: tuple[str, ...] = ()
     #: (file, text) -> where that text value is written in that file, in file order
     text_places: Mapping[tuple[str, str], tuple[TextPlace, ...]] = field(default_factory=dict)
+    #: who may stamp reviews; None when no file of the model declares ``reviewers``
+    reviewers: tuple[Reviewer, ...] | None = None
 
     def items(self) -> Iterator[Item]:
         """Every item that has an ID, in file order per kind."""

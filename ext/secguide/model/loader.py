@@ -26,6 +26,7 @@ from secguide.model.items import (
     Profile,
     Recommendation,
     Responsibility,
+    Reviewer,
     ReviewStamp,
     Scope,
     Setting,
@@ -142,9 +143,17 @@ class _Builder:
         review = raw.get("review")
         if not review:
             return None
+        lines = {self.doc.loc((*path, "review", key)).line for key in review}
         return ReviewStamp(by=review["by"], date=str(review["date"]),
                            fingerprint=review["fingerprint"], note=review.get("note", ""),
-                           loc=self.doc.loc((*path, "review")))
+                           loc=self.doc.loc((*path, "review")),
+                           lines=tuple(sorted(line for line in lines if line)))
+
+    def reviewers(self, entries: list) -> list[Reviewer]:
+        return [Reviewer(name=" ".join(str(raw["name"]).split()),
+                         emails=tuple(str(email).strip().lower() for email in raw["emails"]),
+                         loc=self.doc.loc(("reviewers", index)))
+                for index, raw in enumerate(entries)]
 
     def entry_locs(self, path: DataPath, entries: Any) -> tuple[SourceLoc, ...]:
         """Where each entry of the list at ``path`` is written, for messages about one entry."""
@@ -249,6 +258,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                                       "no *.yaml files in the threat-model folder"))
     sections: dict[str, list[Any]] = {name: [] for name in _LIST_SECTIONS}
     profiles: list[Profile] = []
+    reviewers: list[Reviewer] | None = None
     standards: list[Standard] = []
     scope: Scope | None = None
     scope_loc: SourceLoc | None = None
@@ -281,6 +291,9 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                 item_path = (section, index)
                 if isinstance(raw, dict) and not _has_error_under(item_path, error_paths):
                     sections[section].append(builder.item(section, raw, item_path))
+        if isinstance(doc.data.get("reviewers"), list) \
+                and not _has_error_under(("reviewers",), error_paths):
+            reviewers = [*(reviewers or []), *builder.reviewers(doc.data["reviewers"])]
         if isinstance(doc.data.get("profiles"), list):
             profiles += builder.profiles(doc.data["profiles"], error_paths)
         if isinstance(doc.data.get("standard"), dict):
@@ -310,6 +323,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         - {s.id for s in standards} - {c.id for s in standards for c in s.clauses},
         unreadable_files=tuple(unreadable),
         text_places={key: tuple(places) for key, places in text_places.items()},
+        reviewers=None if reviewers is None else tuple(reviewers),
     )
     return model, diagnostics
 

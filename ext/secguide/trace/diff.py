@@ -129,10 +129,15 @@ class StampChange:
     by: str
     date: str
     matches: bool  # the new stamp matches the item as it is on the head side
+    #: who committed the stamp's lines, from git ("" when unknown or removed)
+    committed_by: str = ""
+    #: whether that makes it the Working Group's (authorised / unauthorised / not-verified)
+    origin: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "change": self.change.value,
-                "by": self.by, "date": self.date, "matches": self.matches}
+                "by": self.by, "date": self.date, "matches": self.matches,
+                "committed_by": self.committed_by, "origin": self.origin}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -311,9 +316,11 @@ def _review_consequences(base: Project, head: Project) -> tuple[
         if item.review is not None and (old is None
                                         or _stamp_key(old.review) != _stamp_key(item.review)):
             change = Change.ADDED if old is None or old.review is None else Change.CHANGED
+            author = head.stamp_authors.get(item.id)
             stamps.append(StampChange(item.id, state.title, change, item.review.by,
-                                      item.review.date,
-                                      state.status is ReviewStatus.REVIEWED))
+                                      item.review.date, state.status is ReviewStatus.REVIEWED,
+                                      author.committed_by if author else "",
+                                      author.origin.value if author else ""))
     new_items = {item.id: item for item in head.model.reviewable()}
     for item_id, old in old_items.items():
         if old.review is not None and (item_id not in new_items

@@ -39,6 +39,12 @@ from secguide.trace.results import (
     results_source,
 )
 from secguide.trace.review import Baseline, ReviewState, load_baseline, review_states
+from secguide.trace.stamp_authors import (
+    StampAuthor,
+    StampHistory,
+    stamp_authors,
+    stamp_diagnostics,
+)
 from secguide.trace.text_symbols import (
     TextSymbol,
     retired_symbols,
@@ -76,6 +82,8 @@ class Project:
         guide_dir: the guide's ``.rst`` pages, to know which areas are published
             (default: :func:`default_guide_dir`; None there skips that check).
         cache_dir, use_cache: the Kconfig cache, as in :func:`load_symbol_db`.
+        stamp_history: where the git history of review stamps is read (default: the
+            repository holding ``threatmodel_dir``, if any).
     """
 
     def __init__(self, threatmodel_dir: Path, tree: ZephyrTree, *,
@@ -85,7 +93,8 @@ class Project:
                  repo_root: Path | None = None,
                  guide_dir: Path | None = None,
                  cache_dir: Path | None = None,
-                 use_cache: bool = True) -> None:
+                 use_cache: bool = True,
+                 stamp_history: StampHistory | None = None) -> None:
         self.threatmodel_dir = Path(threatmodel_dir)
         self.tree = tree
         self.results_files = tuple(Path(p) for p in results_files)
@@ -99,6 +108,7 @@ class Project:
         self.guide_dir = guide_dir or default_guide_dir(self.threatmodel_dir)
         self.cache_dir = cache_dir
         self.use_cache = use_cache
+        self.stamp_history = stamp_history
 
     @classmethod
     def open(cls, threatmodel_dir: Path, zephyr_base: str | os.PathLike[str] | None = None, *,
@@ -120,12 +130,13 @@ class Project:
                    cache_dir=cache_dir, use_cache=use_cache)
 
     def sibling(self, threatmodel_dir: Path, *, display_base: Path | None = None,
-                guide_dir: Path | None = None, repo_root: Path | None = None) -> Project:
+                guide_dir: Path | None = None, repo_root: Path | None = None,
+                stamp_history: StampHistory | None = None) -> Project:
         """Another model folder against the same tree, sharing this project's parsed
         Kconfig and scenario index (``secguide diff`` compares two revisions this way)."""
         other = Project(threatmodel_dir, self.tree, display_base=display_base,
                         guide_dir=guide_dir, repo_root=repo_root, cache_dir=self.cache_dir,
-                        use_cache=self.use_cache)
+                        use_cache=self.use_cache, stamp_history=stamp_history)
         other.__dict__["db"] = self.db  # filled in as the cached_property would
         other.__dict__["scenarios"] = self.scenarios
         return other
@@ -191,7 +202,7 @@ class Project:
                  *text_symbol_diagnostics(self.text_symbols, self.db,
                                           retired_symbols(self.model)),
                  *self._unrendered_area_diagnostics(), *self.result_diagnostics,
-                 *self.id_diagnostics]
+                 *self.id_diagnostics, *stamp_diagnostics(self.stamp_authors.values())]
         return tuple(sorted(found, key=diagnostic_order))
 
     @cached_property
@@ -263,6 +274,15 @@ class Project:
     @cached_property
     def reviews(self) -> Mapping[str, ReviewState]:
         return review_states(self.model, self.db, self.review_baseline)
+
+    @cached_property
+    def stamp_authors(self) -> Mapping[str, StampAuthor]:
+        """Who committed each review stamp, from git (nothing to ask without stamps)."""
+        if not any(item.review is not None for item in self.model.reviewable()):
+            return {}
+        history = self.stamp_history or StampHistory.of_folder(self.threatmodel_dir,
+                                                               self.display_base)
+        return stamp_authors(self.model, history)
 
     @cached_property
     def drift(self) -> DriftReport | None:

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from secguide.diagnostics import SecguideError, resolved
 from secguide.model.git import GitUnavailable, Repository
+from secguide.trace.stamp_authors import StampHistory
 
 #: Besides the model, what a revision brings along (each only when the commit has it).
 _COMPANIONS = ("source", "conf.py", "tests")
@@ -31,6 +32,8 @@ class ModelSide:
         commit: the commit's full SHA for a revision, None otherwise.
         repository: the git repository the side comes from (a revision or the working
             tree), None for a folder outside git.
+        local_root: the folder that stands for the repository's root (where a revision
+            was extracted, or the work tree).
     """
 
     label: str
@@ -38,6 +41,15 @@ class ModelSide:
     project_root: Path
     commit: str | None = None
     repository: Repository | None = None
+    local_root: Path | None = None
+
+    def stamp_history(self) -> StampHistory:
+        """Where the git history of this side's review stamps is read."""
+        if self.repository is not None and self.commit is not None \
+                and self.local_root is not None:
+            return StampHistory.of_revision(self.repository, self.commit, self.local_root,
+                                            self.project_root)
+        return StampHistory.of_folder(self.threatmodel_dir, self.project_root)
 
     @property
     def model_prefix(self) -> str:
@@ -52,7 +64,8 @@ def working_tree(threatmodel_dir: Path) -> ModelSide:
     except GitUnavailable:
         repository = None
     return ModelSide("working tree", threatmodel_dir, resolved(threatmodel_dir).parent,
-                     repository=repository)
+                     repository=repository,
+                     local_root=repository.root if repository is not None else None)
 
 
 def open_side(spec: str, threatmodel_dir: Path, scratch: Path) -> ModelSide:
@@ -91,4 +104,4 @@ def open_side(spec: str, threatmodel_dir: Path, scratch: Path) -> ModelSide:
                             exit_code=2) from None
     model_dir = target / model if model != "." else target
     return ModelSide(spec, model_dir, resolved(model_dir).parent, commit=commit,
-                     repository=repository)
+                     repository=repository, local_root=resolved(target))

@@ -370,7 +370,8 @@ def validate_profile_conflicts(model: ThreatModel, db: SymbolDB) -> list[Diagnos
 # -- sign-off ------------------------------------------------------------------------------
 
 #: Codes of the sign-off findings; ``review --accept`` is what clears them.
-APPROVAL_CODES = frozenset({"approved-without-review", "approved-but-changed"})
+APPROVAL_CODES = frozenset({"approved-without-review", "approved-but-changed",
+                            "unauthorised-stamp"})
 
 
 def validate_approvals(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:

@@ -59,6 +59,8 @@ class Code(enum.StrEnum):
     UNKNOWN_PROFILE = "unknown-profile"
     PROFILE_CYCLE = "profile-cycle"
     UNSAFE_MARKUP = "unsafe-markup"
+    UNSAFE_TEXT = "unsafe-text"
+    UNSAFE_PATH = "unsafe-path"
     # -- settings against the Kconfig tree (trace/validate, trace/text_symbols)
     UNKNOWN_SYMBOL = "unknown-symbol"
     UNKNOWN_SYMBOL_TEXT = "unknown-symbol-text"
@@ -196,6 +198,10 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.PROFILE_CYCLE, "A profile extends itself through its 'extends' chain."),
     _model(Code.UNSAFE_MARKUP,
            "Prose uses markup prose may not use (file insertion, raw, unsafe link scheme)."),
+    _model(Code.UNSAFE_TEXT,
+           "Text holds a control character (C0 but tab and newline, DEL, C1, bidi controls)."),
+    _model(Code.UNSAFE_PATH,
+           "A path leaves the project (absolute, '..', a device, a symlink out of its folder)."),
     _model(Code.UNKNOWN_SYMBOL, "A setting or waiver names a symbol the tree does not define."),
     _model(Code.UNKNOWN_SYMBOL_TEXT,
            "CONFIG_ text in YAML prose or a page names a symbol the tree does not define."),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secguide.codes import Code, describe
+from secguide.untrusted import inert
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -57,7 +58,8 @@ class Diagnostic:
         object.__setattr__(self, "code", Code(self.code))
 
     def __str__(self) -> str:
-        return f"{self.loc}: {self.severity.value}: {self.message} [{self.code}]"
+        # paths and messages quote untrusted text: never raw control characters
+        return inert(f"{self.loc}: {self.severity.value}: {self.message} [{self.code}]")
 
     def as_dict(self) -> dict[str, object]:
         return {

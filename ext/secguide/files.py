@@ -1,4 +1,5 @@
-"""The one way secguide writes a file, and the one reader of ``SOURCE_DATE_EPOCH``.
+"""The one way secguide writes a file, the one reader of ``SOURCE_DATE_EPOCH``, and the one
+rule for a path named inside an untrusted file.
 
 Every file secguide writes (review stamps, the review baseline, evidence, caches)
 goes through :func:`write_atomically`: a temporary file beside the target,
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from secguide.diagnostics import SecguideError
 
@@ -89,3 +91,63 @@ def source_date(environ: Mapping[str, str] | None = None) -> dt.datetime:
     except (ValueError, OverflowError, OSError):
         raise SecguideError(f"SOURCE_DATE_EPOCH={raw!r}: not a whole number of seconds "
                             "since 1970") from None
+
+
+#: What a file named inside the model may make secguide read (a test module is kilobytes).
+MAX_REFERENCED_FILE_BYTES = 1 << 20
+
+
+class UnsafeReference(ValueError):
+    """A path named in an untrusted file is refused; the message is one line and the same
+    whether or not a file exists there."""
+
+
+def project_file(root: Path, reference: str, *, under: str = "") -> Path:
+    """The file ``reference`` names, relative to ``root``, if it stays below ``root/under``.
+
+    Refused: an empty reference, an absolute path or a drive, a backslash, a NUL or other
+    control character, a ``..`` component, and a path that symlinks lead out of
+    ``root/under``. Nothing is read and nothing about the target is told.
+
+    Raises:
+        UnsafeReference: the reference is refused.
+    """
+    folder = f"{under.strip('/')}/" if under else "the project"
+    refusal = UnsafeReference(
+        f"not a relative path inside {folder} (absolute paths, '..', devices and "
+        "links out of the project are refused)")
+    if (not reference or "\\" in reference or any(ord(c) < 32 or c == "\x7f" for c in reference)
+            or PureWindowsPath(reference).drive):
+        raise refusal
+    relative = PurePosixPath(reference)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise refusal
+    if under and relative.parts[:len(PurePosixPath(under).parts)] != PurePosixPath(under).parts:
+        raise refusal
+    base = Path(root).resolve() / under if under else Path(root).resolve()
+    try:
+        target = (Path(root).resolve() / relative).resolve()
+    except (OSError, RuntimeError):  # a symlink loop (3.11 raises RuntimeError)
+        raise refusal from None
+    if not target.is_relative_to(base.resolve()):
+        raise refusal
+    return target
+
+
+def read_bounded_text(path: Path, limit: int = MAX_REFERENCED_FILE_BYTES) -> str:
+    """UTF-8 text of the regular file ``path``, refused beyond ``limit`` bytes.
+
+    Raises:
+        UnsafeReference: not a regular file, or larger than ``limit``.
+        OSError: the file cannot be opened (it does not exist, ...).
+        UnicodeDecodeError: not UTF-8.
+    """
+    # non-blocking: opening a pipe must not wait for a writer before fstat can refuse it
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeReference("not a regular file (devices and pipes are refused)")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafeReference(f"larger than {limit} bytes")
+    return data.decode("utf-8")

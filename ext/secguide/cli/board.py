@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from typing import Any
@@ -18,6 +16,7 @@ from secguide.cli.common import (
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.items import ThreatModel
+from secguide.spreadsheet import csv_text
 from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport
 from secguide.zephyr.boards import find_target
 
@@ -133,19 +132,9 @@ def _boards(args: argparse.Namespace) -> int:
                          indent=1, sort_keys=True))
         return 0
     reports = [report for report in reports if report.buildable]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_FIELDS)
-    for report in reports:
-        for item in report.verdicts:
-            writer.writerow([report.target.name, report.target.board,
-                             report.facts.get("ARCH", report.target.arch), report.target.soc,
-                             report.facts.get("SOC_SERIES", ""), item.rec_id, item.verdict,
-                             _csv_safe(item.reason)])
-    sys.stdout.write(buffer.getvalue())
+    rows = ([report.target.name, report.target.board,
+             report.facts.get("ARCH", report.target.arch), report.target.soc,
+             report.facts.get("SOC_SERIES", ""), item.rec_id, item.verdict, item.reason]
+            for report in reports for item in report.verdicts)
+    sys.stdout.write(csv_text(_CSV_FIELDS, rows, line_end="\n"))
     return 0
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; such text is quoted inert."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

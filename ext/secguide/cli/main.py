@@ -12,10 +12,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from secguide import __version__
 from secguide.cli.common import resolve_default_threatmodel
 from secguide.diagnostics import SecguideError
+from secguide.untrusted import inert
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (
@@ -63,8 +65,35 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _InertStream:
+    """A text stream that writes control characters as visible escapes.
+
+    Whatever a command prints (a report, a title, a value from a ``.config``, an error)
+    may carry text from untrusted files; an ESC sequence or a bidi override in it must
+    not reach the terminal raw (:func:`secguide.untrusted.inert`).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(inert(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _InertStream(sys.stdout), _InertStream(sys.stderr)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(argv: list[str]) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     resolve_default_threatmodel(args)

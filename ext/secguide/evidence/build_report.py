@@ -17,11 +17,9 @@ With ``SOURCE_DATE_EPOCH`` set, every file is byte-identical from run to run.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from secguide.evidence.export import InputFile, _iso, _json_bytes, library_versi
 from secguide.evidence.reqif import typed_reqif_text
 from secguide.model.guide_package import guide_of
 from secguide.model.items import ThreatModel
+from secguide.spreadsheet import csv_text
 from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
 from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import ResultFile
@@ -108,12 +107,8 @@ def verdict_rows(verdicts: BuildVerdicts) -> list[dict[str, str]]:
 
 
 def verdicts_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
-    """RFC 4180, UTF-8 with BOM, like ``traceability.csv``."""
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """RFC 4180, UTF-8 with BOM, like ``traceability.csv``; formula cells made inert."""
+    return csv_text(CSV_COLUMNS, rows).encode("utf-8-sig")
 
 
 def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,

@@ -23,11 +23,9 @@ every non-ASCII character; LibreOffice and Python (``utf-8-sig``) accept it.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -43,6 +41,7 @@ from secguide.diagnostics import SecguideError
 from secguide.evidence.reqif import guide_reqif_text
 from secguide.files import source_date
 from secguide.model.items import ThreatModel
+from secguide.spreadsheet import csv_text
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
 from secguide.trace.prose import inert_for_needs
 from secguide.trace.results import Outcome, Results, marked_tests, need_results, results_source
@@ -167,13 +166,9 @@ def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
 
 
 def traceability_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
-    """RFC 4180 CSV (CRLF, minimal quoting), UTF-8 with BOM (see module docstring)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_MINIMAL,
-                            lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """RFC 4180 CSV (CRLF, minimal quoting), UTF-8 with BOM (see module docstring); cells
+    a spreadsheet would run as formulas are made inert."""
+    return csv_text(CSV_COLUMNS, rows).encode("utf-8-sig")
 
 
 def library_versions(names: Sequence[str] = LIBRARIES) -> dict[str, str]:

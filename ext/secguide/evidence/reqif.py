@@ -40,6 +40,7 @@ from reqif.unparser import ReqIFUnparser
 
 from secguide import __version__
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem
+from secguide.untrusted import inert
 
 STRING_TYPE = "DT-STRING"
 XHTML_TYPE = "DT-XHTML"
@@ -151,17 +152,18 @@ def _typed_definitions(kind: str, items: Sequence[NeedItem],
 def _typed_attributes(kind: str, item: NeedItem, fields: Sequence[str]) -> list:
     prefix = f"AD-{kind.upper()}"
     # An empty value is left out, not written as THE-VALUE="": ReqIF lets an object omit
-    # an attribute, and StrictDoc's importer refuses empty strings.
-    core = {"AD-ID": item.id, "AD-NAME": item.title,
-            "AD-TEXT": _xhtml(item.content) if item.content.strip() else "",
-            "AD-STATUS": item.status, "AD-TAGS": ", ".join(item.tags)}
+    # an attribute, and StrictDoc's importer refuses empty strings. Control characters
+    # make XML ill-formed: every value is written inert.
+    core = {"AD-ID": inert(item.id), "AD-NAME": inert(item.title),
+            "AD-TEXT": _xhtml(inert(item.content)) if item.content.strip() else "",
+            "AD-STATUS": inert(item.status), "AD-TAGS": inert(", ".join(item.tags))}
     attributes = [SpecObjectAttribute(attribute_type=attr_kind,
                                       definition_ref=f"{prefix}-{ident.removeprefix('AD-')}",
                                       value=core[ident])
                   for ident, _, attr_kind in _CORE_ATTRIBUTES if core[ident]]
     attributes += [SpecObjectAttribute(attribute_type=SpecObjectAttributeType.STRING,
                                        definition_ref=f"{prefix}-{name.upper().replace('_', '-')}",
-                                       value=item.extra[name])
+                                       value=inert(item.extra[name]))
                    for name in fields if item.extra.get(name)]
     return attributes
 

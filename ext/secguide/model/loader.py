@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from secguide.diagnostics import Diagnostic, Severity, SourceLoc, display_path
+from secguide.codes import Code
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc, display_path, resolved
 from secguide.input_limits import require_folder
 from secguide.model.items import (
     AcceptedConflict,
@@ -50,14 +51,38 @@ _LIST_SECTIONS = ("adversaries", "out_of_scope", "threats", "responsibilities",
                   "recommendations", "waivers")
 
 
-def threatmodel_files(directory: Path) -> list[Path]:
-    """Every ``*.yaml`` below ``directory`` (hidden folders skipped), in a stable order."""
+def _yaml_files(directory: Path) -> list[Path]:
+    """Every ``*.yaml`` below ``directory`` (hidden folders skipped), in a stable order.
+
+    Folders that are symlinks are not entered (``os.walk`` default).
+    """
     found = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found += [Path(root) / name for name in files
                   if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
     return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
+
+
+def _points_outside(path: Path, directory: Path) -> bool:
+    """A symlink whose target is not inside ``directory`` (a loop counts as outside)."""
+    if not path.is_symlink():
+        return False
+    try:
+        return not path.resolve(strict=True).is_relative_to(resolved(directory))
+    except (OSError, RuntimeError):  # dangling, a loop (3.11 raises RuntimeError)
+        return True
+
+
+def threatmodel_files(directory: Path) -> list[Path]:
+    """Every model file below ``directory``, in a stable order; symlinks pointing outside
+    the folder are left out (never read, not even hashed): see :func:`refused_links`."""
+    return [path for path in _yaml_files(directory) if not _points_outside(path, directory)]
+
+
+def refused_links(directory: Path) -> list[Path]:
+    """Model files that are symlinks pointing outside ``directory`` (or nowhere)."""
+    return [path for path in _yaml_files(directory) if _points_outside(path, directory)]
 
 
 def _symbol(text: str) -> str:
@@ -256,6 +281,12 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         diagnostics.append(Diagnostic(SourceLoc(display_path(root, display_base)),
                                       Severity.ERROR, "no-files",
                                       "no *.yaml files in the threat-model folder"))
+    # the link's own name is shown (display_path would follow it to its target)
+    diagnostics += [Diagnostic(SourceLoc(f"{display_path(link.parent, display_base)}/{link.name}"),
+                               Severity.ERROR,
+                               Code.UNSAFE_PATH, "a symlink to a file outside the threat-model "
+                               "folder (or to nothing); it is not read")
+                    for link in refused_links(root)]
     sections: dict[str, list[Any]] = {name: [] for name in _LIST_SECTIONS}
     profiles: list[Profile] = []
     reviewers: list[Reviewer] | None = None

@@ -23,8 +23,10 @@ from typing import Any
 
 import yaml
 
+from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.items import TextPlace
+from secguide.untrusted import inert, unsafe_characters
 
 #: A path into the data: mapping keys and sequence indexes, like jsonschema's ``absolute_path``.
 DataPath = tuple[str | int, ...]
@@ -193,7 +195,7 @@ def _convert_entered(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
                                               Severity.ERROR, "yaml-key",
                                               "mapping keys must be plain text"))
                 continue
-            key = _scalar(key_node)
+            key = _refuse_unsafe(_scalar(key_node), key_node, doc, diagnostics)
             key_loc = _mark_loc(doc.path, key_node.start_mark)
             if key in first_seen:
                 diagnostics.append(Diagnostic(
@@ -210,12 +212,47 @@ def _convert_entered(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, doc, (*data_path, index), diagnostics, budget)
                 for index, child in enumerate(node.value)]
-    value = _scalar(node)
+    value = _refuse_unsafe(_scalar(node), node, doc, diagnostics)
     if isinstance(value, str):
         # a block scalar ends where the next token starts: at column 0 of the line after
         end = node.end_mark.line + (1 if node.end_mark.column else 0)
         doc.text_ends[data_path] = max(end, node.start_mark.line + 1)
     return value
+
+
+def _refuse_unsafe(value: Any, node: yaml.ScalarNode, doc: YamlDocument,
+                   diagnostics: list[Diagnostic]) -> Any:
+    """``value``, with an ``unsafe-text`` error for each line holding a control character.
+
+    The value is kept with those characters made visible (:func:`secguide.untrusted.inert`),
+    so no output or terminal ever gets them raw, even where the error is not read.
+    """
+    if not isinstance(value, str):
+        return value
+    found = unsafe_characters(value)
+    if not found:
+        return value
+    reported: set[int] = set()
+    for index, shown in found:
+        line = _line_of(node, value, index)
+        if line in reported:
+            continue
+        reported.add(line)
+        diagnostics.append(Diagnostic(
+            SourceLoc(doc.path, line, 1 if line != node.start_mark.line + 1
+                      else node.start_mark.column + 1),
+            Severity.ERROR, Code.UNSAFE_TEXT,
+            f"text holds the control character {shown}; control characters (C0 but tab "
+            "and newline, DEL, C1, bidi controls) are refused in input files"))
+    return inert(value)
+
+
+def _line_of(node: yaml.ScalarNode, value: str, index: int) -> int:
+    """The 1-based file line of ``value[index]``: exact for a literal block (``|``), whose
+    lines are the file's; the line the value starts on otherwise."""
+    if node.style == "|":
+        return node.start_mark.line + 2 + value.count("\n", 0, index)
+    return node.start_mark.line + 1
 
 
 #: libyaml's composer when PyYAML was built with it: ten times faster on the model's

@@ -27,6 +27,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives, roles
 from docutils.parsers.rst.states import Inliner
 from docutils.statemachine import StringList
+from docutils.utils import unescape
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.parsing import nested_parse_to_nodes
@@ -38,6 +39,8 @@ from secguide.sphinx.warnings import warn
 from secguide.trace.prose import (
     ALLOWED_DIRECTIVES,
     ALLOWED_ROLES,
+    TEMPLATE_OPENERS,
+    inert_for_needs,
     is_safe_uri,
     safe_prose,
     uri_scheme,
@@ -80,6 +83,26 @@ def refused_role(name: str, rawtext: str, text: str, lineno: int, inliner: Inlin
     return [], []
 
 
+def _template_free(need_role: Any) -> Any:
+    """``need_role``, except that text holding a template opener is shown as plain text.
+
+    sphinx-needs renders ``:need:`` text holding ``[[ ]]`` as a jinja template; here it
+    never gets it (the model check refuses such text first; this is the second line).
+    """
+    def role(name: str, rawtext: str, text: str, lineno: int, inliner: Inliner,
+             options: dict[str, Any] | None = None,
+             content: Sequence[str] = ()) -> tuple[list[nodes.Node], list[Any]]:
+        shown = unescape(text)
+        if not any(opener in shown for opener in TEMPLATE_OPENERS):
+            return need_role(name, rawtext, text, lineno, inliner, options or {}, content)
+        source, line = inliner.reporter.get_source_and_line(lineno)
+        warn(Code.UNSAFE_MARKUP, "template syntax in a ':need:' reference is not allowed in "
+             "threat-model prose; it was not rendered",
+             _location(inliner.document.settings.env, source, line))
+        return [nodes.inline(rawtext, inert_for_needs(shown))], []
+    return role
+
+
 @contextmanager
 def prose_profile(document: nodes.document) -> Iterator[None]:
     """While inside: reST as prose may use it (allow-listed directives and roles only)."""
@@ -95,6 +118,9 @@ def prose_profile(document: nodes.document) -> Iterator[None]:
         return RefusedDirective, []
 
     def role(name: str, language: Any, lineno: int, reporter: Any) -> tuple[Any, list[Any]]:
+        if name.lower() == "need":
+            found, messages = lookup_role(name, language, lineno, reporter)
+            return (_template_free(found) if found else found), messages
         if name.lower() in ALLOWED_ROLES:
             return lookup_role(name, language, lineno, reporter)
         return refused_role, []
@@ -155,9 +181,10 @@ def prose_nodes(directive: SphinxDirective, text: str, source: str,
                 first_line: int) -> list[nodes.Node]:
     """YAML prose as nodes, located at ``source`` (absolute) from ``first_line`` (1-based).
 
-    Prose the model check refuses is replaced by a notice before parsing.
+    Prose the model check refuses is replaced by a notice before parsing; the rest is
+    made inert for sphinx-needs and jinja2 as need content is (one path for all prose).
     """
-    return restricted_nodes(directive, safe_prose(text), source, first_line)
+    return restricted_nodes(directive, inert_for_needs(safe_prose(text)), source, first_line)
 
 
 def restricted_nodes(directive: SphinxDirective, text: str, source: str,

@@ -13,6 +13,7 @@ from sphinx.util import logging
 
 from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, Severity
+from secguide.untrusted import inert
 
 logger = logging.getLogger("secguide")
 
@@ -21,13 +22,17 @@ WARNING_TYPE = "secguide"
 
 def warn(code: Code, message: str, location: str | nodes.Node | None) -> None:
     """Emit one located warning of category ``code``."""
-    logger.warning(message, type=WARNING_TYPE, subtype=Code(code).value, location=location)
+    # messages and locations quote untrusted text: never raw control characters
+    if isinstance(location, str):
+        location = inert(location)
+    logger.warning(inert(message), type=WARNING_TYPE, subtype=Code(code).value,
+                   location=location)
 
 
 def emit_diagnostic(diagnostic: Diagnostic, location: str) -> None:
     """A core diagnostic as a Sphinx warning (errors and warnings) or an info line (notes)."""
     if diagnostic.severity is Severity.NOTE:
-        logger.info(f"{location}: note: {diagnostic.message} [{diagnostic.code}]")
+        logger.info(inert(f"{location}: note: {diagnostic.message} [{diagnostic.code}]"))
         return
     # Sphinx appends "[secguide.<code>]" itself (the subtype), so the code is not repeated.
     warn(diagnostic.code, diagnostic.message, location)

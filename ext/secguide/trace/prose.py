@@ -41,6 +41,20 @@ ALLOWED_DIRECTIVES = frozenset({
     "error", "seealso", "code-block", "code", "sourcecode",
 })
 
+#: The options each allowed directive may carry (none for the admonitions): the rest
+#: read files, register names or change classes, and are refused.
+ALLOWED_OPTIONS: dict[str, frozenset[str]] = {
+    **{name: frozenset() for name in ALLOWED_DIRECTIVES},
+    "code-block": frozenset({"force", "linenos", "dedent", "lineno-start", "emphasize-lines",
+                             "caption"}),
+    "sourcecode": frozenset({"force", "linenos", "dedent", "lineno-start", "emphasize-lines",
+                             "caption"}),
+    "code": frozenset({"force", "number-lines"}),
+}
+
+#: The largest first line number or dedent a code block may ask for.
+MAX_LINE_OPTION = 100_000
+
 #: Interpreted-text roles prose may use ("" is the page's default role).
 ALLOWED_ROLES = frozenset({
     "", "emphasis", "strong", "literal", "code", "sub", "subscript", "sup", "superscript",
@@ -167,6 +181,92 @@ def _explicit(body: str, lines: list[str], indents: list[int],
     return None  # a comment, a footnote, or an allowed directive
 
 
+_OPTION = re.compile(r"^\s*:(?P<name>[^:\s`]+):(?:\s+(?P<value>.*?))?\s*$")
+_LINE_NUMBER = re.compile(r"\d{1,7}")
+
+
+def _line_spec_fits(spec: str, total: int) -> bool:
+    """``emphasize-lines`` as Sphinx reads it, every number within the block's ``total`` lines.
+
+    Sphinx expands each range into a list: ``1-99999999999999`` is a MemoryError.
+    """
+    for part in spec.split(","):
+        ends = part.strip().split("-")
+        if len(ends) > 2 or ends == ["", ""] or not all(
+                _LINE_NUMBER.fullmatch(end) for end in ends if end):
+            return False
+        numbers = [int(end) for end in ends if end]
+        if any(not 1 <= number <= total for number in numbers) or numbers != sorted(numbers):
+            return False
+    return True
+
+
+def _option_findings(name: str, lines: list[str], indents: list[int],
+                     index: int) -> list[UnsafeMarkup]:
+    """Options of the allowed directive ``name`` at ``lines[index]`` off its allow-list, or
+    with values out of bounds (``emphasize-lines`` beyond the block, a huge ``dedent``)."""
+    allowed = ALLOWED_OPTIONS.get(name.lower(), frozenset())
+    block = _continuation(lines, indents, index)
+    found, options = [], 0
+    for offset, line in enumerate(block, index + 1):
+        option = _OPTION.match(line)
+        if not line or option is None:
+            break
+        options += 1
+        option_name, value = option.group("name"), (option.group("value") or "").strip()
+        if option_name == "name":
+            continue  # reported on its own (a label)
+        if option_name.lower() not in allowed:
+            found.append(UnsafeMarkup(offset, f"option ':{option_name}:' of directive "
+                                              f"'{name}'", f":{option_name}:"))
+        elif option_name in ("lineno-start", "dedent", "number-lines") and value and not (
+                _LINE_NUMBER.fullmatch(value) and int(value) <= MAX_LINE_OPTION):
+            found.append(UnsafeMarkup(offset, f"option ':{option_name}:' with a value "
+                                              f"beyond {MAX_LINE_OPTION}", f":{option_name}:"))
+        elif option_name == "emphasize-lines":
+            total = _block_length(lines, indents, index, options)
+            if not _line_spec_fits(value, total):
+                found.append(UnsafeMarkup(offset, f"':emphasize-lines:' beyond the block's "
+                                                  f"{total} lines", ":emphasize-lines:"))
+    return found
+
+
+def _block_length(lines: list[str], indents: list[int], index: int, options: int) -> int:
+    """Lines of the directive's content: its indented lines after the options, blank ones
+    at either end left out (the block Sphinx numbers)."""
+    content: list[str] = []
+    directive_indent = indents[index]
+    for line, indent in zip(lines[index + 1 + options:], indents[index + 1 + options:],
+                            strict=True):
+        if line.strip() and indent <= directive_indent:
+            break
+        content.append(line)
+    while content and not content[-1].strip():
+        content.pop()
+    while content and not content[0].strip():
+        content.pop(0)
+    return len(content)
+
+
+#: What opens a template in jinja2 (``{{``, ``{%``) and in sphinx-needs' ``:need:`` role
+#: text and functions (``[[``): text that reaches either is never evaluated.
+TEMPLATE_OPENERS = ("[[", "{{", "{%")
+
+
+def _template_lines(text: str) -> list[tuple[int, str]]:
+    """(line, opener) for each template opener in ``text`` as docutils reads it: look-alikes
+    folded, backslash escapes removed (an escaped space or line end vanishes entirely)."""
+    found = []
+    raw_lines = text.splitlines()
+    for index, raw in enumerate(raw_lines):
+        line = re.sub(r"\\\s", "", unicodedata.normalize("NFKC", raw)).replace("\\", "")
+        if raw.rstrip(" ").endswith("\\") and index + 1 < len(raw_lines):
+            # an escaped line end joins this line's last character to the next line
+            line = line + scan_form(raw_lines[index + 1]).lstrip()[:1]
+        found += [(index, opener) for opener in TEMPLATE_OPENERS if opener in line]
+    return found
+
+
 def _roles(line: str) -> Iterator[str]:
     """Names of the interpreted-text roles in ``line``: ``:name:`x``` and ```x`:name:``.
 
@@ -205,14 +305,16 @@ def _needs_syntax(line: str, index: int) -> list[UnsafeMarkup]:
 
 
 def inert_for_needs(text: str) -> str:
-    """``text`` with sphinx-needs' ``[[`` and ``<<`` broken by a word joiner (U+2060).
+    """``text`` with sphinx-needs' ``[[`` and ``<<`` and jinja2's ``{{`` and ``{%`` broken by
+    a word joiner (U+2060).
 
     It reads the same, but sphinx-needs (here, or in a project that imports our
     needs.json) no longer sees a function call or a variant in it. Prose gets this
     too, without a finding: in a need's content sphinx-needs evaluates only its
     ``ndf`` role (refused), so ``1 << 4`` in a rationale is just text.
     """
-    return text.replace("[[", "[\u2060[").replace("<<", "<\u2060<")
+    return (text.replace("[[", "[\u2060[").replace("<<", "<\u2060<")
+            .replace("{{", "{\u2060{").replace("{%", "{\u2060%"))
 
 
 def prose_findings(text: str) -> list[UnsafeMarkup]:
@@ -225,6 +327,10 @@ def prose_findings(text: str) -> list[UnsafeMarkup]:
         explicit = _EXPLICIT.search(line)
         finding = (_explicit(explicit.group("body"), lines, indents, index)
                    if explicit else None)
+        if explicit and finding is None:
+            directive = _DIRECTIVE.match(explicit.group("body"))
+            if directive:
+                found += _option_findings(directive.group("name"), lines, indents, index)
         anonymous = _ANONYMOUS.match(line)
         if anonymous:
             uri = re.sub(r"\s", "", "".join([anonymous.group("uri"),
@@ -247,6 +353,9 @@ def prose_findings(text: str) -> list[UnsafeMarkup]:
             if previous or len(line.strip()) >= 4:
                 found.append(UnsafeMarkup(index, "a section title or transition",
                                           line.strip()))
+    found += [UnsafeMarkup(index, f"template syntax '{opener}' (sphinx-needs and jinja2 "
+                                  "would evaluate it)", opener)
+              for index, opener in _template_lines(text or "")]
     # embedded URIs may span lines (docutils joins them and drops the whitespace)
     joined = "\n".join(lines)
     starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
@@ -354,8 +463,12 @@ def plain_fields(model: ThreatModel) -> Iterator[ProseField]:
 
 def _plain_findings(text: str) -> list[UnsafeMarkup]:
     lines = [scan_form(line) for line in text.splitlines()]
-    return [finding for index, line in enumerate(lines)
-            for finding in _needs_syntax(line, index)]
+    found = [finding for index, line in enumerate(lines)
+             for finding in _needs_syntax(line, index)]
+    return found + [UnsafeMarkup(index, f"template syntax '{opener}' (jinja2 would evaluate "
+                                        "it)", opener)
+                    for index, line in enumerate(lines) for opener in ("{{", "{%")
+                    if opener in line]
 
 
 @functools.lru_cache(maxsize=8192)

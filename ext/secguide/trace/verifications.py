@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, Severity, with_suggestion
+from secguide.files import UnsafeReference, project_file, read_bounded_text
 from secguide.model.items import ThreatModel, Verification
 from secguide.zephyr.scenarios import ScenarioIndex
 
@@ -58,17 +60,24 @@ def check_verifications(model: ThreatModel, index: ScenarioIndex, *,
     return diagnostics
 
 
+#: The project folder ``pytest:`` node IDs must lie in.
+TESTS_FOLDER = "tests"
+
+
 def check_pytest_refs(model: ThreatModel, repo_root: Path) -> list[Diagnostic]:
     """``pytest`` verifications whose file or test function does not exist.
 
     A static check (file exists, ``def <name>`` appears in it) so that ``check``
-    stays fast; the results import is what proves the test ran.
+    stays fast; the results import is what proves the test ran. A node ID is data:
+    its file must be a relative path under the project's ``tests/``
+    (:func:`secguide.files.project_file`), read within a size limit; anything else is
+    one ``unsafe-path`` error that says nothing about the file it names.
 
     Raises:
         Nothing: every finding is a returned diagnostic.
     """
     diagnostics: list[Diagnostic] = []
-    sources: dict[str, str | None] = {}
+    sources: dict[str, str | UnsafeReference | None] = {}
     for recommendation in model.recommendations:
         for verification in recommendation.verifications:
             if verification.kind != "guide-check":
@@ -76,11 +85,13 @@ def check_pytest_refs(model: ThreatModel, repo_root: Path) -> list[Diagnostic]:
             path, _, rest = verification.ref.partition("::")
             function = rest.rsplit("::", 1)[-1].split("[", 1)[0]
             if path not in sources:
-                try:
-                    sources[path] = (repo_root / path).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    sources[path] = None
+                sources[path] = _test_source(repo_root, path)
             source = sources[path]
+            if isinstance(source, UnsafeReference):
+                diagnostics.append(Diagnostic(verification.loc, Severity.ERROR,
+                                              Code.UNSAFE_PATH,
+                                              f"pytest {verification.ref!r}: {source}"))
+                continue
             if not rest or source is None:
                 problem = ("is not a node ID (path::test)" if not rest
                            else f"names {path}, which does not exist")
@@ -92,3 +103,13 @@ def check_pytest_refs(model: ThreatModel, repo_root: Path) -> list[Diagnostic]:
                                           "unknown-pytest-node",
                                           f"pytest {verification.ref!r} {problem}"))
     return diagnostics
+
+
+def _test_source(repo_root: Path, path: str) -> str | UnsafeReference | None:
+    """The text of the test file ``path`` names; the refusal; ``None`` when it is missing."""
+    try:
+        return read_bounded_text(project_file(repo_root, path, under=TESTS_FOLDER))
+    except UnsafeReference as refusal:
+        return refusal
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -48,11 +48,16 @@ def test_failing_build_exits_1_and_names_line(capsys) -> None:
 
 
 def test_waived_build_exits_0(capsys, tmp_path: Path) -> None:
-    config = tmp_path / ".config"
-    config.write_text('CONFIG_ARCH="arm"\nCONFIG_BOARD="b"\nCONFIG_SHELL=y\n')
+    # The real 4.2.99 build, with every failing setting waived (the shell among them).
+    config = CONFIGS / "nucleo_h753zi-stepper.config"
+    _, report, _ = _run(capsys, str(config), "--format", "json")
+    failing = sorted({r["symbol"] for r in json.loads(report)["builds"][0]["results"]
+                      if r["result"] == "FAIL"})
+    assert "CONFIG_SHELL" in failing
     waivers = tmp_path / "waivers.yaml"
-    waivers.write_text("waivers:\n  - symbol: CONFIG_SHELL\n    reason: service port\n"
-                       "    approver: Jane\n    expires: 2099-01-01\n")
+    waivers.write_text("waivers:\n" + "".join(
+        f"  - symbol: {symbol}\n    reason: service port\n    approver: Jane\n"
+        "    expires: 2099-01-01\n" for symbol in failing))
     code, out, _ = _run(capsys, str(config), "--waivers", str(waivers))
     assert code == 0, out
     assert "WAIVED         REC-DBG-SHELL CONFIG_SHELL" in out
@@ -124,9 +129,14 @@ def test_sarif_validates_and_points_at_config_lines(capsys, tmp_path: Path) -> N
         "Stack canaries put a random value between local buffers")
     failing = [r for r in run["results"] if r["kind"] == "fail"]
     assert failing and all(r["level"] == "error" for r in failing)
-    first = failing[0]["locations"][0]["physicalLocation"]
+    # A failing value points at its line; a setting missing from the .config has no line
+    # and says so.
+    located = [r for r in failing if "region" in r["locations"][0]["physicalLocation"]]
+    assert all(r["message"]["text"].split(" ", 2)[2].startswith("not in the build")
+               for r in failing if r not in located)
+    first = located[0]["locations"][0]["physicalLocation"]
     lines = Path(first["artifactLocation"]["uri"]).read_text().splitlines()
-    symbol = rules[failing[0]["ruleIndex"]]["shortDescription"]["text"].split("CONFIG_")[1]
+    symbol = rules[located[0]["ruleIndex"]]["shortDescription"]["text"].split("CONFIG_")[1]
     assert lines[first["region"]["startLine"] - 1].split("=")[0].endswith(symbol.split()[0])
     assert all(r["level"] == "none" for r in run["results"] if r["kind"] != "fail")
 

@@ -68,19 +68,33 @@ def test_bounds_and_numbers(db_v4: SymbolDB) -> None:
     assert zero.verdict is Verdict.PASS
 
 
-def test_missing_symbol_with_unmet_dependency_is_not_applicable(db_v4: SymbolDB) -> None:
-    result = _judge(db_v4, ARM + "# CONFIG_USERSPACE is not set\n",
-                    _rule("BOUNDS_CHECK_BYPASS_MITIGATION"))
-    assert result.verdict is Verdict.NOT_APPLICABLE
-    assert result.reason == ("not in the build: depends on USERSPACE; not set in this build: "
-                             "USERSPACE")
+def test_missing_symbol_the_build_turned_off_fails(db_v4: SymbolDB) -> None:
+    # USERSPACE has a prompt: the product turned it off, so the setting applies and fails.
+    text = ARM + ("CONFIG_ARCH_HAS_USERSPACE=y\nCONFIG_SRAM_REGION_PERMISSIONS=y\n"
+                  "CONFIG_RUNTIME_ERROR_CHECKS=y\n# CONFIG_USERSPACE is not set\n")
+    result = _judge(db_v4, text, _rule("BOUNDS_CHECK_BYPASS_MITIGATION"))
+    assert result.verdict is Verdict.FAIL
+    assert result.reason == ("not in the build (so not y): it depends on USERSPACE; USERSPACE "
+                             "does not hold (not set in this build: USERSPACE)")
+    off = _judge(db_v4, text, _rule("BOUNDS_CHECK_BYPASS_MITIGATION", "n"))
+    assert off.verdict is Verdict.PASS and off.reason.startswith("not in the build, so n: ")
 
 
-def test_negated_dependency_is_not_named_as_missing(db_v4: SymbolDB) -> None:
+def test_missing_symbol_the_target_rules_out_is_not_applicable(db_v4: SymbolDB) -> None:
+    # X86_KPTI depends on !X86_NO_MELTDOWN, a CPU fact the x86 SoC selects.
     text = 'CONFIG_ARCH="x86"\nCONFIG_X86=y\nCONFIG_USERSPACE=y\nCONFIG_X86_NO_MELTDOWN=y\n'
     result = _judge(db_v4, text, _rule("X86_KPTI"))
     assert result.verdict is Verdict.NOT_APPLICABLE
-    assert result.reason.endswith("which this build does not meet")
+    assert result.reason.startswith("not in the build: depends on ")
+    assert result.reason == ("not in the build: depends on USERSPACE && !X86_NO_MELTDOWN && "
+                             "X86; !X86_NO_MELTDOWN does not hold on this board target")
+    # Without ARCH_HAS_USERSPACE the target rules out USERSPACE itself, and so the setting.
+    bare = _judge(db_v4, ARM + "# CONFIG_USERSPACE is not set\n",
+                  _rule("BOUNDS_CHECK_BYPASS_MITIGATION"))
+    assert bare.verdict is Verdict.NOT_APPLICABLE
+    assert bare.reason.endswith("USERSPACE does not hold on this board target (it lacks "
+                                "USERSPACE, which needs ARCH_HAS_USERSPACE && "
+                                "RUNTIME_ERROR_CHECKS && SRAM_REGION_PERMISSIONS)")
 
 
 def test_no_prompt_mismatch_is_not_applicable(db_v4: SymbolDB) -> None:
@@ -161,7 +175,11 @@ def test_every_real_build_gets_a_verdict_per_recommendation(row: dict[str, str],
     assert audit.arch and audit.arch.startswith(row["arch"].removesuffix("64")[:3])
     judged = [r for r in audit.results if r.verdict in (Verdict.PASS, Verdict.FAIL)]
     assert len(judged) > 15
-    for result in judged:  # every judged line points at the .config line that holds the value
+    for result in judged:
+        if result.actual is None:  # judged by its absence: the reason says what is off
+            assert result.reason.startswith("not in the build"), result.reason
+            continue
+        # a judged value points at the .config line that holds it
         line = (CONFIGS / f"{row['short_id']}.config").read_text().splitlines()[
             result.config_loc.line - 1]
         assert result.found_as in line
@@ -176,7 +194,9 @@ def test_real_x86_build_verdicts(db_v4: SymbolDB, model: ThreatModel) -> None:
     assert by_symbol["USERSPACE"].verdict is Verdict.FAIL
     assert by_symbol["USERSPACE"].config_loc.line == 480
     assert by_symbol["FAULT_DUMP"].verdict is Verdict.NOT_APPLICABLE  # arm only
-    assert by_symbol["X86_KPTI"].verdict is Verdict.NOT_APPLICABLE  # needs USERSPACE
+    # KPTI needs USERSPACE, which this build turned off: the setting applies and fails
+    assert by_symbol["X86_KPTI"].verdict is Verdict.FAIL
+    assert "not set in this build: USERSPACE" in by_symbol["X86_KPTI"].reason
 
 
 def test_profiles_select_rules(model: ThreatModel) -> None:

@@ -11,8 +11,10 @@ from typing import Any
 
 from secguide.cli.common import add_format_option, add_tree_options
 from secguide.diagnostics import SecguideError
+from secguide.zephyr.expr import shown
 from secguide.zephyr.kconfig.cache import encode_symbol, load_symbol_db
 from secguide.zephyr.kconfig.symbols import (
+    ChoiceFacts,
     ConditionalValue,
     KconfigSymbol,
     SymbolDB,
@@ -52,15 +54,29 @@ def load_db(args: argparse.Namespace) -> SymbolDB:
     return db
 
 
+def _choice_as_json(facts: ChoiceFacts | None) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    return {"name": facts.label, "prompt": facts.prompt, "options": list(facts.options),
+            "depends_on": shown(facts.depends_on), "optional": facts.optional}
+
+
 def symbol_as_json(symbol: KconfigSymbol, db: SymbolDB) -> dict[str, Any]:
-    return {"name": symbol.name, **encode_symbol(symbol),
+    encoded = encode_symbol(symbol)
+    for key in ("defaults", "selects", "implies", "ranges"):
+        encoded[key] = [[shown(value), shown(cond) if cond else cond, *rest]
+                        for value, cond, *rest in encoded[key]]
+    encoded |= {"depends_on": shown(symbol.depends_on),
+                "choice": symbol.choice_facts.label if symbol.choice_facts else None,
+                "choice_facts": _choice_as_json(symbol.choice_facts)}
+    return {"name": symbol.name, **encoded,
             "zephyr_version": db.zephyr_version, "tree_fingerprint": db.fingerprint}
 
 
 def _values(entries: tuple[ConditionalValue, ...], with_site: bool = True) -> list[str]:
     lines = []
     for entry in entries:
-        text = entry.value + (f" if {entry.condition}" if entry.condition else "")
+        text = shown(entry.value + (f" if {entry.condition}" if entry.condition else ""))
         lines.append(f"{text}  ({entry.loc})" if with_site else text)
     return lines
 
@@ -76,9 +92,13 @@ def format_symbol(symbol: KconfigSymbol, db: SymbolDB) -> str:
     section("prompt", list(symbol.prompts) or ["(none: not settable in prj.conf)"])
     if symbol.deprecated:
         out.append("deprecated: yes")
-    if symbol.choice:
-        out.append(f"choice: {symbol.choice}")
-    out.append(f"depends on: {symbol.depends_on}")
+    facts = symbol.choice_facts
+    if facts is not None:
+        kind = "an optional choice" if facts.optional else "a choice"
+        out.append(f"option of: {facts.label} ({kind}; options: {', '.join(facts.options)})")
+        if facts.depends_on != "y":
+            out.append(f"  the choice depends on: {shown(facts.depends_on)}")
+    out.append(f"depends on: {shown(symbol.depends_on)}")
     section("defaults", _values(symbol.defaults))
     section("ranges", _values(symbol.ranges))
     section("selects", _values(symbol.selects))

@@ -268,7 +268,8 @@ def _users(state: ModelState) -> dict[str, list[str]]:
 ZEPHYR_KCONFIG_DOCS = "https://docs.zephyrproject.org/latest/kconfig.html#CONFIG_{name}"
 
 #: Tokens of a Kconfig expression as kconfiglib prints it.
-_EXPR_TOKEN = re.compile(r'<choice "(?P<choice>[^"]*)">|<choice>|(?P<name>[A-Za-z0-9_]+)|\s+|.')
+_EXPR_TOKEN = re.compile(r'<choice "(?P<choice>[^"]*)">|<choice (?P<named>[A-Za-z0-9_]+)>|<choice>'
+                         r'|(?P<name>[A-Za-z0-9_]+)|\s+|.')
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,8 +298,8 @@ class EntryLinks:
         db = get_state(self.app.env).db
         for match in _EXPR_TOKEN.finditer(text):
             token = match.group(0)
-            if match.group("choice") is not None:
-                label = f"the choice “{match.group('choice')}”"
+            if match.group("choice") is not None or match.group("named") is not None:
+                label = f"the choice “{match.group('choice') or match.group('named')}”"
                 para += nodes.emphasis(label, label)
             elif match.group("name") and match.group("name") in db:
                 para += self.symbol(match.group("name"))

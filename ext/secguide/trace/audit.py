@@ -34,9 +34,11 @@ from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver
 from secguide.model.releases import release_key
+from secguide.trace.dependencies import BuildDependencies
+from secguide.trace.hardware import lacking_hardware, unknown_hardware
+from secguide.trace.scope import applies_when_text, scope_holds
 from secguide.zephyr.dotconfig import ConfigValue, DotConfig
-from secguide.zephyr.expr import evaluate, positive_symbols
-from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 
 class Verdict(enum.Enum):
@@ -45,15 +47,6 @@ class Verdict(enum.Enum):
     NOT_APPLICABLE = "NOT-APPLICABLE"
     WAIVED = "WAIVED"
     UNKNOWN = "UNKNOWN"
-
-
-#: How a hardware feature named in ``applies_to`` shows in a ``.config``: any of these set.
-HARDWARE_SYMBOLS: Mapping[str, tuple[str, ...]] = {
-    "mpu": ("CPU_HAS_MPU",),
-    "mmu": ("CPU_HAS_MMU", "MMU"),
-    "fpu": ("CPU_HAS_FPU",),
-    "entropy-source": ("ENTROPY_HAS_DRIVER", "CSPRNG_AVAILABLE"),
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +70,7 @@ class AuditRule:
     architectures: tuple[str, ...] = ()
     hardware: tuple[str, ...] = ()
     builds: tuple[str, ...] = ("production", "debug")
+    when: str = ""  # the subsystem scope (applies_to.when), a Kconfig expression
     since: str | None = None  # the Zephyr release that introduced the symbol, if later
     #: other symbols that meet the rule with the same value (a setting's alternatives)
     alternatives: tuple[str, ...] = ()
@@ -170,7 +164,8 @@ def guide_rules(model: ThreatModel, profile: str) -> tuple[AuditRule, ...]:
                 rationale=" ".join(rec.rationale.split()), references=rec.references,
                 profiles=rec.profiles, architectures=rec.applies_to.architectures,
                 hardware=rec.applies_to.hardware, builds=rec.applies_to.builds,
-                since=setting.since, alternatives=setting.alternatives, loc=setting.loc))
+                when=rec.applies_to.when, since=setting.since,
+                alternatives=setting.alternatives, loc=setting.loc))
     return tuple(rules)
 
 
@@ -227,8 +222,10 @@ def _arch_matches(build_arch: str, wanted: str) -> bool:
                                     and build_arch[len(wanted):] in ("32", "64"))
 
 
-def _not_applicable(rule: AuditRule, config: DotConfig, arch: str | None,
-                    build_kind: str) -> str | None:
+def _not_applicable(rule: AuditRule, config: DotConfig, arch: str | None, build_kind: str,
+                    db: SymbolDB) -> str | None:
+    """Why the rule cannot apply to this build: its kind, its architecture, or hardware
+    the board target lacks. The build's own optional settings never make it so."""
     if build_kind not in rule.builds:
         return f"applies to {', '.join(rule.builds)} builds; audited as a {build_kind} build"
     if rule.architectures:
@@ -237,16 +234,17 @@ def _not_applicable(rule: AuditRule, config: DotConfig, arch: str | None,
         if not any(_arch_matches(arch, wanted) for wanted in rule.architectures):
             return (f"applies to {', '.join(rule.architectures)}; this build's architecture "
                     f"is {arch}")
-    known = [h for h in rule.hardware if h in HARDWARE_SYMBOLS]
-    if known and len(known) == len(rule.hardware):
-        present = [h for h in known
-                   if any((v := config.get(s)) is not None and v.is_set
-                          for s in HARDWARE_SYMBOLS[h])]
-        if not present:
-            shown = " or ".join(f"CONFIG_{s}" for h in known for s in HARDWARE_SYMBOLS[h])
-            return (f"needs {' or '.join(known)} hardware; this build has none "
-                    f"(no {shown})")
-    return None
+    return lacking_hardware(rule.hardware, config, db)
+
+
+def _out_of_scope(rule: AuditRule, config: DotConfig) -> tuple[bool | None, str]:
+    """Whether the rule's subsystem (``applies_to.when``) is in the build, and in words."""
+    values = {name: value.value for name, value in config.values.items()}
+    holds = scope_holds(rule.when, values)
+    text = applies_when_text(rule.when)
+    if holds is None:
+        return None, f"its scope ({text}) cannot be evaluated from the .config"
+    return holds, f"applies where {text} holds; this build does not have it"
 
 
 def shown_value(found: ConfigValue) -> str:
@@ -273,25 +271,6 @@ def _meets(rule: AuditRule, found: ConfigValue) -> bool | None:
     return found.value == rule.value
 
 
-def _unmet_dependencies(symbol: KconfigSymbol, config: DotConfig) -> str | None:
-    """'depends on X; not set here: A, B' when the build fails the dependencies, else None."""
-    if symbol.depends_on in ("", "y"):
-        return None
-
-    def lookup(name: str) -> str | None:
-        found = config.get(name)
-        return found.value if found is not None else None
-
-    if evaluate(symbol.depends_on, lookup) != 0:
-        return None
-    unset = [name for name in positive_symbols(symbol.depends_on)
-             if (found := config.get(name)) is None or not found.is_set]
-    if not unset:
-        return f"depends on {symbol.depends_on}, which this build does not meet"
-    listed = ", ".join(unset[:4]) + (", ..." if len(unset) > 4 else "")
-    return f"depends on {symbol.depends_on}; not set in this build: {listed}"
-
-
 def met_by_alternative(rule: AuditRule, config: DotConfig) -> RuleResult | None:
     """PASS when the build sets one of the rule's alternatives to the rule's value (another
     acceptable member of a choice); None when it sets none, so the rule's own symbol is judged."""
@@ -315,6 +294,7 @@ class _Judge:
         self.build_version = build_version
         self.build_kind = build_kind
         self.arch = config.string("ARCH")
+        self.dependencies = BuildDependencies(config, db)
         self.former_names: dict[str, list[str]] = {}
         for old, successors in renames.items():
             for new in successors:
@@ -350,10 +330,22 @@ class _Judge:
             return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
                               reason=f"{tree} (the tree) does not define CONFIG_{rule.symbol} "
                                      f"and the build does not set it{hint}")
-        unmet = _unmet_dependencies(symbol, self.config)
-        if unmet:
+        state = self.dependencies.state(symbol)
+        if state.met is None:
+            return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
+                              reason=f"not in the build, and {state.why}")
+        if state.met is False and state.target_lacks:
             return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
-                              reason=f"not in the build: {unmet}")
+                              reason=f"not in the build: {state.why}")
+        if state.met is False:
+            # Off by the build's own settings: Kconfig reads a missing symbol as n.
+            if rule.value == "n" and symbol.type in ("bool", "tristate"):
+                return RuleResult(rule=rule, verdict=Verdict.PASS,
+                                  reason=f"not in the build, so n: it {state.why}")
+            return self.waive(RuleResult(
+                rule=rule, verdict=Verdict.FAIL,
+                reason=f"not in the build (so not {rule.expected_text}): it {state.why}"
+                       f"{self.hardware_note(rule)}"))
         if not symbol.user_settable:
             return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
                               reason="not in the build, and it has no prompt (only defaults "
@@ -361,6 +353,10 @@ class _Judge:
         return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
                           reason=f"not in the build's .config although its dependencies hold "
                                  f"by {tree}'s Kconfig: the build's Zephyr release may differ")
+
+    def hardware_note(self, rule: AuditRule) -> str:
+        unknown = unknown_hardware(rule.hardware, self.config, self.db)
+        return f" (it needs {' or '.join(rule.hardware)} hardware: {unknown})" if unknown else ""
 
     def waive(self, result: RuleResult) -> RuleResult:
         rule = result.rule
@@ -385,9 +381,15 @@ class _Judge:
             return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
                               reason="a sysbuild top-level configuration (SB_CONFIG_*) sets no "
                                      "application option; audit the image builds")
-        excluded = _not_applicable(rule, self.config, self.arch, self.build_kind)
+        excluded = _not_applicable(rule, self.config, self.arch, self.build_kind, self.db)
         if excluded:
             return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, reason=excluded)
+        if rule.when:
+            in_scope, why = _out_of_scope(rule, self.config)
+            if in_scope is None:
+                return RuleResult(rule=rule, verdict=Verdict.UNKNOWN, reason=why)
+            if not in_scope:
+                return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, reason=why)
         alternative = met_by_alternative(rule, self.config)
         if alternative is not None:
             return alternative
@@ -414,7 +416,8 @@ class _Judge:
                                      f"application cannot change it (value {shown}){via}")
         return self.waive(RuleResult(verdict=Verdict.FAIL, **common,
                                      reason=f"expected {rule.expected_text}, the build has "
-                                            f"{shown}{via}{tree_note}"))
+                                            f"{shown}{via}{tree_note}"
+                                            f"{self.hardware_note(rule)}"))
 
 
 def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,

@@ -27,12 +27,17 @@ import kconfiglib
 from secguide import __version__
 from secguide.diagnostics import SecguideError, SourceLoc
 from secguide.files import write_atomically
-from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol, SymbolDB
+from secguide.zephyr.kconfig.symbols import (
+    ChoiceFacts,
+    ConditionalValue,
+    KconfigSymbol,
+    SymbolDB,
+)
 from secguide.zephyr.tree import ZephyrTree, resolve_tree, tree_files
 
 CACHE_FORMAT = "secguide-kconfig-db"
 #: Bump when the encoding or the extraction changes meaning.
-CACHE_SCHEMA = 4
+CACHE_SCHEMA = 5
 
 KCONFIGLIB_VERSION = ".".join(str(part) for part in kconfiglib.VERSION)
 
@@ -127,6 +132,20 @@ def _dec_values(raw: list[list[Any]]) -> tuple[ConditionalValue, ...]:
                  for value, cond, path, line in raw)
 
 
+def _enc_choice(facts: ChoiceFacts | None) -> list[Any] | None:
+    if facts is None:
+        return None
+    return [facts.term, facts.prompt, list(facts.options), facts.depends_on, facts.optional]
+
+
+def _dec_choice(raw: list[Any] | None) -> ChoiceFacts | None:
+    if raw is None:
+        return None
+    term, prompt, options, depends_on, optional = raw
+    return ChoiceFacts(term=term, prompt=prompt, options=tuple(options), depends_on=depends_on,
+                       optional=optional)
+
+
 def encode_symbol(symbol: KconfigSymbol) -> dict[str, Any]:
     return {
         "type": symbol.type,
@@ -140,6 +159,7 @@ def encode_symbol(symbol: KconfigSymbol) -> dict[str, Any]:
         "implied_by": list(symbol.implied_by),
         "ranges": _enc_values(symbol.ranges),
         "choice": symbol.choice,
+        "choice_facts": _enc_choice(symbol.choice_facts),
         "definitions": [_enc_loc(loc) for loc in symbol.definitions],
         "configdefault_sites": [_enc_loc(loc) for loc in symbol.configdefault_sites],
         "user_settable": symbol.user_settable,
@@ -161,6 +181,7 @@ def decode_symbol(name: str, raw: dict[str, Any]) -> KconfigSymbol:
         implied_by=tuple(raw["implied_by"]),
         ranges=_dec_values(raw["ranges"]),
         choice=raw["choice"],
+        choice_facts=_dec_choice(raw["choice_facts"]),
         definitions=tuple(SourceLoc(p, n) for p, n in raw["definitions"]),
         configdefault_sites=tuple(SourceLoc(p, n) for p, n in raw["configdefault_sites"]),
         user_settable=raw["user_settable"],

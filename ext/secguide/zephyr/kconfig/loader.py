@@ -26,7 +26,7 @@ import kconfiglib
 from secguide.diagnostics import SecguideError, SourceLoc
 from secguide.zephyr.kconfig.env import doc_mode_environment, scoped_environ
 from secguide.zephyr.kconfig.functions import zephyr_function
-from secguide.zephyr.kconfig.symbols import ConditionalValue, KconfigSymbol
+from secguide.zephyr.kconfig.symbols import ChoiceFacts, ConditionalValue, KconfigSymbol
 from secguide.zephyr.tree import ZephyrTree
 
 _CONFIGDEFAULT = re.compile(r"^([ \t]*)configdefault([ \t])", re.MULTILINE)
@@ -74,10 +74,26 @@ def choice_label(choice: Any) -> str:
     return f'<choice "{prompts[0]}">' if prompts else "<choice>"
 
 
+def choice_term(choice: Any) -> str:
+    """A choice as expression text writes it: ``<choice NAME>`` or ``<choice "prompt">``.
+
+    Never the bare name: a named choice would read as a symbol of that name.
+    """
+    label = choice_label(choice)
+    return f"<choice {label}>" if choice.name else label
+
+
 def _symbol_text(item: Any) -> str:
     if isinstance(item, kconfiglib.Choice):
-        return choice_label(item)
+        return choice_term(item)
     return kconfiglib.standard_sc_expr_str(item)
+
+
+def _choice_facts(choice: Any) -> ChoiceFacts:
+    prompts = [node.prompt[0] for node in choice.nodes if node.prompt]
+    return ChoiceFacts(term=choice_term(choice), prompt=prompts[0] if prompts else "",
+                       options=tuple(sym.name for sym in choice.syms),
+                       depends_on=_expr(choice.direct_dep), optional=bool(choice.is_optional))
 
 
 def _expr(expr: Any) -> str:
@@ -212,6 +228,7 @@ def _symbol_from(sym: kconfiglib.Symbol, kconf: _ZephyrKconfig,
         implied_by=_first_operands(sym.weak_rev_dep, kconf),
         ranges=tuple(ranges),
         choice=choice,
+        choice_facts=_choice_facts(sym.choice) if sym.choice is not None else None,
         definitions=tuple(definitions),
         configdefault_sites=tuple(configdefaults),
         user_settable=bool(prompts),

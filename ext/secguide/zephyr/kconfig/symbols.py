@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from secguide.diagnostics import SourceLoc, with_suggestion
+from secguide.zephyr.expr import choice_name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,6 +27,28 @@ class ConditionalValue:
     value: str
     condition: str | None
     loc: SourceLoc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChoiceFacts:
+    """The choice a symbol is an option of, as a build's ``.config`` can be read against it.
+
+    ``term`` is how the choice appears in expression text (``<choice NAME>`` or
+    ``<choice "prompt">``); ``options`` are its options in definition order;
+    ``depends_on`` is the choice's own dependencies ("y" if none); an ``optional``
+    choice may have no option selected.
+    """
+
+    term: str
+    prompt: str = ""
+    options: tuple[str, ...] = ()
+    depends_on: str = "y"
+    optional: bool = False
+
+    @property
+    def label(self) -> str:
+        """``choice "Stack canaries protection options"`` or ``choice NAME``: no stand-in."""
+        return choice_name(self.term)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +78,7 @@ class KconfigSymbol:
     implied_by: tuple[str, ...] = ()
     ranges: tuple[ConditionalValue, ...] = ()
     choice: str | None = None
+    choice_facts: ChoiceFacts | None = None
     definitions: tuple[SourceLoc, ...] = ()
     configdefault_sites: tuple[SourceLoc, ...] = ()
     user_settable: bool = False

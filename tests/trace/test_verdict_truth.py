@@ -59,7 +59,8 @@ def test_stack_canaries_choice_left_unused_fails(audits: dict[str, BuildAudit]) 
     result = _result(audits["nucleo_h753zi-stepper"], "STACK_CANARIES")
     assert result.verdict is Verdict.FAIL
     assert result.reason == (
-        'not in the build (so not y): it depends on (ENTROPY_GENERATOR || '
+        'not in the build (so not y (or CONFIG_STACK_CANARIES_STRONG=y or '
+        'CONFIG_STACK_CANARIES_ALL=y)): it depends on (ENTROPY_GENERATOR || '
         'TEST_RANDOM_GENERATOR) && choice "Stack canaries protection options"; the optional '
         'choice "Stack canaries protection options" has none of its options set '
         '(STACK_CANARIES, STACK_CANARIES_STRONG, STACK_CANARIES_ALL, STACK_CANARIES_EXPLICIT)')
@@ -207,6 +208,7 @@ def test_not_applicable_names_a_fact_of_the_target(name: str, audits: dict[str, 
             continue
         assert result.reason.startswith((
             "applies to ",  # architecture or build kind
+            "applies where ",  # the model's subsystem scope (applies_to.when)
             "needs entropy-source hardware, which this board target lacks",
             "needs mpu hardware, which", "needs fpu hardware, which",
             "needs mpu or mmu hardware, which",

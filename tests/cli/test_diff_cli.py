@@ -364,3 +364,46 @@ def test_outside_git_or_in_a_shallow_clone_stamps_are_not_verified(capsys, model
     out = capsys.readouterr().out
     assert "unauthorised-stamp" not in out
     assert out.count("shallow clone") == len(STAMPED) + 1
+
+
+WORKFLOW = REPO / ".github" / "workflows" / "secguide-diff.yml"
+
+
+def workflow_steps() -> dict[str, str]:
+    """The ``run`` script of every workflow step that has an id."""
+    import yaml
+
+    job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["diff"]
+    return {step["id"]: step["run"] for step in job["steps"] if "id" in step}
+
+
+def run_step(script: str, where: Path, env: dict[str, str]) -> int:
+    import os
+
+    assert "${{" not in script  # runs the same outside GitHub Actions
+    return subprocess.run(["bash", "-e", "-c", script], cwd=where, env=os.environ | env,
+                          capture_output=True, text=True, timeout=600).returncode
+
+
+@pytest.mark.parametrize(("branch_name", "check", "status"), [
+    ("value", 0, "1"),        # a stamp made suspect and a build newly failing
+    ("signed-off", 0, "0"),   # a stamp added by a reviewer's signed-off commit: passes
+    ("outsider", 1, "1"),     # a stamp committed by someone else: check fails, so does diff
+])
+def test_ci_workflow_steps_run_locally(model_repo, zephyr_v4_path, tmp_path, branch_name,
+                                       check, status):
+    steps = workflow_steps()
+    assert list(steps) == ["check", "diff", "gate"]
+    clone = tmp_path / "pr"
+    git(model_repo, "worktree", "add", "-q", str(clone), branch_name)
+    (clone / ".venv").symlink_to(REPO / ".venv")
+    output = tmp_path / "github-output"
+    env = {"ZEPHYR_BASE": str(zephyr_v4_path), "SECGUIDE_REFERENCE_BUILDS": str(BUILDS),
+           "SECGUIDE_DIFF_BASE": "base", "GITHUB_OUTPUT": str(output)}
+    assert run_step(steps["check"], clone, env) == check
+    assert run_step(steps["diff"], clone, env) == 0
+    assert output.read_text() == f"status={status}\n"
+    comment = (clone / "_build/secguide-diff.md").read_text()
+    assert comment.startswith("### secguide diff: base \\(")
+    assert (clone / "_build/secguide-diff.html").read_text().startswith("<!DOCTYPE html>")
+    assert run_step(steps["gate"], clone, env | {"DIFF_STATUS": status}) == int(status)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import itertools
 import json
 import os
 import re
@@ -31,7 +32,7 @@ from secguide.files import UnsafeReference, project_file, read_bounded_text
 from secguide.model.loader import load_threat_model, threatmodel_files
 from secguide.spreadsheet import csv_text, inert_cell
 from secguide.trace.needs import NeedItem
-from secguide.trace.prose import inert_for_needs, prose_findings
+from secguide.trace.prose import check_prose, inert_for_needs, prose_findings
 from secguide.trace.verifications import check_pytest_refs
 from secguide.untrusted import inert
 from trace_fixtures import small_model
@@ -82,6 +83,101 @@ def test_inert_for_needs_breaks_every_opener() -> None:
     made = inert_for_needs("[[a]] <<b>> {{c}} {%d%}")
     assert not any(opener in made for opener in ("[[", "<<", "{{", "{%"))
     assert made.replace("\u2060", "") == "[[a]] <<b>> {{c}} {%d%}"
+
+
+#: Every prose field and every plain field that becomes a need field, each holding a
+#: template on its own line (the word TPL marks the line).
+EVERY_FIELD = {
+    "scope.yaml": """\
+        scope:
+          boundary: "TPL {{ 7*7 }}"
+          shared_responsibility: |
+            First line.
+            TPL :need:`[\\[ 7*7 ]\\] <REC-ALL>`
+          assumptions:
+            - id: ASM-ALL
+              title: "TPL {% if 1 %}x{% endif %}"
+              text: "TPL {% for a in range(9) %}x{% endfor %}"
+        """,
+    "adversaries.yaml": """\
+        adversaries:
+          - id: ADV-ALL
+            title: Adversary
+            description: "TPL {{ 7*7 }}"
+            addressed: false
+            reason: "TPL {{ 7*7 }}"
+        """,
+    "out_of_scope.yaml": """\
+        out_of_scope:
+          - id: OOS-ALL
+            title: Out
+            reason: "TPL {{ 7*7 }}"
+            protection_from: "TPL [[copy('id')]]"
+        """,
+    "threats.yaml": """\
+        threats:
+          - id: THR-ALL
+            title: "TPL {{ 7*7 }}"
+            description: "TPL {{ 7*7 }}"
+            mitigated_by: [REC-ALL]
+        responsibilities:
+          - id: RESP-ALL
+            title: Responsibility
+            description: "TPL {{ 7*7 }}"
+        """,
+    "recommendations.yaml": """\
+        recommendations:
+          - id: REC-ALL
+            title: Everything
+            area: general
+            status: deprecated
+            rationale: "TPL {{ 7*7 }}"
+            tags: ["TPL {{ 7*7 }}"]
+            settings:
+              - symbol: STACK_CANARIES
+                value: "TPL {{ 7*7 }}"
+                note: "TPL {{ 7*7 }}"
+            verification:
+              - id: TEST-MAN-ALL
+                manual: "TPL {{ 7*7 }}"
+                note: "TPL {{ 7*7 }}"
+            deprecated:
+              removed_in: "9.0"
+              note: "TPL {{ 7*7 }}"
+        waivers:
+          - symbol: ASSERT
+            reason: "TPL {{ 7*7 }}"
+        """,
+    "standards/all.yaml": """\
+        standard:
+          id: STD-ALL
+          name: "TPL {{ 7*7 }}"
+          edition: "1"
+          summary: "TPL {{ 7*7 }}"
+          clauses:
+            - id: CLS-ALL-1
+              clause: "1"
+              title: "TPL {{ 7*7 }}"
+              met_by: configuration
+              recommendations: [REC-ALL]
+              justification: "TPL {{ 7*7 }}"
+        """,
+}
+
+
+def test_templates_are_refused_in_every_field(tmp_path: Path) -> None:
+    counter = itertools.count()
+    # each payload differs (TPL0, TPL1, ...): a finding is placed by its field's text
+    folder = _model(tmp_path, {name: re.sub("TPL", lambda _: f"TPL{next(counter)}", text)
+                               for name, text in EVERY_FIELD.items()})
+    model, problems = load_threat_model(folder, display_base=tmp_path)
+    assert problems == []
+    found = {(d.loc.path, d.loc.line) for d in check_prose(model) if d.code == "unsafe-markup"}
+    expected = {(f"threatmodel/{name}", number) for name in EVERY_FIELD
+                for number, line in enumerate(
+                    (folder / name).read_text(encoding="utf-8").splitlines(), 1)
+                if "TPL" in line}
+    assert found == expected
 
 
 # -- 2. directive options: an allow-list per directive, bounded values ----------------------

@@ -282,7 +282,9 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                                       Severity.ERROR, "no-files",
                                       "no *.yaml files in the threat-model folder"))
     # the link's own name is shown (display_path would follow it to its target)
-    diagnostics += [Diagnostic(SourceLoc(f"{display_path(link.parent, display_base)}/{link.name}"),
+    # (line 1: the guide build, like the check, then names a file and a line)
+    diagnostics += [Diagnostic(SourceLoc(f"{display_path(link.parent, display_base)}/{link.name}",
+                                         1),
                                Severity.ERROR,
                                Code.UNSAFE_PATH, "a symlink to a file outside the threat-model "
                                "folder (or to nothing); it is not read")

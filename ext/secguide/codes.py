@@ -76,6 +76,7 @@ class Code(enum.StrEnum):
     UNKNOWN_SCOPE_SYMBOL = "unknown-scope-symbol"
     PROFILE_CONFLICT = "profile-conflict"
     BAD_ALTERNATIVE = "bad-alternative"
+    PROSE_CLAIM = "prose-claim"
     STALE_ACCEPTED_CONFLICT = "stale-accepted-conflict"
     # -- verifications against the tree and this project's tests (zephyr/scenarios)
     SCENARIO_FILE_UNREADABLE = "scenario-file-unreadable"
@@ -223,6 +224,9 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
            "choice or one symbol makes one of them fail (named, with the chain)."),
     _model(Code.BAD_ALTERNATIVE,
            "A setting's alternative is itself, or not a member of the setting's choice."),
+    _model(Code.PROSE_CLAIM,
+           "Prose states a default, select, dependency or range the tree contradicts "
+           "(recognised wordings: README); the message gives the tree's answer and the role."),
     _model(Code.STALE_ACCEPTED_CONFLICT,
            "An accepted_conflicts entry names a recommendation it no longer conflicts with."),
     _model(Code.SCENARIO_FILE_UNREADABLE,

@@ -465,3 +465,31 @@ def test_an_accepted_conflict_is_said_under_the_card(project: Path) -> None:
     assert ("Conflict kept on purpose: </strong>in a profile that also holds REC-NO-ENTROPY, "
             "that recommendation's setting wins over this one. &lt;b&gt;Kept&lt;/b&gt; "
             "for the test.") in text
+
+
+def test_fact_roles_render_the_tree_on_pages_cards_and_needs_json(project: Path) -> None:
+    """The mini tree gives STACK_CANARIES one default, ``y if MINI_HARDENED`` (a
+    configdefault in kernel/Kconfig): the page's role, the card and needs.json say so alike."""
+    page_rst = project / "model.rst"
+    page_rst.write_text(page_rst.read_text().replace(
+        "Canaries are :kconfig:option:`CONFIG_STACK_CANARIES`.",
+        "Canaries are :kconfig:option:`CONFIG_STACK_CANARIES`; "
+        ":kconfig:default:`CONFIG_STACK_CANARIES`."))
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace(
+        "rationale: Canaries stop a smashed return address from being used.",
+        "rationale: >-\n      Canaries stop a smashed return address from being used;\n"
+        "      :kconfig:depends-on:`CONFIG_STACK_CANARIES`."))
+    app = build(project)
+    assert warnings_of(app) == []
+    html_text = page(project, "model")
+    said = ('<code class="docutils literal notranslate"><span class="pre">CONFIG_STACK_CANARIES'
+            '</span></code> defaults to <code class="docutils literal notranslate"><span '
+            'class="pre">y</span></code> if')
+    assert said in html_text.split('id="REC-CANARIES"')[0]  # the page's own role
+    card = _card(html_text, "REC-CANARIES")
+    assert "depends on" in card and ":kconfig:" not in card
+    assert '<span class="pre">ENTROPY_GENERATOR</span>' in card
+    needs = json.loads((project / "_build" / "html" / "needs.json").read_text())
+    content = needs["versions"][needs["current_version"]]["needs"]["REC-CANARIES"]["content"]
+    assert content.endswith("``CONFIG_STACK_CANARIES`` depends on ``ENTROPY_GENERATOR``.")

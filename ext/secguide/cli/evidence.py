@@ -128,7 +128,8 @@ def _evidence(args: argparse.Namespace) -> int:
         profile=args.profile, build_kind=audit.build_kind, tree_version=db.zephyr_version,
         tree_fingerprint=db.fingerprint, audit_counts=audit.counts, notes=audit.notes)
     files = build_report_files(model, build, verdicts, results=result_files, inputs=inputs,
-                               commit=model_commit(args.threatmodel), created=created)
+                               commit=model_commit(args.threatmodel), created=created,
+                               db=db)
     write_evidence(args.out, files)
     counts = verdicts.counts()
     threats = ", ".join(f"{n} {name}" for name, n in counts["threats"].items() if n)

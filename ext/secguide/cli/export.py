@@ -46,7 +46,7 @@ def _export(args: argparse.Namespace) -> int:
     files = build_evidence(model, zephyr_version=db.zephyr_version,
                            tree_fingerprint=db.fingerprint, inputs=inputs, results=results,
                            model_commit=model_commit(args.threatmodel),
-                           reviews=project.reviews)
+                           reviews=project.reviews, db=db)
     write_evidence(args.out, files)
     print(f"{args.out}: {', '.join(OUTPUT_FILES)} for Zephyr {db.zephyr_version} "
           f"({len(model.recommendations)} recommendations, {len(inputs)} input files) "

@@ -37,6 +37,7 @@ from secguide.spreadsheet import csv_text
 from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
 from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import ResultFile
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 PROJECT = "Zephyr Security Guide: evidence for one build"
 REPORT_FILES = ("report.html", "report.pdf", "evidence.json", "verdicts.csv", "needs.json",
@@ -112,7 +113,7 @@ def verdicts_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
 
 
 def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
-                     zephyr_version: str) -> list[NeedItem]:
+                     zephyr_version: str, db: SymbolDB | None = None) -> list[NeedItem]:
     """The model's needs with ``result`` fields saying what this build showed."""
     outcomes = {t.id: t.outcome for r in verdicts.recommendations for t in r.tests}
     recs = {r.recommendation.id: r for r in verdicts.recommendations}
@@ -134,7 +135,7 @@ def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
     results.update({t.threat.id: t.verdict.value for t in verdicts.threats})
     results.update({c.clause.id: c.verdict.value for c in verdicts.clauses})
     items = []
-    for item in need_items(model, zephyr_version, outcomes):
+    for item in need_items(model, zephyr_version, outcomes, db=db):
         value = results.get(item.id) or (outcomes.get(item.id) if item.type == "test" else None)
         if item.type == "test" and value is None:
             value = "not evidence for this build"
@@ -179,10 +180,12 @@ def _render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
 
 def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerdicts, *,
                        results: Sequence[ResultFile], inputs: Sequence[InputFile],
-                       commit: Mapping[str, Any], created: dt.datetime) -> dict[str, bytes]:
-    """Every file of one build's evidence, by name, rendered in memory."""
+                       commit: Mapping[str, Any], created: dt.datetime,
+                       db: SymbolDB | None = None) -> dict[str, bytes]:
+    """Every file of one build's evidence, by name, rendered in memory (``db``, the tree,
+    states its Kconfig facts where the prose has fact roles, as the guide does)."""
     stamp = _iso(created)
-    items = build_need_items(model, verdicts, build.tree_version)
+    items = build_need_items(model, verdicts, build.tree_version, db)
     files = {
         "report.html": render_html(build, verdicts, results, model, stamp),
         "report.pdf": _render_pdf(build, verdicts, model, created),

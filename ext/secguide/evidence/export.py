@@ -46,6 +46,7 @@ from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NeedItem, need_items
 from secguide.trace.prose import inert_for_needs
 from secguide.trace.results import Outcome, Results, marked_tests, need_results, results_source
 from secguide.trace.review import ReviewState
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 PROJECT = "Zephyr Security Guide"
 OUTPUT_FILES = ("needs.json", "traceability.csv", "requirements.reqif", "manifest.json")
@@ -232,13 +233,15 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
                    inputs: Sequence[InputFile], results: Results | None = None,
                    created: dt.datetime | None = None,
                    model_commit: Mapping[str, Any] | None = None,
-                   reviews: Mapping[str, ReviewState] | None = None) -> dict[str, bytes]:
+                   reviews: Mapping[str, ReviewState] | None = None,
+                   db: SymbolDB | None = None) -> dict[str, bytes]:
     """Every evidence file, by name, rendered in memory (nothing is written).
 
     ``model_commit`` (``{"commit", "model_files_modified"}``), when given, is
     recorded in the manifest: which version of the threat model the evidence is of.
     ``reviews`` (:attr:`secguide.trace.project.Project.reviews`) puts each item's
-    review state, reviewer and date into needs.json, the CSV and ReqIF.
+    review state, reviewer and date into needs.json, the CSV and ReqIF. ``db`` (the
+    tree) puts its Kconfig facts in place of the prose's fact roles, as the guide does.
 
     Raises:
         SecguideError: ``SOURCE_DATE_EPOCH`` is malformed.
@@ -246,7 +249,7 @@ def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint:
     stamp = _iso(created or evidence_time())
     outcomes = need_results(model, results)
     items = need_items(model, zephyr_version, results=outcomes, marked=marked_tests(results),
-                       marked_source=results_source(results))
+                       marked_source=results_source(results), db=db)
     if reviews is not None:
         items = with_reviews(items, reviews)
     files = {

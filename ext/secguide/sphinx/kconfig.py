@@ -27,12 +27,13 @@ from sphinx.builders import Builder
 from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
 
 from secguide.codes import Code
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.warnings import warn
+from secguide.trace.kconfig_facts import FactKind, fact_text
 from secguide.trace.text_symbols import CONFIG_NAME
 from secguide.zephyr.kconfig.symbols import (
     ConditionalValue,
@@ -74,6 +75,37 @@ class KconfigOptionRole(XRefRole):
         return [node], []
 
 
+def fact_nodes(text: str) -> list[nodes.Node]:
+    """The nodes of a fact's text: its ````literal```` parts as literals, the rest as text."""
+    parts = text.split("``")
+    return [nodes.literal(part, part) if index % 2 else nodes.Text(part)
+            for index, part in enumerate(parts) if part]
+
+
+class KconfigFactRole(SphinxRole):
+    """``:kconfig:default:`CONFIG_FOO``` and its siblings: the tree's answer, in words.
+
+    The same text as in exports (:func:`secguide.trace.kconfig_facts.fact_text`);
+    YAML prose gets it before parsing, pages through this role.
+    """
+
+    def __init__(self, kind: FactKind) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        state = get_state(self.env)
+        symbol = state.db.get(self.text.strip())
+        if symbol is None:
+            warn(Code.UNKNOWN_SYMBOL, unknown_message(self.text.strip(), state),
+                 self.get_location())
+            return [nodes.literal(self.text, self.text)], []
+        mention(self.env, symbol.name, self.lineno)
+        inline = nodes.inline(classes=["secguide-kconfig-fact"])
+        inline += fact_nodes(fact_text(self.kind, symbol))
+        return [inline], []
+
+
 class KconfigReferenceDirective(SphinxDirective):
     """``.. kconfig:reference::``: the entries of every symbol the guide mentions."""
 
@@ -105,7 +137,8 @@ class KconfigDomain(Domain):
                                     "rendered": []}
     data_version = 1
 
-    roles = {"option": KconfigOptionRole(warn_dangling=False)}
+    roles = {"option": KconfigOptionRole(warn_dangling=False),
+             **{kind.value: KconfigFactRole(kind) for kind in FactKind}}
     directives = {"reference": KconfigReferenceDirective}
 
     def mention(self, docname: str, name: str, line: int) -> None:

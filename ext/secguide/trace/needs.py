@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel
+from secguide.trace.kconfig_facts import expand_fact_roles
 from secguide.trace.prose import inert_for_needs, safe_prose
 from secguide.trace.scope import applies_when_text
 from secguide.trace.verification_ids import guide_check_id, slug, verification_id
+from secguide.zephyr.kconfig.symbols import SymbolDB
 
 __all__ = ["EXTRA_FIELDS", "LINK_TYPES", "NEED_TYPES", "LinkType", "NeedItem", "NeedType",
            "need_items", "setting_id", "summary", "verification_id"]
@@ -127,7 +129,8 @@ def _setting_value(setting: Setting) -> str:
 def need_items(model: ThreatModel, zephyr_version: str = "",
                results: Mapping[str, str] | None = None, *,
                marked: Mapping[str, Sequence[tuple[str, str]]] | None = None,
-               marked_source: SourceLoc | None = None) -> list[NeedItem]:
+               marked_source: SourceLoc | None = None,
+               db: SymbolDB | None = None) -> list[NeedItem]:
     """Every need of the model, deterministic in order (model order, then tests by ID).
 
     ``results`` maps test need IDs to outcomes (``passed``, ``failed``, ``not run``
@@ -138,6 +141,9 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
     with ``@pytest.mark.verifies`` (recommendation ID -> (node ID, outcome); see
     :func:`secguide.trace.results.marked_tests`); they are located at ``marked_source``,
     the result file that reported them.
+
+    ``db`` (the tree) replaces each Kconfig fact role in the texts by the tree's answer
+    (:mod:`secguide.trace.kconfig_facts`); every face that publishes the model passes it.
     """
     marked = marked or {}
     items: list[NeedItem] = []
@@ -275,6 +281,10 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
     items.extend(dataclasses.replace(tests[tid], extra={
         **tests[tid].extra, "verifies": ",".join(dict.fromkeys(verifies.get(tid, ())))})
         for tid in sorted(tests))
+    if db is not None:
+        # the tree's facts in place of their roles: guide and exports say the same words
+        items = [dataclasses.replace(item, content=expand_fact_roles(item.content, db))
+                 for item in items]
     return [_inert(item) for item in items]
 
 

@@ -254,7 +254,7 @@ class Project:
         results = self.results
         items = need_items(self.model, self.db.zephyr_version,
                            need_results(self.model, results), marked=marked_tests(results),
-                           marked_source=results_source(results))
+                           marked_source=results_source(results), db=self.db)
         return tuple(_without_dangling_links(items))
 
     @cached_property

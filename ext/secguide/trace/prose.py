@@ -60,6 +60,9 @@ ALLOWED_ROLES = frozenset({
     "", "emphasis", "strong", "literal", "code", "sub", "subscript", "sup", "superscript",
     "title-reference", "title", "t", "abbreviation", "abbr", "kbd",
     "ref", "doc", "term", "need", "kconfig:option",
+    # Kconfig facts, stated from the tree (secguide.trace.kconfig_facts)
+    "kconfig:default", "kconfig:selected-by", "kconfig:implied-by", "kconfig:depends-on",
+    "kconfig:range",
 })
 
 #: URI schemes a link in prose may use; a link without a scheme stays inside the guide.

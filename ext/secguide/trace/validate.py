@@ -18,6 +18,7 @@ from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
 from secguide.trace.profile_conflicts import choice_name, profile_conflicts
 from secguide.trace.prose import check_prose
+from secguide.trace.prose_claims import check_prose_claims
 from secguide.trace.review import ReviewStatus, review_state
 from secguide.trace.standards import validate_standards
 from secguide.trace.verifications import check_verifications
@@ -409,7 +410,7 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
              *validate_standards(model), *check_prose(model), *validate_scopes(model, db)]
     if db is not None:
         found += (validate_kconfig(model, db) + validate_approvals(model, db)
-                  + validate_profile_conflicts(model, db))
+                  + validate_profile_conflicts(model, db) + check_prose_claims(model, db))
     if scenarios is not None:
         found += check_verifications(model, scenarios,
                                      zephyr_version=db.zephyr_version if db else "",

@@ -102,6 +102,55 @@ EXPECTED = [
 CODES = {"unsafe-markup", "unsafe-text", "unsafe-path"}
 
 
+#: The second line of defence, fed straight to the restricted profile (the model check
+#: is bypassed): a probe directive on a page of its own.
+PROBE = '''
+def setup(app):
+    from sphinx.util.docutils import SphinxDirective
+    from secguide.sphinx.prose import restricted_nodes
+
+    class Probe(SphinxDirective):
+        has_content = True
+
+        def run(self):
+            return restricted_nodes(self, "\\n".join(self.content),
+                                    self.env.doc2path(self.env.docname), self.lineno)
+
+    app.add_directive("prose-probe", Probe)
+'''
+
+PROBE_PAGE = f"""\
+Probe
+=====
+
+.. prose-probe::
+
+   Escaped :need:`[\\[ 7*7 ]\\] <REC-CANARIES>` and looping
+   :need:`[[ id ]]{NESTED} <REC-CANARIES>` references.
+
+.. prose-probe::
+
+   .. code-block:: c
+      :emphasize-lines: 1-99999999999999
+
+      int probe;
+
+.. prose-probe::
+
+   .. code-block:: c
+      :class: probe-class
+
+      int classy;
+
+.. prose-probe::
+
+   .. note::
+      :class: probe-class
+
+      A note.
+"""
+
+
 def _limits() -> None:  # runs in the child, before sphinx-build starts
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
@@ -120,6 +169,11 @@ def hostile(tmp_path: Path, mini_tree: Path) -> Path:
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         path.write_text(old + text.replace("PYTHON_FILE", json.__file__), encoding="utf-8")
     (model / "passwd.yaml").symlink_to("/etc/passwd")
+    with (project / "conf.py").open("a") as conf:
+        conf.write(PROBE)
+    (project / "probe.rst").write_text(PROBE_PAGE, encoding="utf-8")
+    with (project / "index.rst").open("a") as index:
+        index.write("\n.. toctree::\n\n   probe\n")
     page = project / "model.rst"
     page.write_text(page.read_text() + textwrap.dedent("""
         .. secguide-scope::
@@ -170,7 +224,7 @@ def test_hostile_model_same_findings_in_both_faces_within_bounds(
     for line in done.stderr.splitlines():
         found = re.match(r"(?P<path>[^:]+?)(?::(?P<line>\d+))?: WARNING: .*"
                          r"\[secguide\.(?P<code>[a-z-]+)\]$", line)
-        if found and found["code"] in CODES:
+        if found and found["code"] in CODES and found["path"].startswith("threatmodel/"):
             built.append((found["path"], int(found["line"] or 0), found["code"]))
     assert sorted(built) == checked  # the same findings, as many, at the same places
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", done.stderr)
@@ -181,3 +235,20 @@ def test_hostile_model_same_findings_in_both_faces_within_bounds(
     assert "SHOWN-" not in page  # refused prose is withheld
     for path in html.rglob("*.html"):
         assert "root:x:0:0" not in path.read_text(encoding="utf-8")
+
+    # the profile alone: need references with templates shown inert, the block with an
+    # unbounded range and the option off the list refused (a probe's text is located at
+    # its directive, as prose is at its field)
+    probe = [line.removeprefix(f"{hostile}/") for line in done.stderr.splitlines()
+             if line.removeprefix(f"{hostile}/").startswith("probe.rst:")]
+    expected_probe = ["probe.rst:4: WARNING: template syntax in a ':need:' reference",
+                      "probe.rst:4: WARNING: template syntax in a ':need:' reference",
+                      "probe.rst:9: WARNING: ':emphasize-lines:' beyond the block",
+                      'probe.rst:16: ERROR: Error in "code-block" directive:']
+    assert len(probe) == len(expected_probe), probe
+    assert all(line.startswith(start) for line, start in zip(probe, expected_probe, strict=True))
+    probed = (html / "probe.html").read_text(encoding="utf-8")
+    assert ">49<" not in probed and "int probe" not in probed and "int classy" not in probed
+    # an admonition takes no options: its option line is text, not a class
+    assert not re.search(r'class="[^"]*probe-class', probed)
+    assert "[\u2060[ 7*7 ]]" in probed  # the escaped reference, shown as text

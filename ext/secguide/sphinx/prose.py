@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
-from docutils.parsers.rst import directives, roles
+from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.states import Inliner
 from docutils.statemachine import StringList
 from docutils.utils import unescape
@@ -38,10 +38,12 @@ from secguide.sphinx.model import get_state
 from secguide.sphinx.warnings import warn
 from secguide.trace.prose import (
     ALLOWED_DIRECTIVES,
+    ALLOWED_OPTIONS,
     ALLOWED_ROLES,
     TEMPLATE_OPENERS,
     inert_for_needs,
     is_safe_uri,
+    line_spec_fits,
     safe_prose,
     uri_scheme,
 )
@@ -103,6 +105,30 @@ def _template_free(need_role: Any) -> Any:
     return role
 
 
+def _bounded(directive: type[Directive], name: str) -> type[Directive]:
+    """``directive`` with only the options prose may give it (others are docutils errors),
+    and an ``emphasize-lines`` beyond its block refused before Sphinx expands the range."""
+    allowed = ALLOWED_OPTIONS.get(name.lower(), frozenset())
+
+    class Bounded(directive):  # type: ignore[misc,valid-type]
+        option_spec: ClassVar[dict[str, Any] | None] = {
+            option: convert for option, convert in (directive.option_spec or {}).items()
+            if option in allowed}
+
+        def run(self) -> list[nodes.Node]:
+            spec = self.options.get("emphasize-lines")
+            if spec is not None and not line_spec_fits(str(spec), len(self.content)):
+                source, line = self.state_machine.get_source_and_line(self.lineno)
+                warn(Code.UNSAFE_MARKUP, "':emphasize-lines:' beyond the block is not "
+                     "allowed in threat-model prose; the block was not rendered",
+                     _location(self.state.document.settings.env, source, line))
+                return []
+            return super().run()
+
+    Bounded.__name__ = f"Bounded{directive.__name__}"
+    return Bounded
+
+
 @contextmanager
 def prose_profile(document: nodes.document) -> Iterator[None]:
     """While inside: reST as prose may use it (allow-listed directives and roles only)."""
@@ -114,7 +140,8 @@ def prose_profile(document: nodes.document) -> Iterator[None]:
 
     def directive(name: str, language: Any, doc: nodes.document) -> tuple[Any, list[Any]]:
         if name.lower() in ALLOWED_DIRECTIVES:
-            return lookup_directive(name, language, doc)
+            found, messages = lookup_directive(name, language, doc)
+            return (_bounded(found, name) if found else found), messages
         return RefusedDirective, []
 
     def role(name: str, language: Any, lineno: int, reporter: Any) -> tuple[Any, list[Any]]:

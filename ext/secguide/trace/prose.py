@@ -188,7 +188,7 @@ _OPTION = re.compile(r"^\s*:(?P<name>[^:\s`]+):(?:\s+(?P<value>.*?))?\s*$")
 _LINE_NUMBER = re.compile(r"\d{1,7}")
 
 
-def _line_spec_fits(spec: str, total: int) -> bool:
+def line_spec_fits(spec: str, total: int) -> bool:
     """``emphasize-lines`` as Sphinx reads it, every number within the block's ``total`` lines.
 
     Sphinx expands each range into a list: ``1-99999999999999`` is a MemoryError.
@@ -228,7 +228,7 @@ def _option_findings(name: str, lines: list[str], indents: list[int],
                                               f"beyond {MAX_LINE_OPTION}", f":{option_name}:"))
         elif option_name == "emphasize-lines":
             total = _block_length(lines, indents, index, options)
-            if not _line_spec_fits(value, total):
+            if not line_spec_fits(value, total):
                 found.append(UnsafeMarkup(offset, f"':emphasize-lines:' beyond the block's "
                                                   f"{total} lines", ":emphasize-lines:"))
     return found

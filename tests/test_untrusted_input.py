@@ -35,6 +35,7 @@ from secguide.trace.needs import NeedItem
 from secguide.trace.prose import check_prose, inert_for_needs, prose_findings
 from secguide.trace.verifications import check_pytest_refs
 from secguide.untrusted import inert
+from secguide.zephyr.dotconfig import parse_dotconfig
 from trace_fixtures import small_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -476,3 +477,15 @@ def test_model_files_linking_out_of_the_folder_are_refused(tmp_path: Path) -> No
 
 def test_plain_cells_are_written_as_they_are() -> None:
     assert csv_text(("a", "b"), [("x", "y"), {"b": "z"}]) == "a,b\r\nx,y\r\n,z\r\n"
+
+
+def test_config_lines_with_control_characters_are_refused() -> None:
+    real = REPO.parent / "shared" / "builds" / "configs" / "qemu_x86-vehicleos.config"
+    text = real.read_text(encoding="utf-8")
+    hostile = text + 'CONFIG_HOSTILE_NAME="a\x1b]0;pwn\x07 \u202eb"\n'
+    parsed = parse_dotconfig(hostile, "hostile.config")
+    line = len(text.splitlines()) + 1
+    assert [(d.loc.line, d.code) for d in parsed.diagnostics] == [
+        (line, "dotconfig.unsafe-text")]
+    assert "HOSTILE_NAME" not in parsed  # the refused line is not read
+    assert _raw_controls(str(parsed.diagnostics[0])) == []

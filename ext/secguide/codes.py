@@ -101,6 +101,7 @@ class Code(enum.StrEnum):
     DOTCONFIG_DUPLICATE = "dotconfig.duplicate"
     DOTCONFIG_MIXED_PREFIX = "dotconfig.mixed-prefix"
     DOTCONFIG_EMPTY = "dotconfig.empty"
+    DOTCONFIG_UNSAFE_TEXT = "dotconfig.unsafe-text"
     # -- Zephyr's hardening.yaml database (model/hardening_db)
     HARDENING_UNREADABLE = "hardening.unreadable"
     HARDENING_TOO_LARGE = "hardening.too-large"
@@ -259,6 +260,8 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     CodeInfo(Code.DOTCONFIG_MIXED_PREFIX, Scope.DOTCONFIG,
              "A .config mixes CONFIG_ and SB_CONFIG_ assignments."),
     CodeInfo(Code.DOTCONFIG_EMPTY, Scope.DOTCONFIG, "A .config assigns no symbol at all."),
+    CodeInfo(Code.DOTCONFIG_UNSAFE_TEXT, Scope.DOTCONFIG,
+             "A .config line holds a control character (the line is not read)."),
     CodeInfo(Code.HARDENING_UNREADABLE, Scope.HARDENING, "A hardening.yaml cannot be read."),
     CodeInfo(Code.HARDENING_TOO_LARGE, Scope.HARDENING,
              "A hardening.yaml is larger than any real one (1 MiB); not read."),

@@ -27,6 +27,7 @@ from types import MappingProxyType
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
 from secguide.input_limits import why_unusable
+from secguide.untrusted import unsafe_characters
 
 #: Real application ``.config`` files are 20 to 300 KiB; 16 MiB leaves room for
 #: anything Zephyr writes while bounding what a hostile file can make us hold.
@@ -224,6 +225,13 @@ class _Reader:
         if len(line) > MAX_LINE_CHARS:
             self.finding(number, "malformed", f"line of {len(line)} characters; no .config "
                          f"line Zephyr writes is longer than {MAX_LINE_CHARS}")
+            return
+        unsafe = unsafe_characters(line)
+        if unsafe:
+            self.finding(number, "unsafe-text",
+                         f"the line holds the control character {unsafe[0][1]}; control "
+                         "characters (C0 but tab, DEL, C1, bidi controls) are refused and "
+                         "the line is not read")
             return
         if line.startswith("#"):
             self.comment(number, line)

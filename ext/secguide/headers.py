@@ -61,6 +61,7 @@ ADDRESSED_BY = "Addressed by"
 # -- Zephyr's hardening database -----------------------------------------------------------
 UPSTREAM_VALUE = "Upstream value"
 GUIDE_VALUE = "Guide value"
+ALSO_ACCEPTED = "Also accepted by the guide"
 UPSTREAM_PROFILE = "Upstream profile"
 GUIDE_PROFILE = "Guide profile"
 PROFILES = "Profiles"

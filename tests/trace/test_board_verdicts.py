@@ -108,3 +108,37 @@ def test_the_project_answers_the_same(model, zephyr_v4_path: Path) -> None:
     [direct] = board_reports(model, resolve_tree(zephyr_v4_path), names=[NUCLEO])
     assert via_project.verdicts == direct.verdicts
     assert NUCLEO in {target.name for target in project.board_targets}
+
+
+
+def test_a_setting_is_judged_by_its_best_option() -> None:
+    """Canaries at least at the default level: on a target where the default member is
+    blocked but the strong one is already on, the setting is met by the strong one."""
+    from secguide.diagnostics import SourceLoc
+    from secguide.model.items import Recommendation, Setting
+    from secguide.trace.boards import recommendation_verdict
+    from secguide.zephyr.kconfig.targets import SettingProbe, TargetProbe
+
+    setting = Setting(symbol="STACK_CANARIES", value="y",
+                      alternatives=("STACK_CANARIES_STRONG", "STACK_CANARIES_ALL"),
+                      loc=SourceLoc("r.yaml", 3))
+    rec = Recommendation(id="REC-C", title="t", area="stack-protection", status="draft",
+                         rationale="r", settings=(setting,), loc=SourceLoc("r.yaml", 1))
+    probes = {
+        "STACK_CANARIES=y": SettingProbe(symbol="STACK_CANARIES", wanted="y", default="n",
+                                         outcome="blocked", blockers=("ENTROPY_GENERATOR",)),
+        "STACK_CANARIES_STRONG=y": SettingProbe(symbol="STACK_CANARIES_STRONG", wanted="y",
+                                                default="y", outcome="default"),
+        "STACK_CANARIES_ALL=y": SettingProbe(symbol="STACK_CANARIES_ALL", wanted="y",
+                                             default="n", outcome="settable"),
+    }
+    probe = TargetProbe(target="t", probes=probes, probes_with_devicetree=probes)
+    verdict = recommendation_verdict(rec, probe)
+    assert verdict is not None and verdict.verdict == "default"
+    assert [s.symbol for s in verdict.settings] == ["STACK_CANARIES_STRONG"]
+    # without the alternatives the same target cannot meet it
+    plain = Recommendation(id="REC-C", title="t", area="stack-protection", status="draft",
+                           rationale="r", settings=(Setting(symbol="STACK_CANARIES", value="y",
+                                                            loc=SourceLoc("r.yaml", 3)),),
+                           loc=SourceLoc("r.yaml", 1))
+    assert recommendation_verdict(plain, probe).verdict == "unavailable"

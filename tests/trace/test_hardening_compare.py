@@ -92,3 +92,22 @@ def test_extra_source_export_has_no_profiles(model: ThreatModel) -> None:
 def test_export_refuses_unknown_profile(model: ThreatModel) -> None:
     with pytest.raises(SecguideError, match="no such profile"):
         export_rules(model, "paranoid")
+
+
+def test_a_rule_the_guide_meets_more_ways_is_said_apart(model: ThreatModel,
+                                                        db_v4: SymbolDB) -> None:
+    """Upstream's STACK_CANARIES=y rule fails a build with strong canaries; the guide accepts
+    it. The comparison keeps it an agreement and names the alternatives, text and JSON."""
+    from secguide.trace.hardening import render_comparison_text
+
+    c = compare_with_upstream(model, load_hardening_db(UPSTREAM), db_v4)
+    (rule, guide), = c.wider
+    assert (rule.symbol, guide.recommendation) == ("STACK_CANARIES", "REC-STACK-CANARIES")
+    assert guide.setting.alternatives == ("STACK_CANARIES_STRONG", "STACK_CANARIES_ALL")
+    text = render_comparison_text(c)
+    assert ("CONFIG_STACK_CANARIES y; the guide also accepts CONFIG_STACK_CANARIES_STRONG=y, "
+            "CONFIG_STACK_CANARIES_ALL=y (REC-STACK-CANARIES)") in text
+    assert "agree with the guide (1 of them met more ways by the guide)" in text
+    (entry,) = c.as_dict()["guide_accepts_more"]
+    assert entry["also_accepted"] == ["CONFIG_STACK_CANARIES_STRONG=y",
+                                      "CONFIG_STACK_CANARIES_ALL=y"]

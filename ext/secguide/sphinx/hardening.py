@@ -55,6 +55,7 @@ class HardeningDirective(ModelDirective):
         summary = [
             ("Upstream rules", c.rules),
             ("Same value as a guide recommendation", len(c.agree)),
+            ("... of which the guide also meets another way", len(c.wider)),
             ("Different value", len(c.value_differences)),
             ("Different profile", len(c.profile_differences)),
             ("Waived by the guide", len(c.waived)),
@@ -71,6 +72,18 @@ class HardeningDirective(ModelDirective):
             [[self.symbol(d.rule.symbol), d.upstream_text, d.guide_text,
               item_reference(d.guide.recommendation), self.where(d.rule)]
              for d in c.value_differences], (28, 12, 12, 24, 24))
+        result += self.section(
+            "Where the guide accepts more than upstream's rule",
+            "The values agree, but the guide's setting also accepts other members of the "
+            "same Kconfig choice, because they protect at least as well (stronger stack "
+            "canaries, either generator that reads the entropy driver). A build that uses "
+            "one of them passes the guide's audit and fails upstream's hardenconfig rule; "
+            "that difference is deliberate.",
+            (H.KCONFIG_SYMBOL, H.UPSTREAM_VALUE, H.ALSO_ACCEPTED, H.RECOMMENDATION, H.RULE),
+            [[self.symbol(r.symbol), r.value or "",
+              ", ".join(f"CONFIG_{name}={g.setting.value}" for name in g.setting.alternatives),
+              item_reference(g.recommendation), self.where(r)] for r, g in c.wider],
+            (24, 10, 30, 18, 18))
         result += self.section(
             "Profiles that disagree", "The lowest profile that checks the symbol differs.",
             (H.KCONFIG_SYMBOL, H.UPSTREAM_PROFILE, H.GUIDE_PROFILE, H.RECOMMENDATION, H.RULE),

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secguide.model.items import Recommendation, ThreatModel
+from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.target_cache import evaluate_targets, load_board_targets
 from secguide.zephyr.kconfig.targets import SettingProbe, TargetProbe, WantedSetting
@@ -131,9 +131,8 @@ def recommendation_verdict(rec: Recommendation,
                            probe: TargetProbe) -> RecommendationVerdict | None:
     """The recommendation's verdict: its worst setting's. ``None`` when the tree defines
     none of its symbols (settings kept for a later release: ``secguide check`` notes those)."""
-    pairs = [(probe.probes[key], probe.probes_with_devicetree[key])
-             for key in (_wanted(s).key for s in rec.settings)]
-    settings = tuple(setting_verdict(off, on) for off, on in pairs if off.outcome != "undefined")
+    found = (best_option(setting, probe) for setting in rec.settings)
+    settings = tuple(verdict for verdict in found if verdict is not None)
     if not settings:
         return None
     worst = max((s.verdict for s in settings), key=_RANK.__getitem__)
@@ -143,8 +142,19 @@ def recommendation_verdict(rec: Recommendation,
                                  reason="; ".join(reasons), settings=settings)
 
 
-def _wanted(setting) -> WantedSetting:
-    return WantedSetting(setting.symbol, setting.value, setting.minimum, setting.maximum)
+def _wanted(setting: Setting, symbol: str | None = None) -> WantedSetting:
+    return WantedSetting(symbol or setting.symbol, setting.value, setting.minimum,
+                         setting.maximum)
+
+
+def best_option(setting: Setting, probe: TargetProbe) -> SettingVerdict | None:
+    """The verdict of the setting's best option on the target: its symbol or one of its
+    alternatives (a strict build's stronger canaries meet the base setting too). None
+    when the tree defines none of them."""
+    verdicts = [setting_verdict(probe.probes[key], probe.probes_with_devicetree[key])
+                for key in (_wanted(setting, name).key for name in setting.options)
+                if probe.probes[key].outcome != "undefined"]
+    return min(verdicts, key=lambda verdict: _RANK[verdict.verdict], default=None)
 
 
 def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[Recommendation]:
@@ -155,7 +165,8 @@ def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[
 
 
 def _question(recs: list[Recommendation]) -> tuple[list[WantedSetting], list[str]]:
-    wanted = list(dict.fromkeys(_wanted(s) for rec in recs for s in rec.settings))
+    wanted = list(dict.fromkeys(_wanted(s, name) for rec in recs for s in rec.settings
+                                for name in s.options))
     # Never satisfy a dependency with a symbol the guide asks to keep off.
     avoid = sorted({s.symbol for rec in recs for s in rec.settings if s.value == "n"})
     return wanted, avoid

@@ -68,6 +68,13 @@ class HardeningComparison:
     unknown_to_tree: tuple[HardeningRule, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
 
+    @property
+    def wider(self) -> tuple[tuple[HardeningRule, GuideSetting], ...]:
+        """Agreements where the guide also accepts alternatives (other members of the
+        choice) that upstream's rule does not: a build using one passes the guide's audit
+        and fails upstream's check. The guide differs there on purpose."""
+        return tuple((rule, guide) for rule, guide in self.agree if guide.setting.alternatives)
+
     def as_dict(self) -> dict[str, object]:
         def rule(r: HardeningRule) -> dict[str, object]:
             return {"symbol": f"CONFIG_{r.symbol}", "expected": _rule_expected(r),
@@ -92,6 +99,11 @@ class HardeningComparison:
             "value_differences": [differs(d) for d in self.value_differences],
             "profile_differences": [differs(d) for d in self.profile_differences],
             "unknown_to_tree": [rule(r) for r in self.unknown_to_tree],
+            "guide_accepts_more": [
+                rule(r) | {"recommendation": g.recommendation,
+                           "also_accepted": [f"CONFIG_{name}={g.setting.value}"
+                                             for name in g.setting.alternatives]}
+                for r, g in self.wider],
             "diagnostics": [d.as_dict() for d in self.diagnostics],
         }
 

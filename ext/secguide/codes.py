@@ -61,6 +61,13 @@ class Code(enum.StrEnum):
     UNSAFE_MARKUP = "unsafe-markup"
     UNSAFE_TEXT = "unsafe-text"
     UNSAFE_PATH = "unsafe-path"
+    # -- a product model on top of the guide (model/product_model, trace/product)
+    PRODUCT_MODEL = "product-model"
+    UNKNOWN_GUIDE_ITEM = "unknown-guide-item"
+    GUIDE_OVERRIDE = "guide-override"
+    UNDECLARED_OVERRIDE = "undeclared-override"
+    GUIDE_ITEM_CHANGED = "guide-item-changed"
+    UNRECORDED_GUIDE_FINGERPRINT = "unrecorded-guide-fingerprint"
     # -- settings against the Kconfig tree (trace/validate, trace/text_symbols)
     UNKNOWN_SYMBOL = "unknown-symbol"
     UNKNOWN_SYMBOL_TEXT = "unknown-symbol-text"
@@ -204,6 +211,17 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
            "Text holds a control character (C0 but tab and newline, DEL, C1, bidi controls)."),
     _model(Code.UNSAFE_PATH,
            "A path leaves the project (absolute, '..', a device, a symlink out of its folder)."),
+    _model(Code.PRODUCT_MODEL, "A product model's extends.yaml is malformed (field, date)."),
+    _model(Code.UNKNOWN_GUIDE_ITEM,
+           "extends.yaml selects, waives or overrides an item the guide does not define."),
+    _model(Code.GUIDE_OVERRIDE,
+           "A product item replaces the guide's item of its ID, as extends.yaml declares."),
+    _model(Code.UNDECLARED_OVERRIDE,
+           "A product item, profile or scope replaces the guide's without a declared override."),
+    _model(Code.GUIDE_ITEM_CHANGED, "A guide item the product overrides or waives changed "
+           "since the override or waiver was recorded (its fingerprint differs)."),
+    _model(Code.UNRECORDED_GUIDE_FINGERPRINT,
+           "An override or waiver records no fingerprint of the guide item it concerns."),
     _model(Code.UNKNOWN_SYMBOL, "A setting or waiver names a symbol the tree does not define."),
     _model(Code.UNKNOWN_SYMBOL_TEXT,
            "CONFIG_ text in YAML prose or a page names a symbol the tree does not define."),

@@ -44,8 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "bad input.")
     audit.add_argument("builds", nargs="+", metavar="BUILD", type=Path,
                        help="build folder, .config file, or folder of many builds")
-    audit.add_argument("--profile", default="strict",
-                       help="profile to check (default: strict, as hardenconfig does)")
+    audit.add_argument("--profile",
+                       help="profile to check (default: a product model's profile, else "
+                            "strict, as hardenconfig does)")
     audit.add_argument("--rules", choices=("guide", "upstream"), default="guide",
                        help="the guide's recommendations (default) or the hardening database")
     audit.add_argument("--hardening", metavar="DIR", type=Path,
@@ -155,7 +156,10 @@ def run_audits(targets: list[Path], rules: tuple[AuditRule, ...], rules_from: st
 def _audit(args: argparse.Namespace) -> int:
     project = project_from_args(args, results=[])
     model = load_model_or_fail(project)
-    waivers = _waivers(args.waivers)
+    # a product model's own waivers of guide recommendations, then the --waivers file's
+    waivers = (*(model.product.product_waivers if model.product else ()), *_waivers(args.waivers))
+    if args.profile is None:
+        args.profile = model.product.profile if model.product else "strict"
     db = project.db
     rules, rules_from = _rules(args, model, project.tree.root)
     summary = run_audits(args.builds, rules, rules_from, db, model, profile=args.profile,
@@ -171,7 +175,7 @@ def _audit(args: argparse.Namespace) -> int:
         print(f"secguide: error: {named}", file=sys.stderr)
     if args.format == "hardenconfig-json" and summary.refused and not summary.audits:
         return 2
-    report = render_report(summary, args.format, show_all=args.all)
+    report = render_report(summary, args.format, show_all=args.all, product=model.product)
     if args.output:
         write_atomically(args.output, report)
     else:

@@ -46,12 +46,20 @@ def _check(args: argparse.Namespace) -> int:
     # kconfiglib's own warnings are about the tree, not the model: counted, listed elsewhere
     kconfig_warnings = len(project.db.warnings)
     if args.format == "json":
-        print(json.dumps({"zephyr_version": version, "errors": errors, "warnings": warnings,
+        product = project.model.product
+        origins = ({"product": {"name": product.name, "guide": product.guide_version,
+                                "profile": product.profile,
+                                "origins": dict(sorted((k, str(v))
+                                                       for k, v in product.origins.items()))}}
+                   if product is not None else {})
+        print(json.dumps({**origins,
+                          "zephyr_version": version, "errors": errors, "warnings": warnings,
                           "kconfig_warnings": kconfig_warnings,
                           "diagnostics": [d.as_dict() for d in diagnostics]}, indent=2))
     else:
         shown = display_path(args.threatmodel, project.display_base)
         print(render("check.txt.j2", diagnostics=diagnostics, threatmodel=shown,
+                     product=project.model.product,
                      errors=errors, warnings=warnings, zephyr_version=version,
                      kconfig_warnings=kconfig_warnings), end="")
     return 1 if project.fails(strict=args.strict) else 0

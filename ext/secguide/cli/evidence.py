@@ -20,8 +20,8 @@ from secguide.evidence.build_report import (
 from secguide.evidence.export import evidence_time, hash_inputs, write_evidence
 from secguide.input_limits import require_file
 from secguide.model.items import ThreatModel
-from secguide.model.loader import threatmodel_files
 from secguide.model.manual_records import ManualRecord, load_manual_records
+from secguide.model.product_model import model_input_files
 from secguide.trace.audit import audit_config, guide_rules
 from secguide.trace.build_verdicts import audit_checks, build_verdicts
 from secguide.trace.project import Project
@@ -44,8 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evidence.add_argument("--manual", metavar="FILE", type=Path,
                           help="records of the guide's manual checks performed on this build "
                                "(YAML: manual_checks: [{id, by, date, outcome, note}])")
-    evidence.add_argument("--profile", default="base",
-                          help="the guide profile the build claims (default: base)")
+    evidence.add_argument("--profile",
+                          help="the guide profile the build claims (default: a product "
+                               "model's profile, else base)")
     evidence.add_argument("--out", metavar="DIR", type=Path, required=True,
                           help="evidence folder (replaced as a whole)")
     add_threatmodel_option(evidence)
@@ -91,6 +92,8 @@ def _evidence(args: argparse.Namespace) -> int:
         raise SecguideError(f"{len(errors)} error(s) in the threat model: no evidence written "
                             f"({args.out} left as it was)", exit_code=1)
     model, db = project.model, project.db
+    if args.profile is None:
+        args.profile = model.product.profile if model.product else "base"
     if args.profile not in [p.name for p in model.profiles]:
         known = ", ".join(p.name for p in model.profiles)
         raise SecguideError(f"--profile {args.profile}: not a profile of the model; "
@@ -102,7 +105,8 @@ def _evidence(args: argparse.Namespace) -> int:
                             "sets no application options; give the image's build folder "
                             "(build/<image>) or its zephyr/.config", exit_code=2)
     audit = audit_config(config, guide_rules(model, args.profile), db, profile=args.profile,
-                         renames=model.recorded_renames(), today=created.date())
+                         renames=model.recorded_renames(), today=created.date(),
+                         waivers=model.product.product_waivers if model.product else ())
     bad_lines = audit.input_errors
     if bad_lines:
         for diagnostic in bad_lines:
@@ -114,7 +118,7 @@ def _evidence(args: argparse.Namespace) -> int:
     verdicts = build_verdicts(model, args.profile, audit_checks(audit), results,
                               board=audit.board, board_target=audit.board_target,
                               manual=manual)
-    inputs = hash_inputs([(p, "threatmodel") for p in threatmodel_files(args.threatmodel)]
+    inputs = hash_inputs([(p, "threatmodel") for p in model_input_files(args.threatmodel)]
                          + [(path, "config")] + [(p, "results") for p in args.results]
         + ([(args.manual, "manual-checks")] if args.manual else []),
                          display_base=base)
@@ -128,7 +132,7 @@ def _evidence(args: argparse.Namespace) -> int:
         profile=args.profile, build_kind=audit.build_kind, tree_version=db.zephyr_version,
         tree_fingerprint=db.fingerprint, audit_counts=audit.counts, notes=audit.notes)
     files = build_report_files(model, build, verdicts, results=result_files, inputs=inputs,
-                               commit=model_commit(args.threatmodel), created=created,
+                               commit=model_commit(args.threatmodel, model), created=created,
                                db=db)
     write_evidence(args.out, files)
     counts = verdicts.counts()

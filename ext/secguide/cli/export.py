@@ -12,7 +12,7 @@ from secguide.cli.coverage import add_model_options
 from secguide.diagnostics import SecguideError, Severity, resolved
 from secguide.evidence.build_report import model_commit
 from secguide.evidence.export import OUTPUT_FILES, build_evidence, hash_inputs, write_evidence
-from secguide.model.loader import threatmodel_files
+from secguide.model.product_model import model_input_files
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,12 +40,12 @@ def _export(args: argparse.Namespace) -> int:
         raise SecguideError(f"{len(errors)} error(s) in the threat model: no evidence written "
                             f"({args.out} left as it was)", exit_code=1)
     model, db, results = project.model, project.db, project.results
-    inputs = hash_inputs([(path, "threatmodel") for path in threatmodel_files(args.threatmodel)]
+    inputs = hash_inputs([(path, "threatmodel") for path in model_input_files(args.threatmodel)]
                          + [(path, "results") for path in args.results],
                          display_base=base)
     files = build_evidence(model, zephyr_version=db.zephyr_version,
                            tree_fingerprint=db.fingerprint, inputs=inputs, results=results,
-                           model_commit=model_commit(args.threatmodel),
+                           model_commit=model_commit(args.threatmodel, model),
                            reviews=project.reviews, db=db)
     write_evidence(args.out, files)
     print(f"{args.out}: {', '.join(OUTPUT_FILES)} for Zephyr {db.zephyr_version} "

@@ -25,6 +25,7 @@ from typing import Any
 
 from secguide import __version__
 from secguide.diagnostics import SecguideError
+from secguide.model.product_items import ProductInfo
 from secguide.templates import render
 from secguide.trace.audit import AuditRule, AuditSummary, BuildAudit, RuleResult, Verdict
 
@@ -46,8 +47,9 @@ def _common(summary: AuditSummary) -> dict[str, Any]:
             else "", "tree_version": first.tree_version if first else ""}
 
 
-def render_text(summary: AuditSummary, *, show_all: bool = False) -> str:
-    return render("audit.txt.j2", show_all=show_all, **_common(summary))
+def render_text(summary: AuditSummary, *, show_all: bool = False,
+                product: ProductInfo | None = None) -> str:
+    return render("audit.txt.j2", show_all=show_all, product=product, **_common(summary))
 
 
 def render_markdown(summary: AuditSummary) -> str:
@@ -57,7 +59,9 @@ def render_markdown(summary: AuditSummary) -> str:
 
 def _result_dict(result: RuleResult) -> dict[str, Any]:
     rule = result.rule
-    return {
+    # a product model's recommendations say where they come from
+    origin = {"item_origin": rule.item_origin} if rule.item_origin else {}
+    return {**origin,
         "id": rule.id, "origin": rule.origin, "symbol": f"CONFIG_{rule.symbol}",
         "expected": rule.expected_text, "value": rule.value, "min": rule.minimum,
         "max": rule.maximum, "result": result.verdict.value, "actual": result.actual,
@@ -83,8 +87,10 @@ def _audit_dict(audit: BuildAudit) -> dict[str, Any]:
     }
 
 
-def render_json(summary: AuditSummary) -> str:
+def render_json(summary: AuditSummary, product: ProductInfo | None = None) -> str:
     data = {"tool": f"secguide {__version__}",
+            **({"product": {"name": product.name, "guide": product.guide_version,
+                            "profile": product.profile}} if product is not None else {}),
             "builds": [_audit_dict(a) for a in summary.audits],
             "refused": [{"path": path, "reason": why} for path, why in summary.refused],
             "skipped": [{"path": path, "reason": why} for path, why in summary.skipped],
@@ -225,10 +231,14 @@ def render_hardenconfig_json(summary: AuditSummary) -> str:
     return json.dumps(hardenconfig_report(summary.audits[0]), indent=2) + "\n"
 
 
-def render_report(summary: AuditSummary, fmt: str, *, show_all: bool = False) -> str:
-    """The report in ``fmt`` (one of :data:`FORMATS`)."""
+def render_report(summary: AuditSummary, fmt: str, *, show_all: bool = False,
+                  product: ProductInfo | None = None) -> str:
+    """The report in ``fmt`` (one of :data:`FORMATS`); ``product``: the product model the
+    rules came from, named in text and JSON (each result says its item's origin)."""
     if fmt == "text":
-        return render_text(summary, show_all=show_all)
-    renderers = {"json": render_json, "md": render_markdown, "junit": render_junit,
+        return render_text(summary, show_all=show_all, product=product)
+    if fmt == "json":
+        return render_json(summary, product)
+    renderers = {"md": render_markdown, "junit": render_junit,
                  "sarif": render_sarif, "hardenconfig-json": render_hardenconfig_json}
     return renderers[fmt](summary)

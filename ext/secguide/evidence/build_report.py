@@ -34,6 +34,7 @@ from secguide.evidence.reqif import typed_reqif_text
 from secguide.model.guide_package import guide_of
 from secguide.model.items import ThreatModel
 from secguide.spreadsheet import csv_text
+from secguide.model.product_items import ProductInfo
 from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
 from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import ResultFile
@@ -82,7 +83,8 @@ def render_html(build: BuildInfo, verdicts: BuildVerdicts, results: Sequence[Res
                   for p in verdicts.result_platforms)
     page = _environment().get_template("evidence_report.html.j2").render(
         build=build, verdicts=verdicts, results=results, counts=verdicts.counts(),
-        clauses_by_standard=by_standard, platform_covered=covered, created=created)
+        clauses_by_standard=by_standard, platform_covered=covered, created=created,
+        product=model.product)
     return page.encode("utf-8")
 
 
@@ -108,8 +110,28 @@ def verdict_rows(verdicts: BuildVerdicts) -> list[dict[str, str]]:
 
 
 def verdicts_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
-    """RFC 4180, UTF-8 with BOM, like ``traceability.csv``; formula cells made inert."""
-    return csv_text(CSV_COLUMNS, rows).encode("utf-8-sig")
+    """RFC 4180, UTF-8 with BOM, like ``traceability.csv``; formula cells made inert; a
+    product model's rows end with their item's ``origin``."""
+    columns = (*CSV_COLUMNS, "origin") if rows and "origin" in rows[0] else CSV_COLUMNS
+    return csv_text(columns, rows).encode("utf-8-sig")
+
+
+def _with_origins(data: dict[str, Any], product: ProductInfo | None) -> dict[str, Any]:
+    """A product model's verdicts: the product and its guide, and each item's ``origin``."""
+    if product is None:
+        return data
+    lists = {name: [{**entry, "origin": product.origin_text(entry["id"])}
+                    for entry in data[name]]
+             for name in ("recommendations", "threats", "clauses")}
+    return {"product": {"name": product.name, "guide": product.guide_version,
+                        "profile": product.profile}, **data, **lists}
+
+
+def _rows_with_origins(rows: list[dict[str, str]],
+                       product: ProductInfo | None) -> list[dict[str, str]]:
+    if product is None:
+        return rows
+    return [{**row, "origin": product.origin_text(row["id"].split("/", 1)[0])} for row in rows]
 
 
 def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
@@ -145,15 +167,18 @@ def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
     return items
 
 
-def model_commit(threatmodel_dir: Path) -> dict[str, Any]:
+def model_commit(threatmodel_dir: Path, model: ThreatModel | None = None) -> dict[str, Any]:
     """The git commit of the model and whether its files differ from it ("" outside git).
 
     The guide installed with secguide also names its version (package version and
     model digest); its packaged copy has no repository of its own, so git is not asked
     (a virtual environment inside a product's repository would name the product's commit).
+    A product model (``model``) names the product and the guide it extends.
     """
     guide = guide_of(threatmodel_dir)
     version = {"guide": guide.version} if guide is not None else {}
+    if model is not None and model.product is not None:  # a product model: which guide
+        version = {"product": model.product.name, "guide": model.product.guide_version}
     if guide is not None and guide.packaged:
         return {"commit": "", "model_files_modified": False, **version}
 
@@ -195,8 +220,8 @@ def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerd
                       "arch": build.arch, "profile": build.profile,
                       "build_kind": build.build_kind, "audit": dict(build.audit_counts),
                       "notes": list(build.notes)},
-            "created": stamp, **verdicts.as_dict()}),
-        "verdicts.csv": verdicts_csv(verdict_rows(verdicts)),
+            "created": stamp, **_with_origins(verdicts.as_dict(), model.product)}),
+        "verdicts.csv": verdicts_csv(_rows_with_origins(verdict_rows(verdicts), model.product)),
         "needs.json": needs_json(items, version=build.tree_version, created=stamp),
         "requirements.reqif": typed_reqif_text(items, title=PROJECT, created=stamp).encode(),
     }

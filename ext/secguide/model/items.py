@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from secguide.diagnostics import SourceLoc
+
+if TYPE_CHECKING:  # a product's side of a combined model (secguide.model.product_model)
+    from secguide.model.product_items import ProductInfo
 
 STATUSES = ("draft", "review", "approved", "deprecated")
 AREAS = (
@@ -442,6 +446,8 @@ class ThreatModel:
     text_places: Mapping[tuple[str, str], tuple[TextPlace, ...]] = field(default_factory=dict)
     #: who may stamp reviews; None when no file of the model declares ``reviewers``
     reviewers: tuple[Reviewer, ...] | None = None
+    #: set when this is a product's model combined with the guide it extends
+    product: ProductInfo | None = None
 
     def items(self) -> Iterator[Item]:
         """Every item that has an ID, in file order per kind."""
@@ -493,8 +499,16 @@ class ThreatModel:
         return profile_lineage(self.profiles, name)
 
     def in_profile(self, rec: Recommendation, name: str) -> bool:
-        """True when checking profile ``name`` includes recommendation ``rec``."""
-        return bool(set(rec.profiles) & set(self.profile_lineage(name)))
+        """True when checking profile ``name`` includes recommendation ``rec``.
+
+        A product model's selections join the profile the product takes (and every
+        profile extending it).
+        """
+        lineage = self.profile_lineage(name)
+        if set(rec.profiles) & set(lineage):
+            return True
+        product = self.product
+        return product is not None and product.profile in lineage and rec.id in product.selected
 
     def recorded_renames(self) -> dict[str, tuple[str, ...]]:
         """Old symbol -> its replacements, as deprecated recommendations record them.

@@ -38,6 +38,7 @@ from secguide.model.items import (
     Verification,
     Waiver,
 )
+from secguide.model.product_items import DECLARATION
 from secguide.model.schema import schema_errors
 from secguide.model.yaml_source import DataPath, YamlDocument, read_yaml
 
@@ -54,13 +55,16 @@ _LIST_SECTIONS = ("adversaries", "out_of_scope", "threats", "responsibilities",
 def _yaml_files(directory: Path) -> list[Path]:
     """Every ``*.yaml`` below ``directory`` (hidden folders skipped), in a stable order.
 
-    Folders that are symlinks are not entered (``os.walk`` default).
+    Folders that are symlinks are not entered (``os.walk`` default). A product model's
+    ``extends.yaml`` is not a threat-model file: its own reader
+    (:mod:`secguide.model.product_model`) takes it.
     """
     found = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found += [Path(root) / name for name in files
-                  if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
+                  if name.endswith((".yaml", ".yml")) and not name.startswith(".")
+                  and not (name == DECLARATION and Path(root) == Path(directory))]
     return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
 
 

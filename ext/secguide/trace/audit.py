@@ -74,6 +74,8 @@ class AuditRule:
     since: str | None = None  # the Zephyr release that introduced the symbol, if later
     #: other symbols that meet the rule with the same value (a setting's alternatives)
     alternatives: tuple[str, ...] = ()
+    #: a product model's recommendation: "guide", "product" or "override"; else empty
+    item_origin: str = ""
     loc: SourceLoc
 
     @property
@@ -165,7 +167,9 @@ def guide_rules(model: ThreatModel, profile: str) -> tuple[AuditRule, ...]:
                 profiles=rec.profiles, architectures=rec.applies_to.architectures,
                 hardware=rec.applies_to.hardware, builds=rec.applies_to.builds,
                 when=rec.applies_to.when, since=setting.since,
-                alternatives=setting.alternatives, loc=setting.loc))
+                alternatives=setting.alternatives,
+                item_origin=str(model.product.origin(rec.id)) if model.product else "",
+                loc=setting.loc))
     return tuple(rules)
 
 

@@ -78,6 +78,8 @@ EXTRA_FIELDS: tuple[str, ...] = (
     "verification_kind",
     "proves", "result", "standard", "clause", "met_by", "verifies",
     "review", "reviewed_by", "reviewed_on",
+    # a product model's items: guide (with its version), product or override
+    "origin",
 )
 
 
@@ -285,7 +287,27 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
         # the tree's facts in place of their roles: guide and exports say the same words
         items = [dataclasses.replace(item, content=expand_fact_roles(item.content, db))
                  for item in items]
+    if model.product is not None:
+        items = _with_origins(items, model)
     return [_inert(item) for item in items]
+
+
+def _with_origins(items: list[NeedItem], model: ThreatModel) -> list[NeedItem]:
+    """A product model's needs, each saying where it comes from (``origin``): its model
+    item's origin; a setting or a test that of the first recommendation it belongs to."""
+    product = model.product
+    assert product is not None
+    owner: dict[str, str] = {}
+    for rec in model.recommendations:
+        for setting in rec.settings:
+            owner.setdefault(setting_id(rec, setting), rec.id)
+    for item in items:
+        verified = [entry.strip() for entry in item.extra.get("verifies", "").split(",")]
+        if item.type == "test" and verified[0]:
+            owner[item.id] = owner.get(verified[0], verified[0])
+    return [dataclasses.replace(item, extra={
+        **item.extra, "origin": product.origin_text(owner.get(item.id, item.id))})
+        for item in items]
 
 
 def _inert(item: NeedItem) -> NeedItem:

@@ -24,12 +24,14 @@ from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, resolved
 from secguide.model.guide_package import guide_of
 from secguide.model.items import Recommendation, ThreatModel
-from secguide.model.loader import load_threat_model, threatmodel_files
+from secguide.model.loader import threatmodel_files
+from secguide.model.product_model import load_any_model
 from secguide.trace.boards import BoardReport, board_reports
 from secguide.trace.coverage import CoverageReport, compute_coverage
 from secguide.trace.drift import DriftReport, model_drift
 from secguide.trace.guide_pages import default_guide_dir, page_selections, shown_by_none
 from secguide.trace.needs import NeedItem, need_items, setting_id
+from secguide.trace.product import product_diagnostics
 from secguide.trace.results import (
     Results,
     load_results,
@@ -157,8 +159,8 @@ class Project:
 
     @cached_property
     def _loaded(self) -> tuple[ThreatModel, tuple[Diagnostic, ...]]:
-        model, diagnostics = load_threat_model(self.threatmodel_dir,
-                                               display_base=self.display_base)
+        model, diagnostics = load_any_model(self.threatmodel_dir,
+                                            display_base=self.display_base)
         return model, tuple(diagnostics)
 
     @property
@@ -202,6 +204,7 @@ class Project:
                  *text_symbol_diagnostics(self.text_symbols, self.db,
                                           retired_symbols(self.model)),
                  *self._unrendered_area_diagnostics(), *self.result_diagnostics,
+                 *product_diagnostics(self.model, self.db),
                  *self.id_diagnostics, *stamp_diagnostics(self.stamp_authors.values())]
         return tuple(sorted(found, key=diagnostic_order))
 

@@ -33,8 +33,8 @@ from secguide.evidence.export import InputFile, _iso, _json_bytes, library_versi
 from secguide.evidence.reqif import typed_reqif_text
 from secguide.model.guide_package import guide_of
 from secguide.model.items import ThreatModel
-from secguide.spreadsheet import csv_text
 from secguide.model.product_items import ProductInfo
+from secguide.spreadsheet import csv_text
 from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
 from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import ResultFile

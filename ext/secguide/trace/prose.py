@@ -54,6 +54,8 @@ ALLOWED_OPTIONS: dict[str, frozenset[str]] = {
 
 #: The largest first line number or dedent a code block may ask for.
 MAX_LINE_OPTION = 100_000
+#: How many lines of a block ``emphasize-lines`` may count on.
+MAX_BLOCK_LINES = 5_000
 
 #: Interpreted-text roles prose may use ("" is the page's default role).
 ALLOWED_ROLES = frozenset({
@@ -239,8 +241,10 @@ def _block_length(lines: list[str], indents: list[int], index: int, options: int
     at either end left out (the block Sphinx numbers)."""
     content: list[str] = []
     directive_indent = indents[index]
-    for line, indent in zip(lines[index + 1 + options:], indents[index + 1 + options:],
-                            strict=True):
+    start = index + 1 + options
+    # bounded, so that many nested blocks cannot make the scan quadratic
+    end = start + MAX_BLOCK_LINES
+    for line, indent in zip(lines[start:end], indents[start:end], strict=True):
         if line.strip() and indent <= directive_indent:
             break
         content.append(line)

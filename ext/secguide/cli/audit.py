@@ -16,23 +16,17 @@ from secguide.cli.common import (
 from secguide.diagnostics import SecguideError, display_path
 from secguide.evidence.audit_report import FORMATS, render_report
 from secguide.files import write_atomically
-from secguide.model.hardening_db import CENTRAL_FILE, load_hardening_db
-from secguide.model.items import ThreatModel
+from secguide.model.hardening_db import CENTRAL_FILE
 from secguide.model.product_waivers import ProductWaiver, load_product_waivers
-from secguide.trace.audit import (
-    AuditRule,
-    AuditSummary,
-    BuildAudit,
-    audit_config,
-    guide_rules,
-    upstream_rules,
+from secguide.trace.engine import (
+    BUILD_KINDS,
+    DEFAULT_PROFILE,
+    RULE_SOURCES,
+    EngineRequest,
+    RuleChoice,
+    RuleSourceError,
+    profile_for,
 )
-from secguide.zephyr.build_dirs import build_version, find_build_configs, sysbuild_images
-from secguide.zephyr.dotconfig import read_dotconfig
-from secguide.zephyr.kconfig.symbols import SymbolDB
-
-SYSBUILD_ONLY = ("sysbuild top-level configuration (SB_CONFIG_*): it sets no application "
-                 "options, and no image build (build/<image>/zephyr/.config) is beside it")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="build folder, .config file, or folder of many builds")
     audit.add_argument("--profile",
                        help="profile to check (default: a product model's profile, else "
-                            "strict, as hardenconfig does)")
-    audit.add_argument("--rules", choices=("guide", "upstream"), default="guide",
+                            f"{DEFAULT_PROFILE}, as hardenconfig does)")
+    audit.add_argument("--rules", choices=RULE_SOURCES, default="guide",
                        help="the guide's recommendations (default) or the hardening database")
     audit.add_argument("--hardening", metavar="DIR", type=Path,
                        help="hardening database root for --rules upstream (default: the tree, "
@@ -63,8 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="the product's waivers (YAML: reason, approver, expires)")
     audit.add_argument("--date", metavar="YYYY-MM-DD", type=datetime.date.fromisoformat,
                        help="the day waiver expiry is judged on (default: today)")
-    audit.add_argument("--build-kind", choices=("production", "debug"), default="production",
+    audit.add_argument("--build-kind", choices=BUILD_KINDS, default="production",
                        help="recommendations limited to one kind of build apply accordingly")
+    audit.add_argument("--zephyr-version", metavar="RELEASE",
+                       help="the Zephyr release the builds were made with (4.2.0, or git "
+                            "describe: v4.2.0-2572-g04dfa77d372d); default: the build folder's "
+                            "version.h")
     audit.add_argument("--format", choices=FORMATS, default="text",
                        help="output format (default: text)")
     audit.add_argument("--all", action="store_true",
@@ -74,31 +72,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_threatmodel_option(audit)
     add_tree_options(audit)
     audit.set_defaults(handler=_audit)
-
-
-def _rules(args: argparse.Namespace, model: ThreatModel, tree_root: Path
-           ) -> tuple[tuple[AuditRule, ...], str]:
-    if args.rules == "guide":
-        if model.profile(args.profile) is None:
-            names = ", ".join(p.name for p in model.profiles)
-            raise SecguideError(f"--profile {args.profile}: the threat model has no such "
-                                f"profile (profiles: {names})")
-        return guide_rules(model, args.profile), "guide"
-    root = args.hardening or tree_root
-    if args.hardening is None and not (root / CENTRAL_FILE).is_file():
-        raise SecguideError(f"{root} has no {CENTRAL_FILE}: give the database with "
-                            "--hardening DIR")
-    db = load_hardening_db(root, extra=args.hardening_extra)
-    if db.errors:
-        for diagnostic in db.errors:
-            print(diagnostic, file=sys.stderr)
-        raise SecguideError(f"{root}: {len(db.errors)} error(s) in the hardening database",
-                            exit_code=2)
-    if db.profile(args.profile) is None:
-        names = ", ".join(p.name for p in db.profiles)
-        raise SecguideError(f"--profile {args.profile}: the hardening database has no such "
-                            f"profile (profiles: {names})")
-    return upstream_rules(db, args.profile), "upstream"
 
 
 def _waivers(path: Path | None) -> tuple[ProductWaiver, ...]:
@@ -113,58 +86,21 @@ def _waivers(path: Path | None) -> tuple[ProductWaiver, ...]:
     return waivers
 
 
-def run_audits(targets: list[Path], rules: tuple[AuditRule, ...], rules_from: str,
-               db: SymbolDB, model: ThreatModel, *, profile: str,
-               waivers: tuple[ProductWaiver, ...] = (), today: datetime.date | None = None,
-               build_kind: str = "production", board_target: str | None = None
-               ) -> AuditSummary:
-    """Audit every ``.config`` the targets stand for; sysbuild top levels are noted, not judged."""
-    audits: list[BuildAudit] = []
-    refused: list[tuple[str, str]] = []
-    skipped: list[tuple[str, str]] = []
-    renames = model.recorded_renames()
-    for target in targets:
-        inputs = find_build_configs(target)
-        for top in inputs.sysbuild_top_levels:
-            if not sysbuild_images(top):
-                skipped.append((display_path(top), SYSBUILD_ONLY))
-        for path in inputs.configs:
-            try:
-                config = read_dotconfig(path)
-            except SecguideError as error:
-                shown = display_path(path)
-                # The reader's message starts with the path; the reports name it already.
-                refused.append((shown, str(error).removeprefix(f"{shown}: ")))
-                continue
-            known = config.board_target or config.board
-            if board_target and known and board_target not in (config.board_target,
-                                                                config.board):
-                continue
-            notes = []
-            if board_target and not known:
-                notes.append(f"board target {board_target} given on the command line")
-            if inputs.sysbuild_top_levels:
-                notes.append("image of a sysbuild build")
-            audits.append(audit_config(config, rules, db, profile=profile,
-                                       rules_from=rules_from, renames=renames,
-                                       waivers=waivers, today=today, build_kind=build_kind,
-                                       notes=notes, markers=rules_from == "upstream",
-                                       build_version=build_version(path)))
-    return AuditSummary(tuple(audits), tuple(refused), tuple(skipped))
-
-
 def _audit(args: argparse.Namespace) -> int:
     project = project_from_args(args, results=[])
     model = load_model_or_fail(project)
-    # a product model's own waivers of guide recommendations, then the --waivers file's
-    waivers = (*(model.product.product_waivers if model.product else ()), *_waivers(args.waivers))
-    if args.profile is None:
-        args.profile = model.product.profile if model.product else "strict"
-    db = project.db
-    rules, rules_from = _rules(args, model, project.tree.root)
-    summary = run_audits(args.builds, rules, rules_from, db, model, profile=args.profile,
-                         waivers=waivers, today=args.date, build_kind=args.build_kind,
-                         board_target=args.board_target)
+    request = EngineRequest(
+        choice=RuleChoice(profile=profile_for(model, args.profile), source=args.rules,
+                          hardening=args.hardening, extra=tuple(args.hardening_extra)),
+        waivers=_waivers(args.waivers), today=args.date, build_kind=args.build_kind,
+        zephyr_version=args.zephyr_version)
+    try:
+        engine = request.engine(model, project.db, project.tree.root)
+    except RuleSourceError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        raise
+    summary = engine.judge_paths(args.builds, board_target=args.board_target)
     if not summary.audits and not summary.refused:
         if summary.skipped:
             path, why = summary.skipped[0]

@@ -22,8 +22,14 @@ from secguide.input_limits import require_file
 from secguide.model.items import ThreatModel
 from secguide.model.manual_records import ManualRecord, load_manual_records
 from secguide.model.product_model import model_input_files
-from secguide.trace.audit import audit_config, guide_rules
 from secguide.trace.build_verdicts import audit_checks, build_verdicts
+from secguide.trace.engine import (
+    BUILD_KINDS,
+    DEFAULT_PROFILE,
+    EngineRequest,
+    RuleChoice,
+    profile_for,
+)
 from secguide.trace.project import Project
 from secguide.zephyr.dotconfig import read_dotconfig
 
@@ -46,7 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                "(YAML: manual_checks: [{id, by, date, outcome, note}])")
     evidence.add_argument("--profile",
                           help="the guide profile the build claims (default: a product "
-                               "model's profile, else base)")
+                               f"model's profile, else {DEFAULT_PROFILE}, as audit)")
+    evidence.add_argument("--build-kind", choices=BUILD_KINDS, default="production",
+                          help="recommendations limited to one kind of build apply "
+                               "accordingly (default: production, as audit)")
+    evidence.add_argument("--zephyr-version", metavar="RELEASE",
+                          help="the Zephyr release the build was made with; default: the "
+                               "build folder's version.h (as audit)")
     evidence.add_argument("--out", metavar="DIR", type=Path, required=True,
                           help="evidence folder (replaced as a whole)")
     add_threatmodel_option(evidence)
@@ -92,8 +104,7 @@ def _evidence(args: argparse.Namespace) -> int:
         raise SecguideError(f"{len(errors)} error(s) in the threat model: no evidence written "
                             f"({args.out} left as it was)", exit_code=1)
     model, db = project.model, project.db
-    if args.profile is None:
-        args.profile = model.product.profile if model.product else "base"
+    args.profile = profile_for(model, args.profile)
     if args.profile not in [p.name for p in model.profiles]:
         known = ", ".join(p.name for p in model.profiles)
         raise SecguideError(f"--profile {args.profile}: not a profile of the model; "
@@ -104,9 +115,10 @@ def _evidence(args: argparse.Namespace) -> int:
         raise SecguideError(f"{display_path(path)}: a sysbuild top-level .config (SB_CONFIG_*) "
                             "sets no application options; give the image's build folder "
                             "(build/<image>) or its zephyr/.config", exit_code=2)
-    audit = audit_config(config, guide_rules(model, args.profile), db, profile=args.profile,
-                         renames=model.recorded_renames(), today=created.date(),
-                         waivers=model.product.product_waivers if model.product else ())
+    engine = EngineRequest(choice=RuleChoice(profile=args.profile), today=created.date(),
+                           build_kind=args.build_kind, zephyr_version=args.zephyr_version,
+                           ).engine(model, db, project.tree.root)
+    audit = engine.judge(config, config_path=path)
     bad_lines = audit.input_errors
     if bad_lines:
         for diagnostic in bad_lines:

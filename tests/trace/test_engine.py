@@ -1,0 +1,94 @@
+"""The verdict engine: rule choice, builds below a folder, the release a build is judged as."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+
+import pytest
+
+from secguide.model.items import ThreatModel
+from secguide.model.loader import load_threat_model
+from secguide.trace.audit import guide_rules
+from secguide.trace.engine import (
+    DEFAULT_PROFILE,
+    EngineRequest,
+    RuleChoice,
+    RuleSourceError,
+    VerdictEngine,
+)
+from secguide.zephyr.kconfig.symbols import SymbolDB
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIGS = REPO.parent / "shared" / "builds" / "configs"
+SYSBUILD_TOP = CONFIGS / "sysbuild-nrf21540dk-tasking.config"
+
+
+@pytest.fixture(scope="module")
+def model() -> ThreatModel:
+    return load_threat_model(REPO / "threatmodel")[0]
+
+
+def _engine(model: ThreatModel, db: SymbolDB, zephyr_version: str | None = None
+            ) -> VerdictEngine:
+    return EngineRequest(today=datetime.date(2026, 6, 1), zephyr_version=zephyr_version
+                         ).engine(model, db, REPO)
+
+
+def test_default_profile_is_strict(model: ThreatModel, db_v4: SymbolDB) -> None:
+    engine = _engine(model, db_v4)
+    assert DEFAULT_PROFILE == "strict" == engine.profile
+    assert engine.rules == guide_rules(model, "strict") != guide_rules(model, "base")
+
+
+def test_unknown_profile_and_missing_database_are_refused(model: ThreatModel,
+                                                          db_v4: SymbolDB) -> None:
+    with pytest.raises(RuleSourceError, match="--profile paranoid: the threat model has no"):
+        EngineRequest(choice=RuleChoice(profile="paranoid")).engine(model, db_v4, REPO)
+    with pytest.raises(RuleSourceError, match=r"has no .*hardening\.yaml: give the database"):
+        EngineRequest(choice=RuleChoice(source="upstream")).engine(model, db_v4, REPO)
+
+
+def test_only_images_of_a_sysbuild_are_noted_as_such(model: ThreatModel, db_v4: SymbolDB,
+                                                     tmp_path: Path) -> None:
+    # The folder of real builds holds a sysbuild top level without images: it is skipped,
+    # and the other 19 builds are not images of it.
+    summary = _engine(model, db_v4).judge_paths([CONFIGS])
+    assert len(summary.audits) == 19
+    assert [why.split(":")[0] for _, why in summary.skipped] == [
+        "sysbuild top-level configuration (SB_CONFIG_*)"]
+    assert not any("image of a sysbuild build" in a.notes for a in summary.audits)
+    build = tmp_path / "build"
+    (build / "zephyr").mkdir(parents=True)
+    shutil.copy(SYSBUILD_TOP, build / "zephyr" / ".config")
+    (build / "app" / "zephyr").mkdir(parents=True)
+    shutil.copy(CONFIGS / "nrf52840dk-rtt_shell.config", build / "app" / "zephyr" / ".config")
+    [image] = _engine(model, db_v4).judge_paths([build]).audits
+    assert "image of a sysbuild build" in image.notes
+
+
+def _version_h(zephyr_dir: Path, where: str, major: int, minor: int, patch: int) -> None:
+    header = zephyr_dir / where
+    header.parent.mkdir(parents=True)
+    header.write_text(f"#define KERNEL_VERSION_MAJOR {major}\n#define KERNEL_VERSION_MINOR "
+                      f"{minor}\n#define KERNEL_PATCHLEVEL {patch}\n")
+
+
+def test_release_from_version_h_unless_stated(model: ThreatModel, db_v4: SymbolDB,
+                                              tmp_path: Path) -> None:
+    zephyr_dir = tmp_path / "build" / "zephyr"
+    zephyr_dir.mkdir(parents=True)
+    config = zephyr_dir / ".config"
+    shutil.copy(CONFIGS / "qemu_x86-vehicleos.config", config)
+    _version_h(zephyr_dir, "include/generated/zephyr/version.h", 3, 7, 0)
+    engine = _engine(model, db_v4)
+    assert (engine.release(config).version, engine.release(config).source) == (
+        "3.7.0", "version.h")
+    [audit] = engine.judge_paths([tmp_path / "build"]).audits
+    assert audit.build_version == "3.7.0"
+    stated = _engine(model, db_v4, zephyr_version="3.6.0")
+    assert (stated.release(config).version, stated.release(config).source) == (
+        "3.6.0", "--zephyr-version")
+    bare = engine.release(CONFIGS / "qemu_x86-vehicleos.config")
+    assert (bare.version, bare.source) == (None, "")

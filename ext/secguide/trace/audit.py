@@ -27,7 +27,8 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
@@ -38,7 +39,7 @@ from secguide.trace.dependencies import BuildDependencies
 from secguide.trace.hardware import lacking_hardware, unknown_hardware
 from secguide.trace.scope import applies_when_text, scope_holds
 from secguide.zephyr.dotconfig import ConfigValue, DotConfig
-from secguide.zephyr.kconfig.symbols import SymbolDB
+from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
 
 
 class Verdict(enum.Enum):
@@ -77,6 +78,9 @@ class AuditRule:
     #: a product model's recommendation: "guide", "product" or "override"; else empty
     item_origin: str = ""
     loc: SourceLoc
+    #: The rule's file as its database names it (relative to the database's root, as
+    #: hardenconfig reports ``source``); empty: ``loc``'s path.
+    source: str = ""
 
     @property
     def recommendation_id(self) -> str | None:
@@ -114,6 +118,31 @@ class RuleResult:
     found_as: str | None = None
     config_loc: SourceLoc | None = None
     waiver: ProductWaiver | None = None
+    #: Whether the symbol's prompt is visible in this build (it has one and its dependencies
+    #: hold), as hardenconfig reports it; ``None`` when the audit cannot tell.
+    visible: bool | None = None
+    #: UNKNOWN only because the symbol comes with a later release than the tree (structural:
+    #: it says nothing about this build), kept apart from UNKNOWNs about the build itself.
+    later_release: bool = False
+    #: The value Kconfig gives a symbol the ``.config`` leaves out because its dependencies
+    #: fail (``n`` for a boolean, empty otherwise), as kconfiglib reports it inside a build.
+    value_when_absent: str | None = None
+
+    @property
+    def plain_mismatch(self) -> bool:
+        """A FAIL whose reason says no more than "expected X, the build has Y"."""
+        return self.reason == f"expected {self.rule.expected_text}, the build has {self.actual}"
+
+    @property
+    def fix_line(self) -> str | None:
+        """The ``prj.conf`` line that would make a failing setting pass (None otherwise)."""
+        if self.verdict not in (Verdict.FAIL, Verdict.WAIVED):
+            return None
+        rule = self.rule
+        name = self.found_as or rule.symbol
+        wanted = rule.value if rule.value is not None else (
+            rule.minimum if rule.minimum is not None else rule.maximum)
+        return None if wanted is None else f"CONFIG_{name}={wanted}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,13 +209,29 @@ def upstream_rules(db: HardeningDB, profile: str) -> tuple[AuditRule, ...]:
                   value=rule.value, minimum=rule.minimum, maximum=rule.maximum,
                   title=f"Zephyr hardening rule for CONFIG_{rule.symbol}",
                   rationale=" ".join(rule.rationale.split()), references=rule.references,
-                  profiles=rule.profiles, loc=rule.loc)
+                  profiles=rule.profiles, loc=rule.loc,
+                  source=_relative_source(rule.loc.path, db.root))
         for rule in db.rules_for(profile))
+
+
+def _relative_source(path: str, root: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 #: Symbols Zephyr selects from options that are experimental, deprecated or not secure;
 #: ``hardenconfig`` reports enabled options selecting them (origin ``marker``).
 MARKERS = ("NOT_SECURE", "EXPERIMENTAL", "DEPRECATED")
+
+
+def prompt_visible(symbol: KconfigSymbol, dependencies: BuildDependencies) -> bool | None:
+    """Whether ``prj.conf`` can set ``symbol`` in this build (hardenconfig's ``visible``): it
+    has a prompt and its dependencies hold; None when they cannot be evaluated."""
+    if not symbol.user_settable:
+        return False
+    return dependencies.state(symbol).met
 
 
 def marker_results(config: DotConfig, db: SymbolDB) -> tuple[RuleResult, ...]:
@@ -199,20 +244,26 @@ def marker_results(config: DotConfig, db: SymbolDB) -> tuple[RuleResult, ...]:
     if config.is_sysbuild:
         return ()
     found = []
+    dependencies = BuildDependencies(config, db)
     for marker in MARKERS:
         symbol = db.get(marker)
         for name in sorted(symbol.selected_by) if symbol is not None else ():
             value = config.get(name)
             if value is None or not value.is_set:
                 continue
+            marked = db.get(name)
+            # Where the marked option is defined, as hardenconfig's ``source`` names it.
+            site = (marked.definitions[0] if marked is not None and marked.definitions
+                    else SourceLoc(""))
             rule = AuditRule(id=f"marker:{marker}:{name}", origin="marker", symbol=name, value="n",
                              title=f"Options that select CONFIG_{marker}",
                              rationale=f"Zephyr marks CONFIG_{name} as {marker.lower()} "
                                        f"(it selects CONFIG_{marker}).",
-                             loc=symbol.definitions[0] if symbol.definitions else SourceLoc(""))
+                             loc=site)
             verdict = Verdict.FAIL if marker == "NOT_SECURE" else Verdict.UNKNOWN
+            visible = None if marked is None else prompt_visible(marked, dependencies)
             found.append(RuleResult(rule=rule, verdict=verdict, actual=shown_value(value),
-                                    found_as=name, config_loc=value.loc,
+                                    found_as=name, config_loc=value.loc, visible=visible,
                                     reason=f"enabled; in Zephyr {db.zephyr_version} (the tree) "
                                            f"it selects CONFIG_{marker}"))
     return tuple(found)
@@ -331,27 +382,30 @@ class _Judge:
             if rule.since:
                 hint += (f"; it comes with Zephyr {rule.since}, so a build from an earlier "
                          "release cannot have it")
-            return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
+            return RuleResult(rule=rule, verdict=Verdict.UNKNOWN, later_release=bool(rule.since),
                               reason=f"{tree} (the tree) does not define CONFIG_{rule.symbol} "
                                      f"and the build does not set it{hint}")
         state = self.dependencies.state(symbol)
+        off = "n" if symbol.type in ("bool", "tristate") else ""
         if state.met is None:
             return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
                               reason=f"not in the build, and {state.why}")
         if state.met is False and state.target_lacks:
-            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
-                              reason=f"not in the build: {state.why}")
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, visible=False,
+                              value_when_absent=off, reason=f"not in the build: {state.why}")
         if state.met is False:
             # Off by the build's own settings: Kconfig reads a missing symbol as n.
             if rule.value == "n" and symbol.type in ("bool", "tristate"):
-                return RuleResult(rule=rule, verdict=Verdict.PASS,
+                return RuleResult(rule=rule, verdict=Verdict.PASS, visible=False,
+                                  value_when_absent=off,
                                   reason=f"not in the build, so n: it {state.why}")
             return self.waive(RuleResult(
-                rule=rule, verdict=Verdict.FAIL,
+                rule=rule, verdict=Verdict.FAIL, visible=False, value_when_absent=off,
                 reason=f"not in the build (so not {rule.expected_text}): it {state.why}"
                        f"{self.hardware_note(rule)}"))
         if not symbol.user_settable:
-            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, visible=False,
+                              value_when_absent=off,
                               reason="not in the build, and it has no prompt (only defaults "
                                      "and selects set it)")
         return RuleResult(rule=rule, verdict=Verdict.UNKNOWN,
@@ -369,15 +423,12 @@ class _Judge:
         if waiver is None:
             return result
         if waiver.expired(self.today):
-            return RuleResult(rule=rule, verdict=Verdict.FAIL, actual=result.actual,
-                              found_as=result.found_as, config_loc=result.config_loc,
-                              waiver=waiver,
-                              reason=f"{result.reason}; the waiver at {waiver.loc} expired on "
-                                     f"{waiver.expires.isoformat()}")
-        return RuleResult(rule=rule, verdict=Verdict.WAIVED, actual=result.actual,
-                          found_as=result.found_as, config_loc=result.config_loc, waiver=waiver,
-                          reason=f"waived until {waiver.expires.isoformat()} by "
-                                 f"{waiver.approver}: {waiver.reason}")
+            return replace(result, verdict=Verdict.FAIL, waiver=waiver,
+                           reason=f"{result.reason}; the waiver at {waiver.loc} expired on "
+                                  f"{waiver.expires.isoformat()}")
+        return replace(result, verdict=Verdict.WAIVED, waiver=waiver,
+                       reason=f"waived until {waiver.expires.isoformat()} by "
+                              f"{waiver.approver}: {waiver.reason}")
 
     def judge(self, rule: AuditRule) -> RuleResult:
         if self.config.is_sysbuild:
@@ -400,8 +451,10 @@ class _Judge:
         found, via = self.lookup(rule.symbol)
         if found is None:
             return self.absent(rule)
+        known = self.db.get(found.name)
+        visible = None if known is None else prompt_visible(known, self.dependencies)
         common = {"rule": rule, "actual": shown_value(found), "found_as": found.name,
-                  "config_loc": found.loc}
+                  "config_loc": found.loc, "visible": visible}
         meets, shown = _meets(rule, found), shown_value(found)
         tree_note = ("" if found.name in self.db else
                      f"; Zephyr {self.db.zephyr_version} (the tree) does not define "

@@ -61,7 +61,7 @@ def test_waived_build_exits_0(capsys, tmp_path: Path) -> None:
         "    expires: 2099-01-01\n" for symbol in failing))
     code, out, _ = _run(capsys, str(config), "--waivers", str(waivers))
     assert code == 0, out
-    assert f"  WAIVED ({len(failing)}): failing, accepted by a product waiver\n" in out
+    assert "  WAIVED (" in out and "  FAIL (" not in out
     assert "    REC-DBG-SHELL CONFIG_SHELL: expected n, actual y [line 2216]\n" in out
     code, out, _ = _run(capsys, str(config), "--waivers", str(waivers), "--date", "2099-01-02")
     assert code == 1 and "expired on 2099-01-01" in out

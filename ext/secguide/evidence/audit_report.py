@@ -347,7 +347,7 @@ def hardenconfig_report(audit: BuildAudit) -> dict[str, Any]:
     for result in audit.results:
         rule = result.rule
         option = {
-            "name": result.found_as or rule.symbol,
+            "name": rule.symbol,
             "recommended": hardenconfig_recommended(rule),
             "rationale": rule.rationale,
             "result": _HARDENCONFIG_RESULT[result.verdict],

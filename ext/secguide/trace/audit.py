@@ -226,12 +226,15 @@ def _relative_source(path: str, root: str) -> str:
 MARKERS = ("NOT_SECURE", "EXPERIMENTAL", "DEPRECATED")
 
 
-def prompt_visible(symbol: KconfigSymbol, dependencies: BuildDependencies) -> bool | None:
+def prompt_visible(symbol: KconfigSymbol, dependencies: BuildDependencies,
+                   in_config: bool) -> bool | None:
     """Whether ``prj.conf`` can set ``symbol`` in this build (hardenconfig's ``visible``): it
-    has a prompt and its dependencies hold; None when they cannot be evaluated."""
+    has a prompt, and the ``.config`` has it (Kconfig writes a prompted option, ``is not set``
+    included, only when its dependencies hold) or its dependencies hold by the tree; None
+    when they cannot be evaluated."""
     if not symbol.user_settable:
         return False
-    return dependencies.state(symbol).met
+    return True if in_config else dependencies.state(symbol).met
 
 
 def marker_results(config: DotConfig, db: SymbolDB) -> tuple[RuleResult, ...]:
@@ -261,7 +264,7 @@ def marker_results(config: DotConfig, db: SymbolDB) -> tuple[RuleResult, ...]:
                                        f"(it selects CONFIG_{marker}).",
                              loc=site)
             verdict = Verdict.FAIL if marker == "NOT_SECURE" else Verdict.UNKNOWN
-            visible = None if marked is None else prompt_visible(marked, dependencies)
+            visible = None if marked is None else prompt_visible(marked, dependencies, True)
             found.append(RuleResult(rule=rule, verdict=verdict, actual=shown_value(value),
                                     found_as=name, config_loc=value.loc, visible=visible,
                                     reason=f"enabled; in Zephyr {db.zephyr_version} (the tree) "
@@ -452,7 +455,7 @@ class _Judge:
         if found is None:
             return self.absent(rule)
         known = self.db.get(found.name)
-        visible = None if known is None else prompt_visible(known, self.dependencies)
+        visible = None if known is None else prompt_visible(known, self.dependencies, True)
         common = {"rule": rule, "actual": shown_value(found), "found_as": found.name,
                   "config_loc": found.loc, "visible": visible}
         meets, shown = _meets(rule, found), shown_value(found)

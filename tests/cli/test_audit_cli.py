@@ -100,7 +100,9 @@ def test_build_folder_layouts_and_sysbuild(capsys, tmp_path: Path) -> None:
         data = json.loads(out)
         assert code == 1
         assert [b["config"].endswith("build/app/zephyr/.config") for b in data["builds"]] == [True]
-        assert data["builds"][0]["notes"] == ["image of a sysbuild build"]
+        notes = data["builds"][0]["notes"]
+        assert notes[0] == "image of a sysbuild build"
+        assert [note.split(" (")[0] for note in notes[1:]] == ["release unknown"]
 
 
 def test_folder_of_real_builds_summary(capsys) -> None:

@@ -18,6 +18,8 @@ from secguide.trace.engine import (
     RuleSourceError,
     VerdictEngine,
 )
+from secguide.trace.release_fit import release_fit, release_note
+from secguide.zephyr.dotconfig import read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,3 +94,38 @@ def test_release_from_version_h_unless_stated(model: ThreatModel, db_v4: SymbolD
         "3.6.0", "--zephyr-version")
     bare = engine.release(CONFIGS / "qemu_x86-vehicleos.config")
     assert (bare.version, bare.source) == (None, "")
+
+
+# -- the release of a bare .config, from its symbols -----------------------------------------
+
+def test_a_bare_config_is_compared_with_the_trees_at_hand(db_v4: SymbolDB, db_v1: SymbolDB
+                                                          ) -> None:
+    # CPU_FREQ (subsys/cpu_freq/Kconfig) has a prompt and no dependency in the 4.2.99 tree, so
+    # every build of it writes the symbol; the stepper build (another 4.2.99 commit) lacks it,
+    # the 4.3.0 build has it ("# CONFIG_CPU_FREQ is not set"). AUXDISPLAY likewise: the
+    # 2.6.0 build lacks it. No build of these is of 1.13 (APPLICATION_MEMORY, always there).
+    stepper = release_fit(read_dotconfig(CONFIGS / "nucleo_h753zi-stepper.config"), db_v4)
+    assert "CPU_FREQ" in stepper.missing and not stepper.consistent
+    assert release_fit(read_dotconfig(CONFIGS / "frdm_mcxn947-skywatch.config"),
+                       db_v4).consistent
+    old = read_dotconfig(CONFIGS / "hifive1_revb-zbus.config")
+    assert "AUXDISPLAY" in release_fit(old, db_v4).missing
+    assert "APPLICATION_MEMORY" in release_fit(old, db_v1).missing
+    note = release_note(read_dotconfig(CONFIGS / "frdm_mcxn947-skywatch.config"),
+                        [db_v4, db_v1])
+    assert note.startswith("release unknown (no version.h beside the .config; "
+                           "--zephyr-version states it). Against the trees at hand: ")
+    assert "consistent with it (a neighbouring commit or release may write the same)" in note
+    assert note.endswith("Closest: Zephyr 4.2.99")
+
+
+def test_the_engine_notes_the_fit_only_when_the_release_is_unknown(
+        model: ThreatModel, db_v4: SymbolDB, db_v1: SymbolDB, tmp_path: Path) -> None:
+    engine = EngineRequest(release_trees=(db_v1,)).engine(model, db_v4, REPO)
+    bare = engine.judge(read_dotconfig(CONFIGS / "qemu_x86-vehicleos.config"))
+    [note] = [n for n in bare.notes if n.startswith("release unknown")]
+    assert "Zephyr 4.2.99: " in note and "Zephyr 1.13.0: " in note
+    stated = EngineRequest(zephyr_version="3.7.0").engine(model, db_v4, REPO)
+    judged = stated.judge(read_dotconfig(CONFIGS / "qemu_x86-vehicleos.config"))
+    assert judged.build_version == "3.7.0"
+    assert not [n for n in judged.notes if n.startswith("release unknown")]

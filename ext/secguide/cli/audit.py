@@ -27,6 +27,7 @@ from secguide.trace.engine import (
     RuleSourceError,
     profile_for,
 )
+from secguide.zephyr.kconfig.cache import load_symbol_db
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,6 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="the Zephyr release the builds were made with (4.2.0, or git "
                             "describe: v4.2.0-2572-g04dfa77d372d); default: the build folder's "
                             "version.h")
+    audit.add_argument("--compare-release", metavar="TREE", type=Path, action="append",
+                       default=[],
+                       help="another Zephyr tree to compare a build of unknown release with "
+                            "(besides the tree); repeatable")
     audit.add_argument("--format", choices=FORMATS, default="text",
                        help="output format (default: text)")
     audit.add_argument("--all", action="store_true",
@@ -93,7 +98,10 @@ def _audit(args: argparse.Namespace) -> int:
         choice=RuleChoice(profile=profile_for(model, args.profile), source=args.rules,
                           hardening=args.hardening, extra=tuple(args.hardening_extra)),
         waivers=_waivers(args.waivers), today=args.date, build_kind=args.build_kind,
-        zephyr_version=args.zephyr_version)
+        zephyr_version=args.zephyr_version,
+        release_trees=tuple(load_symbol_db(tree, cache_dir=args.cache_dir,
+                                           use_cache=not args.no_cache)[0]
+                            for tree in args.compare_release))
     try:
         engine = request.engine(model, project.db, project.tree.root)
     except RuleSourceError as error:

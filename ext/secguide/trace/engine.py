@@ -29,6 +29,7 @@ from secguide.trace.audit import (
     guide_rules,
     upstream_rules,
 )
+from secguide.trace.release_fit import release_note
 from secguide.zephyr.build_dirs import build_version, find_build_configs, sysbuild_images
 from secguide.zephyr.dotconfig import DotConfig, read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
@@ -118,12 +119,15 @@ class VerdictEngine:
         waivers: the product's waivers; ``today`` the day their expiry is judged on.
         build_kind: ``production`` or ``debug``.
         zephyr_version: the release the user states for the builds (wins over version.h).
+        release_trees: other trees (besides ``db``'s) a build of unknown release is compared
+            with (:mod:`secguide.trace.release_fit`).
     """
 
     def __init__(self, model: ThreatModel, db: SymbolDB, *, rules: tuple[AuditRule, ...],
                  rules_from: str = "guide", profile: str = DEFAULT_PROFILE,
                  waivers: Sequence[ProductWaiver] = (), today: datetime.date | None = None,
-                 build_kind: str = "production", zephyr_version: str | None = None) -> None:
+                 build_kind: str = "production", zephyr_version: str | None = None,
+                 release_trees: Sequence[SymbolDB] = ()) -> None:
         if build_kind not in BUILD_KINDS:
             raise SecguideError(f"build kind {build_kind!r}: expected one of "
                                 f"{', '.join(BUILD_KINDS)}")
@@ -132,6 +136,7 @@ class VerdictEngine:
         product = model.product.product_waivers if model.product is not None else ()
         self.profile, self.waivers, self.today = profile, (*product, *waivers), today
         self.build_kind, self.zephyr_version = build_kind, zephyr_version
+        self.release_trees = tuple(release_trees)
         self.renames: Mapping[str, tuple[str, ...]] = model.recorded_renames()
 
     def release(self, config_path: Path | None) -> StatedRelease:
@@ -143,8 +148,11 @@ class VerdictEngine:
 
     def judge(self, config: DotConfig, *, config_path: Path | None = None,
               notes: Sequence[str] = ()) -> BuildAudit:
-        """Every rule's verdict on one parsed ``.config``."""
+        """Every rule's verdict on one parsed ``.config``; a build of unknown release gets a
+        note on which of the trees at hand its symbols fit."""
         release = self.release(config_path)
+        if release.version is None and not config.is_sysbuild:
+            notes = (*notes, release_note(config, (self.db, *self.release_trees)))
         return audit_config(config, self.rules, self.db, profile=self.profile,
                             rules_from=self.rules_from, renames=self.renames,
                             waivers=self.waivers, today=self.today,
@@ -199,10 +207,12 @@ class EngineRequest:
     today: datetime.date | None = None
     build_kind: str = "production"
     zephyr_version: str | None = None
+    release_trees: tuple[SymbolDB, ...] = ()
 
     def engine(self, model: ThreatModel, db: SymbolDB, tree_root: Path) -> VerdictEngine:
         """The engine for this request (see :func:`choose_rules` for what can fail)."""
         return VerdictEngine(model, db, rules=choose_rules(self.choice, model, tree_root),
                              rules_from=self.choice.source, profile=self.choice.profile,
                              waivers=self.waivers, today=self.today,
-                             build_kind=self.build_kind, zephyr_version=self.zephyr_version)
+                             build_kind=self.build_kind, zephyr_version=self.zephyr_version,
+                             release_trees=self.release_trees)

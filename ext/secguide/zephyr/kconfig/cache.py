@@ -210,6 +210,10 @@ class _LazySymbols(Mapping[str, KconfigSymbol]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
 
+    def raw_text(self, name: str) -> str:
+        """The symbol's cached JSON text, undecoded: for cheap scans over every symbol."""
+        return self._raw[name]
+
     def __len__(self) -> int:
         return len(self._raw)
 

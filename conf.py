@@ -68,6 +68,9 @@ _DEFAULT_HARDENING = _HERE.parent / "shared" / "zephyr" / "upstream-hardening"
 secguide_hardening_db = os.environ.get(
     "SECGUIDE_HARDENING_DB",
     str(_DEFAULT_HARDENING) if (_DEFAULT_HARDENING / "scripts").is_dir() else "")
+# A git revision of the threat model: the Changes page then lists what the model changed
+# since (e.g. SECGUIDE_DIFF_BASE=origin/main for a pull request's preview build).
+secguide_diff_base = os.environ.get("SECGUIDE_DIFF_BASE", "")
 
 
 def _describe() -> str:

@@ -36,6 +36,7 @@ from secguide.sphinx.flows import setup_flows
 from secguide.sphinx.hardening import setup_hardening
 from secguide.sphinx.kconfig import setup_kconfig
 from secguide.sphinx.model import setup_model
+from secguide.sphinx.model_diff import setup_model_diff
 from secguide.sphinx.needs import setup_needs
 from secguide.sphinx.prjconf import setup_prjconf
 from secguide.sphinx.static_files import setup_static
@@ -56,6 +57,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_verifications(app)
     setup_flows(app)
     setup_hardening(app)
+    setup_model_diff(app)
     setup_buildinfo(app)
     setup_prjconf(app)
     setup_boards(app)

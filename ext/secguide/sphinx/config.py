@@ -20,6 +20,7 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from secguide.diagnostics import SecguideError
+from secguide.model.git import GitUnavailable, Repository
 from secguide.zephyr.tree import resolve_tree
 
 logger = logging.getLogger("secguide")
@@ -82,6 +83,16 @@ def _check_hardening_db(value: str, app: Sphinx) -> str | None:
     return None
 
 
+def _check_diff_base(value: str, app: Sphinx) -> str | None:
+    if not value:
+        return None
+    try:
+        Repository.of(threatmodel_dir(app)).commit(value)
+    except GitUnavailable as error:
+        return f"{value!r}: {error}"
+    return None
+
+
 CONFIG_VALUES: tuple[ConfigValue, ...] = (
     ConfigValue(
         name="secguide_zephyr_base", default="", types=(str,), rebuild="env",
@@ -122,6 +133,13 @@ CONFIG_VALUES: tuple[ConfigValue, ...] = (
              "like one); the secguide-hardening directive compares the guide with it. "
              "Empty: no comparison.",
         check=_check_hardening_db,
+    ),
+    ConfigValue(
+        name="secguide_diff_base", default="", types=(str,), rebuild="env",
+        help="A git revision of the threat model (a branch, tag or commit of the repository "
+             "holding it); the secguide-model-diff directive shows what changed since. "
+             "Empty: no comparison.",
+        check=_check_diff_base,
     ),
 )
 

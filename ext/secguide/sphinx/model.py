@@ -23,12 +23,14 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from secguide.diagnostics import Diagnostic, SecguideError, SourceLoc
+from secguide.model.git import GitUnavailable, Repository
 from secguide.model.hardening_db import hardening_files, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.sphinx.config import project_path, threatmodel_dir
 from secguide.sphinx.warnings import emit_diagnostic
 from secguide.trace.coverage import CoverageReport
+from secguide.trace.diff import ModelDiff, diff_against_revision
 from secguide.trace.drift import DriftReport
 from secguide.trace.guide_pages import guide_pages
 from secguide.trace.hardening import HardeningComparison, compare_with_upstream
@@ -71,6 +73,8 @@ class ModelState:
     all_files: tuple[str, ...]
     #: the guide against ``secguide_hardening_db`` (None when not configured)
     hardening: HardeningComparison | None = None
+    #: the model against ``secguide_diff_base`` (None when not configured)
+    model_diff: ModelDiff | None = None
 
     @property
     def model(self) -> ThreatModel:
@@ -203,7 +207,18 @@ def _input_key(app: Sphinx) -> tuple[Any, ...]:
         stamps.append((str(path), info.st_size, info.st_mtime_ns))
     return (str(directory), tuple(stamps), app.config.secguide_zephyr_base,
             app.config.secguide_baseline_zephyr_base, app.config.secguide_kconfig_cache_dir,
-            app.config.secguide_hardening_db)
+            app.config.secguide_hardening_db, _diff_base_commit(app))
+
+
+def _diff_base_commit(app: Sphinx) -> str | None:
+    """The commit ``secguide_diff_base`` names now (a branch moves), None when unset."""
+    value = app.config.secguide_diff_base
+    if not value:
+        return None
+    try:
+        return Repository.of(threatmodel_dir(app)).commit(value)
+    except GitUnavailable:
+        return None  # the configuration check reports it
 
 
 def hardening_inputs(app: Sphinx) -> list[Path]:
@@ -228,6 +243,18 @@ def _with_hardening(app: Sphinx, state: ModelState) -> ModelState:
     by_kind["hardening"] = (by_kind.get("recommendation", frozenset())
                             | frozenset(str(p.resolve()) for p in hardening_inputs(app)))
     return dataclasses.replace(state, hardening=comparison, files_by_kind=by_kind)
+
+
+def _with_model_diff(app: Sphinx, state: ModelState) -> ModelState:
+    """The state plus what the model changed since ``secguide_diff_base`` (if set)."""
+    value = app.config.secguide_diff_base
+    if not value:
+        return state
+    hardening = app.config.secguide_hardening_db
+    database = load_hardening_db(project_path(app, hardening)) if hardening else None
+    model_diff = diff_against_revision(state.project, value, hardening=database,
+                                       hardening_from=hardening)
+    return dataclasses.replace(state, model_diff=model_diff)
 
 
 def result_files(app: Sphinx) -> tuple[Path, ...]:
@@ -261,7 +288,7 @@ def load_state(app: Sphinx) -> ModelState:
             for part in ("diagnostics", "need_items", "need_by_id", "reviews", "coverage",
                          "drift"):
                 getattr(project, part)
-            _CACHE[key] = _with_hardening(app, state)
+            _CACHE[key] = _with_model_diff(app, _with_hardening(app, state))
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
     _CURRENT[id(app.env)] = (app, _CACHE[key])

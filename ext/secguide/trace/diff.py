@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import enum
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from secguide.diagnostics import Diagnostic, Severity
@@ -42,6 +44,7 @@ from secguide.trace.review import (
     item_title,
     review_document,
 )
+from secguide.trace.revisions import open_side
 
 
 class FailOn(enum.StrEnum):
@@ -385,3 +388,22 @@ def diff_projects(base: Project, head: Project, *, base_label: str, head_label: 
         builds=build_diffs, builds_from=builds_from,
         upstream=upstream, upstream_from=hardening_from, notes=tuple(notes))
 
+
+
+def diff_against_revision(project: Project, revision: str, *,
+                          hardening: HardeningDB | None = None, hardening_from: str = "",
+                          head_label: str = "this build") -> ModelDiff:
+    """The model of ``project`` against the same folder at git ``revision`` (the guide's
+    Changes page); the revision is extracted into a temporary folder, never checked out.
+
+    Raises:
+        SecguideError: no repository, unknown revision, or no model in it (exit code 2).
+    """
+    with tempfile.TemporaryDirectory(prefix="secguide-diff-") as scratch:
+        base = open_side(revision, project.threatmodel_dir, Path(scratch))
+        base_project = project.sibling(base.threatmodel_dir, display_base=base.project_root,
+                                       stamp_history=base.stamp_history())
+        label = f"{revision} ({base.commit[:12]})" if base.commit else revision
+        return diff_projects(base_project, project, base_label=label, head_label=head_label,
+                             profile="strict", hardening=hardening,
+                             hardening_from=hardening_from)

@@ -16,7 +16,9 @@ from secguide.diagnostics import SecguideError, resolved
 from secguide.model.git import GitUnavailable, Repository
 from secguide.trace.stamp_authors import StampHistory
 
-#: Besides the model, what a revision brings along (each only when the commit has it).
+#: Besides the model, what a revision brings along (each only when the commit has it):
+#: the guide's pages (which recommendations they show is checked), and the tests
+#: ``pytest:`` verifications name.
 _COMPANIONS = ("source", "conf.py", "tests")
 
 
@@ -97,6 +99,10 @@ def open_side(spec: str, threatmodel_dir: Path, scratch: Path) -> ModelSide:
         if model != "." and model not in present:
             raise SecguideError(f"{spec}: revision {commit[:12]} has no {model}/",
                                 exit_code=2)
+        source, conf = companions[0], companions[1]
+        if source not in present and conf in present:
+            # the guide's pages sit beside conf.py (no source/): bring that whole folder
+            present = [parent]
         target = scratch / commit[:12]
         repository.extract(commit, present or [model], target)
     except GitUnavailable as error:

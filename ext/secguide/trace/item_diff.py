@@ -147,6 +147,8 @@ def _entries(name: str, before: list[Any], after: list[Any], show: Any) -> list[
 
 def _prose(name: str, before: Any, after: Any) -> FieldChange:
     old, new = _text(before), _text(after)
+    if old == new:  # the same words, laid out differently (the stamp still moves)
+        return FieldChange(name, "the same words", "with different line breaks or spacing")
     words = word_diff("" if before is None else str(before), "" if after is None else str(after))
     return FieldChange(name, old, new, words)
 

@@ -324,7 +324,7 @@ def test_stamp_committed_by_someone_not_on_the_list_is_reported(capsys, model_re
     assert added == [("unauthorised-stamp", "error")]
     # check on that revision says so at the stamp's line, and fails
     tree = tmp_path / "outsider"
-    git(model_repo, "worktree", "add", "-q", str(tree), "outsider")
+    git(model_repo, "worktree", "add", "-q", "--detach", str(tree), "outsider")
     monkeypatch.chdir(tree)
     assert main(["check"]) == 1
     out = capsys.readouterr().out
@@ -395,7 +395,7 @@ def test_ci_workflow_steps_run_locally(model_repo, zephyr_v4_path, tmp_path, bra
     steps = workflow_steps()
     assert list(steps) == ["check", "diff", "gate"]
     clone = tmp_path / "pr"
-    git(model_repo, "worktree", "add", "-q", str(clone), branch_name)
+    git(model_repo, "worktree", "add", "-q", "--detach", str(clone), branch_name)
     (clone / ".venv").symlink_to(REPO / ".venv")
     output = tmp_path / "github-output"
     env = {"ZEPHYR_BASE": str(zephyr_v4_path), "SECGUIDE_REFERENCE_BUILDS": str(BUILDS),

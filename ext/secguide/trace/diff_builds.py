@@ -12,12 +12,13 @@ or profile, upstream only, guide only, waived) is a change.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secguide.diagnostics import SecguideError, display_path
+from secguide.diagnostics import SecguideError, SourceLoc, display_path
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ThreatModel
 from secguide.trace.audit import AuditRule, BuildAudit, RuleResult, Verdict, audit_config
@@ -104,6 +105,11 @@ def reference_builds(folder: Path) -> list[ReferenceBuild]:
     return found
 
 
+def _where_aside(rule: AuditRule) -> AuditRule:
+    """The rule without its YAML location, which moves when lines are added above it."""
+    return dataclasses.replace(rule, loc=SourceLoc(""))
+
+
 def _results(audit: BuildAudit) -> dict[tuple[str, str], RuleResult]:
     return {(result.rule.id, result.rule.symbol): result for result in audit.results}
 
@@ -119,14 +125,24 @@ def build_changes(builds: Iterable[ReferenceBuild],
                   base: tuple[ThreatModel, tuple[AuditRule, ...]],
                   head: tuple[ThreatModel, tuple[AuditRule, ...]],
                   db: SymbolDB, profile: str) -> tuple[BuildDiff, ...]:
-    """Per build, the verdicts that differ between the two sides' rules."""
+    """Per build, the verdicts that differ between the two sides' rules.
+
+    A verdict depends on the rule, the build, the tree and the recorded renames only,
+    so when the renames agree, a rule both sides have alike (where it is written
+    aside) gets the same verdict on both and is not audited again.
+    """
+    old_rules, new_rules = base[1], head[1]
+    if base[0].recorded_renames() == head[0].recorded_renames():
+        same = {_where_aside(r) for r in old_rules} & {_where_aside(r) for r in new_rules}
+        old_rules = tuple(r for r in old_rules if _where_aside(r) not in same)
+        new_rules = tuple(r for r in new_rules if _where_aside(r) not in same)
     diffs = []
     for build in builds:
         if build.config is None:
             diffs.append(BuildDiff(build.shown, "", refused=build.refused))
             continue
-        before = _results(_audit(build, base[1], db, base[0], profile))
-        after = _results(_audit(build, head[1], db, head[0], profile))
+        before = _results(_audit(build, old_rules, db, base[0], profile))
+        after = _results(_audit(build, new_rules, db, head[0], profile))
         changes = []
         for key in [*before, *(k for k in after if k not in before)]:
             old, new = before.get(key), after.get(key)

@@ -94,9 +94,6 @@ def _diff(args: argparse.Namespace) -> int:
                 raise SecguideError(f"{root}: {len(hardening.errors)} error(s) in the "
                                     "hardening database", exit_code=2)
             hardening_from = display_path(root)
-        if base_project.model.profile(args.profile) is None and builds is not None:
-            raise SecguideError(f"--profile {args.profile}: the base side has no such profile",
-                                exit_code=2)
 
         def label(side: ModelSide) -> str:
             return f"{side.label} ({side.commit[:12]})" if side.commit else side.label

@@ -27,7 +27,6 @@ from typing import Any
 from secguide.diagnostics import Diagnostic, Severity
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ReviewStamp, ThreatModel
-from secguide.trace.audit import guide_rules
 from secguide.trace.diff_builds import (
     BuildDiff,
     ReferenceBuild,
@@ -371,8 +370,7 @@ def diff_projects(base: Project, head: Project, *, base_label: str, head_label: 
     suspect, sign_off, stamps = _review_consequences(base, head)
     build_diffs = None
     if builds is not None:
-        build_diffs = build_changes(builds, (old, guide_rules(old, profile)),
-                                    (new, guide_rules(new, profile)), head.db, profile)
+        build_diffs = build_changes(builds, old, new, head.db, head.tree.root, profile)
     upstream = None
     if hardening is not None:
         upstream = upstream_changes(hardening, old, new, head.db)

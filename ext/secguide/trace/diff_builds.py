@@ -1,9 +1,9 @@
 """Consequences of a model change outside the model: reference builds and Zephyr's database.
 
-Builds: every ``.config`` below a folder is audited by the audit engine
-(:func:`secguide.trace.audit.audit_config`) under each side's rules; a verdict
-that differs, or a rule that one side has and the other not, is a change. Nothing
-here decides a verdict.
+Builds: every ``.config`` below a folder is judged by the verdict engine
+(:class:`secguide.trace.engine.VerdictEngine`) made from each side's model; a
+verdict that differs, or a rule that one side has and the other not, is a change.
+Nothing here decides a verdict.
 
 Upstream: :func:`secguide.trace.hardening.compare_with_upstream` runs on each
 side; a symbol whose standing with the database differs (agrees, differs in value
@@ -21,9 +21,10 @@ from typing import Any
 from secguide.diagnostics import SecguideError, SourceLoc, display_path
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ThreatModel
-from secguide.trace.audit import AuditRule, BuildAudit, RuleResult, Verdict, audit_config
+from secguide.trace.audit import AuditRule, BuildAudit, RuleResult, Verdict
+from secguide.trace.engine import RuleChoice, VerdictEngine, choose_rules
 from secguide.trace.hardening import HardeningComparison, compare_with_upstream
-from secguide.zephyr.build_dirs import build_version, find_build_configs
+from secguide.zephyr.build_dirs import find_build_configs
 from secguide.zephyr.dotconfig import DotConfig, read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -80,7 +81,7 @@ class ReferenceBuild:
     shown: str
     config: DotConfig | None
     refused: str = ""
-    version: str | None = None  # from the version.h beside it, when there is one
+    path: Path | None = None  # the .config (the engine reads the release beside it)
 
 
 def reference_builds(folder: Path) -> list[ReferenceBuild]:
@@ -96,8 +97,7 @@ def reference_builds(folder: Path) -> list[ReferenceBuild]:
     for path in find_build_configs(folder).configs:
         shown = display_path(path)
         try:
-            found.append(ReferenceBuild(shown, read_dotconfig(path),
-                                        version=build_version(path)))
+            found.append(ReferenceBuild(shown, read_dotconfig(path), path=path))
         except SecguideError as error:
             found.append(ReferenceBuild(shown, None, str(error).removeprefix(f"{shown}: ")))
     if not found:
@@ -114,35 +114,40 @@ def _results(audit: BuildAudit) -> dict[tuple[str, str], RuleResult]:
     return {(result.rule.id, result.rule.symbol): result for result in audit.results}
 
 
-def _audit(build: ReferenceBuild, rules: tuple[AuditRule, ...], db: SymbolDB,
-           model: ThreatModel, profile: str) -> BuildAudit:
+def _judge(engine: VerdictEngine, build: ReferenceBuild) -> dict[tuple[str, str], RuleResult]:
     assert build.config is not None
-    return audit_config(build.config, rules, db, profile=profile,
-                        renames=model.recorded_renames(), build_version=build.version)
+    return _results(engine.judge(build.config, config_path=build.path))
 
 
-def build_changes(builds: Iterable[ReferenceBuild],
-                  base: tuple[ThreatModel, tuple[AuditRule, ...]],
-                  head: tuple[ThreatModel, tuple[AuditRule, ...]],
-                  db: SymbolDB, profile: str) -> tuple[BuildDiff, ...]:
+def build_changes(builds: Iterable[ReferenceBuild], base: ThreatModel, head: ThreatModel,
+                  db: SymbolDB, tree_root: Path, profile: str) -> tuple[BuildDiff, ...]:
     """Per build, the verdicts that differ between the two sides' rules.
 
-    A verdict depends on the rule, the build, the tree and the recorded renames only,
-    so when the renames agree, a rule both sides have alike (where it is written
-    aside) gets the same verdict on both and is not audited again.
+    A verdict depends on the rule, the build, the tree, the recorded renames and the
+    product's waivers only, so when those agree, a rule both sides have alike (where
+    it is written aside) gets the same verdict on both and is not judged again.
+
+    Raises:
+        RuleSourceError: a side has no such profile (exit code 2).
     """
-    old_rules, new_rules = base[1], head[1]
-    if base[0].recorded_renames() == head[0].recorded_renames():
+    choice = RuleChoice(profile=profile)
+    old_rules = choose_rules(choice, base, tree_root)
+    new_rules = choose_rules(choice, head, tree_root)
+    old_engine = VerdictEngine(base, db, rules=old_rules, profile=profile)
+    new_engine = VerdictEngine(head, db, rules=new_rules, profile=profile)
+    if old_engine.renames == new_engine.renames and old_engine.waivers == new_engine.waivers:
         same = {_where_aside(r) for r in old_rules} & {_where_aside(r) for r in new_rules}
-        old_rules = tuple(r for r in old_rules if _where_aside(r) not in same)
-        new_rules = tuple(r for r in new_rules if _where_aside(r) not in same)
+        old_engine = VerdictEngine(base, db, profile=profile, rules=tuple(
+            r for r in old_rules if _where_aside(r) not in same))
+        new_engine = VerdictEngine(head, db, profile=profile, rules=tuple(
+            r for r in new_rules if _where_aside(r) not in same))
     diffs = []
     for build in builds:
         if build.config is None:
             diffs.append(BuildDiff(build.shown, "", refused=build.refused))
             continue
-        before = _results(_audit(build, old_rules, db, base[0], profile))
-        after = _results(_audit(build, new_rules, db, head[0], profile))
+        before = _judge(old_engine, build)
+        after = _judge(new_engine, build)
         changes = []
         for key in [*before, *(k for k in after if k not in before)]:
             old, new = before.get(key), after.get(key)

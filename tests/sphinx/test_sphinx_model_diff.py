@@ -76,3 +76,33 @@ def test_unknown_revision_is_a_configuration_error(guide: Path, zephyr_v4_path: 
             "secguide_diff_base": "no-such-branch"})
     assert "secguide_diff_base" in warnings.getvalue()
     assert "'no-such-branch': no-such-branch: no such revision" in warnings.getvalue()
+
+
+@pytest.mark.slow
+def test_unauthorised_stamp_is_a_build_warning_at_the_stamp(tmp_path: Path,
+                                                            zephyr_v4_path: Path) -> None:
+    from secguide.cli.main import main
+
+    project = tmp_path / "guide"
+    shutil.copytree(FIXTURE, project)
+    (project / "threatmodel" / "reviewers.yaml").write_text(
+        "reviewers:\n  - name: Wendy\n    emails: [wendy@wg.example]\n")
+    git(project, "init", "-q")
+    assert main(["review", "--threatmodel", str(project / "threatmodel"), "--zephyr-base",
+                 str(zephyr_v4_path), "--by", "Wendy", "--date", "2026-01-05",
+                 "--accept", "REC-CANARIES"]) == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "stamped by someone else")  # as Test <test@example.org>
+    warnings = io.StringIO()
+    app = SphinxTestApp("html", srcdir=project, warning=warnings, confoverrides={
+        "secguide_zephyr_base": str(zephyr_v4_path)})
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    lines = (project / "threatmodel" / "recommendations.yaml").read_text().splitlines()
+    stamp_line = next(n for n, text in enumerate(lines, 1) if "review: {by: Wendy" in text)
+    assert (f"threatmodel/recommendations.yaml:{stamp_line}: WARNING: the review stamp of "
+            "REC-CANARIES (by Wendy) is not the Working Group's: commit ") in warnings.getvalue()
+    assert "by Test <test@example.org>" in warnings.getvalue()
+    assert "[secguide.unauthorised-stamp]" in warnings.getvalue()

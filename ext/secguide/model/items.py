@@ -11,6 +11,7 @@ Zephyr's proposed ``hardening.yaml`` (symbol, ``value`` or ``min``/``max``,
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -351,10 +352,24 @@ class Waiver:
     loc: SourceLoc
 
 
-#: How a clause of a standard is met (``met_by``): by Zephyr configuration the guide
-#: recommends, by the product (its responsibilities), or not at all because it does
-#: not apply to an operating system.
-MET_BY = ("configuration", "product", "not-applicable")
+class MetBy(enum.StrEnum):
+    """How a clause of a standard is met (``met_by``)."""
+
+    #: recommendations of the guide set Kconfig options that address it
+    CONFIGURATION = "configuration"
+    #: no Zephyr setting can meet it: the named responsibilities go to the product team
+    PRODUCT = "product"
+    #: it concerns functions an operating system for end devices does not have
+    NOT_APPLICABLE = "not-applicable"
+    #: neither the guide nor a responsibility it names addresses it (a declared gap,
+    #: the justification says why)
+    NOT_ADDRESSED = "not-addressed"
+    #: a heading of the standard that groups the clauses below it; it is not assessed
+    #: itself and carries no verdict (IEC 62443 FRs, EN 303 645 provision groups)
+    GROUP = "group"
+
+
+MET_BY = tuple(m.value for m in MetBy)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -371,8 +386,13 @@ class Clause:
     standard: str  # the Standard's id
     clause: str
     title: str
-    met_by: str
+    met_by: MetBy
     justification: str
+    #: how strongly the standard asks for it, where it grades its clauses: EN 303 645's
+    #: M / R and conditions, IEC 62443-4-2's security levels ("SL-C 2-4")
+    level: str = ""
+    #: the ID of the group clause written above it in its file ("" if none)
+    group: str = ""
     recommendations: tuple[str, ...] = ()
     responsibilities: tuple[str, ...] = ()
     out_of_scope: tuple[str, ...] = ()
@@ -386,6 +406,10 @@ class Clause:
     def mapped(self) -> tuple[str, ...]:
         return (*self.recommendations, *self.responsibilities, *self.out_of_scope)
 
+    @property
+    def is_group(self) -> bool:
+        return self.met_by is MetBy.GROUP
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Standard:
@@ -395,8 +419,20 @@ class Standard:
     name: str
     edition: str
     summary: str
-    clauses: tuple[Clause, ...] = ()
+    #: every row of the file in its order: group headings and the clauses under them
+    entries: tuple[Clause, ...] = ()
+    #: what the file says about its own completeness or uncertain numbering
+    note: str = ""
     loc: SourceLoc
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        """The clauses an assessor assesses (group headings left out), in file order."""
+        return tuple(c for c in self.entries if not c.is_group)
+
+    @property
+    def groups(self) -> tuple[Clause, ...]:
+        return tuple(c for c in self.entries if c.is_group)
 
     @property
     def key(self) -> str:
@@ -469,8 +505,9 @@ class ThreatModel:
                 *self.recommendations, *self.clauses())
 
     def clauses(self) -> Iterator[Clause]:
+        """Every row of every standard, group headings included (they have IDs too)."""
         for standard in self.standards:
-            yield from standard.clauses
+            yield from standard.entries
 
     def standard(self, name: str) -> Standard | None:
         """The standard called ``name``: its ID or key, in any letter case."""

@@ -23,6 +23,7 @@ from secguide.model.items import (
     Assumption,
     Clause,
     Deprecation,
+    MetBy,
     OutOfScope,
     Profile,
     Recommendation,
@@ -230,13 +231,18 @@ class _Builder:
         if any(e[:1] == ("standard",) and e[:3] not in clause_paths for e in error_paths):
             return None
         clauses = []
+        group = ""
         for i, entry in enumerate(raw.get("clauses", [])):
             path = ("standard", "clauses", i)
             if _has_error_under(path, error_paths):
                 continue
+            met_by = MetBy(entry["met_by"])
+            if met_by is MetBy.GROUP:
+                group = entry["id"]
             clauses.append(Clause(
                 id=entry["id"], standard=raw["id"], clause=str(entry["clause"]),
-                title=entry["title"], met_by=entry["met_by"],
+                title=entry["title"], met_by=met_by, level=entry.get("level", ""),
+                group="" if met_by is MetBy.GROUP else group,
                 justification=entry["justification"],
                 recommendations=tuple(entry.get("recommendations", ())),
                 responsibilities=tuple(entry.get("responsibilities", ())),
@@ -247,7 +253,8 @@ class _Builder:
                 field_locs={key: self.doc.loc((*path, key)) for key in _CLAUSE_LINK_FIELDS
                             if key in entry}))
         return Standard(id=raw["id"], name=raw["name"], edition=str(raw["edition"]),
-                        summary=raw["summary"], clauses=tuple(clauses),
+                        summary=raw["summary"], entries=tuple(clauses),
+                        note=raw.get("note", ""),
                         loc=self.doc.loc(("standard", "id")))
 
     def scope(self, raw: dict) -> Scope:
@@ -357,7 +364,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
         standards=_unique_clauses(standards),
         files=tuple(shown_files),
         invalid_ids=frozenset(first_id) - {item.id for item in _all_items(sections, scope)}
-        - {s.id for s in standards} - {c.id for s in standards for c in s.clauses},
+        - {s.id for s in standards} - {c.id for s in standards for c in s.entries},
         unreadable_files=tuple(unreadable),
         text_places={key: tuple(places) for key, places in text_places.items()},
         reviewers=None if reviewers is None else tuple(reviewers),
@@ -377,11 +384,11 @@ def _unique_clauses(standards: list[Standard]) -> tuple[Standard, ...]:
     kept = []
     for standard in standards:
         clauses = []
-        for clause in standard.clauses:
+        for clause in standard.entries:
             if clause.id not in seen:
                 seen.add(clause.id)
                 clauses.append(clause)
-        kept.append(dataclasses.replace(standard, clauses=tuple(clauses)))
+        kept.append(dataclasses.replace(standard, entries=tuple(clauses)))
     return tuple(kept)
 
 

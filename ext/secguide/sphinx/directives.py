@@ -44,6 +44,7 @@ from secguide.diagnostics import SourceLoc
 from secguide.model.items import (
     AREAS,
     STATUSES,
+    MetBy,
     Recommendation,
 )
 from secguide.sphinx.domain import item_reference
@@ -350,6 +351,11 @@ def accepted_conflict_lines(rec: Recommendation) -> list[nodes.Node]:
     return lines
 
 
+_MET_BY_TEXT = {MetBy.CONFIGURATION: "Met by Zephyr configuration",
+                MetBy.PRODUCT: "Left to the product", MetBy.NOT_APPLICABLE: "Not applicable",
+                MetBy.NOT_ADDRESSED: "Not addressed by this guide"}
+
+
 class StandardDirective(ModelDirective):
     """One standard of the crosswalk: each clause, then what addresses it, its Kconfig
     settings and its verifications (``.. secguide-standard:: EN-303-645``)."""
@@ -367,26 +373,33 @@ class StandardDirective(ModelDirective):
             return []
         report = standard_coverage(model, standard)
         counts = report.counts()
-        intro = (f"{standard.name}, {standard.edition}. {counts['clauses']} clauses: "
-                 f"{counts['met_by_configuration']} met by Zephyr configuration, "
+        intro = (f"{standard.name}, {standard.edition}. The full list of its "
+                 f"{counts['clauses']} assessed clauses"
+                 + (f" under {counts['groups']} group headings" if counts["groups"] else "")
+                 + f": {counts['met_by_configuration']} met by Zephyr configuration, "
                  f"{counts['met_by_product']} left to the product, "
-                 f"{counts['met_by_not_applicable']} not applicable.")
+                 f"{counts['met_by_not_applicable']} not applicable, "
+                 f"{counts['met_by_not_addressed']} not addressed by this guide.")
         result: list[nodes.Node] = [*self.prose(standard.summary, standard.loc),
                                     nodes.paragraph(intro, intro)]
-        for row in report.rows:
-            item = self.model_state.item(row.clause.id)
+        if standard.note:
+            result += self.prose(standard.note, standard.loc)
+        rows = {row.clause.id: row for row in report.rows}
+        for clause in standard.entries:
+            item = self.model_state.item(clause.id)
             if item is None:
                 continue
             result += self.need(item)
-            result.append(_table((H.ADDRESSED_BY, H.KCONFIG_SETTINGS, H.VERIFIED_BY),
-                                 [self._chain(row)], (40, 35, 25),
-                                 ("secguide-clause-chain",)))
+            if clause.id in rows:
+                result.append(_table((H.ADDRESSED_BY, H.KCONFIG_SETTINGS, H.VERIFIED_BY),
+                                     [self._chain(rows[clause.id])], (40, 35, 25),
+                                     ("secguide-clause-chain",)))
         return result
 
     def _chain(self, row: ClauseRow) -> list[nodes.Node]:
-        met = {"configuration": "Met by Zephyr configuration",
-               "product": "Left to the product", "not-applicable": "Not applicable"}[
-                   row.clause.met_by]
+        met = _MET_BY_TEXT[row.clause.met_by]
+        if row.clause.level:
+            met += f" ({row.clause.level})"
         addressed = nodes.paragraph("", "", nodes.strong(met, met), nodes.Text(": "))
         for index, target in enumerate(row.clause.mapped):
             if index:
@@ -394,7 +407,9 @@ class StandardDirective(ModelDirective):
             addressed += item_reference(target)
         if not row.clause.mapped:
             addressed += nodes.Text("see the justification"
-                                    if row.clause.met_by == "not-applicable" else "nothing yet")
+                                    if row.clause.met_by in (MetBy.NOT_APPLICABLE,
+                                                             MetBy.NOT_ADDRESSED)
+                                    else "nothing yet")
         settings = nodes.paragraph()
         for index, text in enumerate(row.settings):
             if index:

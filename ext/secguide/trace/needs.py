@@ -76,7 +76,7 @@ EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
     "profiles", "references", "architectures", "hardware", "builds", "applies_when",
     "verification_kind",
-    "proves", "result", "standard", "clause", "met_by", "verifies",
+    "proves", "result", "standard", "clause", "met_by", "clause_level", "verifies",
     "review", "reviewed_by", "reviewed_on",
     # a product model's items: guide (with its version), product or override
     "origin",
@@ -273,13 +273,15 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                            "result": outcome},
                 )
     for standard in model.standards:
-        for clause in standard.clauses:
+        for clause in standard.entries:
             add(NeedItem(
                 id=clause.id, type="clause", title=f"{clause.clause} {clause.title}",
                 content=safe_prose(clause.justification), status=clause.status,
-                tags=(clause.met_by,), links={"addressed_by": clause.mapped}, loc=clause.loc,
+                tags=(clause.met_by.value,), links={"addressed_by": clause.mapped},
+                loc=clause.loc,
                 extra={"standard": standard.name, "clause": clause.clause,
-                       "met_by": clause.met_by, "source": str(clause.loc)}))
+                       "met_by": clause.met_by.value, "clause_level": clause.level,
+                       "source": str(clause.loc)}))
     items.extend(dataclasses.replace(tests[tid], extra={
         **tests[tid].extra, "verifies": ",".join(dict.fromkeys(verifies.get(tid, ())))})
         for tid in sorted(tests))

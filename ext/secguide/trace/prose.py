@@ -445,7 +445,9 @@ def prose_fields(model: ThreatModel) -> Iterator[ProseField]:
                          waiver.loc)
     for standard in model.standards:
         yield ProseField(standard.id, "summary", standard.summary, standard.loc)
-        for clause in standard.clauses:
+        if standard.note:
+            yield ProseField(standard.id, "note", standard.note, standard.loc)
+        for clause in standard.entries:
             yield ProseField(clause.id, "justification", clause.justification, clause.loc)
 
 

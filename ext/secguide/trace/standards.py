@@ -1,12 +1,15 @@
 """The standards crosswalk: checking it, and what it leaves open per standard.
 
 A clause of a standard (``threatmodel/standards/*.yaml``) names the model items
-that address it and says how it is met (:data:`~secguide.model.items.MET_BY`).
+that address it and says how it is met (:class:`~secguide.model.items.MetBy`). A file
+lists the standard's full clause list; group headings (``met_by: group``) are shown but
+not assessed.
 :func:`validate_standards` checks those links and that ``met_by`` agrees with
 them; :func:`standard_coverage` reports, for one standard, what an assessor or
 the product team needs to know:
 
-* clauses with no mapping at all (the gaps ``coverage --strict`` fails on);
+* clauses with no mapping at all, and clauses declared not addressed: together the
+  gaps ``coverage --strict`` fails on;
 * clauses whose mapped items are all drafts, or none of them carries a Working
   Group review stamp: the claim rests on unreviewed text;
 * the product responsibilities the standard's clauses hand over to the product team.
@@ -23,7 +26,14 @@ from typing import Any
 
 from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, Severity
-from secguide.model.items import Clause, Recommendation, Responsibility, Standard, ThreatModel
+from secguide.model.items import (
+    Clause,
+    MetBy,
+    Recommendation,
+    Responsibility,
+    Standard,
+    ThreatModel,
+)
 from secguide.trace.needs import verification_id
 
 _LINKS = (("recommendations", "REC-"), ("responsibilities", "RESP-"), ("out_of_scope", "OOS-"))
@@ -59,18 +69,24 @@ def validate_standards(model: ThreatModel) -> list[Diagnostic]:
 
 def _met_by_problems(clause: Clause) -> list[Diagnostic]:
     loc = clause.field_locs.get("met_by", clause.loc)
-    if clause.met_by == "configuration" and not clause.recommendations:
-        return [Diagnostic(loc, Severity.ERROR, Code.CLAUSE_MET_BY,
-                           f"clause {clause.id} is met by configuration but names no "
-                           "recommendation")]
-    if clause.met_by == "product" and not clause.responsibilities:
-        return [Diagnostic(loc, Severity.ERROR, Code.CLAUSE_MET_BY,
-                           f"clause {clause.id} is left to the product but names no "
-                           "responsibility to hand over")]
-    if clause.met_by == "not-applicable" and clause.recommendations:
-        return [Diagnostic(loc, Severity.ERROR, Code.CLAUSE_MET_BY,
-                           f"clause {clause.id} is not applicable yet names recommendations; "
-                           "say 'configuration' or drop them")]
+
+    def problem(text: str) -> list[Diagnostic]:
+        return [Diagnostic(loc, Severity.ERROR, Code.CLAUSE_MET_BY, f"clause {clause.id} {text}")]
+
+    match clause.met_by:
+        case MetBy.CONFIGURATION if not clause.recommendations:
+            return problem("is met by configuration but names no recommendation")
+        case MetBy.PRODUCT if not clause.responsibilities:
+            return problem("is left to the product but names no responsibility to hand over")
+        case MetBy.NOT_APPLICABLE if clause.recommendations:
+            return problem("is not applicable yet names recommendations; say "
+                           "'configuration' or drop them")
+        case MetBy.NOT_ADDRESSED if clause.mapped:
+            return problem("is not addressed yet names what addresses it; say how it is "
+                           "met or drop the links")
+        case MetBy.GROUP if clause.mapped:
+            return problem("is a group heading, which is not assessed, yet names what "
+                           "addresses it; map its clauses instead")
     return []
 
 
@@ -89,7 +105,14 @@ class ClauseRow:
 
     @property
     def unmapped(self) -> bool:
-        return not self.clause.mapped and self.clause.met_by != "not-applicable"
+        """Nothing is said about it: no link, and not declared not applicable or not
+        addressed."""
+        return not self.clause.mapped and self.clause.met_by not in (MetBy.NOT_APPLICABLE,
+                                                                     MetBy.NOT_ADDRESSED)
+
+    @property
+    def not_addressed(self) -> bool:
+        return self.clause.met_by is MetBy.NOT_ADDRESSED
 
     @property
     def only_draft(self) -> bool:
@@ -113,6 +136,10 @@ class StandardCoverage:
         return tuple(r for r in self.rows if r.unmapped)
 
     @property
+    def not_addressed(self) -> tuple[ClauseRow, ...]:
+        return tuple(r for r in self.rows if r.not_addressed)
+
+    @property
     def only_draft(self) -> tuple[ClauseRow, ...]:
         return tuple(r for r in self.rows if r.only_draft)
 
@@ -133,13 +160,17 @@ class StandardCoverage:
 
     @property
     def gaps(self) -> int:
-        return len(self.unmapped)
+        """Clauses of the standard's full list that neither the guide's configuration nor a
+        responsibility it hands over addresses: declared not addressed, or unmapped."""
+        return len(self.unmapped) + len(self.not_addressed)
 
     def counts(self) -> dict[str, int]:
-        by_met = {name: sum(1 for r in self.rows if r.clause.met_by == name)
-                  for name in ("configuration", "product", "not-applicable")}
-        return {"clauses": len(self.rows), **{f"met_by_{k.replace('-', '_')}": v
-                                              for k, v in by_met.items()},
+        """Counted against the standard's full list of assessed clauses; group headings
+        are not clauses and are counted apart."""
+        by_met = {name: sum(1 for r in self.rows if r.clause.met_by is name)
+                  for name in MetBy if name is not MetBy.GROUP}
+        return {"clauses": len(self.rows), "groups": len(self.standard.groups),
+                **{f"met_by_{k.value.replace('-', '_')}": v for k, v in by_met.items()},
                 "unmapped": len(self.unmapped), "only_draft": len(self.only_draft),
                 "unreviewed": len(self.unreviewed),
                 "responsibilities_handed_over": len(self.handed_over), "gaps": self.gaps}
@@ -148,11 +179,12 @@ class StandardCoverage:
         """JSON-ready, in file order."""
         return {
             "standard": {"id": self.standard.id, "name": self.standard.name,
-                         "edition": self.standard.edition},
+                         "edition": self.standard.edition, "note": self.standard.note},
             "counts": self.counts(),
             "clauses": [{
                 "id": r.clause.id, "clause": r.clause.clause, "title": r.clause.title,
-                "met_by": r.clause.met_by, "status": r.clause.status,
+                "met_by": r.clause.met_by.value, "level": r.clause.level,
+                "group": r.clause.group, "status": r.clause.status,
                 "recommendations": list(r.clause.recommendations),
                 "responsibilities": list(r.clause.responsibilities),
                 "out_of_scope": list(r.clause.out_of_scope),
@@ -192,6 +224,7 @@ def format_text(report: StandardCoverage) -> str:
             lines.extend(f"  {r.clause.loc}: {r.clause.clause} {r.clause.title}" for r in rows)
 
     listing("clauses with no mapping", report.unmapped)
+    listing("clauses the guide does not address (declared gaps)", report.not_addressed)
     listing("clauses mapped only to draft items", report.only_draft)
     listing("clauses whose recommendations carry no review stamp", report.unreviewed)
     if report.handed_over:
@@ -201,8 +234,9 @@ def format_text(report: StandardCoverage) -> str:
                      for resp, clauses in report.handed_over)
     counts = report.counts()
     lines.append(
-        f"{report.standard.name} ({report.standard.edition}): {counts['clauses']} clauses; "
+        f"{report.standard.name} ({report.standard.edition}): {counts['clauses']} clauses "
+        f"(the full list; {counts['groups']} group headings not counted); "
         f"{counts['met_by_configuration']} met by configuration, {counts['met_by_product']} "
-        f"left to the product, {counts['met_by_not_applicable']} not applicable; "
-        f"{report.gaps} gap(s)")
+        f"left to the product, {counts['met_by_not_applicable']} not applicable, "
+        f"{counts['met_by_not_addressed']} not addressed; {report.gaps} gap(s)")
     return "\n".join(lines)

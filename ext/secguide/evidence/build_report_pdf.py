@@ -1,13 +1,25 @@
-"""The build evidence report as PDF (fpdf2, core fonts): the HTML report's sections as tables.
+"""The build evidence report as PDF (fpdf2): the HTML report's sections as tables.
 
 Imported only when a PDF is written, so that every other ``secguide`` command
 starts without loading fpdf2.
+
+Archived evidence has to stay readable and searchable: when the system has DejaVu
+Sans (Debian's ``fonts-dejavu-core``, which ``make test`` brings for Pango), the
+report embeds it (subset, with a Unicode map so text can be searched and copied)
+and declares PDF/A-2B: fpdf2 then refuses unembedded fonts and adds its sRGB
+output intent and the XMP identification. Without those fonts it falls back to
+the core Helvetica, embeds nothing and declares no PDF/A. No PDF/A validator
+(veraPDF) has checked the output; the tests check what can be checked without one:
+every font embedded, the PDF/A identification and the output intent present, IDs
+extracted whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF, FontFace
@@ -28,16 +40,70 @@ def _pdf_text(text: Any) -> str:
     return str(text).translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
+#: Where Linux distributions install DejaVu Sans (Debian and Ubuntu, Fedora, Arch).
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu-sans-fonts"),
+             Path("/usr/share/fonts/TTF"))
+#: fpdf2 style -> DejaVu Sans file (the two styles the report uses; both in
+#: fonts-dejavu-core, whose obliques are in -extra).
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+EMBEDDED_FAMILY = "DejaVuSans"
+PDFA = "PDF/A-2B"
+
+
+def embeddable_font_dir(dirs: Sequence[Path] = FONT_DIRS) -> Path | None:
+    """The first folder holding every DejaVu Sans style the report uses, or None."""
+    return next((d for d in dirs if all((d / f).is_file() for f in _FONT_FILES.values())),
+                None)
+
+
 class _Report(FPDF):
+    """The report's page layout. The layout code names one family, "Helvetica"; with
+    DejaVu Sans embedded, that name is served by it (see the module docstring)."""
+
+    def __init__(self, font_dir: Path | None) -> None:
+        super().__init__(format="A4", enforce_compliance=PDFA if font_dir else None)
+        self.embedded = font_dir is not None
+        if font_dir is not None:
+            for style, name in _FONT_FILES.items():
+                self.add_font(EMBEDDED_FAMILY, style, str(font_dir / name))
+
+    def set_font(self, family: str | None = None, style: str = "", size: float = 0) -> None:
+        if self.embedded and (family or "").lower() == "helvetica":
+            family = EMBEDDED_FAMILY
+        super().set_font(family, style, size)
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("Helvetica", size=8)
         self.cell(0, 8, f"secguide {__version__} - page {self.page_no()}", align="C")
 
 
+def break_at_hyphens(text: str, fits: Callable[[str], bool]) -> str:
+    """``text`` with every word too wide for its line (``fits`` says) cut into lines after
+    its hyphens, so that an ID such as ``REC-BT-SECURE-CONNECTIONS-ONLY`` breaks only
+    where it has a hyphen and never inside a part. fpdf2 breaks at spaces only and cuts
+    an over-long word anywhere; a part too wide even on its own is left to it."""
+    def lines_of(word: str) -> str:
+        if fits(word):
+            return word
+        lines: list[str] = []
+        for part in re.findall(r"[^-]*-|[^-]+$", word):
+            if lines and fits(lines[-1] + part):
+                lines[-1] += part
+            else:
+                lines.append(part)
+        return "\n".join(lines)
+    return "\n".join(" ".join(lines_of(word) for word in line.split(" "))
+                     for line in text.split("\n"))
+
+
 def _table(pdf: _Report, headers: Sequence[str], rows: Sequence[Sequence[Any]],
            widths: Sequence[int]) -> None:
     pdf.set_font("Helvetica", size=8)
+    # the widths add up to the page's text width, in mm; a cell loses its padding on
+    # both sides (fpdf2's default: the cell margin)
+    scale = pdf.epw / sum(widths)
+    room = [w * scale - 2 * pdf.c_margin for w in widths]
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=4,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242)),
                    first_row_as_headings=True) as table:
@@ -46,14 +112,20 @@ def _table(pdf: _Report, headers: Sequence[str], rows: Sequence[Sequence[Any]],
             head.cell(_pdf_text(title))
         for values in rows:
             row = table.row()
-            for value in values:
-                row.cell(_pdf_text(value))
+            for value, width in zip(values, room, strict=True):
+                row.cell(break_at_hyphens(_pdf_text(value),
+                                          lambda text, w=width: pdf.get_string_width(text) <= w))
+
+
+def setting_text(symbol: str, expected: str) -> str:
+    """``CONFIG_X = y``, but ``CONFIG_X >= 16`` for a bound (never ``= >= 16``)."""
+    return f"{symbol} {expected}" if expected.startswith((">", "<")) else f"{symbol} = {expected}"
 
 
 def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
                created: dt.datetime) -> bytes:
     """The report as PDF: the same sections as the HTML, in tables."""
-    pdf = _Report(format="A4")
+    pdf = _Report(embeddable_font_dir())
     pdf.set_creation_date(created)
     pdf.set_title(_pdf_text(f"Security evidence: {build.config}"))
     pdf.set_creator(f"secguide {__version__}")
@@ -103,7 +175,7 @@ def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
     for r in verdicts.recommendations:
         for s in r.settings or [None]:
             rows.append((f"{r.recommendation.id}\n{r.verdict.value}",
-                         f"{s.symbol} = {s.expected}" if s else "-",
+                         setting_text(s.symbol, s.expected) if s else "-",
                          (s.actual if s.actual is not None else "not set") if s else "-",
                          s.verdict if s else "-"))
     _table(pdf, ("Recommendation", "Setting (expected)", "Build", "Audit"), rows,

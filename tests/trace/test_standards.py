@@ -194,7 +194,7 @@ def test_groups_and_declared_gaps(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "clauses the guide does not address (declared gaps) (1):" in out
     assert out.rstrip().endswith("3 clauses (the full list; 1 group headings not counted); "
-                                 "1 met by configuration, 1 left to the product, 0 not "
+                                 "1 addressed by configuration, 1 left to the product, 0 not "
                                  "applicable, 1 not addressed; 1 gap(s)")
     # a group or a declared gap that names what addresses it contradicts itself
     bad = text.replace("met_by: group\n", "met_by: group\n      recommendations: "

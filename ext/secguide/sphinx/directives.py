@@ -351,7 +351,7 @@ def accepted_conflict_lines(rec: Recommendation) -> list[nodes.Node]:
     return lines
 
 
-_MET_BY_TEXT = {MetBy.CONFIGURATION: "Met by Zephyr configuration",
+_MET_BY_TEXT = {MetBy.CONFIGURATION: "Addressed by Zephyr configuration",
                 MetBy.PRODUCT: "Left to the product", MetBy.NOT_APPLICABLE: "Not applicable",
                 MetBy.NOT_ADDRESSED: "Not addressed by this guide"}
 
@@ -376,7 +376,8 @@ class StandardDirective(ModelDirective):
         intro = (f"{standard.name}, {standard.edition}. The full list of its "
                  f"{counts['clauses']} assessed clauses"
                  + (f" under {counts['groups']} group headings" if counts["groups"] else "")
-                 + f": {counts['met_by_configuration']} met by Zephyr configuration, "
+                 + f": {counts['met_by_configuration']} addressed by Zephyr configuration "
+                 "(the product's responsibilities named beside it stay open), "
                  f"{counts['met_by_product']} left to the product, "
                  f"{counts['met_by_not_applicable']} not applicable, "
                  f"{counts['met_by_not_addressed']} not addressed by this guide.")

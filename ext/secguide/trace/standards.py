@@ -236,7 +236,8 @@ def format_text(report: StandardCoverage) -> str:
     lines.append(
         f"{report.standard.name} ({report.standard.edition}): {counts['clauses']} clauses "
         f"(the full list; {counts['groups']} group headings not counted); "
-        f"{counts['met_by_configuration']} met by configuration, {counts['met_by_product']} "
+        f"{counts['met_by_configuration']} addressed by configuration, "
+        f"{counts['met_by_product']} "
         f"left to the product, {counts['met_by_not_applicable']} not applicable, "
         f"{counts['met_by_not_addressed']} not addressed; {report.gaps} gap(s)")
     return "\n".join(lines)

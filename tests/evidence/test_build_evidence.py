@@ -76,7 +76,7 @@ def test_the_verdicts_say_what_this_build_shows(evidence: Path) -> None:
     clauses = {c["id"]: c["verdict"] for c in data["clauses"]}
     assert clauses["CLS-EN303645-5-1-1"] == "left to the product"
     assert "CLS-EN303645-5-1" not in clauses  # a group heading carries no verdict
-    assert clauses["CLS-EN18031-NMM"] == "not applicable"
+    assert clauses["CLS-EN18031-NMM-1"] == "not applicable"
     assert clauses["CLS-CRA-I-2D"] == "not met"  # REC-MP-USERSPACE fails
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from fpdf import FPDF, FontFace
 
@@ -56,6 +57,28 @@ def embeddable_font_dir(dirs: Sequence[Path] = FONT_DIRS) -> Path | None:
                 None)
 
 
+def _xmp(title: str, creator: str, created: dt.datetime) -> str:
+    """The XMP packet of a PDF/A-2B report: identification, title, tool and dates."""
+    stamp = created.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return "\n".join([
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+        '  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"',
+        '    xmlns:dc="http://purl.org/dc/elements/1.1/"',
+        '    xmlns:xmp="http://ns.adobe.com/xap/1.0/"',
+        '    xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">',
+        f'    <rdf:Description rdf:about="" xmp:CreatorTool={quoteattr(creator)}',
+        f'        xmp:CreateDate="{stamp}" xmp:ModifyDate="{stamp}"',
+        f'        xmp:MetadataDate="{stamp}">',
+        "      <pdfaid:part>2</pdfaid:part>",
+        "      <pdfaid:conformance>B</pdfaid:conformance>",
+        '      <dc:title><rdf:Alt><rdf:li xml:lang="x-default">'
+        f"{escape(title)}</rdf:li></rdf:Alt></dc:title>",
+        "    </rdf:Description>",
+        "  </rdf:RDF>",
+        "</x:xmpmeta>",
+    ])
+
+
 class _Report(FPDF):
     """The report's page layout. The layout code names one family, "Helvetica"; with
     DejaVu Sans embedded, that name is served by it (see the module docstring)."""
@@ -66,6 +89,15 @@ class _Report(FPDF):
         if font_dir is not None:
             for style, name in _FONT_FILES.items():
                 self.add_font(EMBEDDED_FAMILY, style, str(font_dir / name))
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        if self.embedded:
+            # fpdf2's own XMP stamps the modification date with the clock, which would
+            # make two runs with one SOURCE_DATE_EPOCH differ: write it from the
+            # creation date instead
+            self.set_xmp_metadata(_xmp(self.title or "", self.creator or "",
+                                       self.creation_date))
+        return super().output(*args, **kwargs)
 
     def set_font(self, family: str | None = None, style: str = "", size: float = 0) -> None:
         if self.embedded and (family or "").lower() == "helvetica":

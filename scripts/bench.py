@@ -194,6 +194,27 @@ def bench_cli(tree: str, runs: int) -> None:
           "wall includes waiting for a shared machine)")
 
 
+def bench_diff(tree: str, runs: int) -> None:
+    """``secguide diff`` of two revisions of the shipped model with the reference builds."""
+    found = subprocess.run(["git", "-C", str(REPO), "log", "-n", "2", "--format=%H", "--",
+                            "threatmodel"], capture_output=True, text=True, check=False)
+    commits = found.stdout.split()
+    if found.returncode or len(commits) < 2 or not CONFIGS.is_dir():
+        print("secguide diff: needs a git checkout with two model revisions and the shared "
+              "builds; skipped")
+        return
+    argv = ["diff", commits[1], commits[0], "--builds", str(CONFIGS)]
+    with tempfile.TemporaryDirectory() as cache_dir:
+        _secguide(argv, tree, cache_dir, (0, 1))  # fills the Kconfig cache
+        values = [_secguide(argv, tree, cache_dir, (0, 1)) for _ in range(runs)]
+    wall = statistics.median(v[0] for v in values)
+    cpu = statistics.median(v[1] for v in values)
+    print(f"secguide diff of two model revisions, {len(list(CONFIGS.glob('*.config')))} "
+          "reference builds (warm Kconfig cache):")
+    print(f"  {wall:.2f} s wall, {cpu:.2f} s CPU   (target 3 s; median of {runs} runs, "
+          "fresh process each)")
+
+
 def bench_boards(tree: str, runs: int) -> None:
     """``secguide board TARGET`` cold/warm and ``secguide boards`` (all targets) cold/warm."""
     one = ["board", "nucleo_h753zi", "--format", "json"]
@@ -227,7 +248,7 @@ def main() -> int:
     parser.add_argument("--zephyr-base", default=os.environ.get("ZEPHYR_BASE"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=("kconfig", "cli", "boards", "guide", "audit",
-                                           "evidence", "scale"),
+                                           "evidence", "diff", "scale"),
                         help="run one group of measurements")
     parser.add_argument("--scales", default="0,1000,3000",
                         help="model sizes for the scale table (0: the real model; '' skips it)")
@@ -248,6 +269,8 @@ def main() -> int:
         bench_audit(args.zephyr_base, args.runs)
     if parser_only in (None, "evidence"):
         bench_evidence(args.zephyr_base, args.runs)
+    if parser_only in (None, "diff"):
+        bench_diff(args.zephyr_base, args.runs)
     if parser_only in (None, "scale") and args.scales:
         # growth with the model size: synthetic models and a plain-Sphinx floor project
         sys.path.insert(0, str(Path(__file__).resolve().parent))

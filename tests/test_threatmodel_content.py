@@ -288,3 +288,28 @@ def test_every_subsystem_recommendation_declares_its_scope(db_v4: SymbolDB) -> N
         if rec.area in SUBSYSTEM_AREAS or (needs_subsystem and all(needs_subsystem)):
             unscoped.append(rec.id)
     assert unscoped == []
+
+
+def test_every_current_recommendation_says_which_release_its_facts_were_checked_against(
+        db_v4: SymbolDB) -> None:
+    unchecked = [rec.id for rec in MODEL.recommendations
+                 if rec.deprecation is None and rec.checked_against != db_v4.zephyr_version]
+    assert unchecked == []
+
+
+def test_a_recommendation_checked_against_another_release_is_noted(tmp_path: Path,
+                                                                   db_v4: SymbolDB) -> None:
+    from secguide.trace.validate import validate_model
+
+    folder = tmp_path / "tm"
+    folder.mkdir()
+    (folder / "recs.yaml").write_text(
+        "recommendations:\n  - id: REC-OLD\n    title: t\n    area: general\n"
+        "    status: draft\n    checked_against: \"4.1.0\"\n    rationale: r\n"
+        "    settings:\n      - symbol: BOOT_BANNER\n        value: \"n\"\n"
+        "    verification:\n      - build_audit: production\n")
+    model, problems = load_threat_model(folder)
+    assert problems == []
+    (note,) = [d for d in validate_model(model, db_v4) if d.code == "facts-checked-against"]
+    assert note.severity.name == "NOTE"
+    assert "last checked against Zephyr 4.1.0; the tree is Zephyr 4.2.99" in note.message

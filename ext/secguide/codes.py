@@ -84,6 +84,7 @@ class Code(enum.StrEnum):
     PROFILE_CONFLICT = "profile-conflict"
     BAD_ALTERNATIVE = "bad-alternative"
     PROSE_CLAIM = "prose-claim"
+    FACTS_CHECKED_AGAINST = "facts-checked-against"
     STALE_ACCEPTED_CONFLICT = "stale-accepted-conflict"
     # -- verifications against the tree and this project's tests (zephyr/scenarios)
     SCENARIO_FILE_UNREADABLE = "scenario-file-unreadable"
@@ -246,6 +247,9 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.PROSE_CLAIM,
            "Prose states a default, select, dependency or range the tree contradicts "
            "(recognised wordings: README); the message gives the tree's answer and the role."),
+    _model(Code.FACTS_CHECKED_AGAINST,
+           "Note: a recommendation's checked_against names another release than the tree's "
+           "(or is missing): its prose may be stale there."),
     _model(Code.STALE_ACCEPTED_CONFLICT,
            "An accepted_conflicts entry names a recommendation it no longer conflicts with."),
     _model(Code.SCENARIO_FILE_UNREADABLE,

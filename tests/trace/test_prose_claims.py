@@ -84,6 +84,8 @@ def test_each_wording_stated_falsely_is_found(tmp_path: Path, db_v4: SymbolDB, w
     ("Depends on USERSPACE.", True), ("Depends on ENTROPY_GENERATOR.", False),
     ("Selected by USERSPACE.", True), ("Selected by no other option.", False),
     ("Defaults to y.", True), ("Has no default.", False),
+    ("Default y.", True), ("Default n.", False),
+    ("On by default.", True), ("Off by default.", False),
 ])
 def test_a_note_that_starts_with_the_verb_is_about_its_setting(
         tmp_path: Path, db_v4: SymbolDB, note: str, false: bool) -> None:

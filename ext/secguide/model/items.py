@@ -270,6 +270,8 @@ class Recommendation:
     tags: tuple[str, ...] = ()
     deprecation: Deprecation | None = None
     accepted_conflicts: tuple[AcceptedConflict, ...] = ()
+    #: the Zephyr release whose tree its facts were last checked against ("" unknown)
+    checked_against: str = ""
     review: ReviewStamp | None = None
     loc: SourceLoc
 

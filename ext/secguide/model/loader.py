@@ -165,6 +165,7 @@ class _Builder:
                 AcceptedConflict(with_id=entry["with"], reason=entry["reason"],
                                  loc=self.doc.loc((*path, "accepted_conflicts", i, "with")))
                 for i, entry in enumerate(raw.get("accepted_conflicts", ()))),
+            checked_against=str(raw.get("checked_against", "")),
             review=self.review(raw, path),
             loc=self.doc.loc((*path, "id")),
         )

@@ -65,19 +65,23 @@ def _names(names: list[str]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _for_targets(entry: ConditionalValue) -> bool:
-    return entry.loc.path.startswith(_TARGET_FOLDERS)
+def _for_targets(symbol: KconfigSymbol, entry: ConditionalValue) -> bool:
+    """A default a board or SoC gives its own targets: written under boards/ or soc/ for a
+    symbol defined elsewhere too (a symbol only a SoC defines has its own defaults there)."""
+    general_sites = [site for site in symbol.definitions
+                     if not site.path.startswith(_TARGET_FOLDERS)]
+    return bool(general_sites) and entry.loc.path.startswith(_TARGET_FOLDERS)
 
 
 def general_defaults(symbol: KconfigSymbol) -> list[ConditionalValue]:
     """The defaults that apply to every target, in Kconfig's order (the first whose
     condition holds wins): those not written in a board's or SoC's own files."""
-    return [entry for entry in symbol.defaults if not _for_targets(entry)]
+    return [entry for entry in symbol.defaults if not _for_targets(symbol, entry)]
 
 
 def target_default_files(symbol: KconfigSymbol) -> set[str]:
     """The board and SoC files that give the symbol a default for their own targets."""
-    return {entry.loc.path for entry in symbol.defaults if _for_targets(entry)}
+    return {entry.loc.path for entry in symbol.defaults if _for_targets(symbol, entry)}
 
 
 def _default_text(symbol: KconfigSymbol, name: str) -> str:

@@ -75,6 +75,7 @@ LINK_TYPES: tuple[LinkType, ...] = (
 EXTRA_FIELDS: tuple[str, ...] = (
     "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
     "profiles", "references", "architectures", "hardware", "builds", "applies_when",
+    "checked_against",
     "verification_kind",
     "proves", "result", "standard", "clause", "met_by", "clause_level", "verifies",
     "review", "reviewed_by", "reviewed_on",
@@ -234,6 +235,8 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                    "hardware": ",".join(rec.applies_to.hardware),
                    "builds": ",".join(rec.applies_to.builds),
                    "applies_when": applies_when_text(rec.applies_to.when),
+                   "checked_against": (f"Zephyr {rec.checked_against}"
+                                       if rec.checked_against else ""),
                    "source": str(rec.loc)},
         ))
         for verification in rec.verifications:

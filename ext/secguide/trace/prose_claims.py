@@ -14,6 +14,7 @@ with or without ``CONFIG_``)
 number, a symbol, or ``it`` = the symbol       only a board's or SoC's own) whose value is V
 named just before)
 ``X is on|enabled by default``                 gives ``X`` a default other than ``n``
+(in a note: ``On by default.``, ``Default y.``)
 ``X is off|disabled by default``               gives ``X`` no default other than ``n``
 ``X selects Y[, Y2 and Y3]``                   has ``select Y`` (each) among ``X``'s entries
 ``X[, X2 and X3] (all) select Y``              has ``select Y`` in each ``X``
@@ -52,9 +53,9 @@ from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB
 _SYMBOL = r"(?:CONFIG_)?[A-Z][A-Z0-9_]*[A-Z0-9]"
 _LIST = rf"{_SYMBOL}(?:\s*,\s*{_SYMBOL})*(?:,?\s+(?:and|or)\s+{_SYMBOL})?"
 _VERB = re.compile(
-    r"(?P<verb>defaults\s+to|is\s+(?:on|enabled)\s+by\s+default|is\s+(?:off|disabled)\s+by"
-    r"\s+default|selects|select|(?:is|are)\s+selected\s+by|selected\s+by|depends\s+on|"
-    r"depend\s+on|ranges\s+from)\b", re.IGNORECASE)
+    r"(?P<verb>defaults\s+to|(?:is\s+)?(?:on|enabled|off|disabled)\s+by\s+default|"
+    r"default:?(?=\s+(?:y|n|-?[0-9])\b)|selects|select|(?:is|are)\s+selected\s+by|"
+    r"selected\s+by|depends\s+on|depend\s+on|ranges\s+from)\b", re.IGNORECASE)
 _SUBJECT_TAIL = re.compile(rf"(?P<subjects>{_LIST})(?:\s*,?\s*which)?(?:\s+(?:all|also|only|"
                            rf"itself|both|each|always|then))*\s*$")
 _OBJECTS = re.compile(rf"\s*(?P<objects>{_LIST})")
@@ -101,8 +102,10 @@ def _judge(kind: FactKind, verb: str, symbol: KconfigSymbol, objects: list[str],
         values = _default_values(symbol)
         if verb.endswith("by default"):
             on = any(value != "n" for value in values)
-            return on if verb.split()[1] in ("on", "enabled") else not on
+            return on if {"on", "enabled"} & set(verb.split()) else not on
         wanted = objects[0]
+        if wanted == "n" and not values and symbol.type in ("bool", "tristate"):
+            return True  # no default: a bool is n
         return any(value == wanted or _same_number(value, wanted) for value in values)
     if kind is FactKind.SELECTED_BY:  # here the subject is each selector
         return all(symbol.name in (entry.value for entry in (db.get(name).selects
@@ -145,7 +148,15 @@ def claims_in(text: str, db: SymbolDB, *, note_of: str | None = None) -> Iterato
             verb, before, after = match.group("verb"), sentence[:match.start()], \
                 sentence[match.end():]
             tail = _SUBJECT_TAIL.search(before)
-            if tail and all(_bare(n) in db for n in _names(tail.group("subjects"))):
+            opening = verb.lower().rstrip(":") == "default" or (
+                verb.lower().startswith(("on", "off", "enabled", "disabled")) and not tail)
+            if opening:
+                # "Default y." / "On by default." open a note about its setting only
+                if before.strip() or not note_of:
+                    subjects = []
+                    continue
+                subjects = [note_of]
+            elif tail and all(_bare(n) in db for n in _names(tail.group("subjects"))):
                 subjects = _names(tail.group("subjects"))
             elif re.search(r"(?:\band|,)\s*$", before) and subjects:
                 pass  # "... and defaults to ...": the same subject
@@ -161,6 +172,8 @@ def _claims(verb: str, subjects: list[str], before: str, after: str, words_befor
             db: SymbolDB) -> Iterator[Claim]:
     kind = _kind_of(verb)
     lowered = " ".join(verb.lower().split())
+    if lowered.rstrip(":") == "default":
+        lowered = "defaults to"
     if kind is FactKind.DEFAULT and not lowered.endswith("by default"):
         value = _VALUE.match(after)
         if value is None:

@@ -77,7 +77,7 @@ _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs
                               "field_locs"})
 #: Fields added after stamps existed: left out while unset, so older stamps still match.
 _OMITTED_WHEN_EMPTY = frozenset({"setting", "title", "when", "accepted_conflicts",
-                                 "alternatives"})  # stamps made before they existed
+                                 "alternatives", "checked_against"})
 
 
 #: Items that carry review stamps.

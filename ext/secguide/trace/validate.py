@@ -337,6 +337,23 @@ def validate_scopes(model: ThreatModel, db: SymbolDB | None) -> list[Diagnostic]
     return found
 
 
+# -- which release the facts were checked against -------------------------------------------
+
+def validate_checked_against(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
+    """A note for each current recommendation whose facts were checked against another
+    release than the tree's (or against none): its prose may be stale there."""
+    found = []
+    for rec in model.recommendations:
+        if rec.deprecation is not None or rec.checked_against == db.zephyr_version:
+            continue
+        said = (f"were last checked against Zephyr {rec.checked_against}"
+                if rec.checked_against else "name no release they were checked against")
+        found.append(Diagnostic(rec.loc, Severity.NOTE, "facts-checked-against",
+                                f"{rec.id}: its facts {said}; the tree is Zephyr "
+                                f"{db.zephyr_version} (re-check, then set checked_against)"))
+    return found
+
+
 # -- profiles as a whole --------------------------------------------------------------------
 
 def validate_profile_conflicts(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
@@ -410,7 +427,8 @@ def validate_model(model: ThreatModel, db: SymbolDB | None, *,
              *validate_standards(model), *check_prose(model), *validate_scopes(model, db)]
     if db is not None:
         found += (validate_kconfig(model, db) + validate_approvals(model, db)
-                  + validate_profile_conflicts(model, db) + check_prose_claims(model, db))
+                  + validate_profile_conflicts(model, db) + check_prose_claims(model, db)
+                  + validate_checked_against(model, db))
     if scenarios is not None:
         found += check_verifications(model, scenarios,
                                      zephyr_version=db.zephyr_version if db else "",

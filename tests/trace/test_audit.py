@@ -220,17 +220,31 @@ def test_upstream_rules_on_a_real_build(db_v4: SymbolDB) -> None:
             canaries.rule.loc.line) == (True, 44)
 
 
-def test_markers_report_enabled_experimental_deprecated_and_insecure_options(
+def test_markers_list_options_selecting_a_marker_as_hardenconfig_does(
         db_v4: SymbolDB) -> None:
     config = read_dotconfig(CONFIGS / "nucleo_h753zi-telnet.config")
     found = {r.rule.id: r for r in marker_results(config, db_v4)}
+    # CONFIG_SHELL_TELNET_SUPPORT_COMMAND=y at line 1536; the tree's Kconfig has it select
+    # EXPERIMENTAL without a condition: enabled, so FAIL, as hardenconfig counts it.
     telnet = found["marker:EXPERIMENTAL:SHELL_TELNET_SUPPORT_COMMAND"]
-    assert (telnet.verdict, telnet.actual, telnet.config_loc.line) == (Verdict.UNKNOWN, "y", 1536)
+    assert (telnet.verdict, telnet.actual, telnet.config_loc.line) == (Verdict.FAIL, "y", 1536)
     assert telnet.reason == "enabled; in Zephyr 4.2.99 (the tree) it selects CONFIG_EXPERIMENTAL"
-    insecure = db_v4.get("NOT_SECURE").selected_by[0]
-    crafted = parse_dotconfig(f"CONFIG_{insecure}=y\n# CONFIG_SCHED_DUMB is not set\n", "c")
-    [result] = marker_results(crafted, db_v4)
-    assert (result.rule.id, result.verdict) == (f"marker:NOT_SECURE:{insecure}", Verdict.FAIL)
+    for result in found.values():  # a PASS is an option the build turned off
+        value = config.get(result.rule.symbol)
+        if result.verdict is Verdict.PASS:
+            assert value is None or not value.is_set
+        if result.verdict is Verdict.FAIL:
+            assert value is not None and value.is_set
+    ruled = marker_results(config, db_v4, frozenset({"SHELL_TELNET_SUPPORT_COMMAND"}))
+    assert "SHELL_TELNET_SUPPORT_COMMAND" not in {r.rule.symbol for r in ruled}
+    # The one NOT_SECURE option needs WIFI_NM_WPA_SUPPLICANT: it selects only where that holds.
+    insecure = "WIFI_NM_WPA_SUPPLICANT_CRYPTO_ENTERPRISE"
+    assert db_v4.get("NOT_SECURE").selected_by == (insecure,)
+    on = parse_dotconfig(f"CONFIG_WIFI_NM_WPA_SUPPLICANT=y\nCONFIG_{insecure}=y\n", "c")
+    assert [(r.rule.id, r.verdict) for r in marker_results(on, db_v4)
+            if r.rule.symbol == insecure] == [(f"marker:NOT_SECURE:{insecure}", Verdict.FAIL)]
+    off = parse_dotconfig(f"CONFIG_{insecure}=y\n", "c")
+    assert insecure not in {r.rule.symbol for r in marker_results(off, db_v4)}
     plain = audit_config(config, [], db_v4, profile="base", today=TODAY)
     assert plain.results == ()  # markers only when asked (upstream rules, as hardenconfig)
 

@@ -237,38 +237,75 @@ def prompt_visible(symbol: KconfigSymbol, dependencies: BuildDependencies,
     return True if in_config else dependencies.state(symbol).met
 
 
-def marker_results(config: DotConfig, db: SymbolDB) -> tuple[RuleResult, ...]:
-    """Enabled options of the build that select a marker symbol, per the tree's Kconfig.
+def _marker_selected(symbol: KconfigSymbol, dependencies: BuildDependencies
+                     ) -> tuple[str | None, bool]:
+    """The first marker ``symbol`` selects in this build (Kconfig order), and whether that is
+    certain: a ``select ... if COND`` counts only where COND holds, and, as kconfiglib adds
+    the symbol's own dependencies to every select, only where those hold too."""
+    for entry in symbol.selects:
+        if entry.value not in MARKERS:
+            continue
+        condition = f"({symbol.depends_on}) && ({entry.condition})" if entry.condition \
+            else symbol.depends_on
+        active = dependencies.holds(condition, symbol)
+        if active is None:
+            return entry.value, False
+        if active != 0:
+            return entry.value, True
+    return None, True
 
-    ``NOT_SECURE`` is a FAIL (Zephyr itself calls the option insecure); options
-    marked experimental or deprecated are UNKNOWN: whether they are acceptable
-    is the product's call, not something a ``.config`` shows.
+
+def marker_results(config: DotConfig, db: SymbolDB, ruled: frozenset[str] = frozenset()
+                   ) -> tuple[RuleResult, ...]:
+    """Options of the build's Kconfig that select a marker symbol, as ``hardenconfig`` lists
+    them: every option (not already ruled by the database) whose ``select`` of
+    ``EXPERIMENTAL``, ``DEPRECATED`` or ``NOT_SECURE`` is active in this build, recommended
+    ``n``: FAIL when enabled, PASS when off, NOT-APPLICABLE when its prompt is not visible.
+    The tree's Kconfig says which options select a marker.
     """
     if config.is_sysbuild:
         return ()
     found = []
     dependencies = BuildDependencies(config, db)
-    for marker in MARKERS:
-        symbol = db.get(marker)
-        for name in sorted(symbol.selected_by) if symbol is not None else ():
-            value = config.get(name)
-            if value is None or not value.is_set:
-                continue
-            marked = db.get(name)
-            # Where the marked option is defined, as hardenconfig's ``source`` names it.
-            site = (marked.definitions[0] if marked is not None and marked.definitions
-                    else SourceLoc(""))
-            rule = AuditRule(id=f"marker:{marker}:{name}", origin="marker", symbol=name, value="n",
-                             title=f"Options that select CONFIG_{marker}",
-                             rationale=f"Zephyr marks CONFIG_{name} as {marker.lower()} "
-                                       f"(it selects CONFIG_{marker}).",
-                             loc=site)
-            verdict = Verdict.FAIL if marker == "NOT_SECURE" else Verdict.UNKNOWN
-            visible = None if marked is None else prompt_visible(marked, dependencies, True)
-            found.append(RuleResult(rule=rule, verdict=verdict, actual=shown_value(value),
-                                    found_as=name, config_loc=value.loc, visible=visible,
-                                    reason=f"enabled; in Zephyr {db.zephyr_version} (the tree) "
-                                           f"it selects CONFIG_{marker}"))
+    names = sorted({name for marker in MARKERS if (symbol := db.get(marker)) is not None
+                    for name in symbol.selected_by} - ruled)
+    for name in names:
+        marked = db.get(name)
+        if marked is None:
+            continue
+        marker, certain = _marker_selected(marked, dependencies)
+        if marker is None:
+            continue
+        value = config.get(name)
+        # Where the marked option is defined, as hardenconfig's ``source`` names it.
+        site = marked.definitions[0] if marked.definitions else SourceLoc("")
+        rule = AuditRule(id=f"marker:{marker}:{name}", origin="marker", symbol=name, value="n",
+                         title=f"Options that select CONFIG_{marker}",
+                         rationale=f"Zephyr marks CONFIG_{name} as "
+                                   f"{marker.lower().replace('_', ' ')} (it selects "
+                                   f"CONFIG_{marker}).",
+                         loc=site)
+        visible = prompt_visible(marked, dependencies, value is not None)
+        located = {"actual": shown_value(value), "found_as": name,
+                   "config_loc": value.loc} if value is not None else {}
+        selects = f"in Zephyr {db.zephyr_version} (the tree) it selects CONFIG_{marker}"
+        if not certain or visible is None:
+            found.append(RuleResult(rule=rule, verdict=Verdict.UNKNOWN, visible=visible,
+                                    **located, reason=f"{selects}, but whether that select "
+                                    "or its prompt is active in this build cannot be "
+                                    "evaluated from the .config"))
+        elif not visible:
+            found.append(RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, visible=False,
+                                    value_when_absent="n" if value is None else None,
+                                    **located, reason=f"{selects}; its prompt is not visible "
+                                    "in this build"))
+        elif value is not None and value.is_set:
+            found.append(RuleResult(rule=rule, verdict=Verdict.FAIL, visible=True, **located,
+                                    reason=f"enabled; {selects}"))
+        else:
+            found.append(RuleResult(rule=rule, verdict=Verdict.PASS, visible=True,
+                                    value_when_absent="n" if value is None else None,
+                                    **located, reason=f"off; {selects}"))
     return tuple(found)
 
 
@@ -415,6 +452,41 @@ class _Judge:
                           reason=f"not in the build's .config although its dependencies hold "
                                  f"by {tree}'s Kconfig: the build's Zephyr release may differ")
 
+    def judge_as_hardenconfig(self, rule: AuditRule, found: ConfigValue | None) -> RuleResult:
+        """A rule of Zephyr's hardening database, judged as ``hardenconfig`` does: an option
+        the build lacks, or whose prompt is not visible there, is NOT-APPLICABLE; a visible
+        one is compared (``min``/``max`` on its number, a value that is none FAILs)."""
+        if found is None:
+            symbol = self.db.get(rule.symbol)
+            why = ""
+            if symbol is not None:
+                state = self.dependencies.state(symbol)
+                why = f" (it {state.why})" if state.met is False else (
+                    "; it has no prompt" if not symbol.user_settable else "")
+            return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE, visible=False,
+                              reason="not in the build's .config, so no prompt of it is visible "
+                                     f"there{why}: hardenconfig does not apply the rule")
+        known = self.db.get(found.name)
+        visible = None if known is None else prompt_visible(known, self.dependencies, True)
+        common = {"rule": rule, "actual": shown_value(found), "found_as": found.name,
+                  "config_loc": found.loc, "visible": visible}
+        if visible is False:
+            return RuleResult(verdict=Verdict.NOT_APPLICABLE, **common,
+                              reason="has no prompt: only defaults and selects set it, so "
+                                     "hardenconfig does not apply the rule")
+        meets = _meets(rule, found)
+        if meets:
+            return RuleResult(verdict=Verdict.PASS, **common, reason="set as recommended")
+        if meets is None and rule.value is not None:
+            return RuleResult(verdict=Verdict.UNKNOWN, **common,
+                              reason=f"the build's {found.kind} value {shown_value(found)} "
+                                     f"cannot be compared with {rule.expected_text}")
+        detail = ("" if meets is not None else
+                  f"; {shown_value(found)} is not a number, so no bound can hold")
+        return self.waive(RuleResult(verdict=Verdict.FAIL, **common,
+                                     reason=f"expected {rule.expected_text}, the build has "
+                                            f"{shown_value(found)}{detail}"))
+
     def hardware_note(self, rule: AuditRule) -> str:
         unknown = unknown_hardware(rule.hardware, self.config, self.db)
         return f" (it needs {' or '.join(rule.hardware)} hardware: {unknown})" if unknown else ""
@@ -452,6 +524,8 @@ class _Judge:
         if alternative is not None:
             return alternative
         found, via = self.lookup(rule.symbol)
+        if rule.origin == "upstream":
+            return self.judge_as_hardenconfig(rule, found)
         if found is None:
             return self.absent(rule)
         known = self.db.get(found.name)
@@ -494,6 +568,7 @@ def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
     ``build_version`` (from the build folder's ``version.h``) lets a setting that
     comes with a later release than the build be NOT-APPLICABLE instead of UNKNOWN.
     """
+    rules = tuple(rules)
     judge = _Judge(config, db, renames or {}, waivers, today or datetime.date.today(),
                    build_kind, build_version)
     extra_notes = list(notes)
@@ -507,7 +582,8 @@ def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,
                       build_version=build_version, board=config.board,
                       board_target=config.board_target, arch=judge.arch,
                       results=(*(judge.judge(rule) for rule in rules),
-                               *(marker_results(config, db) if markers else ())),
+                               *(marker_results(config, db, frozenset(r.symbol for r in rules))
+                                 if markers else ())),
                       config_diagnostics=config.diagnostics, notes=tuple(extra_notes))
 
 

@@ -75,3 +75,17 @@ def test_roles_expand_in_the_exported_items(db_v4: SymbolDB) -> None:
 def test_an_unknown_symbol_role_is_left_as_written(db_v4: SymbolDB) -> None:
     text = "See :kconfig:default:`CONFIG_NO_SUCH_THING`."
     assert expand_fact_roles(text, db_v4) == text
+
+
+def test_defaults_after_an_unconditional_one_are_not_listed(db_v4: SymbolDB) -> None:
+    """Four eSPI drivers each write 'default y' for the Port 80 option: one fact, not four."""
+    symbol = db_v4.get("ESPI_PERIPHERAL_DEBUG_PORT_80")
+    assert len(symbol.defaults) >= 2
+    assert fact_text(FactKind.DEFAULT, symbol) == \
+        "``CONFIG_ESPI_PERIPHERAL_DEBUG_PORT_80`` defaults to ``y``"
+
+
+def test_a_named_choice_is_named(db_v4: SymbolDB) -> None:
+    assert fact_text(FactKind.DEPENDS_ON, db_v4.get("TIMER_RANDOM_GENERATOR")) == (
+        "``CONFIG_TIMER_RANDOM_GENERATOR`` depends on ``TEST_RANDOM_GENERATOR && the choice "
+        "RNG_GENERATOR_CHOICE``")

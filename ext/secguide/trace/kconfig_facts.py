@@ -45,13 +45,14 @@ MAX_DEFAULTS = 4
 #: Folders whose Kconfig files give defaults for their own board or SoC targets only.
 _TARGET_FOLDERS = ("boards/", "soc/")
 
-_CHOICE = re.compile(r'<choice(?: "([^"]*)")?[^>]*>')
+_CHOICE = re.compile(r'<choice(?:\s+(?:"(?P<prompt>[^"]*)"|(?P<name>[A-Za-z0-9_]+)))?[^>]*>')
 _UNSAFE = re.compile(r"[`\x00-\x1f\x7f-\x9f\\]")
 
 
 def _literal(text: str) -> str:
     """``text`` as an inline literal; tree text cannot break out of it."""
-    text = _CHOICE.sub(lambda m: f'the choice "{m.group(1)}"' if m.group(1)
+    text = _CHOICE.sub(lambda m: f'the choice "{m.group("prompt")}"' if m.group("prompt")
+                       else f"the choice {m.group('name')}" if m.group("name")
                        else "a nameless choice", text)
     text = _UNSAFE.sub(" ", " ".join(text.split())).strip()
     return f"``{text}``" if text else "``''``"
@@ -86,6 +87,11 @@ def target_default_files(symbol: KconfigSymbol) -> set[str]:
 
 def _default_text(symbol: KconfigSymbol, name: str) -> str:
     general = general_defaults(symbol)
+    # Kconfig takes the first default whose condition holds: none after an unconditional
+    # one can apply (drivers that each repeat "default y" say it once)
+    first_plain = next((i for i, entry in enumerate(general) if not entry.condition), None)
+    if first_plain is not None:
+        general = general[:first_plain + 1]
     if general:
         parts = [_literal(entry.value) + (f" if {_literal(entry.condition)}"
                                           if entry.condition else "")

@@ -64,9 +64,11 @@ def choice_name(choice: str) -> str:
     """A choice as a reader knows it: its name, or its prompt for a nameless one (the
     database writes those as ``<choice "prompt">``)."""
     if choice.startswith("<choice"):
-        prompt = choice.removeprefix("<choice").rstrip(">").strip().strip('"')
-        return f'the choice "{prompt}"' if prompt else "a nameless choice"
-    return choice
+        inner = choice.removeprefix("<choice").rstrip(">").strip()
+        if inner.startswith('"'):
+            return f'the choice "{inner.strip(chr(34))}"'
+        return f"the choice {inner}" if inner else "a nameless choice"
+    return f"the choice {choice}"
 
 
 def _is_on(value: str | None) -> bool:

@@ -236,8 +236,8 @@ def _check_alternatives(setting: Setting, symbol: KconfigSymbol, db: SymbolDB,
             found.append(_unknown_symbol(stand_in, db, renames))
         elif symbol.choice and other.choice != symbol.choice:
             found.append(_error(setting.loc, "bad-alternative",
-                                f"CONFIG_{name} is not a member of the choice "
-                                f"{choice_name(symbol.choice)} that {setting.config_name} "
+                                f"CONFIG_{name} is not a member of "
+                                f"{choice_name(symbol.choice)}, which {setting.config_name} "
                                 "belongs to; alternatives of a choice member are its "
                                 "other members"))
         else:

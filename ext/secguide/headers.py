@@ -78,9 +78,13 @@ VERDICT = {
     "needs": "Needs other settings too",
     "devicetree": "Depends on devicetree",
     "unavailable": "Unavailable",
+    "inactive": "Needs its subsystem",
+    "not-applicable": "Not applicable",
 }
 #: recommendations that are available or need other settings (a median per SoC series)
 CAN_BE_SET = "Can be set"
+#: not applicable to the target, or only once the product enables the subsystem
+OUT_OF_SCOPE = "Out of scope"
 WHY_NOT = "Why not (targets)"
 
 # -- summaries ------------------------------------------------------------------------------

@@ -37,11 +37,13 @@ def test_verdicts_on_an_stm32h7(reports) -> None:
     verdicts = _verdicts(reports[NUCLEO])
     assert verdicts["REC-MP-USERSPACE"] == "available"
     assert verdicts["REC-STACK-MPU-GUARD"] == "default"
-    assert verdicts["REC-STACK-CANARIES"] == "needs"
+    # Replaced by the stricter option of the same choice, which the fragment sets.
+    assert verdicts["REC-STACK-CANARIES"] == "available"
     assert verdicts["REC-RNG-XOSHIRO"] == "devicetree"
-    assert verdicts["REC-X86-MMU"] == "unavailable"
+    assert verdicts["REC-X86-MMU"] == "not-applicable"
     by_id = {item.rec_id: item for item in reports[NUCLEO].verdicts}
-    assert by_id["REC-STACK-CANARIES"].needs == (("ENTROPY_GENERATOR", "y"),)
+    assert by_id["REC-STACK-CANARIES"].reason.startswith(
+        "CONFIG_STACK_CANARIES: replaced by CONFIG_STACK_CANARIES_STRONG")
     assert "CPU_CORTEX_M_HAS_SPLIM" in by_id["REC-STACK-BUILTIN-GUARD"].reason
     assert "ENTROPY_HAS_DRIVER" in by_id["REC-RNG-XOSHIRO"].reason
     # Deprecated recommendations are history, not advice for a board.
@@ -51,7 +53,7 @@ def test_verdicts_on_an_stm32h7(reports) -> None:
 def test_x86_targets_get_the_x86_advice(reports) -> None:
     verdicts = _verdicts(reports["qemu_x86/atom"])
     assert verdicts["REC-X86-MMU"] == "default"
-    assert verdicts["REC-STACK-MPU-GUARD"] == "unavailable"
+    assert verdicts["REC-STACK-MPU-GUARD"] == "not-applicable"
 
 
 def test_profile_filters(model, zephyr_v4_path: Path) -> None:
@@ -61,6 +63,11 @@ def test_profile_filters(model, zephyr_v4_path: Path) -> None:
     base_ids = {item.rec_id for item in base.verdicts}
     assert "REC-STACK-CANARIES-STRONG" not in base_ids
     assert base_ids < {item.rec_id for item in strict.verdicts}
+    # Each profile is solved on its own: base keeps the plain canary option and the
+    # banner (turning it off is strict), so PRINTK stays selected.
+    base_lines = dict(base.fragment)
+    assert base_lines["STACK_CANARIES"] == "y" and "STACK_CANARIES_STRONG" not in base_lines
+    assert "PRINTK" not in base_lines
 
 
 def test_prj_conf_lists_only_changes(reports) -> None:
@@ -69,7 +76,7 @@ def test_prj_conf_lists_only_changes(reports) -> None:
     symbols = {line.symbol: line for line in lines}
     assert "MPU_STACK_GUARD" not in symbols  # already the default
     assert symbols["USERSPACE"].value == "y"
-    assert "needed by REC-STACK-CANARIES" in symbols["ENTROPY_GENERATOR"].because
+    assert symbols["ENTROPY_GENERATOR"].because == ("REC-RNG-ENTROPY-DRIVER",)
     assert {item.rec_id for item in left_out} >= {"REC-X86-MMU", "REC-RNG-XOSHIRO"}
     text = render_prj_conf(report, zephyr_version="4.2.99")
     # The fragment reads back cleanly, one value per assignment (no comment glued on).
@@ -77,7 +84,8 @@ def test_prj_conf_lists_only_changes(reports) -> None:
     assert parsed.errors == ()
     assigned = {value.name: value.value for value in parsed}
     assert assigned == {line.symbol: line.value for line in lines}
-    assert "# REC-X86-MMU (unavailable): CONFIG_X86_MMU: depends on X86" in text
+    assert ("# REC-X86-MMU (not applicable to this target): for x86 only; this target is arm"
+            in text)
 
 
 def test_cache_serves_the_same_answer(model, zephyr_v4_path: Path, tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def counts_table(view: BoardsView, rec_ids: list[str]) -> nodes.Node:
                      *[str(summary.counts[v]) for v in VERDICTS],
                      reasons if summary.reasons else "—"])
     headers = [H.RECOMMENDATION, *[H.VERDICT[v] for v in VERDICTS], H.WHY_NOT]
-    return _table(headers, rows, [18, 8, 8, 8, 8, 8, 42], ["secguide-board-counts"])
+    return _table(headers, rows, [16, *[7] * len(VERDICTS), 35], ["secguide-board-counts"])
 
 
 def _applicable(counter: Counter) -> int:
@@ -168,10 +168,11 @@ def series_table(view: BoardsView) -> nodes.Node:
             return values[len(values) // 2]
         rows.append([arch, series, str(len(reports)),
                      str(median(("default",))), str(median(("available", "needs"))),
-                     str(median(("devicetree",))), str(median(("unavailable",)))])
+                     str(median(("devicetree",))), str(median(("unavailable",))),
+                     str(median(("inactive", "not-applicable")))])
     headers = [H.ARCHITECTURE, H.SOC_SERIES, H.TARGETS, H.VERDICT["default"], H.CAN_BE_SET,
-               H.VERDICT["devicetree"], H.VERDICT["unavailable"]]
-    return _table(headers, rows, [12, 18, 8, 10, 10, 10, 10], ["secguide-board-series"])
+               H.VERDICT["devicetree"], H.VERDICT["unavailable"], H.OUT_OF_SCOPE]
+    return _table(headers, rows, [12, 18, 8, 10, 10, 10, 10, 10], ["secguide-board-series"])
 
 
 # -- directives -------------------------------------------------------------------------
@@ -211,7 +212,9 @@ same answer on the command line.</p></noscript>
         series_section = self._section("By SoC series", "secguide-boards-by-series", [
             nodes.paragraph(text="For a typical target of each SoC series (the median): how "
                                  "many recommendations are already the default, can be set, "
-                                 "depend on the devicetree, or are unavailable."),
+                                 "depend on the devicetree, are unavailable, or are out of "
+                                 "scope (the target lacks what they are about, or they "
+                                 "apply only once the product enables their subsystem)."),
             series_table(view)])
         return [count, finder, arch_section, series_section]
 

@@ -1,16 +1,22 @@
 """Which recommendations apply to a board target: recommendation x target verdicts.
 
-The Kconfig layer reports, per target and per wanted setting, what happened when
-the setting was tried with the devicetree "off" and "on". Here those probes become
-one verdict per recommendation:
+The Kconfig layer solves the guide's settings together for each target, as one
+prj.conf fragment, with the devicetree "off" and "on", and says per setting what
+became of it and why. Here that becomes one verdict per recommendation:
 
 * ``default``: every setting already has the recommended value on this target;
-* ``available``: prj.conf can set them;
-* ``needs``: prj.conf can set them together with other settings (listed);
-* ``unavailable``: a dependency fails (named), a ``select`` forces the opposite,
-  or the symbol has no prompt;
-* ``devicetree``: the answer changes with the devicetree, which is not known
-  before a build (e.g. "needs an entropy driver enabled in the devicetree").
+* ``available``: the fragment sets them;
+* ``needs``: the fragment sets them together with other settings of the guide (listed);
+* ``devicetree``: the answer changes with the devicetree, which is not known before a
+  build (e.g. "needs an entropy driver enabled in the devicetree");
+* ``unavailable``: the target has what the setting is about, but it cannot hold: a
+  ``select`` forces the opposite, or another setting of the guide stands in the way
+  (a profile conflict, named);
+* ``inactive``: not applicable unless the product enables the subsystem the setting
+  belongs to (``BT``, ``NETWORKING``...): the guide never switches a subsystem on to
+  harden it;
+* ``not-applicable``: the architecture, SoC or board lacks what the recommendation is
+  about (``REC-X86-GDT-STATIC`` on an Arm board): never "already the default".
 """
 
 from __future__ import annotations
@@ -18,28 +24,48 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from secguide.model.items import Recommendation, Setting, ThreatModel
+from secguide.model.items import Recommendation, ThreatModel
 from secguide.zephyr.boards import BoardTarget
+from secguide.zephyr.kconfig.target_blame import Cause
 from secguide.zephyr.kconfig.target_cache import evaluate_targets, load_board_targets
-from secguide.zephyr.kconfig.targets import SettingProbe, TargetProbe, WantedSetting
+from secguide.zephyr.kconfig.targets import Outcome, SettingProbe, TargetProbe, WantedSetting
 from secguide.zephyr.tree import ZephyrTree
 
-VERDICTS = ("default", "available", "needs", "devicetree", "unavailable")
+
+class BoardVerdict(StrEnum):
+    DEFAULT = "default"
+    AVAILABLE = "available"
+    NEEDS = "needs"
+    DEVICETREE = "devicetree"
+    UNAVAILABLE = "unavailable"
+    INACTIVE = "inactive"
+    NOT_APPLICABLE = "not-applicable"
+
+
+VERDICTS = tuple(BoardVerdict)
 #: How each verdict reads in a sentence, for reports and the guide.
 VERDICT_LABELS = {
-    "default": "already the default",
-    "available": "available",
-    "needs": "needs other settings too",
-    "devicetree": "depends on devicetree",
-    "unavailable": "unavailable",
+    BoardVerdict.DEFAULT: "already the default",
+    BoardVerdict.AVAILABLE: "available",
+    BoardVerdict.NEEDS: "needs other settings too",
+    BoardVerdict.DEVICETREE: "depends on devicetree",
+    BoardVerdict.UNAVAILABLE: "unavailable",
+    BoardVerdict.INACTIVE: "not applicable unless the product enables its subsystem",
+    BoardVerdict.NOT_APPLICABLE: "not applicable to this target",
 }
-_KIND_OF_OUTCOME = {"default": "default", "settable": "available", "needs": "needs",
-                    "blocked": "unavailable", "forced": "unavailable", "fixed": "unavailable",
-                    "undefined": "unavailable"}
-#: Worse verdicts win when a recommendation has several settings.
-_RANK = {"default": 0, "available": 1, "needs": 2, "devicetree": 3, "unavailable": 4}
+#: The verdicts under which the fragment applies a recommendation.
+APPLIED = (BoardVerdict.DEFAULT, BoardVerdict.AVAILABLE, BoardVerdict.NEEDS)
+#: Out of the target's or the product's scope: never ranked against the others.
+OUT_OF_SCOPE = (BoardVerdict.INACTIVE, BoardVerdict.NOT_APPLICABLE)
+#: A value that holds with the devicetree off and on: in sight in either, it is the default.
+_HELD_ORDER = (BoardVerdict.DEFAULT, BoardVerdict.INACTIVE, BoardVerdict.NOT_APPLICABLE)
+#: Worse verdicts win when a recommendation has several settings in scope.
+_RANK = {BoardVerdict.DEFAULT: 0, BoardVerdict.AVAILABLE: 1, BoardVerdict.NEEDS: 2,
+         BoardVerdict.DEVICETREE: 3, BoardVerdict.UNAVAILABLE: 4,
+         BoardVerdict.INACTIVE: -1, BoardVerdict.NOT_APPLICABLE: -2}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,17 +73,21 @@ class SettingVerdict:
     symbol: str
     wanted: str
     default: str
-    verdict: str
+    verdict: BoardVerdict
     reason: str = ""
     needs: tuple[tuple[str, str], ...] = ()
     choice: str = ""  # the choice the symbol is an option of, if any
+    #: recommendations whose own settings keep this one from holding (a profile conflict)
+    conflicts: tuple[str, ...] = ()
+    #: out of scope: the symbols behind it (``!X``: X would have to be turned off)
+    scope: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecommendationVerdict:
     rec_id: str
     title: str
-    verdict: str
+    verdict: BoardVerdict
     reason: str = ""
     settings: tuple[SettingVerdict, ...] = ()
 
@@ -66,14 +96,20 @@ class RecommendationVerdict:
         found = [need for setting in self.settings for need in setting.needs]
         return tuple(dict.fromkeys(found))
 
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for setting in self.settings for c in setting.conflicts))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoardReport:
-    """Every recommendation's verdict for one target."""
+    """Every recommendation's verdict for one target, and the fragment that applies them."""
 
     target: BoardTarget
     facts: dict[str, str]
     verdicts: tuple[RecommendationVerdict, ...] = field(default_factory=tuple)
+    #: (symbol, value) lines that hold together on this target, devicetree off and on
+    fragment: tuple[tuple[str, str], ...] = ()
 
     @property
     def buildable(self) -> bool:
@@ -85,76 +121,181 @@ class BoardReport:
         return [item for item in self.verdicts if item.verdict == verdict]
 
 
-def _why_not(probe: SettingProbe) -> str:
-    """The failing dependency, the forcing select, or the missing prompt, in words."""
-    if probe.outcome == "blocked":
-        return "depends on " + ", ".join(probe.blockers) + " (not met on this target)"
-    if probe.outcome == "forced":
-        return f"selected by {', '.join(probe.forced_by)} (stays {probe.default})"
-    if probe.outcome == "fixed":
-        return f"no prompt: the target fixes it at {probe.default or 'unset'}"
-    if probe.outcome == "undefined":
-        return "not defined in this tree"
-    return ""
+# -- one setting ------------------------------------------------------------------------
+
+def _symbols(names: Iterable[str]) -> str:
+    return ", ".join(f"CONFIG_{name}" for name in names)
 
 
 def _needs_text(needs: Iterable[tuple[str, str]]) -> str:
     return ", ".join(f"CONFIG_{name}={value}" for name, value in needs)
 
 
-def setting_verdict(off: SettingProbe, on: SettingProbe) -> SettingVerdict:
-    """One setting's verdict from its probes with the devicetree off and on."""
-    kind_off, kind_on = _KIND_OF_OUTCOME[off.outcome], _KIND_OF_OUTCOME[on.outcome]
-    common = {"symbol": off.symbol, "wanted": off.wanted, "default": off.default,
-              "choice": off.choice}
-    if kind_off == kind_on:
-        if kind_off == "needs":
-            return SettingVerdict(**common, verdict="needs", needs=off.needs,
-                                  reason="together with " + _needs_text(off.needs))
-        return SettingVerdict(**common, verdict=kind_off, reason=_why_not(off))
-    # The devicetree decides. Say what it takes and what happens without it.
-    if kind_on in ("available", "needs", "default"):
-        with_dt = VERDICT_LABELS[kind_on]
-        if on.needs:
-            with_dt += " with " + _needs_text(on.needs)
-        reason = (f"if the devicetree enables the hardware: {with_dt}; "
-                  f"otherwise {VERDICT_LABELS[kind_off]}")
-        if kind_off == "unavailable":
-            reason += f" ({_why_not(off)})"
-        return SettingVerdict(**common, verdict="devicetree", reason=reason, needs=on.needs)
-    reason = (f"unavailable if the devicetree enables it ({_why_not(on)}); "
-              f"otherwise {VERDICT_LABELS[kind_off]}")
-    return SettingVerdict(**common, verdict="devicetree", reason=reason)
+#: Symbols a reason names at most: a dependency can list hundreds of SoCs.
+_MAX_SHOWN = 4
 
 
-def recommendation_verdict(rec: Recommendation,
-                           probe: TargetProbe) -> RecommendationVerdict | None:
-    """The recommendation's verdict: its worst setting's. ``None`` when the tree defines
-    none of its symbols (settings kept for a later release: ``secguide check`` notes those)."""
-    found = (best_option(setting, probe) for setting in rec.settings)
-    settings = tuple(verdict for verdict in found if verdict is not None)
+def _few(names: Iterable[str]) -> str:
+    shown = list(dict.fromkeys(names))
+    text = _symbols(shown[:_MAX_SHOWN])
+    return text + (f" and {len(shown) - _MAX_SHOWN} more" if len(shown) > _MAX_SHOWN else "")
+
+
+def scope_text(verdict: BoardVerdict, names: Iterable[str]) -> str:
+    """Why a setting is out of this target's (``not-applicable``) or the product's
+    (``inactive``) scope, from the symbols behind it."""
+    names = list(names)
+    if verdict == BoardVerdict.INACTIVE:
+        turn_on = [name for name in names if not name.startswith("!")]
+        turn_off = [name[1:] for name in names if name.startswith("!")]
+        parts = ([f"enables {_few(turn_on)}"] if turn_on else []) + (
+            [f"disables {_few(turn_off)}"] if turn_off else [])
+        return "applies once the product " + " and ".join(parts) if parts else ""
+    return f"depends on {_few(names)}, fixed by the target" if names else ""
+
+
+class _Reasons:
+    """Turns probes into verdicts and short reasons; knows which recommendation owns
+    which symbol, to name the other side of a conflict."""
+
+    def __init__(self, recs: list[Recommendation]) -> None:
+        owners: dict[str, list[str]] = {}
+        for rec in recs:
+            for setting in rec.settings:
+                owners.setdefault(setting.symbol, []).append(rec.id)
+        self.owners = {name: tuple(dict.fromkeys(ids)) for name, ids in owners.items()}
+        #: the symbols the current target's fragment assigns
+        self.fragment: frozenset[str] = frozenset()
+
+    def conflicts(self, probe: SettingProbe, rec_id: str) -> tuple[str, ...]:
+        if probe.cause != Cause.GUIDE:
+            return ()
+        return tuple(dict.fromkeys(owner for name in probe.names
+                                   for owner in self.owners.get(name.lstrip("!"), ())
+                                   if owner != rec_id))
+
+    def _guide_text(self, probe: SettingProbe, rec_id: str) -> str:
+        conflicts = self.conflicts(probe, rec_id)
+        text = _symbols(name.lstrip("!") for name in probe.names)
+        return f"{text} ({', '.join(conflicts)})" if conflicts else text
+
+    def one_world(self, probe: SettingProbe, rec_id: str) -> tuple[BoardVerdict, str]:
+        """The verdict of a setting in one devicetree world, and why."""
+        outcome, cause = probe.outcome, probe.cause
+        if outcome == Outcome.ELSEWHERE:
+            return BoardVerdict.NOT_APPLICABLE, "meant for other architectures"
+        if outcome == Outcome.HELD:
+            if probe.hidden and cause == Cause.TARGET:
+                return BoardVerdict.NOT_APPLICABLE, scope_text(BoardVerdict.NOT_APPLICABLE,
+                                                               probe.names)
+            if probe.hidden and cause in (Cause.PRODUCT, Cause.DEVICETREE):
+                return BoardVerdict.INACTIVE, scope_text(BoardVerdict.INACTIVE, probe.names)
+            return BoardVerdict.DEFAULT, ""
+        if outcome in (Outcome.REACHED, Outcome.POSSIBLE):
+            if probe.needs:
+                return BoardVerdict.NEEDS, "together with " + _needs_text(probe.needs)
+            if outcome == Outcome.REACHED and probe.symbol not in self.fragment:
+                return BoardVerdict.AVAILABLE, "follows from the fragment's other lines"
+            return BoardVerdict.AVAILABLE, ""
+        if outcome == Outcome.REPLACED:
+            owners = ", ".join(o for n in probe.names for o in self.owners.get(n, ()))
+            return BoardVerdict.AVAILABLE, (
+                f"replaced by {_symbols(probe.names)}, another option of the same choice"
+                + (f" ({owners})" if owners else ""))
+        if outcome == Outcome.BLOCKED:
+            if cause in (Cause.TARGET, Cause.PRODUCT):
+                verdict = (BoardVerdict.NOT_APPLICABLE if cause == Cause.TARGET
+                           else BoardVerdict.INACTIVE)
+                return verdict, scope_text(verdict, probe.names)
+            if cause == Cause.DEVICETREE:
+                return BoardVerdict.UNAVAILABLE, (
+                    f"needs {_symbols(probe.names)}, which the devicetree decides"
+                    if probe.names else "depends on the devicetree")
+            return BoardVerdict.UNAVAILABLE, (
+                "conflicts with the guide's own " + self._guide_text(probe, rec_id))
+        if outcome == Outcome.SELECTED:
+            text = f"selected by {_symbols(probe.selected_by[:4])} (stays {probe.value})"
+            if cause == Cause.GUIDE:
+                text += "; held by the guide's own " + self._guide_text(probe, rec_id)
+            return BoardVerdict.UNAVAILABLE, text
+        return BoardVerdict.UNAVAILABLE, (
+            f"prj.conf cannot set it to {probe.wanted} on this target (stays {probe.value})")
+
+    def setting(self, off: SettingProbe, on: SettingProbe, rec_id: str) -> SettingVerdict:
+        """One setting's verdict from its probes with the devicetree off and on."""
+        (kind_off, why_off), (kind_on, why_on) = (self.one_world(off, rec_id),
+                                                  self.one_world(on, rec_id))
+        common = {"symbol": off.symbol, "wanted": off.wanted, "default": off.default,
+                  "choice": off.choice, "needs": off.needs or on.needs,
+                  "conflicts": tuple(dict.fromkeys(self.conflicts(off, rec_id)
+                                                   + self.conflicts(on, rec_id)))}
+        if off.outcome == on.outcome == Outcome.HELD and kind_off != kind_on:
+            # The value holds either way; in sight in one world, it is the default there.
+            if _HELD_ORDER.index(kind_on) < _HELD_ORDER.index(kind_off):
+                off, kind_off, why_off = on, kind_on, why_on
+            kind_on = kind_off
+        if kind_off == kind_on:
+            scope = off.names if kind_off in OUT_OF_SCOPE else ()
+            return SettingVerdict(**common, verdict=kind_off, reason=why_off, scope=scope)
+        if kind_off in APPLIED and kind_on in APPLIED:
+            # Applied either way; the fragment holds in both worlds.
+            worst, why = max(((kind_off, why_off), (kind_on, why_on)),
+                             key=lambda pair: _RANK[pair[0]])
+            return SettingVerdict(**common, verdict=worst, reason=why)
+        with_dt = VERDICT_LABELS[kind_on] + (f" ({why_on})" if why_on else "")
+        without = VERDICT_LABELS[kind_off] + (f" ({why_off})" if why_off else "")
+        return SettingVerdict(**{**common, "needs": on.needs}, verdict=BoardVerdict.DEVICETREE,
+                              reason=f"if the devicetree enables the hardware: {with_dt}; "
+                                     f"otherwise {without}")
+
+
+# -- one recommendation -----------------------------------------------------------------
+
+def _arch_matches(arch: str, wanted: str) -> bool:
+    """``riscv`` covers ``riscv32``/``riscv64``, as in an audit."""
+    return arch == wanted or (arch.startswith(wanted) and arch[len(wanted):] in ("32", "64"))
+
+
+def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
+                           reasons: _Reasons | None = None) -> RecommendationVerdict | None:
+    """The recommendation's verdict: its worst setting's among those in scope. ``None``
+    when the tree defines none of its symbols (settings kept for a later release:
+    ``secguide check`` notes those)."""
+    reasons = reasons or _Reasons([rec])
+    reasons.fragment = frozenset(name for name, _ in probe.fragment)
+    arch = probe.facts.get("ARCH", "")
+    pairs = [(probe.probes[key], probe.probes_with_devicetree[key])
+             for key in (_wanted(s).key for s in rec.settings)]
+    settings = tuple(reasons.setting(off, on, rec.id) for off, on in pairs
+                     if off.outcome != Outcome.UNDEFINED)
     if not settings:
         return None
-    worst = max((s.verdict for s in settings), key=_RANK.__getitem__)
-    reasons = [f"CONFIG_{s.symbol}: {s.reason}" for s in settings
-               if s.verdict == worst and s.reason]
+    archs = rec.applies_to.architectures
+    if arch and archs and not any(_arch_matches(arch, wanted) for wanted in archs):
+        return RecommendationVerdict(
+            rec_id=rec.id, title=rec.title, verdict=BoardVerdict.NOT_APPLICABLE,
+            reason=f"for {', '.join(archs)} only; this target is {arch}", settings=settings)
+    in_scope = [s for s in settings if s.verdict not in OUT_OF_SCOPE]
+    if in_scope:
+        worst = max((s.verdict for s in in_scope), key=_RANK.__getitem__)
+    elif any(s.verdict == BoardVerdict.INACTIVE for s in settings):
+        worst = BoardVerdict.INACTIVE
+    else:
+        worst = BoardVerdict.NOT_APPLICABLE
+    if worst in OUT_OF_SCOPE:
+        # Settings out of scope for related reasons: one sentence naming them all.
+        reason = scope_text(worst, (name for s in settings if s.verdict == worst
+                                    for name in s.scope))
+    else:
+        reason = "; ".join(f"CONFIG_{s.symbol}: {s.reason}" for s in settings
+                           if s.verdict == worst and s.reason)
     return RecommendationVerdict(rec_id=rec.id, title=rec.title, verdict=worst,
-                                 reason="; ".join(reasons), settings=settings)
+                                 reason=reason, settings=settings)
 
 
-def _wanted(setting: Setting, symbol: str | None = None) -> WantedSetting:
-    return WantedSetting(symbol or setting.symbol, setting.value, setting.minimum,
-                         setting.maximum)
-
-
-def best_option(setting: Setting, probe: TargetProbe) -> SettingVerdict | None:
-    """The verdict of the setting's best option on the target: its symbol or one of its
-    alternatives (a strict build's stronger canaries meet the base setting too). None
-    when the tree defines none of them."""
-    verdicts = [setting_verdict(probe.probes[key], probe.probes_with_devicetree[key])
-                for key in (_wanted(setting, name).key for name in setting.options)
-                if probe.probes[key].outcome != "undefined"]
-    return min(verdicts, key=lambda verdict: _RANK[verdict.verdict], default=None)
+def _wanted(setting, architectures: tuple[str, ...] = ()) -> WantedSetting:
+    return WantedSetting(setting.symbol, setting.value, setting.minimum, setting.maximum,
+                         architectures)
 
 
 def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[Recommendation]:
@@ -165,8 +306,18 @@ def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[
 
 
 def _question(recs: list[Recommendation]) -> tuple[list[WantedSetting], list[str]]:
-    wanted = list(dict.fromkeys(_wanted(s, name) for rec in recs for s in rec.settings
-                                for name in s.options))
+    """The settings to solve together, in the model's order; a setting of recommendations
+    for some architectures only is tried only there (all of them, if any rec has none)."""
+    archs: dict[str, set[str] | None] = {}
+    order: dict[str, WantedSetting] = {}
+    for rec in recs:
+        for setting in rec.settings:
+            key = _wanted(setting).key
+            order.setdefault(key, _wanted(setting))
+            known = archs.get(key, set())
+            scope = rec.applies_to.architectures
+            archs[key] = None if known is None or not scope else known | set(scope)
+    wanted = [_wanted(item, tuple(sorted(archs[key] or ()))) for key, item in order.items()]
     # Never satisfy a dependency with a symbol the guide asks to keep off.
     avoid = sorted({s.symbol for rec in recs for s in rec.settings if s.value == "n"})
     return wanted, avoid
@@ -178,26 +329,31 @@ def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] 
                   targets: list[BoardTarget] | None = None) -> list[BoardReport]:
     """Verdicts for the targets ``names`` (default: every target of the tree).
 
+    The recommendations of ``profile`` (default: all) are solved together per target,
+    as the one fragment a product would add: what one setting selects, another may
+    forbid, and the verdicts say so.
+
     Raises:
         SecguideError: legacy tree, unparsable Kconfig, or unreadable defconfig.
     """
     if targets is None:
         targets = load_board_targets(tree, cache_dir=cache_dir, use_cache=use_cache)
     by_name = {target.name: target for target in targets}
-    # The question is asked for every current recommendation so that one cache
-    # serves all profiles; a profile only filters the answers.
-    all_recs = applicable_recommendations(model, None)
-    wanted, avoid = _question(all_recs)
+    recs = applicable_recommendations(model, profile)
+    wanted, avoid = _question(recs)
     probes = evaluate_targets(tree, targets, wanted, avoid, names=names,
                               cache_dir=cache_dir, use_cache=use_cache)
-    recs = applicable_recommendations(model, profile)
+    reasons = _Reasons(recs)
     reports = []
     for name, probe in probes.items():
-        verdicts = (recommendation_verdict(rec, probe) for rec in recs)
+        verdicts = (recommendation_verdict(rec, probe, reasons) for rec in recs)
         reports.append(BoardReport(target=by_name[name], facts=probe.facts,
-                                   verdicts=tuple(v for v in verdicts if v is not None)))
+                                   verdicts=tuple(v for v in verdicts if v is not None),
+                                   fragment=probe.fragment))
     return reports
 
+
+# -- the prj.conf fragment --------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class ConfLine:
@@ -207,42 +363,30 @@ class ConfLine:
 
 
 def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[RecommendationVerdict]]:
-    """Assignments that differ from the target's defaults, and the recommendations left out.
+    """The fragment's lines with the recommendations they serve, and the recommendations
+    it leaves out (as comments: out of scope, devicetree-dependent or unavailable).
 
-    Settable recommendations contribute their settings and what they need; the
-    devicetree-dependent ones are left out with their reason, since a line that
-    the build may drop silently would promise too much.
+    Every line is one the Kconfig layer checked: loading the target's defconfig and
+    the fragment gives each line's value, with the devicetree off and on.
     """
-    lines: dict[str, ConfLine] = {}
-    chosen: dict[str, str] = {}  # choice -> the option a line turns on
+    items = report.verdicts
+    lines = []
+    for symbol, value in report.fragment:
+        because = [item.rec_id for item in items
+                   if any(s.symbol == symbol for s in item.settings)]
+        # A stricter option of a choice serves the weaker one's recommendation too.
+        because += [item.rec_id for item in items if item.rec_id not in because
+                    and any(s.reason.startswith(f"replaced by CONFIG_{symbol},")
+                            for s in item.settings)]
+        needed = [f"needed by {item.rec_id}" for item in items if item.rec_id not in because
+                  and any(n == symbol for s in item.settings for n, _ in s.needs)]
+        reasons = tuple(dict.fromkeys(because + needed))
+        lines.append(ConfLine(symbol, value, reasons or ("a setting of the guide",)))
+    left_out = [item for item in report.verdicts if item.verdict not in APPLIED]
+    return lines, left_out
 
-    def add(symbol: str, value: str, because: str, choice: str = "") -> None:
-        if choice and value == "y":
-            # One option of a choice at a time: a later recommendation's option (a
-            # stricter profile's) replaces an earlier one, and carries both reasons.
-            earlier = chosen.get(choice)
-            if earlier is not None and earlier != symbol:
-                replaced = lines.pop(earlier)
-                because = ", ".join([*replaced.because, because])
-            chosen[choice] = symbol
-        line = lines.get(symbol)
-        if line is None:
-            lines[symbol] = ConfLine(symbol, value, (because,))
-        elif because not in line.because:
-            lines[symbol] = ConfLine(symbol, line.value, (*line.because, because))
 
-    left_out = []
-    for item in report.verdicts:
-        if item.verdict not in ("available", "needs", "default"):
-            left_out.append(item)
-            continue
-        for setting in item.settings:
-            for name, value in setting.needs:
-                add(name, value, f"needed by {item.rec_id}")
-            if setting.verdict != "default":
-                add(setting.symbol, setting.wanted, item.rec_id, setting.choice)
-    return list(lines.values()), left_out
-
+# -- summaries --------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecommendationSummary:
@@ -254,9 +398,9 @@ class RecommendationSummary:
     reasons: tuple[tuple[str, int], ...]
 
 
-def _reason_key(item: RecommendationVerdict) -> str:
-    """A reason without target-specific wording, so that equal causes group together."""
-    return item.reason.replace(" (not met on this target)", "")
+#: The verdicts whose reasons a summary groups: what keeps a recommendation from a target
+#: that has what it is about.
+_EXPLAINED = (BoardVerdict.UNAVAILABLE, BoardVerdict.DEVICETREE)
 
 
 def summarize_recommendations(reports: list[BoardReport]) -> list[RecommendationSummary]:
@@ -267,14 +411,44 @@ def summarize_recommendations(reports: list[BoardReport]) -> list[Recommendation
         for item in report.verdicts:
             per = counts.setdefault(item.rec_id, dict.fromkeys(VERDICTS, 0))
             per[item.verdict] += 1
-            if item.verdict in ("unavailable", "devicetree"):
-                key = f"{VERDICT_LABELS[item.verdict]}: {_reason_key(item)}"
+            if item.verdict in _EXPLAINED:
+                key = f"{VERDICT_LABELS[item.verdict]}: {item.reason}"
                 grouped = reasons.setdefault(item.rec_id, {})
                 grouped[key] = grouped.get(key, 0) + 1
     return [RecommendationSummary(
         rec_id=rec_id, counts=per,
         reasons=tuple(sorted(reasons.get(rec_id, {}).items(), key=lambda kv: (-kv[1], kv[0]))))
         for rec_id, per in counts.items()]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProfileConflict:
+    """A setting that another recommendation's setting keeps from holding, and on how
+    many targets (``check``'s ``profile-conflict`` and the guide count these)."""
+
+    rec_id: str
+    symbol: str
+    others: tuple[str, ...]
+    #: the chain in words, as on the most frequent target (``selected by ...``)
+    reason: str
+    targets: int
+
+
+def profile_conflicts(reports: Iterable[BoardReport]) -> list[ProfileConflict]:
+    """Every (recommendation, setting, conflicting recommendations) over ``reports``,
+    with the number of targets it happens on, most frequent first."""
+    found: dict[tuple[str, str, tuple[str, ...]], Counter] = {}
+    for report in reports:
+        for item in report.verdicts:
+            for setting in item.settings:
+                if setting.conflicts:
+                    key = (item.rec_id, setting.symbol, setting.conflicts)
+                    found.setdefault(key, Counter())[setting.reason] += 1
+    return sorted((ProfileConflict(rec_id=rec_id, symbol=symbol, others=others,
+                                   reason=reasons.most_common(1)[0][0],
+                                   targets=sum(reasons.values()))
+                   for (rec_id, symbol, others), reasons in found.items()),
+                  key=lambda c: (-c.targets, c.rec_id, c.symbol))
 
 
 def group_of(report: BoardReport) -> tuple[str, str]:

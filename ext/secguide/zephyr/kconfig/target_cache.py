@@ -29,6 +29,7 @@ from secguide.zephyr.kconfig.cache import (
     scan_inputs,
 )
 from secguide.zephyr.kconfig.targets import (
+    Outcome,
     SettingProbe,
     TargetEvaluator,
     TargetProbe,
@@ -38,7 +39,7 @@ from secguide.zephyr.tree import ZephyrTree, tree_files
 
 CACHE_FORMAT = "secguide-board-targets"
 #: Bump when the evaluation or its encoding changes meaning.
-CACHE_SCHEMA = 2
+CACHE_SCHEMA = 3
 
 
 def _board_files(root: Path) -> tuple[list[str], str]:
@@ -70,10 +71,9 @@ def _encode(probe: TargetProbe) -> dict[str, Any]:
 def _decode_setting(raw: dict[str, Any]) -> SettingProbe:
     return SettingProbe(
         symbol=raw["symbol"], wanted=raw["wanted"], default=raw["default"],
-        outcome=raw["outcome"],
-        needs=tuple((str(a), str(b)) for a, b in raw["needs"]),
-        also_enables=tuple(raw["also_enables"]), blockers=tuple(raw["blockers"]),
-        forced_by=tuple(raw["forced_by"]), choice=str(raw.get("choice", "")))
+        outcome=Outcome(raw["outcome"]), value=raw["value"], hidden=bool(raw["hidden"]),
+        cause=raw["cause"], names=tuple(raw["names"]), selected_by=tuple(raw["selected_by"]),
+        needs=tuple((str(a), str(b)) for a, b in raw["needs"]), choice=str(raw["choice"]))
 
 
 def _decode(raw: dict[str, Any]) -> TargetProbe:
@@ -82,7 +82,8 @@ def _decode(raw: dict[str, Any]) -> TargetProbe:
         facts_with_devicetree=dict(raw["facts_with_devicetree"]),
         probes={k: _decode_setting(v) for k, v in raw["probes"].items()},
         probes_with_devicetree={k: _decode_setting(v)
-                                for k, v in raw["probes_with_devicetree"].items()})
+                                for k, v in raw["probes_with_devicetree"].items()},
+        fragment=tuple((str(a), str(b)) for a, b in raw["fragment"]))
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -12,6 +12,13 @@ each target is evaluated twice, devicetree "off" and "on", and an answer that
 differs between the two depends on the devicetree. That is coarser than real
 three-valued logic (all devicetree facts flip together) but never guesses.
 
+The guide's settings are solved *together*, as the one prj.conf fragment a product
+would add: turning ``BOOT_BANNER`` off lets ``PRINTK`` go off, a stricter option of a
+choice replaces a weaker one, and a line that another line undoes is dropped, so that
+loading the defconfig and the fragment gives every value the fragment promises. Only
+the guide's own settings are ever assigned: a setting that needs a subsystem the
+product has not enabled (``BT``, ``NETWORKING``) says so (see :mod:`.target_blame`).
+
 Nothing outside this module sees a kconfiglib object: results are plain data.
 """
 
@@ -19,9 +26,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +44,19 @@ from secguide.zephyr.kconfig.loader import (
     _ZephyrKconfig,
     choice_label,
 )
+from secguide.zephyr.kconfig.target_blame import (
+    DEVICETREE_SWITCH,
+    Blamer,
+    has_prompt,
+    is_scaffolding,
+    selectors_holding,
+    target_determined,
+)
 from secguide.zephyr.tree import ZephyrTree, tree_files
 
-DEVICETREE_SWITCH = "SECGUIDE_DT_UNKNOWN"
 _SELECT_PREFIX = "SECGUIDE_SELECT_"
+#: The names a defconfig assigns (``CONFIG_X=...`` or ``# CONFIG_X is not set``).
+_ASSIGNED = re.compile(r"^(?:# )?CONFIG_(\w+)(?:=| is not set)", re.MULTILINE)
 _DT_HAS = re.compile(r"\bDT_HAS_\w+_ENABLED\b")
 
 #: Hardware facts reported for every target (and checked against real builds).
@@ -57,6 +73,9 @@ CAPABILITY_SYMBOLS = (
 #: and how many selectors of a prompt-less symbol to try: bounded work per target.
 _MAX_NEEDS_DEPTH = 4
 _MAX_SELECTORS = 20
+#: Passes over the settings (one that failed is tried again after the others), and
+#: rounds of dropping lines that the rest of the fragment undoes.
+_MAX_ROUNDS = 4
 _BOOLEANS = (kconfiglib.BOOL, kconfiglib.TRISTATE)
 
 
@@ -70,37 +89,54 @@ class _TargetKconfig(_ZephyrKconfig):
         return super()._fn_val(args)
 
 
+class Outcome(StrEnum):
+    """What became of one wanted setting on one target, in one devicetree world."""
+
+    HELD = "held"            # the target's defaults already give the value
+    REACHED = "reached"      # the fragment gives it
+    POSSIBLE = "possible"    # prj.conf can give it in this devicetree world only: the
+    #                          fragment leaves it out (its line would not hold in the other)
+    REPLACED = "replaced"    # another option of its choice, set by the fragment, replaces it
+    BLOCKED = "blocked"      # a dependency stays false (``cause``, ``names``)
+    SELECTED = "selected"    # a ``select`` holds the opposite value (``selected_by``)
+    FIXED = "fixed"          # prj.conf cannot give it that value (no prompt, or a range)
+    UNDEFINED = "undefined"  # not in this tree
+    ELSEWHERE = "elsewhere"  # meant for other architectures: not tried
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SettingProbe:
-    """What happened when one setting was tried on one target, in one devicetree world.
+    """One setting on one target, after the whole fragment is applied.
 
-    ``outcome``: ``default`` (already the value), ``settable`` (prj.conf can set it),
-    ``needs`` (settable together with ``needs``), ``blocked`` (a dependency fails:
-    ``blockers``), ``forced`` (a ``select`` holds it: ``forced_by``), ``fixed``
-    (no prompt: prj.conf cannot change it), ``undefined`` (not in this tree).
+    ``hidden``: the setting holds only because its symbol is out of sight (its
+    dependencies are false); ``cause``/``names`` then say why, as for a blocked one.
     """
 
     symbol: str
     wanted: str
     default: str
     outcome: str
+    value: str = ""
+    hidden: bool = False
+    cause: str = ""
+    names: tuple[str, ...] = ()
+    selected_by: tuple[str, ...] = ()
     needs: tuple[tuple[str, str], ...] = ()
-    also_enables: tuple[str, ...] = ()
-    blockers: tuple[str, ...] = ()
-    forced_by: tuple[str, ...] = ()
     #: the choice the symbol is an option of ("" if none): one option of it at a time
     choice: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TargetProbe:
-    """One target: its capability facts and probes, with the devicetree off and on."""
+    """One target: its capability facts and probes, with the devicetree off and on, and
+    the fragment (``symbol``, ``value`` lines) that holds in both."""
 
     target: str
     facts: dict[str, str] = field(default_factory=dict)
     facts_with_devicetree: dict[str, str] = field(default_factory=dict)
     probes: dict[str, SettingProbe] = field(default_factory=dict)
     probes_with_devicetree: dict[str, SettingProbe] = field(default_factory=dict)
+    fragment: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +147,20 @@ class WantedSetting:
     value: str | None = None
     minimum: int | None = None
     maximum: int | None = None
+    #: the architectures it is meant for (empty: all); elsewhere it is not tried at all
+    architectures: tuple[str, ...] = ()
+
+    def meant_for(self, arch: str) -> bool:
+        """``riscv`` covers ``riscv32``/``riscv64``, as in an audit."""
+        return not self.architectures or not arch or any(
+            arch == wanted or (arch.startswith(wanted) and arch[len(wanted):] in ("32", "64"))
+            for wanted in self.architectures)
 
     @property
     def key(self) -> str:
         if self.value is not None:
             return f"{self.symbol}={self.value}"
         return f"{self.symbol}:{self.minimum}:{self.maximum}"
-
 
 # -- generated inputs -------------------------------------------------------------------
 
@@ -193,14 +236,6 @@ def _write_target_inputs(tree: ZephyrTree, binary_dir: Path,
 
 # -- evaluation -------------------------------------------------------------------------
 
-def _expr(expr: Any) -> str:
-    return kconfiglib.expr_str(expr)
-
-
-def _has_prompt(sym: kconfiglib.Symbol) -> bool:
-    return any(node.prompt for node in sym.nodes)
-
-
 def _value_ok(sym: kconfiglib.Symbol, wanted: WantedSetting) -> bool:
     value = sym.str_value
     if wanted.value is not None:
@@ -219,6 +254,17 @@ def _target_value(wanted: WantedSetting) -> str:
     return str(wanted.minimum if wanted.minimum is not None else wanted.maximum)
 
 
+@dataclass(slots=True)
+class _Touch:
+    """One assignment of a trial, with what it replaced (to undo it)."""
+
+    sym: Any
+    value: str
+    before: Any
+    choice_before: Any = None
+    selection_before: Any = None
+
+
 class TargetEvaluator:
     """The tree parsed once, ready to answer for any of its board targets."""
 
@@ -233,25 +279,66 @@ class TargetEvaluator:
                     self._kconf = _TargetKconfig(str(tree.root / "Kconfig"))
                 except (kconfiglib.KconfigError, OSError, UnicodeDecodeError) as error:
                     raise _parse_failure(tree, error) from None
-        #: symbols that could not be turned on during the current probe
+        #: symbols that could not be turned on during the current attempt
         self._given_up: set[str] = set()
+        #: symbols only the board target decides (explanations stop there)
+        self._fixed = target_determined(self._kconf)
+        #: what the current target's defconfig and guards set (unset for the next one)
+        self._user_set: list[Any] = []
+
         self._selectors = {name: sym for name, sym in self._kconf.syms.items()
                            if name.startswith(_SELECT_PREFIX)}
 
+    def _world(self, devicetree: bool) -> None:
+        self._kconf.syms[DEVICETREE_SWITCH].set_value(2 if devicetree else 0)
+
     # A target's starting point: its defconfig and its guards.
-    def _select(self, target: BoardTarget) -> None:
+    def _select(self, target: BoardTarget, devicetree: bool) -> None:
+        """Only what the previous target set is unset (kconfiglib's full reset walks all
+        27,000 symbols twice); the defconfig is then read on top."""
         kconf = self._kconf
+        for sym in self._user_set:
+            sym.unset_value()
+            if sym.choice is not None:
+                sym.choice.unset_value()
+        self._user_set = []
         if target.defconfig is not None:
             try:
-                kconf.load_config(str(target.defconfig), replace=True)
+                text = target.defconfig.read_text(encoding="utf-8")
+                self._user_set = [kconf.syms[name] for name in _ASSIGNED.findall(text)
+                                  if name in kconf.syms]
+                for sym in self._user_set:
+                    sym._was_set = False  # kconfiglib's "assigned twice" check, per file
+                kconf.load_config(str(target.defconfig), replace=False)
             except (kconfiglib.KconfigError, OSError, UnicodeDecodeError) as error:
                 raise SecguideError(f"{target.defconfig}: {error}", exit_code=1) from None
-        else:
-            kconf.unset_values()
         for symbol in (target.board_symbol, target.target_symbol):
             selector = self._selectors.get(_selector(symbol))
             if selector is not None:
                 selector.set_value(2)
+                self._user_set.append(selector)
+        self._world(devicetree)
+
+    def values_with(self, target_name: str, conf: Path, *, devicetree: bool) -> dict[str, str]:
+        """The values of the symbols ``conf`` (a prj.conf fragment) assigns, once
+        kconfiglib itself has read the target's defconfig and then ``conf``: what a
+        fragment promises is checked with the same reader a build uses.
+
+        Raises:
+            SecguideError: ``conf`` cannot be read.
+        """
+        self._select(self.targets[target_name], devicetree)
+        kconf = self._kconf
+        try:
+            names = _ASSIGNED.findall(conf.read_text(encoding="utf-8"))
+            assigned = [kconf.syms[name] for name in names if name in kconf.syms]
+            for sym in assigned:
+                sym._was_set = False
+            kconf.load_config(str(conf), replace=False)
+        except (kconfiglib.KconfigError, OSError, UnicodeDecodeError) as error:
+            raise SecguideError(f"{conf}: {error}", exit_code=1) from None
+        self._user_set += assigned
+        return {sym.name: sym.str_value for sym in assigned}
 
     def _facts(self) -> dict[str, str]:
         facts = {}
@@ -261,34 +348,34 @@ class TargetEvaluator:
                 facts[name] = sym.str_value
         return facts
 
-    @contextmanager
-    def _trial(self) -> Iterator[list[tuple[Any, ...]]]:
-        """Values set inside the block are put back afterwards, as the defconfig left them."""
-        touched: list[tuple[Any, ...]] = []
-        try:
-            yield touched
-        finally:
-            for sym, value, choice_value, selection in reversed(touched):
-                if sym.choice is not None:
-                    if selection is not None:
-                        selection.set_value(2)
-                    if choice_value is None:
-                        sym.choice.unset_value()
-                    else:
-                        sym.choice.set_value(choice_value)
-                if value is None:
-                    sym.unset_value()
-                else:
-                    sym.set_value(value)
+    # -- trying assignments, undoably ------------------------------------------------
 
     @staticmethod
-    def _set(sym: kconfiglib.Symbol, value: str, touched: list[tuple[Any, ...]]) -> None:
+    def _set(sym: kconfiglib.Symbol, value: str, touched: list[_Touch]) -> None:
         choice = sym.choice
-        touched.append((sym, sym.user_value, choice.user_value if choice else None,
-                        choice.user_selection if choice else None))
+        touched.append(_Touch(sym, value, sym.user_value,
+                              choice.user_value if choice else None,
+                              choice.user_selection if choice else None))
         sym.set_value(value)
         if choice is not None and value == "y":
             choice.set_value(2)
+
+    @staticmethod
+    def _undo(touched: list[_Touch]) -> None:
+        for touch in reversed(touched):
+            sym = touch.sym
+            if sym.choice is not None:
+                if touch.selection_before is not None:
+                    touch.selection_before.set_value(2)
+                if touch.choice_before is None:
+                    sym.choice.unset_value()
+                else:
+                    sym.choice.set_value(touch.choice_before)
+            if touch.before is None:
+                sym.unset_value()
+            else:
+                sym.set_value(touch.before)
+        touched.clear()
 
     def _failing_terms(self, dep: Any) -> list[Any]:
         """The false operands of a ``depends on`` AND-chain; a choice stands for its deps."""
@@ -304,48 +391,60 @@ class TargetEvaluator:
                 failing.append(term)
         return failing
 
-    def _satisfy(self, term: Any, avoid: frozenset[str], touched: list[tuple[Any, ...]],
-                 depth: int) -> tuple[bool, list[tuple[str, str]]]:
+    def _satisfy(self, term: Any, allowed: frozenset[str], avoid: frozenset[str],
+                 touched: list[_Touch], depth: int) -> tuple[bool, list[tuple[str, str]]]:
         """Make one false dependency term true by turning on a symbol it names."""
         if depth > _MAX_NEEDS_DEPTH:
             return False, []
         for operand in _flatten(term, kconfiglib.OR):
             if (isinstance(operand, kconfiglib.Symbol) and operand.nodes
-                    and operand.orig_type in _BOOLEANS and operand.name not in avoid):
-                ok, needs = self._turn_on(operand, avoid, touched, depth)
+                    and operand.orig_type in _BOOLEANS and operand.name not in avoid
+                    and not is_scaffolding(operand.name)):
+                ok, needs = self._turn_on(operand, allowed, avoid, touched, depth)
                 if ok:
                     return True, needs
         return False, []
 
-    def _turn_on(self, sym: kconfiglib.Symbol, avoid: frozenset[str],
-                 touched: list[tuple[Any, ...]], depth: int) -> tuple[bool, list]:
-        """Turn ``sym`` on as a prj.conf could: its dependencies first, then itself.
+    def _turn_on(self, sym: kconfiglib.Symbol, allowed: frozenset[str], avoid: frozenset[str],
+                 touched: list[_Touch], depth: int) -> tuple[bool, list[tuple[str, str]]]:
+        """Turn ``sym`` on as the guide's own fragment could: its dependencies first, then
+        itself, but only a symbol the guide itself recommends (``allowed``) is assigned:
+        a subsystem the product has not enabled is never switched on to harden it.
 
-        A symbol without a prompt comes on only through a ``select``; then one of its
-        selectors is turned on instead (a driver that the devicetree enables, say).
+        A symbol without a prompt comes on only through a ``select`` (or a default);
+        then one of its selectors is tried instead (a driver that the devicetree enables).
         """
         if sym.tri_value == 2:
             return True, []
-        if sym.name in self._given_up:
+        if sym.name in self._given_up or sym.name in self._fixed:
             return False, []
         # Assume failure while trying: cycles and repeated dead ends cost nothing.
         self._given_up.add(sym.name)
-        ok, needs = self._turn_on_uncached(sym, avoid, touched, depth)
+        mark = len(touched)
+        ok, needs = self._turn_on_uncached(sym, allowed, avoid, touched, depth)
         if ok:
             self._given_up.discard(sym.name)
+        else:
+            self._undo_from(touched, mark)
         return ok, needs
 
-    def _turn_on_uncached(self, sym: kconfiglib.Symbol, avoid: frozenset[str],
-                          touched: list[tuple[Any, ...]], depth: int) -> tuple[bool, list]:
+    def _undo_from(self, touched: list[_Touch], mark: int) -> None:
+        tail = touched[mark:]
+        del touched[mark:]
+        self._undo(tail)
+
+    def _turn_on_uncached(self, sym: kconfiglib.Symbol, allowed: frozenset[str],
+                          avoid: frozenset[str], touched: list[_Touch],
+                          depth: int) -> tuple[bool, list[tuple[str, str]]]:
         needs: list[tuple[str, str]] = []
         for term in self._failing_terms(sym.direct_dep):
-            ok, more = self._satisfy(term, avoid, touched, depth + 1)
+            ok, more = self._satisfy(term, allowed, avoid, touched, depth + 1)
             if not ok:
                 return False, []
             needs += more
         if sym.tri_value == 2:  # came on by its own default once possible
             return True, needs
-        if _has_prompt(sym) and 2 in sym.assignable:
+        if sym.name in allowed and has_prompt(sym) and 2 in sym.assignable:
             self._set(sym, "y", touched)
             if sym.tri_value == 2:
                 return True, [*needs, (sym.name, "y")]
@@ -354,84 +453,202 @@ class TargetEvaluator:
         selectors = [_flatten(term, kconfiglib.AND)[0]
                      for term in _flatten(sym.rev_dep, kconfiglib.OR)][:_MAX_SELECTORS]
         for selector in selectors:
-            if isinstance(selector, kconfiglib.Symbol) and selector.name not in avoid:
-                ok, more = self._turn_on(selector, avoid, touched, depth + 1)
+            if (isinstance(selector, kconfiglib.Symbol) and selector.name not in avoid
+                    and not is_scaffolding(selector.name)):
+                ok, more = self._turn_on(selector, allowed, avoid, touched, depth + 1)
                 if ok and sym.tri_value == 2:
                     return True, needs + more
         return False, []
 
-    def _enable(self, sym: kconfiglib.Symbol, value: str, avoid: frozenset[str],
-                touched: list[tuple[Any, ...]]) -> tuple[bool, list, list[str]]:
-        """Try ``sym=value``, first satisfying the dependencies prj.conf could satisfy.
+    def _choose_other(self, sym: kconfiglib.Symbol, allowed: frozenset[str],
+                      avoid: frozenset[str],
+                      touched: list[_Touch]) -> tuple[bool, list[tuple[str, str]]]:
+        """``sym=n`` for an option of a choice: pick another option (the guide's first)."""
+        options = sorted((other for other in sym.choice.syms if other is not sym),
+                         key=lambda other: other.name not in allowed)
+        for other in options:
+            if other.name in avoid or not other.visibility:
+                continue
+            mark = len(touched)
+            self._set(other, "y", touched)
+            if sym.tri_value == 0 and other.tri_value == 2:
+                return True, [(other.name, "y")]
+            self._undo_from(touched, mark)
+        return False, []
 
-        Returns (reached, the extra settings it took, the dependencies that stayed false).
-        """
+    def _enable(self, sym: kconfiglib.Symbol, wanted: WantedSetting, allowed: frozenset[str],
+                avoid: frozenset[str], touched: list[_Touch]) -> tuple[bool, list]:
+        """Try ``sym=wanted``, first satisfying the dependencies the guide's settings can."""
+        value = _target_value(wanted)
+        if sym.choice is not None and value == "n":
+            return self._choose_other(sym, allowed, avoid, touched)
         needs: list[tuple[str, str]] = []
-        unresolved: list[str] = []
         for term in self._failing_terms(sym.direct_dep):
-            ok, more = self._satisfy(term, avoid, touched, 1)
-            if ok:
-                needs += more
-            else:
-                unresolved.append(_expr(term))
+            ok, more = self._satisfy(term, allowed, avoid, touched, 1)
+            if not ok:
+                return False, []
+            needs += more
         self._set(sym, value, touched)
-        if sym.str_value == value:
-            return True, needs, []
-        if not unresolved and sym.choice is not None:
-            unresolved = [f"{sym.name} is an option of {choice_label(sym.choice)}, which "
-                          "keeps one option on: choose another option"]
-        return False, needs, unresolved or [f"{sym.name} cannot be {value} here"]
+        return _value_ok(sym, wanted), needs
 
-    def _probe(self, wanted: WantedSetting, avoid: frozenset[str]) -> SettingProbe:
+    # -- the whole fragment ------------------------------------------------------------
+
+    def _solve(self, wanted: list[WantedSetting], allowed: frozenset[str],
+               avoid: frozenset[str], kept: list[_Touch]) -> tuple[dict[str, str],
+                                                                   dict[str, tuple]]:
+        """Apply the wanted settings together, as one prj.conf would.
+
+        Settings are tried in order; one that fails is tried again after the others
+        (turning ``BOOT_BANNER`` off lets ``PRINTK`` go off). A later setting may undo an
+        earlier one through a ``select``: the fragment is checked as a whole afterwards.
+        """
+        syms = self._kconf.syms
+        lines: dict[str, str] = {}
+        needs: dict[str, tuple] = {}
+        pending = [w for w in wanted if not _value_ok(syms[w.symbol], w)]
+        for _round in range(_MAX_ROUNDS):
+            progress, left = False, []
+            for item in pending:
+                sym = syms[item.symbol]
+                if _value_ok(sym, item):
+                    continue
+                self._given_up = set()
+                touched: list[_Touch] = []
+                ok, extra = self._enable(sym, item, allowed, avoid, touched)
+                if ok:
+                    for touch in touched:
+                        lines.pop(touch.sym.name, None)  # the last assignment counts
+                        lines[touch.sym.name] = touch.value
+                    kept += touched
+                    needs[item.key] = tuple(dict.fromkeys(extra))
+                    progress = True
+                else:
+                    self._undo(touched)
+                    left.append(item)
+            pending = left
+            if not progress or not pending:
+                break
+        return lines, needs
+
+    def _apply(self, fragment: list[tuple[str, str]], touched: list[_Touch]) -> None:
+        for name, value in fragment:
+            self._set(self._kconf.syms[name], value, touched)
+
+    def _consistent(self, fragment: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Drop the lines that do not hold when the fragment is loaded after the
+        defconfig (in either devicetree world), until every line holds; and the ``n``
+        lines of symbols out of sight in both worlds (Kconfig ignores those)."""
+        syms = self._kconf.syms
+        for _round in range(_MAX_ROUNDS):
+            broken: set[str] = set()
+            idle = {name for name, value in fragment if value == "n"}
+            touched: list[_Touch] = []
+            self._apply(fragment, touched)
+            for devicetree in (False, True):
+                self._world(devicetree)
+                broken |= {name for name, value in fragment if syms[name].str_value != value}
+                idle &= {name for name in idle if not syms[name].visibility}
+            self._undo(touched)
+            self._world(False)
+            if not broken:
+                return [line for line in fragment if line[0] not in idle]
+            fragment = [line for line in fragment if line[0] not in broken]
+        return []
+
+    def _final_probe(self, wanted: WantedSetting, baseline: dict[str, tuple[str, bool]],
+                     needs: dict[str, tuple], lines: dict[str, str],
+                     blamer: Blamer, only_here: bool) -> SettingProbe:
         sym = self._kconf.syms.get(wanted.symbol)
         target_value = _target_value(wanted)
         if sym is None or not sym.nodes:
             return SettingProbe(symbol=wanted.symbol, wanted=target_value, default="",
-                                outcome="undefined")
-        default = sym.str_value
+                                outcome=Outcome.UNDEFINED)
+        default, held = baseline[wanted.key]
         common = {"symbol": wanted.symbol, "wanted": target_value, "default": default,
+                  "value": sym.str_value,
                   "choice": choice_label(sym.choice) if sym.choice is not None else ""}
+        visible = bool(sym.visibility)
         if _value_ok(sym, wanted):
-            return SettingProbe(**common, outcome="default")
-        if not _has_prompt(sym):
-            return SettingProbe(**common, outcome="fixed")
-        if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) and target_value in "nm" \
-                and kconfiglib.expr_value(sym.rev_dep) > 0:
-            holders = [term for term in _flatten(sym.rev_dep, kconfiglib.OR)
-                       if kconfiglib.expr_value(term) > 0]
-            names = sorted({getattr(_flatten(t, kconfiglib.AND)[0], "name", "") or _expr(t)
-                            for t in holders})
-            return SettingProbe(**common, outcome="forced", forced_by=tuple(names))
-        self._given_up = set()
-        selects_before = {target.name: target.str_value
-                          for node in sym.nodes for target, _ in node.orig_selects}
-        with self._trial() as touched:
-            ok, needs, blockers = self._enable(sym, target_value, avoid, touched)
-            also = tuple(sorted(
-                name for name, before in selects_before.items()
-                if self._kconf.syms[name].str_value != before)) if ok else ()
-        if not ok:
-            return SettingProbe(**common, outcome="blocked", blockers=tuple(blockers))
-        return SettingProbe(**common, outcome="needs" if needs else "settable",
-                            needs=tuple(dict.fromkeys(needs)), also_enables=also)
+            hidden_why: dict[str, Any] = {}
+            if not visible:
+                cause, names = blamer.explain(blamer.out_of_sight, sym)
+                hidden_why = {"hidden": True, "cause": cause, "names": names}
+            if held and sym.name not in lines:
+                return SettingProbe(**common, outcome=Outcome.HELD, **hidden_why)
+            taken = tuple(need for need in needs.get(wanted.key, ())
+                          if lines.get(need[0]) == need[1] and need[0] != sym.name)
+            return SettingProbe(**common, outcome=Outcome.REACHED, needs=taken, **hidden_why)
+        if only_here:
+            taken = tuple(need for need in needs[wanted.key] if need[0] != sym.name)
+            return SettingProbe(**common, outcome=Outcome.POSSIBLE, needs=taken)
+        if sym.choice is not None and target_value == "y" and sym.choice.selection is not None \
+                and sym.choice.selection.name in lines:
+            return SettingProbe(**common, outcome=Outcome.REPLACED,
+                                names=(sym.choice.selection.name,))
+        if (sym.orig_type in _BOOLEANS and target_value in ("n", "m")
+                and kconfiglib.expr_value(sym.rev_dep) > 0):
+            cause, names = blamer.explain(blamer.selected, sym)
+            return SettingProbe(**common, outcome=Outcome.SELECTED, cause=cause, names=names,
+                                selected_by=selectors_holding(sym))
+        if not visible:
+            cause, names = blamer.explain(blamer.out_of_sight, sym)
+            return SettingProbe(**common, outcome=Outcome.BLOCKED, cause=cause, names=names)
+        return SettingProbe(**common, outcome=Outcome.FIXED)
 
     def evaluate(self, target_name: str, wanted: list[WantedSetting],
                  avoid: Iterable[str] = ()) -> TargetProbe:
-        """Capability facts and one probe per wanted setting, devicetree off and on.
+        """Capability facts, the guide's fragment and one probe per wanted setting,
+        devicetree off and on.
 
-        ``avoid`` names symbols never turned on to satisfy a dependency (settings
-        the guide itself advises against, such as a test random generator).
+        ``wanted`` are solved together, in order, as one prj.conf fragment; only symbols
+        of ``wanted`` itself are ever assigned (a dependency on anything else, such as a
+        subsystem the product has not enabled, is reported, never switched on).
+        ``avoid`` names symbols never turned on (settings the guide advises against).
+        The defconfig is read once; every trial is undone from its own record.
         """
         target = self.targets[target_name]
-        avoid_set = frozenset(avoid)
-        results: list[tuple[dict[str, str], dict[str, SettingProbe]]] = []
-        self._select(target)
+        syms = self._kconf.syms
+        avoid_set = frozenset(avoid) | {w.symbol for w in wanted if w.value == "n"}
+        defined = [w for w in wanted if w.symbol in syms and syms[w.symbol].nodes
+                   and not is_scaffolding(w.symbol)]
+        self._select(target, devicetree=False)
+        arch = syms["ARCH"].str_value if "ARCH" in syms else ""
+        elsewhere = {w.key for w in defined if not w.meant_for(arch)}
+        defined = [w for w in defined if w.key not in elsewhere]
+        allowed = frozenset(w.symbol for w in defined if w.value == "y") - avoid_set
+        worlds = []
         for devicetree in (False, True):
-            # Trials restore what they set, so only the switch changes between worlds.
-            self._kconf.syms[DEVICETREE_SWITCH].set_value(2 if devicetree else 0)
+            self._world(devicetree)
             facts = self._facts()
-            probes = {item.key: self._probe(item, avoid_set) for item in wanted}
-            results.append((facts, probes))
-        return TargetProbe(target=target_name, facts=results[0][0],
-                           facts_with_devicetree=results[1][0],
-                           probes=results[0][1], probes_with_devicetree=results[1][1])
+            baseline = {w.key: (syms[w.symbol].str_value, _value_ok(syms[w.symbol], w))
+                        for w in defined}
+            kept: list[_Touch] = []
+            lines, needs = self._solve(defined, allowed, avoid_set, kept)
+            self._undo(kept)
+            worlds.append((facts, baseline, lines, needs))
+        self._world(False)
+        # Every line either world wanted; those that do not hold in both are dropped.
+        union = dict(worlds[1][2]) | dict(worlds[0][2])
+        fragment = self._consistent(list(union.items()))
+        lines = dict(fragment)
+        guide_on = frozenset(name for name, value in fragment if value == "y") | {
+            w.symbol for w in defined if w.value == "y"}
+        applied: list[_Touch] = []
+        self._apply(fragment, applied)
+        probes = []
+        for index, (_facts, baseline, _lines, needs) in enumerate(worlds):
+            self._world(bool(index))
+            blamer = Blamer(guide_on, avoid_set, self._fixed)
+            # Solved in this world only: the devicetree decides, the fragment leaves it out.
+            only_here = set(needs) - set(worlds[1 - index][3])
+            probes.append({w.key: SettingProbe(symbol=w.symbol, wanted=_target_value(w),
+                                               default="", outcome=Outcome.ELSEWHERE)
+                           if w.key in elsewhere else
+                           self._final_probe(w, baseline, needs, lines, blamer,
+                                             w.key in only_here)
+                           for w in wanted})
+        self._undo(applied)
+        self._world(False)
+        return TargetProbe(target=target_name, facts=worlds[0][0],
+                           facts_with_devicetree=worlds[1][0], probes=probes[0],
+                           probes_with_devicetree=probes[1], fragment=tuple(fragment))

@@ -28,6 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from secguide.model.items import Recommendation, ThreatModel
+from secguide.trace.scope import applies_when_text
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.target_blame import Cause
 from secguide.zephyr.kconfig.target_cache import evaluate_targets, load_board_targets
@@ -168,7 +169,9 @@ class _Reasons:
         self.fragment: frozenset[str] = frozenset()
 
     def conflicts(self, probe: SettingProbe, rec_id: str) -> tuple[str, ...]:
-        if probe.cause != Cause.GUIDE:
+        """The other recommendations whose settings keep this one from holding."""
+        if probe.cause != Cause.GUIDE or probe.outcome not in (Outcome.BLOCKED,
+                                                                Outcome.SELECTED):
             return ()
         return tuple(dict.fromkeys(owner for name in probe.names
                                    for owner in self.owners.get(name.lstrip("!"), ())
@@ -184,6 +187,8 @@ class _Reasons:
         outcome, cause = probe.outcome, probe.cause
         if outcome == Outcome.ELSEWHERE:
             return BoardVerdict.NOT_APPLICABLE, "meant for other architectures"
+        if outcome == Outcome.DORMANT:
+            return BoardVerdict.INACTIVE, "its subsystem is off in this target's defaults"
         if outcome == Outcome.HELD:
             if probe.hidden and cause == Cause.TARGET:
                 return BoardVerdict.NOT_APPLICABLE, scope_text(BoardVerdict.NOT_APPLICABLE,
@@ -211,6 +216,10 @@ class _Reasons:
                 return BoardVerdict.UNAVAILABLE, (
                     f"needs {_symbols(probe.names)}, which the devicetree decides"
                     if probe.names else "depends on the devicetree")
+            if cause == Cause.UNKNOWN or not probe.names:
+                return BoardVerdict.UNAVAILABLE, (
+                    f"depends on {_few(probe.names)}, not met on this target"
+                    if probe.names else "its dependencies are not met on this target")
             return BoardVerdict.UNAVAILABLE, (
                 "conflicts with the guide's own " + self._guide_text(probe, rec_id))
         if outcome == Outcome.SELECTED:
@@ -251,11 +260,6 @@ class _Reasons:
 
 # -- one recommendation -----------------------------------------------------------------
 
-def _arch_matches(arch: str, wanted: str) -> bool:
-    """``riscv`` covers ``riscv32``/``riscv64``, as in an audit."""
-    return arch == wanted or (arch.startswith(wanted) and arch[len(wanted):] in ("32", "64"))
-
-
 def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
                            reasons: _Reasons | None = None) -> RecommendationVerdict | None:
     """The recommendation's verdict: its worst setting's among those in scope. ``None``
@@ -271,10 +275,17 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
     if not settings:
         return None
     archs = rec.applies_to.architectures
-    if arch and archs and not any(_arch_matches(arch, wanted) for wanted in archs):
+    if arch and archs and arch not in archs:  # HWMv2: arm and arm64 are two architectures
         return RecommendationVerdict(
             rec_id=rec.id, title=rec.title, verdict=BoardVerdict.NOT_APPLICABLE,
             reason=f"for {', '.join(archs)} only; this target is {arch}", settings=settings)
+    when = rec.applies_to.when.strip()
+    if when and probe.conditions.get(when) == (False, False):
+        return RecommendationVerdict(
+            rec_id=rec.id, title=rec.title, verdict=BoardVerdict.INACTIVE,
+            reason=f"applies only with {_shortened(applies_when_text(when))}, which this "
+                   "target's configuration leaves off",
+            settings=settings)
     in_scope = [s for s in settings if s.verdict not in OUT_OF_SCOPE]
     if in_scope:
         worst = max((s.verdict for s in in_scope), key=_RANK.__getitem__)
@@ -293,9 +304,21 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
                                  reason=reason, settings=settings)
 
 
-def _wanted(setting, architectures: tuple[str, ...] = ()) -> WantedSetting:
+#: The longest quotation of a model expression in a reason.
+_MAX_QUOTED = 120
+
+
+def _shortened(text: str) -> str:
+    """A long expression cut at a word, marked as cut."""
+    if len(text) <= _MAX_QUOTED:
+        return text
+    return text[:_MAX_QUOTED].rsplit(" ", 1)[0] + " …"
+
+
+def _wanted(setting, architectures: tuple[str, ...] = (),
+            when: tuple[str, ...] = ()) -> WantedSetting:
     return WantedSetting(setting.symbol, setting.value, setting.minimum, setting.maximum,
-                         architectures)
+                         architectures, when)
 
 
 def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[Recommendation]:
@@ -309,6 +332,7 @@ def _question(recs: list[Recommendation]) -> tuple[list[WantedSetting], list[str
     """The settings to solve together, in the model's order; a setting of recommendations
     for some architectures only is tried only there (all of them, if any rec has none)."""
     archs: dict[str, set[str] | None] = {}
+    whens: dict[str, set[str] | None] = {}
     order: dict[str, WantedSetting] = {}
     for rec in recs:
         for setting in rec.settings:
@@ -317,7 +341,11 @@ def _question(recs: list[Recommendation]) -> tuple[list[WantedSetting], list[str
             known = archs.get(key, set())
             scope = rec.applies_to.architectures
             archs[key] = None if known is None or not scope else known | set(scope)
-    wanted = [_wanted(item, tuple(sorted(archs[key] or ()))) for key, item in order.items()]
+            known_when = whens.get(key, set())
+            when = rec.applies_to.when.strip()
+            whens[key] = None if known_when is None or not when else known_when | {when}
+    wanted = [_wanted(item, tuple(sorted(archs[key] or ())), tuple(sorted(whens[key] or ())))
+              for key, item in order.items()]
     # Never satisfy a dependency with a symbol the guide asks to keep off.
     avoid = sorted({s.symbol for rec in recs for s in rec.settings if s.value == "n"})
     return wanted, avoid
@@ -440,6 +468,8 @@ def profile_conflicts(reports: Iterable[BoardReport]) -> list[ProfileConflict]:
     found: dict[tuple[str, str, tuple[str, ...]], Counter] = {}
     for report in reports:
         for item in report.verdicts:
+            if item.verdict in OUT_OF_SCOPE:
+                continue  # out of scope by design (its ``when`` says so), not in conflict
             for setting in item.settings:
                 if setting.conflicts:
                     key = (item.rec_id, setting.symbol, setting.conflicts)

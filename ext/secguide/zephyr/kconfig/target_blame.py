@@ -47,7 +47,7 @@ class Cause(StrEnum):
 
 #: Symbols one explanation may visit: a hub such as ``ENTROPY_HAS_DRIVER`` is selected by
 #: hundreds of drivers; past this the cause is reported unknown, never guessed.
-BUDGET = 400
+BUDGET = 1500
 
 
 class _OverBudget(Exception):
@@ -141,13 +141,17 @@ class Blamer:
         self._off: dict[str, Blame] = {}
         self._on: dict[str, Blame] = {}
 
-    def explain(self, method: Any, *args: Any) -> Blame:
-        """``method(*args)`` within the budget; ``unknown`` when it runs out."""
+    def explain(self, method: Any, sym: Any) -> Blame:
+        """``method(sym)`` within the budget; ``unknown`` when it runs out, naming the
+        false terms of ``sym``'s own dependency (not traced further)."""
         self._left = BUDGET
         try:
-            return method(*args)
+            return method(sym)
         except _OverBudget:
-            return Cause.UNKNOWN, ()
+            names = [term.name for term in _flatten(sym.direct_dep, kconfiglib.AND)
+                     if isinstance(term, kconfiglib.Symbol) and not is_scaffolding(term.name)
+                     and kconfiglib.expr_value(term) == 0]
+            return Cause.UNKNOWN, tuple(names[:MAX_NAMES])
 
     def _spend(self) -> None:
         self._left -= 1

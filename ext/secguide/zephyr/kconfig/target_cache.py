@@ -39,7 +39,7 @@ from secguide.zephyr.tree import ZephyrTree, tree_files
 
 CACHE_FORMAT = "secguide-board-targets"
 #: Bump when the evaluation or its encoding changes meaning.
-CACHE_SCHEMA = 3
+CACHE_SCHEMA = 4
 
 
 def _board_files(root: Path) -> tuple[list[str], str]:
@@ -57,10 +57,22 @@ def _board_files(root: Path) -> tuple[list[str], str]:
     return [relative for relative, _, _ in entries], digest.hexdigest()
 
 
+#: The code whose answers the cache keeps: an edit to it is a new question.
+_EVALUATION_CODE = ("targets.py", "target_blame.py")
+
+
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for name in _EVALUATION_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
+
+
 def _question_key(tree: ZephyrTree, wanted: list[WantedSetting], avoid: Iterable[str]) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps([str(tree.root), __version__, KCONFIGLIB_VERSION, CACHE_SCHEMA,
-                              [w.key for w in wanted], sorted(avoid)]).encode())
+                              _code_digest(), [repr(w) for w in wanted],
+                              sorted(avoid)]).encode())
     return digest.hexdigest()[:24]
 
 
@@ -83,7 +95,8 @@ def _decode(raw: dict[str, Any]) -> TargetProbe:
         probes={k: _decode_setting(v) for k, v in raw["probes"].items()},
         probes_with_devicetree={k: _decode_setting(v)
                                 for k, v in raw["probes_with_devicetree"].items()},
-        fragment=tuple((str(a), str(b)) for a, b in raw["fragment"]))
+        fragment=tuple((str(a), str(b)) for a, b in raw["fragment"]),
+        conditions={str(k): (v[0], v[1]) for k, v in raw["conditions"].items()})
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -102,6 +102,7 @@ class Outcome(StrEnum):
     FIXED = "fixed"          # prj.conf cannot give it that value (no prompt, or a range)
     UNDEFINED = "undefined"  # not in this tree
     ELSEWHERE = "elsewhere"  # meant for other architectures: not tried
+    DORMANT = "dormant"      # its subsystem (``when``) is off in the target's defaults
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,6 +138,9 @@ class TargetProbe:
     probes: dict[str, SettingProbe] = field(default_factory=dict)
     probes_with_devicetree: dict[str, SettingProbe] = field(default_factory=dict)
     fragment: tuple[tuple[str, str], ...] = ()
+    #: each ``when`` expression in the target's defaults: (devicetree off, on); None when
+    #: kconfiglib cannot evaluate it
+    conditions: dict[str, tuple[bool | None, bool | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +153,13 @@ class WantedSetting:
     maximum: int | None = None
     #: the architectures it is meant for (empty: all); elsewhere it is not tried at all
     architectures: tuple[str, ...] = ()
+    #: Kconfig expressions (the subsystem scopes of its recommendations): where none
+    #: holds in the target's defaults it is not tried (empty: always tried)
+    when: tuple[str, ...] = ()
 
     def meant_for(self, arch: str) -> bool:
-        """``riscv`` covers ``riscv32``/``riscv64``, as in an audit."""
-        return not self.architectures or not arch or any(
-            arch == wanted or (arch.startswith(wanted) and arch[len(wanted):] in ("32", "64"))
-            for wanted in self.architectures)
+        """HWMv2 trees name each architecture once (``arm`` and ``arm64`` are two)."""
+        return not self.architectures or not arch or arch in self.architectures
 
     @property
     def key(self) -> str:
@@ -615,17 +620,35 @@ class TargetEvaluator:
         arch = syms["ARCH"].str_value if "ARCH" in syms else ""
         elsewhere = {w.key for w in defined if not w.meant_for(arch)}
         defined = [w for w in defined if w.key not in elsewhere]
-        allowed = frozenset(w.symbol for w in defined if w.value == "y") - avoid_set
-        worlds = []
+        conditions = sorted({expr for w in defined for expr in w.when})
+        worlds, truths, dormant = [], [], []
         for devicetree in (False, True):
             self._world(devicetree)
             facts = self._facts()
             baseline = {w.key: (syms[w.symbol].str_value, _value_ok(syms[w.symbol], w))
                         for w in defined}
+            # A subsystem off in the defaults is never switched on to harden it; one that
+            # the guide's own fragment turns on (USERSPACE) wakes its settings up.
             kept: list[_Touch] = []
-            lines, needs = self._solve(defined, allowed, avoid_set, kept)
+            lines: dict[str, str] = {}
+            needs: dict[str, tuple] = {}
+            asleep = {w.key for w in defined}
+            for _round in range(_MAX_ROUNDS):
+                truth = {expr: self._holds(expr) for expr in conditions}
+                awake = [w for w in defined if w.key in asleep and (
+                    not w.when or any(truth[expr] is not False for expr in w.when))]
+                if not awake:
+                    break
+                asleep -= {w.key for w in awake}
+                active = [w for w in defined if w.key not in asleep]
+                allowed = frozenset(w.symbol for w in active if w.value == "y") - avoid_set
+                more_lines, more_needs = self._solve(active, allowed, avoid_set, kept)
+                lines |= more_lines
+                needs |= more_needs
             self._undo(kept)
             worlds.append((facts, baseline, lines, needs))
+            truths.append(truth)
+            dormant.append(asleep)
         self._world(False)
         # Every line either world wanted; those that do not hold in both are dropped.
         union = dict(worlds[1][2]) | dict(worlds[0][2])
@@ -641,9 +664,10 @@ class TargetEvaluator:
             blamer = Blamer(guide_on, avoid_set, self._fixed)
             # Solved in this world only: the devicetree decides, the fragment leaves it out.
             only_here = set(needs) - set(worlds[1 - index][3])
-            probes.append({w.key: SettingProbe(symbol=w.symbol, wanted=_target_value(w),
-                                               default="", outcome=Outcome.ELSEWHERE)
+            probes.append({w.key: self._not_tried(w, Outcome.ELSEWHERE)
                            if w.key in elsewhere else
+                           self._not_tried(w, Outcome.DORMANT, baseline)
+                           if w.key in dormant[index] else
                            self._final_probe(w, baseline, needs, lines, blamer,
                                              w.key in only_here)
                            for w in wanted})
@@ -651,4 +675,21 @@ class TargetEvaluator:
         self._world(False)
         return TargetProbe(target=target_name, facts=worlds[0][0],
                            facts_with_devicetree=worlds[1][0], probes=probes[0],
-                           probes_with_devicetree=probes[1], fragment=tuple(fragment))
+                           probes_with_devicetree=probes[1], fragment=tuple(fragment),
+                           conditions={expr: (truths[0][expr], truths[1][expr])
+                                       for expr in conditions})
+
+    @staticmethod
+    def _not_tried(wanted: WantedSetting, outcome: Outcome,
+                   baseline: dict[str, tuple[str, bool]] | None = None) -> SettingProbe:
+        default = baseline[wanted.key][0] if baseline else ""
+        return SettingProbe(symbol=wanted.symbol, wanted=_target_value(wanted),
+                            default=default, outcome=outcome)
+
+    def _holds(self, expr: str) -> bool | None:
+        """A ``when`` expression in the current configuration, by kconfiglib itself
+        (choices included); None when it cannot be read."""
+        try:
+            return self._kconf.eval_string(expr) != 0
+        except (kconfiglib.KconfigError, IndexError, KeyError):
+            return None

@@ -171,8 +171,25 @@ def board_targets(tree: ZephyrTree) -> list[BoardTarget]:
     return [targets[name] for name in sorted(targets)]
 
 
+def legacy_name(name: str) -> str:
+    """The name a board target had before HWMv2 (Zephyr < 3.7), as old builds' ``CONFIG_BOARD``
+    says it: qualifiers joined with ``_`` (``thingy53/nrf5340/cpuapp`` was
+    ``thingy53_nrf5340_cpuapp``, ``nrf5340dk/nrf5340/cpuapp/ns`` was
+    ``nrf5340dk_nrf5340_cpuapp_ns``); a revision (``@2.0.0``) is not part of it."""
+    board, _, rest = name.partition("/")
+    return "_".join([board.split("@")[0], *filter(None, rest.split("/"))])
+
+
+def same_target(wanted: str, reported: str) -> bool:
+    """Whether a board target given by a reader (``thingy53/nrf5340/cpuapp``) and one a
+    build reports (``CONFIG_BOARD_TARGET``, or an old build's ``CONFIG_BOARD`` such as
+    ``thingy53_nrf5340_cpuapp``) name the same target."""
+    return wanted == reported or legacy_name(wanted) == legacy_name(reported)
+
+
 def find_target(targets: list[BoardTarget], wanted: str) -> BoardTarget:
-    """The target named ``wanted``: a full name, or a board with exactly one target.
+    """The target named ``wanted``: a full name, a board with exactly one target, or a
+    target's name before HWMv2 (``thingy53_nrf5340_cpuapp``).
 
     Raises:
         SecguideError: no such target, or a board name with several targets (listed).
@@ -180,6 +197,10 @@ def find_target(targets: list[BoardTarget], wanted: str) -> BoardTarget:
     by_name = {target.name: target for target in targets}
     if wanted in by_name:
         return by_name[wanted]
+    by_legacy = {legacy_name(target.name): target for target in targets}
+    if "/" not in wanted and wanted not in {target.board for target in targets} \
+            and legacy_name(wanted) in by_legacy:
+        return by_legacy[legacy_name(wanted)]
     of_board = [target for target in targets if target.board == wanted.split("@")[0]]
     if len(of_board) == 1:
         return of_board[0]

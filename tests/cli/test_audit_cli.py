@@ -220,3 +220,12 @@ def test_a_refused_config_is_one_stderr_line_naming_it_once(capsys, tmp_path: Pa
         f"secguide: error: {garbage}: binary data (NUL bytes); not a .config file"]
     if fmt != "hardenconfig-json":
         assert f"{garbage}: {garbage}" not in (tmp_path / "r").read_text()
+
+
+def test_board_target_matches_an_old_build_name(capsys) -> None:
+    """An old build says CONFIG_BOARD="nrf52840dk_nrf52840" (before HWMv2): it is the build
+    of the nrf52840dk/nrf52840 target."""
+    build = CONFIGS / "nrf52840dk-rtt_shell.config"
+    code, out, _ = _run(capsys, str(build), "--board-target", "nrf52840dk/nrf52840")
+    assert "no build matches" not in out
+    assert out.count("guide rules, profile strict") == 1 and code in (0, 1)

@@ -56,3 +56,9 @@ def test_usage_errors_are_one_line(capsys, zephyr_v4_path: Path, argv, message) 
 def test_legacy_tree_not_supported(capsys, zephyr_v1_path: Path) -> None:
     code, _, err = _run(capsys, "board", "qemu_x86", "--zephyr-base", str(zephyr_v1_path))
     assert code == 2 and "legacy hardware model" in err and err.count("\n") == 1
+
+
+def test_old_board_name(capsys, zephyr_v4_path: Path) -> None:
+    code, out, _ = _run(capsys, "board", "thingy53_nrf5340_cpuapp", "--format", "json",
+                        "--zephyr-base", str(zephyr_v4_path))
+    assert code == 0 and json.loads(out)["target"] == "thingy53/nrf5340/cpuapp"

@@ -125,7 +125,8 @@ def test_a_setting_is_judged_by_its_best_option() -> None:
     from secguide.diagnostics import SourceLoc
     from secguide.model.items import Recommendation, Setting
     from secguide.trace.boards import recommendation_verdict
-    from secguide.zephyr.kconfig.targets import SettingProbe, TargetProbe
+    from secguide.zephyr.kconfig.target_blame import Cause
+    from secguide.zephyr.kconfig.targets import Outcome, SettingProbe, TargetProbe
 
     setting = Setting(symbol="STACK_CANARIES", value="y",
                       alternatives=("STACK_CANARIES_STRONG", "STACK_CANARIES_ALL"),
@@ -134,11 +135,12 @@ def test_a_setting_is_judged_by_its_best_option() -> None:
                          rationale="r", settings=(setting,), loc=SourceLoc("r.yaml", 1))
     probes = {
         "STACK_CANARIES=y": SettingProbe(symbol="STACK_CANARIES", wanted="y", default="n",
-                                         outcome="blocked", blockers=("ENTROPY_GENERATOR",)),
+                                         outcome=Outcome.BLOCKED, cause=Cause.GUIDE,
+                                         names=("ENTROPY_GENERATOR",)),
         "STACK_CANARIES_STRONG=y": SettingProbe(symbol="STACK_CANARIES_STRONG", wanted="y",
-                                                default="y", outcome="default"),
+                                                default="y", outcome=Outcome.HELD),
         "STACK_CANARIES_ALL=y": SettingProbe(symbol="STACK_CANARIES_ALL", wanted="y",
-                                             default="n", outcome="settable"),
+                                             default="n", outcome=Outcome.REACHED),
     }
     probe = TargetProbe(target="t", probes=probes, probes_with_devicetree=probes)
     verdict = recommendation_verdict(rec, probe)

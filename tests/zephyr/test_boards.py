@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from secguide.diagnostics import SecguideError
-from secguide.zephyr.boards import board_targets, find_target
+from secguide.zephyr.boards import board_targets, find_target, same_target
 from secguide.zephyr.tree import resolve_tree
 
 
@@ -55,3 +55,16 @@ def test_legacy_tree_is_refused_in_one_line(zephyr_v1_path: Path) -> None:
     with pytest.raises(SecguideError, match="legacy hardware model") as caught:
         board_targets(resolve_tree(zephyr_v1_path))
     assert "\n" not in str(caught.value) and caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(("old", "target"), [
+    ("thingy53_nrf5340_cpuapp", "thingy53/nrf5340/cpuapp"),
+    ("nrf5340dk_nrf5340_cpuapp_ns", "nrf5340dk/nrf5340/cpuapp/ns"),
+    ("nrf52840dk_nrf52840", "nrf52840dk/nrf52840"),
+])
+def test_old_board_names_find_their_target(zephyr_v4_path: Path, old: str, target: str) -> None:
+    """Names before HWMv2 (an old build's CONFIG_BOARD) lead to the target they became."""
+    targets = board_targets(resolve_tree(zephyr_v4_path))
+    assert find_target(targets, old).name == target
+    assert same_target(target, old) and same_target(old, target)
+    assert not same_target("thingy53/nrf5340/cpuapp", "thingy53_nrf5340_cpunet")

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from secguide.model.items import Recommendation, ThreatModel
+from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.trace.scope import applies_when_text
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.target_blame import Cause
@@ -268,10 +268,8 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
     reasons = reasons or _Reasons([rec])
     reasons.fragment = frozenset(name for name, _ in probe.fragment)
     arch = probe.facts.get("ARCH", "")
-    pairs = [(probe.probes[key], probe.probes_with_devicetree[key])
-             for key in (_wanted(s).key for s in rec.settings)]
-    settings = tuple(reasons.setting(off, on, rec.id) for off, on in pairs
-                     if off.outcome != Outcome.UNDEFINED)
+    found = (best_option(setting, probe, reasons, rec.id) for setting in rec.settings)
+    settings = tuple(verdict for verdict in found if verdict is not None)
     if not settings:
         return None
     archs = rec.applies_to.architectures
@@ -315,10 +313,9 @@ def _shortened(text: str) -> str:
     return text[:_MAX_QUOTED].rsplit(" ", 1)[0] + " …"
 
 
-def _wanted(setting, architectures: tuple[str, ...] = (),
-            when: tuple[str, ...] = ()) -> WantedSetting:
-    return WantedSetting(setting.symbol, setting.value, setting.minimum, setting.maximum,
-                         architectures, when)
+def _wanted(setting: Setting, symbol: str | None = None) -> WantedSetting:
+    return WantedSetting(symbol or setting.symbol, setting.value, setting.minimum,
+                         setting.maximum)
 
 
 def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[Recommendation]:
@@ -328,27 +325,63 @@ def applicable_recommendations(model: ThreatModel, profile: str | None) -> list[
             and (profile is None or model.in_profile(rec, profile))]
 
 
+#: Which option of a setting speaks for it: the one closest to holding.
+_BEST_ORDER = (BoardVerdict.DEFAULT, BoardVerdict.AVAILABLE, BoardVerdict.NEEDS,
+               BoardVerdict.DEVICETREE, BoardVerdict.UNAVAILABLE, BoardVerdict.INACTIVE,
+               BoardVerdict.NOT_APPLICABLE)
+
+
+def best_option(setting: Setting, probe: TargetProbe, reasons: _Reasons | None = None,
+                rec_id: str = "") -> SettingVerdict | None:
+    """The verdict of the setting's best option on the target: its symbol or one of its
+    alternatives (a strict build's stronger canaries meet the base setting too). None
+    when the tree defines none of them."""
+    reasons = reasons or _Reasons([])
+    verdicts = [reasons.setting(probe.probes[key], probe.probes_with_devicetree[key], rec_id)
+                for key in (_wanted(setting, name).key for name in setting.options)
+                if key in probe.probes and probe.probes[key].outcome != Outcome.UNDEFINED]
+    return min(verdicts, key=lambda verdict: _BEST_ORDER.index(verdict.verdict), default=None)
+
+
 def _question(recs: list[Recommendation]) -> tuple[list[WantedSetting], list[str]]:
     """The settings to solve together, in the model's order; a setting of recommendations
-    for some architectures only is tried only there (all of them, if any rec has none)."""
+    for some architectures only is tried only there (all of them, if any rec has none).
+    A setting's alternatives are only looked at (``solve=False``), never assigned: the
+    fragment writes the setting's own symbol."""
     archs: dict[str, set[str] | None] = {}
     whens: dict[str, set[str] | None] = {}
     order: dict[str, WantedSetting] = {}
+    solved: set[str] = set()
     for rec in recs:
         for setting in rec.settings:
-            key = _wanted(setting).key
-            order.setdefault(key, _wanted(setting))
-            known = archs.get(key, set())
-            scope = rec.applies_to.architectures
-            archs[key] = None if known is None or not scope else known | set(scope)
-            known_when = whens.get(key, set())
-            when = rec.applies_to.when.strip()
-            whens[key] = None if known_when is None or not when else known_when | {when}
-    wanted = [_wanted(item, tuple(sorted(archs[key] or ())), tuple(sorted(whens[key] or ())))
+            solved.add(_wanted(setting).key)
+            for name in setting.options:
+                key = _wanted(setting, name).key
+                order.setdefault(key, _wanted(setting, name))
+                _scope_of(rec, key, archs, whens)
+    wanted = [replace(_wanted_with(item, archs[key], whens[key]), solve=key in solved)
               for key, item in order.items()]
     # Never satisfy a dependency with a symbol the guide asks to keep off.
     avoid = sorted({s.symbol for rec in recs for s in rec.settings if s.value == "n"})
     return wanted, avoid
+
+
+def _scope_of(rec: Recommendation, key: str, archs: dict[str, set[str] | None],
+              whens: dict[str, set[str] | None]) -> None:
+    """Widen a wanted setting's architectures and ``when`` scopes by ``rec``'s (an empty
+    one, for any recommendation, means everywhere)."""
+    known = archs.get(key, set())
+    scope = rec.applies_to.architectures
+    archs[key] = None if known is None or not scope else known | set(scope)
+    known_when = whens.get(key, set())
+    when = rec.applies_to.when.strip()
+    whens[key] = None if known_when is None or not when else known_when | {when}
+
+
+def _wanted_with(item: WantedSetting, archs: set[str] | None,
+                 whens: set[str] | None) -> WantedSetting:
+    return replace(item, architectures=tuple(sorted(archs or ())),
+                   when=tuple(sorted(whens or ())))
 
 
 def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] | None = None,

@@ -30,6 +30,7 @@ from secguide.trace.audit import (
     upstream_rules,
 )
 from secguide.trace.release_fit import release_note
+from secguide.zephyr.boards import same_target
 from secguide.zephyr.build_dirs import build_version, find_build_configs, sysbuild_images
 from secguide.zephyr.dotconfig import DotConfig, read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
@@ -186,8 +187,10 @@ class VerdictEngine:
                     refused.append((shown, str(error).removeprefix(f"{shown}: ")))
                     continue
                 known = config.board_target or config.board
-                if board_target and known and board_target not in (config.board_target,
-                                                                    config.board):
+                # An old build's CONFIG_BOARD (thingy53_nrf5340_cpuapp) names its target too.
+                if board_target and known and not any(
+                        same_target(board_target, name)
+                        for name in (config.board_target, config.board) if name):
                     continue
                 notes = []
                 if board_target and not known:

@@ -156,6 +156,8 @@ class WantedSetting:
     #: Kconfig expressions (the subsystem scopes of its recommendations): where none
     #: holds in the target's defaults it is not tried (empty: always tried)
     when: tuple[str, ...] = ()
+    #: False for an alternative that is only looked at, never assigned
+    solve: bool = True
 
     def meant_for(self, arch: str) -> bool:
         """HWMv2 trees name each architecture once (``arm`` and ``arm64`` are two)."""
@@ -632,15 +634,15 @@ class TargetEvaluator:
             kept: list[_Touch] = []
             lines: dict[str, str] = {}
             needs: dict[str, tuple] = {}
-            asleep = {w.key for w in defined}
+            asleep = {w.key for w in defined if w.solve}
             for _round in range(_MAX_ROUNDS):
                 truth = {expr: self._holds(expr) for expr in conditions}
-                awake = [w for w in defined if w.key in asleep and (
+                awake = [w for w in defined if w.key in asleep and w.solve and (
                     not w.when or any(truth[expr] is not False for expr in w.when))]
                 if not awake:
                     break
                 asleep -= {w.key for w in awake}
-                active = [w for w in defined if w.key not in asleep]
+                active = [w for w in defined if w.solve and w.key not in asleep]
                 allowed = frozenset(w.symbol for w in active if w.value == "y") - avoid_set
                 more_lines, more_needs = self._solve(active, allowed, avoid_set, kept)
                 lines |= more_lines

@@ -460,8 +460,8 @@ class RecommendationSummary:
 
 
 #: The verdicts whose reasons a summary groups: what keeps a recommendation from a target
-#: that has what it is about.
-_EXPLAINED = (BoardVerdict.UNAVAILABLE, BoardVerdict.DEVICETREE)
+#: (a subsystem the product may enable is the product's choice, not a reason).
+_EXPLAINED = (BoardVerdict.UNAVAILABLE, BoardVerdict.DEVICETREE, BoardVerdict.NOT_APPLICABLE)
 
 
 def summarize_recommendations(reports: list[BoardReport]) -> list[RecommendationSummary]:

@@ -76,9 +76,13 @@ def test_real_results_of_other_releases_are_flagged_naming_both() -> None:
     assert "v4.2.0-31-g663da2302b04" in found[0].message and "4.2.99" in found[0].message
     assert found[0].loc.path.endswith("r05-v4.2.0-native_sim.twister.json")
     assert "v4.3.0" in found[1].message
-    # the same release (the git-describe suffix does not matter): nothing to say
+    # the same tagged release: nothing to say
     assert release_mismatches(load_results([R06]), "4.3.0") == []
-    assert release_mismatches(load_results([R05]), "4.2.0") == []
+    # 31 commits after v4.2.0 is a development build, not 4.2.0; only its own commit matches
+    [after_tag] = release_mismatches(load_results([R05]), "4.2.0")
+    assert "a development build after 4.2.0 (31 commits later, commit 663da2302b04)" in (
+        after_tag.message)
+    assert release_mismatches(load_results([R05]), "v4.2.0-31-g663da2302b04") == []
 
 
 def test_a_twister_json_naming_no_release_is_flagged(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
 from secguide.input_limits import MAX_RESULT_BYTES, loads_json, read_bounded
 from secguide.model.items import ThreatModel, Verification
+from secguide.model.releases import parse_release, same_release
 from secguide.trace.needs import verification_id
 from secguide.zephyr.scenarios import scenario_name_of
 
@@ -111,6 +112,24 @@ class ResultFile:
     format: str  # "junit" or "twister"
     #: twister.json's ``environment.zephyr_version``; "" for JUnit (it names none)
     zephyr_version: str = ""
+    #: test suites (twister.json) or test cases (JUnit) the file holds
+    entries: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.entries == 0
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRun:
+    """One twister suite: a Zephyr test scenario built with its own ``prj.conf`` and run on
+    one platform, as one result file reports it."""
+
+    scenario: str  # the bare scenario name
+    suite: str  # the suite name as twister wrote it, ``\\`` turned into ``/``
+    platform: str
+    outcome: Outcome
+    file: str  # display path of the result file
 
 
 @dataclass(slots=True)
@@ -135,6 +154,8 @@ class Results:
     files: list[ResultFile] = field(default_factory=list)
     #: twister.json display path -> its ``environment.zephyr_version`` ("" when absent)
     releases: dict[str, str] = field(default_factory=dict)
+    #: every twister suite read, with the file that reported it
+    runs: list[TargetRun] = field(default_factory=list)
 
     def _add(self, table: dict[str, Outcome], key: str, outcome: Outcome) -> None:
         previous = table.get(key)
@@ -260,7 +281,7 @@ def _junit_outcome(case: _Element) -> Outcome:
     return Outcome.PASSED
 
 
-def _read_junit(data: bytes, shown: str, results: Results) -> None:
+def _read_junit(data: bytes, shown: str, results: Results) -> int:
     root = _parse_xml(data, shown)
     if root.tag == "testsuites":
         suites = _children(root, "testsuite")
@@ -269,8 +290,10 @@ def _read_junit(data: bytes, shown: str, results: Results) -> None:
     else:
         raise SecguideError(f"{shown}:{root.line}: not a JUnit report: the root element is "
                             f"<{root.tag}>, not <testsuites> or <testsuite>", exit_code=BAD_INPUT)
+    cases = 0
     for suite in suites:
         for case in _children(suite, "testcase"):
+            cases += 1
             name = case.attrs.get("name")
             if not name:
                 raise SecguideError(f"{shown}:{case.line}: <testcase> without a name",
@@ -290,6 +313,7 @@ def _read_junit(data: bytes, shown: str, results: Results) -> None:
                     nodes = results.verifies.setdefault(rec_id, [])
                     if nodeid not in nodes:
                         nodes.append(nodeid)
+    return cases
 
 
 # -- twister.json -------------------------------------------------------------------------
@@ -310,7 +334,7 @@ def _testcase_outcomes(suite: Mapping[str, Any], where: str, name: str) -> list[
     return outcomes
 
 
-def _read_twister(data: bytes, shown: str, results: Results) -> None:
+def _read_twister(data: bytes, shown: str, results: Results) -> int:
     report = loads_json(data, shown, exit_code=BAD_INPUT)
     if not isinstance(report, dict) or not isinstance(report.get("testsuites"), list):
         raise SecguideError(f"{shown}: not a twister.json report: no 'testsuites' list",
@@ -325,6 +349,8 @@ def _read_twister(data: bytes, shown: str, results: Results) -> None:
         name = suite.get("name")
         if not isinstance(name, str) or not name:
             raise SecguideError(f"{where}: no 'name'", exit_code=BAD_INPUT)
+        # twister on Windows writes the scenario's directory with backslashes
+        name = name.replace("\\", "/")
         status = suite.get("status")
         if status not in TWISTER_STATUSES:
             known = ", ".join(repr(s) for s in TWISTER_STATUSES if s is not None)
@@ -336,41 +362,48 @@ def _read_twister(data: bytes, shown: str, results: Results) -> None:
         for key in dict.fromkeys((scenario_name_of(name), name)):
             results._add(results.zephyr, key, outcome)
             results._add_platform(key, platform, outcome)
+        results.runs.append(TargetRun(scenario_name_of(name), name, platform, outcome, shown))
+    return len(report["testsuites"])
 
 
 # -- the release the results come from ------------------------------------------------
 
-_RELEASE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
-
-
 def release_of(version: str) -> tuple[int, int, int] | None:
-    """``(major, minor, patchlevel)`` of ``v4.2.0-31-g663da2302b04`` or ``4.2.99``.
+    """``(major, minor, patchlevel)`` of ``v4.2.0-31-g663da2302b04``, ``4.2.99`` or
+    ``zephyr-v2.5.0-31748-g...``; None when the text holds no version."""
+    stated = parse_release(version)
+    return stated.numbers if stated else None
 
-    The git-describe suffix (commits since the tag) is ignored; None when the text
-    holds no version.
-    """
-    match = _RELEASE.match(version.strip())
-    return tuple(int(part) for part in match.groups()) if match else None  # type: ignore[return-value]
+
+def release_words(version: str) -> str:
+    """A result file's release as a reader should take it."""
+    if not version:
+        return "no Zephyr release (no environment.zephyr_version)"
+    stated = parse_release(version)
+    if stated is None:
+        return f"'{version}', which names no Zephyr release"
+    if stated.development:
+        return f"Zephyr {version}, {stated.describe()}"
+    return f"Zephyr {version}"
 
 
 def release_mismatches(results: Results | None, tree_version: str) -> list[Diagnostic]:
     """A finding for each twister.json whose Zephyr release is not the tree's.
 
-    "Same release" means the same major.minor.patchlevel: ``4.2.0`` results against
-    a ``4.2.99`` tree (the development line after 4.2.0) are another release. A
-    twister.json without ``environment.zephyr_version`` is flagged too: nothing
-    says which release it tested. JUnit files carry no release and are not checked.
+    "Same release" is :func:`~secguide.model.releases.same_release`: the same tagged
+    release, or for a development build the same commit (``v4.2.0-31-g...`` results
+    are not those of a ``4.2.99`` tree, nor of ``4.2.0``). A twister.json without
+    ``environment.zephyr_version`` is flagged too: nothing says which release it
+    tested. JUnit files carry no release and are not checked.
     """
     if results is None:
         return []
-    tree = release_of(tree_version)
+    tree = parse_release(tree_version)
     found = []
     for shown, version in results.releases.items():
-        ran = release_of(version)
-        if ran is not None and ran == tree:
+        if same_release(parse_release(version), tree):
             continue
-        said = (f"Zephyr {version}" if version
-                else "no Zephyr release (no environment.zephyr_version)")
+        said = release_words(version)
         found.append(Diagnostic(SourceLoc(shown), Severity.ERROR, Code.RESULTS_OTHER_RELEASE,
                                 f"results ran on {said}, but the guide is built for "
                                 f"Zephyr {tree_version}: its outcomes do not show that "
@@ -403,15 +436,19 @@ def load_results(paths: Iterable[str | Path], *, display_base: Path | None = Non
         except FileNotFoundError:
             raise SecguideError(f"{shown}: cannot read result file: no such file") from None
         kind = detect_format(data)
+        if not data.strip():
+            raise SecguideError(f"{shown}: the result file is empty ({len(data)} bytes): "
+                                "no test ran, or the run did not finish writing it",
+                                exit_code=BAD_INPUT)
         if kind == "junit":
-            _read_junit(data, shown, results)
+            entries = _read_junit(data, shown, results)
         elif kind == "twister":
-            _read_twister(data, shown, results)
+            entries = _read_twister(data, shown, results)
         else:
             raise SecguideError(f"{shown}: not a result file: expected JUnit XML or "
                                 "twister.json", exit_code=BAD_INPUT)
         results.files.append(ResultFile(shown, hashlib.sha256(data).hexdigest(), kind,
-                                        results.releases.get(shown, "")))
+                                        results.releases.get(shown, ""), entries))
     return results
 
 

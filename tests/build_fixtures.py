@@ -8,7 +8,7 @@ from pathlib import Path
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.build_verdicts import SettingCheck
-from secguide.trace.results import Outcome, Results
+from secguide.trace.results import Outcome, ResultFile, Results, TargetRun
 
 MODEL = """\
 recommendations:
@@ -33,13 +33,26 @@ recommendations:
     area: x86
     status: review
     rationale: r
+    applies_to: {architectures: [x86]}
     settings: [{symbol: X86_PAE, value: "y"}]
     verification:
       - id: TEST-MAN-C
         manual: look at it
+  - id: REC-D
+    title: D only in the strict profile
+    area: stack-protection
+    status: review
+    rationale: r
+    profiles: [strict]
+    settings: [{symbol: STACK_POINTER_RANDOM, value: "y"}]
+    verification:
+      - build_audit: production
+profiles:
+  - {name: base, description: d}
+  - {name: strict, extends: base, description: d}
 threats:
   - {id: THR-ONE, title: t, description: d, mitigated_by: [REC-A, REC-B]}
-  - {id: THR-TWO, title: t, description: d, mitigated_by: [REC-B]}
+  - {id: THR-TWO, title: t, description: d, mitigated_by: [REC-B, REC-D]}
   - {id: THR-THREE, title: t, description: d, mitigated_by: [REC-C, RESP-X]}
   - {id: THR-FOUR, title: t, description: d, mitigated_by: [REC-C]}
 responsibilities:
@@ -74,13 +87,21 @@ def toy_model(tmp_path: Path) -> ThreatModel:
     return model
 
 
-def twister_results(**platforms: Outcome) -> Results:
+def twister_results(release: str = "v4.2.0", **platforms: Outcome) -> Results:
+    """One twister.json of ``release`` in which ``kernel.memory_protection.stackprot`` ran on
+    each of ``platforms`` with the outcome given."""
     results = Results()
     for platform, outcome in platforms.items():
-        results._add_platform("kernel.memory_protection.stackprot", platform, outcome)
+        results._add_platform(SCENARIO, platform, outcome)
+        results.runs.append(TargetRun(SCENARIO, f"tests/kernel/{SCENARIO}", platform, outcome,
+                                      "twister.json"))
+    results.releases["twister.json"] = release
+    results.files.append(ResultFile("twister.json", "0" * 64, "twister", release,
+                                    len(platforms)))
     return results
 
 
+SCENARIO = "kernel.memory_protection.stackprot"
 AUDIT: dict[str, list[SettingCheck]] = {
     "REC-A": [check("STACK_CANARIES", "PASS")], "REC-B": [check("STACK_SENTINEL", "PASS")],
-    "REC-C": [check("X86_PAE", "NOT-APPLICABLE")]}
+    "REC-C": [check("X86_PAE", "NOT-APPLICABLE")], "REC-D": [check("STACK_POINTER_RANDOM", "PASS")]}

@@ -96,6 +96,7 @@ class Code(enum.StrEnum):
     HARDENED_CSV_LINE = "hardened-csv-line"
     UNKNOWN_VERIFIED_ID = "unknown-verified-id"
     RESULTS_OTHER_RELEASE = "results-other-release"
+    PRODUCT_MISMATCH = "product-mismatch"
     VERIFICATION_ID_COLLISION = "verification-id-collision"
     # -- the guide's pages (sphinx/ only: they concern .rst pages and conf.py, not the model)
     CONFIG = "config"
@@ -264,6 +265,9 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.RESULTS_OTHER_RELEASE,
            "A twister.json ran on another Zephyr release (major.minor.patchlevel) than "
            "the tree's, or names none."),
+    _model(Code.PRODUCT_MISMATCH,
+           "A product declaration names another board target or Zephyr release than the "
+           "build it comes with states."),
     _model(Code.VERIFICATION_ID_COLLISION,
            "Two different tests (pytest node IDs or twister scenarios), or two build audits "
            "of one recommendation, get the same verification ID; they would merge."),

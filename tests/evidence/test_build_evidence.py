@@ -33,7 +33,8 @@ def evidence(tmp_path_factory: pytest.TempPathFactory, zephyr_v4_path: Path) -> 
     out = tmp_path_factory.mktemp("ev") / "out"
     os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
     try:
-        assert run_evidence(out) == 0
+        # r05 ran another Zephyr release than this build: the pack is written, exit 1
+        assert run_evidence(out) == 1
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
     return out
@@ -51,7 +52,7 @@ def test_byte_identical_from_another_working_directory(evidence: Path, tmp_path:
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     again = tmp_path / "again"
-    assert run_evidence(again, cwd=tmp_path) == 0
+    assert run_evidence(again, cwd=tmp_path) == 1
     for name in sorted(p.name for p in evidence.iterdir()):
         assert (again / name).read_bytes() == (evidence / name).read_bytes(), name
 
@@ -59,25 +60,30 @@ def test_byte_identical_from_another_working_directory(evidence: Path, tmp_path:
 def test_the_verdicts_say_what_this_build_shows(evidence: Path) -> None:
     data = json.loads((evidence / "evidence.json").read_text())
     assert data["build"]["board_target"] == "nucleo_h753zi/stm32h753xx"
-    # the twister results are for native_sim: nothing ran on this board
+    assert data["profile"] == "strict"  # the default, as for audit
+    # the twister results are for native_sim, of another release: shown, counted nowhere
     assert data["result_platforms"] == {"native_sim/native": 1}
+    [used] = data["results"]["files"]
+    assert used["use"] == "not counted: the build's Zephyr release is not known"
+    assert used["runs_on_this_platform"] == 0
     recs = {r["id"]: r for r in data["recommendations"]}
     userspace = recs["REC-MP-USERSPACE"]
-    assert userspace["verdict"] == "failed"
+    assert userspace["verdict"] == "not met"
     assert userspace["settings"][0]["verdict"] == "FAIL"
     assert userspace["settings"][0]["actual"] == "n"
-    assert {v["outcome"] for v in userspace["verifications"] if v["kind"] == "target-test"} == {
-        "not run on nucleo_h753zi/stm32h753xx"}
-    # nothing is met: no target test ran on this platform
-    assert data["counts"]["recommendations"]["met"] == 0
-    assert data["counts"]["threats"]["mitigated"] == 0
-    threats = {t["id"]: t["verdict"] for t in data["threats"]}
-    assert threats["THR-PRIVILEGE-ESCALATION"] == "not mitigated"
-    clauses = {c["id"]: c["verdict"] for c in data["clauses"]}
-    assert clauses["CLS-EN303645-5-1-1"] == "left to the product"
-    assert "CLS-EN303645-5-1" not in clauses  # a group heading carries no verdict
-    assert clauses["CLS-EN18031-NMM-1"] == "not applicable"
-    assert clauses["CLS-CRA-I-2D"] == "not met"  # REC-MP-USERSPACE fails
+    threats = {t["id"]: t for t in data["threats"]}
+    assert threats["THR-PRIVILEGE-ESCALATION"]["verdict"] == "not met"
+    assert {r["item"]: r["verdict"] for r in threats["THR-PRIVILEGE-ESCALATION"]["reasons"]}[
+        "REC-MP-USERSPACE"] == "not met"
+    # no Bluetooth in this build and no product item left: not applicable, with the reason
+    assert threats["THR-BT-BOND-OVERWRITE"]["verdict"] == "not applicable to this build"
+    assert "depends on" in threats["THR-BT-BOND-OVERWRITE"]["why"]
+    clauses = {c["id"]: c for c in data["clauses"]}
+    # no declaration: the product's own clause is open, naming what is open
+    assert clauses["CLS-EN303645-5-1-1"]["verdict"] == "configuration met, product items open"
+    assert clauses["CLS-EN303645-5-1-1"]["open_items"] == ["RESP-UNIQUE-CREDENTIALS"]
+    assert clauses["CLS-EN18031-NMM-1"]["verdict"] == "not applicable to this build"
+    assert clauses["CLS-CRA-I-2D"]["verdict"] == "not met"  # REC-MP-USERSPACE fails
 
 
 def test_manifest_pins_every_input(evidence: Path) -> None:
@@ -120,7 +126,7 @@ def test_untrusted_text_is_inert_in_the_html(tmp_path: Path, zephyr_v4_path: Pat
                                       'CONFIG_BOARD="<script>alert(1)</script>"')
     assert text != CONFIG.read_text()
     hostile.write_text(text)
-    assert run_evidence(tmp_path / "out", config=hostile) == 0
+    assert run_evidence(tmp_path / "out", config=hostile) == 1
     page = (tmp_path / "out" / "report.html").read_text()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -141,7 +147,7 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path, zephyr_v4_path: P
     build = tmp_path / "b" / "zephyr"
     build.mkdir(parents=True)
     shutil.copy(CONFIG, build / ".config")
-    assert run_evidence(tmp_path / "o", config=tmp_path / "b") == 0
+    assert run_evidence(tmp_path / "o", config=tmp_path / "b") == 1
 
 
 def test_manual_check_records_name_a_person_and_a_date(tmp_path: Path, zephyr_v4_path: Path,
@@ -153,7 +159,7 @@ def test_manual_check_records_name_a_person_and_a_date(tmp_path: Path, zephyr_v4
                        "    by: Jane Doe\n"
                        "    date: 2026-03-04\n"
                        "    outcome: passed\n")
-    assert run_evidence(tmp_path / "out", "--manual", str(records)) == 0
+    assert run_evidence(tmp_path / "out", "--manual", str(records)) == 1
     data = json.loads((tmp_path / "out" / "evidence.json").read_text())
     userspace = {r["id"]: r for r in data["recommendations"]}["REC-MP-USERSPACE"]
     assert {v["id"]: v["outcome"] for v in userspace["verifications"]}[
@@ -178,14 +184,21 @@ def test_manual_check_records_name_a_person_and_a_date(tmp_path: Path, zephyr_v4
     assert not (tmp_path / "bad").exists()
 
 
-def test_results_of_the_builds_own_platform_are_recognised(tmp_path: Path,
-                                                           zephyr_v4_path: Path) -> None:
+def test_results_of_the_builds_own_platform_and_release_count(tmp_path: Path,
+                                                             zephyr_v4_path: Path) -> None:
     config = SHARED / "configs" / "native_sim64-twister-color_math.config"
     twister = SHARED / "results" / "r06-v4.3.0-native_sim64.twister.json"
-    assert main(["evidence", str(config), "--results", str(twister), "--out",
-                 str(tmp_path / "out"), "--threatmodel", str(REPO / "threatmodel")]) == 0
+    args = ["evidence", str(config), "--results", str(twister),
+            "--threatmodel", str(REPO / "threatmodel")]
+    # INDEX.tsv: this build is Zephyr 4.3.0 (its version.h), as is r06
+    assert main([*args, "--zephyr-version", "v4.3.0", "--out", str(tmp_path / "out")]) == 0
     data = json.loads((tmp_path / "out" / "evidence.json").read_text())
     assert data["build"]["board_target"] == "native_sim/native/64"
     assert list(data["result_platforms"]) == ["native_sim/native/64"]
+    [used] = data["results"]["files"]
+    assert (used["use"], used["runs_on_this_platform"]) == ("counted", 1)
+    assert data["results"]["excluded"] == []
     page = (tmp_path / "out" / "report.html").read_text()
-    assert "none of them is this build's platform" not in page
+    assert "counted toward no verdict" not in page
+    # without saying which release the build is, nothing can count
+    assert main([*args, "--out", str(tmp_path / "unknown")]) == 1

@@ -112,10 +112,15 @@ def test_build_evidence_names_the_release_of_its_results(
     out = tmp_path / "ev"
     assert main(["evidence", str(config), "--threatmodel", str(REPO / "threatmodel"),
                  "--zephyr-base", str(zephyr_v4_path), "--results", str(R05),
-                 "--out", str(out)]) == 0
-    assert "[results-other-release]" in capsys.readouterr().err
+                 "--zephyr-version", "v4.2.0-2572-g04dfa77d372d", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "r05-v4.2.0-native_sim.twister.json: not counted: another Zephyr release" in err
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["results"][0]["zephyr_version"] == "v4.2.0-31-g663da2302b04"
+    assert manifest["results"][0]["use"] == "not counted: another Zephyr release"
+    assert manifest["not_counted"][0].startswith(
+        "r05-v4.2.0-native_sim.twister.json: not counted: another Zephyr release (it ran "
+        "Zephyr v4.2.0-31-g663da2302b04, a development build after 4.2.0 (31 commits later")
 
 
 def test_the_project_findings_hold_it_so_check_and_the_guide_build_agree(

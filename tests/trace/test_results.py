@@ -107,7 +107,7 @@ def test_malformed_result_files_are_refused_with_file_and_line(name: str, messag
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"", "empty.out: not a result file: expected JUnit XML or twister.json"),
+    (b"", "empty.out: the result file is empty (0 bytes)"),
     (b"[1, 2]", "empty.out: not a result file"),
     (b'{"environment": {}}', "empty.out: not a twister.json report: no 'testsuites' list"),
     (b'{"testsuites": [{"status": "passed"}]}', "empty.out: testsuites[0]: no 'name'"),

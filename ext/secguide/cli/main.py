@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "secguide.cli.coverage",
     "secguide.cli.export",
     "secguide.cli.evidence",
+    "secguide.cli.product",
     "secguide.cli.board",
     "secguide.cli.audit",
     "secguide.cli.hardening",

@@ -32,10 +32,16 @@ from secguide import __version__
 from secguide.evidence.export import InputFile, _iso, _json_bytes, library_versions, needs_json
 from secguide.evidence.reqif import typed_reqif_text
 from secguide.model.guide_package import guide_of
-from secguide.model.items import ThreatModel
+from secguide.model.items import Standard, ThreatModel
 from secguide.model.product_items import ProductInfo
 from secguide.spreadsheet import csv_text
-from secguide.trace.build_verdicts import BuildVerdicts, platform_matches
+from secguide.trace.build_verdicts import (
+    BuildVerdicts,
+    ClauseResult,
+    RecommendationResult,
+    ThreatResult,
+    Verdict,
+)
 from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import ResultFile
 from secguide.zephyr.kconfig.symbols import SymbolDB
@@ -46,6 +52,19 @@ REPORT_FILES = ("report.html", "report.pdf", "evidence.json", "verdicts.csv", "n
 #: Libraries whose versions shape these files, for the manifest.
 LIBRARIES = ("kconfiglib", "pyyaml", "jsonschema", "jinja2", "fpdf2", "reqif", "sphinx-needs")
 CSV_COLUMNS = ("kind", "id", "title", "verdict", "detail", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class ProductIdentity:
+    """The product declaration the evidence weighed: who claims what, in which file."""
+
+    name: str
+    version: str
+    path: str
+    sha256: str
+    responsibilities: int
+    manual_checks: int
+    waivers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +82,9 @@ class BuildInfo:
     tree_fingerprint: str
     audit_counts: Mapping[str, int]
     notes: tuple[str, ...] = ()
+    #: the build's Zephyr release in words, and where it was read
+    release: str = "not known"
+    product: ProductIdentity | None = None
 
     @property
     def platform(self) -> str:
@@ -77,15 +99,40 @@ def _environment() -> jinja2.Environment:
 
 def render_html(build: BuildInfo, verdicts: BuildVerdicts, results: Sequence[ResultFile],
                 model: ThreatModel, created: str) -> bytes:
-    by_standard = [(s, [c for c in verdicts.clauses if c.standard.id == s.id])
-                   for s in model.standards]
-    covered = any(platform_matches(p, build.board, build.board_target)
-                  for p in verdicts.result_platforms)
     page = _environment().get_template("evidence_report.html.j2").render(
         build=build, verdicts=verdicts, results=results, counts=verdicts.counts(),
-        clauses_by_standard=by_standard, platform_covered=covered, created=created,
+        sections=report_sections(verdicts, model), created=created, Verdict=Verdict,
+        responsibilities={r.id: r for r in model.responsibilities},
         product=model.product)
     return page.encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSections:
+    """The verdicts in the order an assessor reads them: what applies, then what does not."""
+
+    not_assessed: tuple[ThreatResult | ClauseResult | RecommendationResult, ...]
+    threats: tuple[ThreatResult, ...]
+    clauses_by_standard: tuple[tuple[Standard, tuple[ClauseResult, ...]], ...]
+    not_applicable_threats: tuple[ThreatResult, ...]
+    not_applicable_clauses: tuple[ClauseResult, ...]
+    open_responsibilities: tuple[str, ...]
+
+
+def report_sections(verdicts: BuildVerdicts, model: ThreatModel) -> ReportSections:
+    def applies(result: ThreatResult | ClauseResult) -> bool:
+        return result.verdict is not Verdict.NOT_APPLICABLE
+    return ReportSections(
+        not_assessed=tuple(r for r in (*verdicts.threats, *verdicts.clauses,
+                                       *verdicts.recommendations)
+                           if r.verdict is Verdict.NOT_ASSESSED),
+        threats=tuple(t for t in verdicts.threats if applies(t)),
+        clauses_by_standard=tuple(
+            (s, tuple(c for c in verdicts.clauses if c.standard.id == s.id and applies(c)))
+            for s in model.standards),
+        not_applicable_threats=tuple(t for t in verdicts.threats if not applies(t)),
+        not_applicable_clauses=tuple(c for c in verdicts.clauses if not applies(c)),
+        open_responsibilities=tuple(i for i in verdicts.open_items() if i.startswith("RESP-")))
 
 
 # -- machine files -------------------------------------------------------------------------
@@ -94,6 +141,9 @@ def verdict_rows(verdicts: BuildVerdicts) -> list[dict[str, str]]:
     rows = [{"kind": "threat", "id": t.threat.id, "title": t.threat.title,
              "verdict": t.verdict.value, "detail": t.why, "source": str(t.threat.loc)}
             for t in verdicts.threats]
+    rows += [{"kind": "result file", "id": u.file.path, "title": u.file.zephyr_version,
+              "verdict": u.use.value, "detail": u.reason, "source": u.file.path}
+             for u in verdicts.result_files]
     rows += [{"kind": "clause", "id": c.clause.id,
               "title": f"{c.standard.name} {c.clause.clause} {c.clause.title}",
               "verdict": c.verdict.value, "detail": c.why, "source": str(c.clause.loc)}
@@ -143,8 +193,9 @@ def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
         audit_id = f"TEST-AUDIT-{rec_id.removeprefix('REC-')}"
         failing = [s for s in r.settings if s.verdict not in ("PASS", "NOT-APPLICABLE")]
         outcomes[audit_id] = (f"{failing[0].verdict} for {failing[0].symbol}" if failing
-                              else "not applicable" if not r.settings or r.verdict.value
-                              == "not applicable" else "passed (build audit)")
+                              else Verdict.NOT_APPLICABLE.value if not r.settings
+                              or r.verdict is Verdict.NOT_APPLICABLE
+                              else "passed (build audit)")
     results: dict[str, str] = {}
     for rec in model.recommendations:
         r = recs.get(rec.id)
@@ -203,6 +254,11 @@ def _render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
     return render_pdf(build, verdicts, model, created)
 
 
+def _product(build: BuildInfo) -> dict[str, Any] | None:
+    """The declaration's identity for the machine files (None: no declaration given)."""
+    return dataclasses.asdict(build.product) if build.product else None
+
+
 def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerdicts, *,
                        results: Sequence[ResultFile], inputs: Sequence[InputFile],
                        commit: Mapping[str, Any], created: dt.datetime,
@@ -218,13 +274,15 @@ def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerd
             "build": {"config": build.config, "sha256": build.config_sha256,
                       "board": build.board, "board_target": build.board_target,
                       "arch": build.arch, "profile": build.profile,
-                      "build_kind": build.build_kind, "audit": dict(build.audit_counts),
-                      "notes": list(build.notes)},
+                      "build_kind": build.build_kind, "zephyr_release": build.release,
+                      "audit": dict(build.audit_counts), "notes": list(build.notes)},
+            "declaration": _product(build),
             "created": stamp, **_with_origins(verdicts.as_dict(), model.product)}),
         "verdicts.csv": verdicts_csv(_rows_with_origins(verdict_rows(verdicts), model.product)),
         "needs.json": needs_json(items, version=build.tree_version, created=stamp),
         "requirements.reqif": typed_reqif_text(items, title=PROJECT, created=stamp).encode(),
     }
+    use = {u.file.path: u.use.value for u in verdicts.result_files}
     manifest = {
         "tool": {"name": "secguide", "version": __version__},
         "libraries": library_versions(LIBRARIES),
@@ -232,9 +290,12 @@ def build_report_files(model: ThreatModel, build: BuildInfo, verdicts: BuildVerd
         "zephyr": {"version": build.tree_version, "tree_fingerprint": build.tree_fingerprint},
         "model": dict(commit),
         "build": {"config": build.config, "sha256": build.config_sha256,
-                  "profile": build.profile},
+                  "profile": build.profile, "zephyr_release": build.release},
+        "declaration": _product(build),
         "results": [{"path": f.path, "format": f.format, "sha256": f.sha256,
-                     "zephyr_version": f.zephyr_version} for f in results],
+                     "zephyr_version": f.zephyr_version, "use": use.get(f.path, "")}
+                    for f in results],
+        "not_counted": list(verdicts.excluded),
         "inputs": [{"path": f.path, "role": f.role, "sha256": f.sha256} for f in inputs],
         "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest()}
                     for name, data in sorted(files.items())],

@@ -26,10 +26,15 @@ from xml.sax.saxutils import escape, quoteattr
 from fpdf import FPDF, FontFace
 
 from secguide import __version__
-from secguide.evidence.build_report import BuildInfo
+from secguide.evidence.build_report import BuildInfo, report_sections
 from secguide.evidence.export import _iso
 from secguide.model.items import ThreatModel
-from secguide.trace.build_verdicts import BuildVerdicts
+from secguide.trace.build_verdicts import (
+    BuildVerdicts,
+    ClauseResult,
+    RecommendationResult,
+    ThreatResult,
+)
 
 _LATIN1 = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'",
                          "\u201c": '"', "\u201d": '"', "\u2192": "->", "\u2264": "<=",
@@ -156,7 +161,8 @@ def setting_text(symbol: str, expected: str) -> str:
 
 def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
                created: dt.datetime) -> bytes:
-    """The report as PDF: the same sections as the HTML, in tables."""
+    """The report as PDF: the HTML's sections in its order, in tables."""
+    sections = report_sections(verdicts, model)
     pdf = _Report(embeddable_font_dir())
     pdf.set_creation_date(created)
     pdf.set_title(_pdf_text(f"Security evidence: {build.config}"))
@@ -165,43 +171,78 @@ def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
     pdf.add_page()
     pdf.set_font("Helvetica", style="B", size=15)
     pdf.cell(0, 9, "Security evidence for one build", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
-    pdf.multi_cell(0, 4.5, _pdf_text(
-        f"{build.config} - {build.platform} - profile {build.profile} - guide checked "
-        f"against Zephyr {build.tree_version} - created {_iso(created)}"),
-        new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.multi_cell(0, 4.5, _pdf_text(
-        "The build audit compares this .config with the guide's settings: configuration, "
-        "not behaviour. Target tests count only when a Zephyr test scenario ran on this "
-        f"build's platform ({build.platform}). Guide checks verify the guide, never this "
-        "build. Manual checks are listed for a person to perform and record."),
-        new_x="LMARGIN", new_y="NEXT")
-    audit = ", ".join(f"{n} {name}" for name, n in build.audit_counts.items())
-    platforms = ", ".join(f"{p} ({n})" for p, n in sorted(verdicts.result_platforms.items()))
-    pdf.ln(2)
-    _table(pdf, ("Build", ""), [
-        (".config", f"{build.config} (sha256 {build.config_sha256[:16]}...)"),
-        ("Board", f"{build.board or 'unknown'} ({build.board_target or '-'})"),
-        ("Architecture", build.arch or "unknown"),
-        ("Audit", audit or "-"),
-        ("Platforms in the results", platforms or "none"),
-    ], (35, 155))
 
     def heading(text: str) -> None:
         pdf.ln(3)
         pdf.set_font("Helvetica", style="B", size=12)
         pdf.cell(0, 7, _pdf_text(text), new_x="LMARGIN", new_y="NEXT")
 
+    def paragraph(text: str) -> None:
+        pdf.set_font("Helvetica", size=9)
+        pdf.multi_cell(0, 4.5, _pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+
+    audit = ", ".join(f"{n} {name}" for name, n in build.audit_counts.items())
+    _table(pdf, ("Build", ""), [
+        (".config", f"{build.config} (sha256 {build.config_sha256[:16]}...)"),
+        ("Board", f"{build.board or 'unknown'} ({build.board_target or '-'})"),
+        ("Architecture", build.arch or "unknown"),
+        ("Zephyr release", build.release),
+        ("Build kind, profile", f"{build.build_kind}, {build.profile}"),
+        ("Audit", audit or "-"),
+        ("Created", _iso(created)),
+    ], (35, 155))
+    heading("Product declaration")
+    if build.product:
+        p = build.product
+        _table(pdf, ("Declaration", ""), [
+            ("Product", f"{p.name} {p.version}"),
+            ("File", f"{p.path} (sha256 {p.sha256[:16]}...)"),
+            ("Declares", f"{p.responsibilities} responsibilities fulfilled, {p.manual_checks} "
+                         f"manual-check records, {p.waivers} waivers")], (35, 155))
+    else:
+        paragraph("None given: no product responsibility is declared fulfilled and no manual "
+                  "check is recorded; nothing that names one can be met in this report.")
+    if verdicts.excluded or sections.not_assessed:
+        pdf.ln(2)
+        pdf.set_draw_color(179, 38, 30)
+        pdf.set_line_width(0.6)
+        top, first = pdf.get_y(), pdf.page
+        pdf.set_font("Helvetica", style="B", size=11)
+        pdf.set_text_color(179, 38, 30)
+        pdf.cell(0, 7, "Not counted and not assessed", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        for line in verdicts.excluded:
+            paragraph(f"- Not counted: {line}")
+        for r in sections.not_assessed:
+            paragraph(f"- Not assessed: {_item_name(r)}: {r.why}")
+        if pdf.page == first:  # a frame only when the banner fits on its page
+            pdf.rect(pdf.l_margin - 1, top - 1, pdf.epw + 2, pdf.get_y() - top + 2)
+        pdf.set_line_width(0.2)
+        pdf.set_draw_color(0, 0, 0)
+    pdf.ln(2)
+    paragraph("The build audit compares this .config with the guide's settings: configuration, "
+              "not behaviour. Met means every applicable recommendation's settings pass, every "
+              "manual check it names has a passing record, and every product responsibility it "
+              "names is declared fulfilled with a reference. A threat or clause takes the "
+              "weakest verdict of what applies to it. Target tests are Zephyr test scenarios "
+              "with their own prj.conf, run on a platform: they count only on "
+              f"{build.platform} with this build's release, and never as the product's tests.")
+
     heading("Threats")
     _table(pdf, ("Threat", "Verdict", "Why"),
            [(f"{t.threat.id}\n{t.threat.title}", t.verdict.value, t.why)
-            for t in verdicts.threats], (70, 35, 85))
-    for standard in model.standards:
+            for t in sections.threats], (60, 35, 95))
+    for standard, rows in sections.clauses_by_standard:
         heading(f"{standard.name} ({standard.edition})")
-        _table(pdf, ("Clause", "Met by", "Verdict", "Why"),
-               [(f"{c.clause.clause} {c.clause.title}", c.clause.met_by, c.verdict.value, c.why)
-                for c in verdicts.clauses if c.standard.id == standard.id], (65, 25, 30, 70))
+        _table(pdf, ("Clause", "Verdict", "Why"),
+               [(f"{c.clause.clause} {c.clause.title}", c.verdict.value, c.why)
+                for c in rows], (60, 35, 95))
+    heading("Not applicable to this build")
+    _table(pdf, ("Threat or clause", "Why"),
+           [(f"{t.threat.id}\n{t.threat.title}", t.why)
+            for t in sections.not_applicable_threats]
+           + [(f"{c.standard.name} {c.clause.clause} {c.clause.title}", c.why)
+              for c in sections.not_applicable_clauses], (60, 130))
     heading("Recommendations and settings")
     rows = []
     for r in verdicts.recommendations:
@@ -215,3 +256,9 @@ def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
     return bytes(pdf.output())
 
 
+def _item_name(result: ThreatResult | ClauseResult | RecommendationResult) -> str:
+    if isinstance(result, ThreatResult):
+        return result.threat.id
+    if isinstance(result, ClauseResult):
+        return f"{result.standard.name} {result.clause.clause}"
+    return result.recommendation.id

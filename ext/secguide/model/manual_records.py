@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
-from secguide.model.yaml_source import read_yaml
+from secguide.model.yaml_source import YamlDocument, read_yaml
 
 OUTCOMES = ("passed", "failed")
 _FIELDS = ("id", "by", "date", "outcome", "note")
@@ -74,8 +74,20 @@ def load_manual_records(path: Path, display: str, known_ids: set[str]
         error(doc.loc(()), "not-a-mapping", "a manual-check record file is a mapping with a "
               "'manual_checks' list")
         return {}, problems
+    return manual_records_in(doc, data["manual_checks"], known_ids)
+
+
+def manual_records_in(doc: YamlDocument, entries: list[Any], known_ids: set[str]
+                      ) -> tuple[dict[str, ManualRecord], list[Diagnostic]]:
+    """The records of a ``manual_checks`` list of ``doc`` (a record file or a product
+    declaration), and every problem found at its line."""
+    problems: list[Diagnostic] = []
+
+    def error(loc: SourceLoc, code: str, message: str) -> None:
+        problems.append(Diagnostic(loc, Severity.ERROR, code, message))
+
     records: dict[str, ManualRecord] = {}
-    for index, entry in enumerate(data["manual_checks"]):
+    for index, entry in enumerate(entries):
         where = ("manual_checks", index)
         if not isinstance(entry, dict):
             error(doc.loc(where), "wrong-type", "a record must be a mapping")

@@ -27,7 +27,7 @@ import jsonschema
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
 from secguide.input_limits import require_file
-from secguide.model.yaml_source import read_yaml
+from secguide.model.yaml_source import YamlDocument, read_yaml
 
 MAX_WAIVER_FILE_BYTES = 1024 * 1024
 
@@ -95,7 +95,23 @@ def load_product_waivers(path: Path, *, display_base: Path | None = None
     doc, diagnostics = read_yaml(path, shown)
     if doc.data is None:
         return (), diagnostics
-    for error in _validator().iter_errors(doc.data):
+    diagnostics += schema_findings(doc, _validator())
+    waivers, problems = waivers_in(doc, schema_valid=not diagnostics)
+    diagnostics += problems
+    if diagnostics:
+        return (), sorted(diagnostics, key=lambda d: (d.loc.line, d.loc.col))
+    return waivers, []
+
+
+def schema_findings(doc: YamlDocument, validator: jsonschema.protocols.Validator,
+                    code: str = "waivers") -> list[Diagnostic]:
+    """JSON-Schema errors of ``doc`` as diagnostics at their lines."""
+    diagnostics = []
+
+    def _finding(loc: SourceLoc, message: str) -> Diagnostic:
+        return Diagnostic(loc, Severity.ERROR, code, message)
+
+    for error in validator.iter_errors(doc.data):
         where = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             extra = sorted(str(k) for k in error.instance if k not in error.schema["properties"])
@@ -106,11 +122,23 @@ def load_product_waivers(path: Path, *, display_base: Path | None = None
             diagnostics.append(_finding(doc.loc(where), "a waiver names a 'recommendation' or a "
                                         "'symbol' (or both)"))
         elif error.validator == "required":
-            diagnostics.append(_finding(doc.loc(where), f"waiver is missing {error.message}"))
+            noun = "waiver" if where[:1] == ("waivers",) or not where else "entry"
+            diagnostics.append(_finding(doc.loc(where), f"{noun} is missing {error.message}"))
+        elif error.validator == "pattern" and error.validator_value == r"\S":
+            diagnostics.append(_finding(doc.loc(where), f"'{where[-1]}' must not be empty"))
         else:
             field = where[-1] if where else "file"
             diagnostics.append(_finding(doc.loc(where), f"'{field}': {error.message}"))
-    entries = doc.data.get("waivers") if isinstance(doc.data, dict) else None
+    return diagnostics
+
+
+def waivers_in(doc: YamlDocument, *, schema_valid: bool
+               ) -> tuple[tuple[ProductWaiver, ...], list[Diagnostic]]:
+    """The waivers of the ``waivers`` list of ``doc`` (a waivers file or a product
+    declaration); a date that is not one is a diagnostic at its line. Nothing is built
+    unless ``doc`` passed its schema (``schema_valid``) and every date is one."""
+    diagnostics: list[Diagnostic] = []
+    entries = doc.data.get("waivers", []) if isinstance(doc.data, dict) else None
     dates: dict[int, datetime.date] = {}
     for index, raw in enumerate(entries if isinstance(entries, list) else []):
         text = raw.get("expires") if isinstance(raw, dict) else None
@@ -121,8 +149,8 @@ def load_product_waivers(path: Path, *, display_base: Path | None = None
         except ValueError:
             diagnostics.append(_finding(doc.loc(("waivers", index, "expires")),
                                         f"'expires': {text!r} is not a date (write YYYY-MM-DD)"))
-    if diagnostics:
-        return (), sorted(diagnostics, key=lambda d: (d.loc.line, d.loc.col))
+    if diagnostics or not schema_valid:
+        return (), diagnostics
     waivers = [ProductWaiver(
         recommendation=raw.get("recommendation"),
         symbol=raw["symbol"].removeprefix("CONFIG_") if "symbol" in raw else None,

@@ -1,69 +1,100 @@
 """Verdicts for one product build: per recommendation, per threat, per standard clause.
 
 Inputs are what one build offers as evidence: the audit of its ``.config``
-(:func:`secguide.trace.audit.audit_config`, one result per recommended setting)
-and the target-test results of *its* platform (twister results for other
-platforms prove nothing about it). Guide checks are not inputs: they verify the
-guide, not the build.
+(:func:`secguide.trace.audit.audit_config`, one result per recommended setting),
+the product's declaration (responsibilities fulfilled, manual checks recorded;
+:mod:`secguide.model.product`), and twister results. Guide checks are not
+inputs: they verify the guide, not the build.
 
-A recommendation is
+One vocabulary, :class:`Verdict`, serves recommendations, threats and clauses:
 
-* ``met``: every applicable setting PASSes and every target test passed on the
-  build's platform;
-* ``configured``: the settings PASS but no target test passed here (none listed,
-  or not run on this platform): configured, not shown to work;
-* ``waived``: a failing setting is accepted by a product waiver;
-* ``failed``: a setting FAILs, a target test failed on this platform, or a
-  recorded manual check failed;
-* ``unknown``: the audit could not judge a setting;
-* ``not applicable``: the build cannot have any of its settings.
+* ``met``: every applicable recommendation's settings PASS on this build, every
+  manual check it names has a passing record, and every product responsibility
+  named is declared fulfilled with a reference;
+* ``configuration met, product items open``: the Zephyr part holds (or there is
+  none), and product items (responsibilities, manual checks) are still open;
+* ``deviation accepted by a product waiver``: a failing setting is waived;
+* ``not met``: a setting FAILs, a counted target test or a recorded manual check
+  failed;
+* ``not assessed``: the audit could not judge a setting, or the chosen profile
+  holds none of the recommendations against it;
+* ``not applicable to this build``: every recommendation against it is
+  NOT-APPLICABLE here (the architecture, hardware or subsystem is absent), with
+  those reasons.
 
-A threat is ``mitigated`` (by a recommendation that is met), ``configured``
-(only by configured ones), ``accepted by a waiver``, ``not mitigated`` (the
-recommendations that apply to the build fail or cannot be judged, or nothing
-applies), or ``left to the product`` (no recommendation applies to this build and
-responsibilities mitigate it). A clause of a standard
-follows its ``met_by``: ``left to the product``, ``not applicable``, or, for
-configuration, the weakest verdict of its recommendations that apply.
+A threat or clause takes the *weakest* verdict of what applies to it: one failed
+mitigation is never hidden by a passing one. Recommendations outside the chosen
+profile are listed as not required and never lower a verdict.
+
+Target tests are Zephyr test scenarios, each built with its own ``prj.conf`` and
+run on a platform: they show a feature works on that hardware, never that this
+product image does. A run counts only when it ran on this build's platform with
+this build's Zephyr release (:func:`secguide.model.releases.same_release`); a
+failed counted run makes its recommendation ``not met``; a passed one is shown
+and proves nothing more. Runs of another release or platform are listed, never
+counted.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from secguide.model.items import Clause, Recommendation, Standard, Threat, ThreatModel
 from secguide.model.manual_records import ManualRecord
+from secguide.model.product import Fulfilment
+from secguide.model.releases import parse_release, same_release
+from secguide.trace.audit import _arch_matches
 from secguide.trace.needs import verification_id
-from secguide.trace.results import Outcome, Results, worst
+from secguide.trace.results import Outcome, ResultFile, Results, TargetRun, release_words
 
 
-class RecVerdict(enum.Enum):
+class Verdict(enum.StrEnum):
+    """What one build's evidence proves about an item, weakest first in :data:`WEAKEST_FIRST`."""
+
     MET = "met"
-    CONFIGURED = "configured"
-    WAIVED = "waived"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    NOT_APPLICABLE = "not applicable"
-
-
-class ThreatVerdict(enum.Enum):
-    MITIGATED = "mitigated"
-    CONFIGURED = "configured, not tested"
-    WAIVED = "accepted by a waiver"
-    PRODUCT = "left to the product"
-    NOT_MITIGATED = "not mitigated"
-
-
-class ClauseVerdict(enum.Enum):
-    MET = "met"
-    CONFIGURED = "configured, not tested"
-    WAIVED = "accepted by a waiver"
+    PRODUCT_OPEN = "configuration met, product items open"
+    WAIVED = "deviation accepted by a product waiver"
     NOT_MET = "not met"
-    PRODUCT = "left to the product"
-    NOT_APPLICABLE = "not applicable"
+    NOT_ASSESSED = "not assessed"
+    NOT_APPLICABLE = "not applicable to this build"
+
+    @property
+    def css(self) -> str:
+        """A class name for the templates: ``v-not-met``."""
+        return "v-" + self.name.lower().replace("_", "-")
+
+
+#: The order in which verdicts combine: the first present decides.
+WEAKEST_FIRST = (Verdict.NOT_MET, Verdict.NOT_ASSESSED, Verdict.WAIVED, Verdict.PRODUCT_OPEN,
+                 Verdict.MET)
+
+
+def weakest(verdicts: Iterable[Verdict]) -> Verdict | None:
+    found = set(verdicts)
+    return next((v for v in WEAKEST_FIRST if v in found), None)
+
+
+class ResultUse(enum.StrEnum):
+    """Whether a result file's runs count toward this build's verdicts."""
+
+    COUNTED = "counted"
+    OTHER_RELEASE = "not counted: another Zephyr release"
+    NO_RELEASE = "not counted: the file names no Zephyr release"
+    BUILD_RELEASE_UNKNOWN = "not counted: the build's Zephyr release is not known"
+    EMPTY = "empty: holds no test"
+    GUIDE_CHECKS = "not counted: guide checks verify the guide, not this build"
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFileUse:
+    file: ResultFile
+    use: ResultUse
+    reason: str
+    #: runs on this build's platform (counted or not)
+    runs_here: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,32 +116,48 @@ class TestCheck:
     id: str
     kind: str
     ref: str
-    outcome: str  # e.g. "passed on nucleo_h753zi", "not run on nucleo_h753zi", "to be performed"
+    outcome: str  # e.g. "Zephyr test scenario ... passed on nucleo_h753zi (counted)"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One item behind a verdict: what it is, its own verdict, and why."""
+
+    item: str  # REC-..., RESP-..., TEST-MAN-...
+    verdict: Verdict
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
 class RecommendationResult:
     recommendation: Recommendation
-    verdict: RecVerdict
+    verdict: Verdict
     settings: tuple[SettingCheck, ...]
     tests: tuple[TestCheck, ...]
     why: str
+    open_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ThreatResult:
     threat: Threat
-    verdict: ThreatVerdict
-    by: tuple[str, ...]  # the items that decide the verdict
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
     why: str
+    open_items: tuple[str, ...] = ()
+    #: recommendations against it that the chosen profile does not hold (never counted)
+    not_required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ClauseResult:
     standard: Standard
     clause: Clause
-    verdict: ClauseVerdict
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
     why: str
+    open_items: tuple[str, ...] = ()
+    not_required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,33 +165,68 @@ class BuildVerdicts:
     """Everything one build's evidence says, ready for the report templates."""
 
     platform: str
+    profile: str
     recommendations: tuple[RecommendationResult, ...]
     threats: tuple[ThreatResult, ...]
     clauses: tuple[ClauseResult, ...]
     #: platforms the result files report, and how many suites each
     result_platforms: Mapping[str, int]
+    result_files: tuple[ResultFileUse, ...] = ()
+    #: the release results are compared with, in words
+    release: str = "unknown"
+    fulfilled: Mapping[str, Fulfilment] = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        def tally(values: Iterable[str], names: Iterable[str]) -> dict[str, int]:
+        def tally(values: Iterable[Verdict]) -> dict[str, int]:
             found = list(values)
-            return {name: found.count(name) for name in names}
-        return {
-            "recommendations": tally((r.verdict.value for r in self.recommendations),
-                                     (v.value for v in RecVerdict)),
-            "threats": tally((t.verdict.value for t in self.threats),
-                             (v.value for v in ThreatVerdict)),
-            "clauses": tally((c.verdict.value for c in self.clauses),
-                             (v.value for v in ClauseVerdict)),
-        }
+            return {v.value: found.count(v) for v in Verdict}
+        return {"recommendations": tally(r.verdict for r in self.recommendations),
+                "threats": tally(t.verdict for t in self.threats),
+                "clauses": tally(c.verdict for c in self.clauses)}
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """Every sentence saying what was given but not counted, for banners and files."""
+        said = [f"{u.file.path}: {u.use.value} ({u.reason})" for u in self.result_files
+                if u.use is not ResultUse.COUNTED]
+        said += [f"{u.file.path}: no run on {self.platform}; its runs on other platforms are "
+                 "shown, not counted" for u in self.result_files
+                 if u.use is ResultUse.COUNTED and not u.file.empty and u.runs_here == 0]
+        return tuple(said)
+
+    @property
+    def results_of_another_release(self) -> bool:
+        return any(u.use in (ResultUse.OTHER_RELEASE, ResultUse.NO_RELEASE,
+                             ResultUse.BUILD_RELEASE_UNKNOWN) for u in self.result_files)
+
+    def open_items(self) -> tuple[str, ...]:
+        """Product items the verdicts wait for, each once, in report order."""
+        seen: dict[str, None] = {}
+        for result in (*self.threats, *self.clauses, *self.recommendations):
+            seen.update(dict.fromkeys(result.open_items))
+        return tuple(seen)
 
     def as_dict(self) -> dict[str, Any]:
+        def reasons(items: Sequence[Reason]) -> list[dict[str, str]]:
+            return [{"item": r.item, "verdict": r.verdict.value, "text": r.text} for r in items]
         return {
             "platform": self.platform,
+            "profile": self.profile,
+            "vocabulary": [v.value for v in Verdict],
             "result_platforms": dict(sorted(self.result_platforms.items())),
+            "results": {
+                "compared_with_release": self.release,
+                "files": [{"path": u.file.path, "use": u.use.value, "reason": u.reason,
+                           "zephyr_version": u.file.zephyr_version,
+                           "entries": u.file.entries, "runs_on_this_platform": u.runs_here}
+                          for u in self.result_files],
+                "excluded": list(self.excluded),
+            },
+            "open_items": list(self.open_items()),
             "counts": self.counts(),
             "recommendations": [{
                 "id": r.recommendation.id, "title": r.recommendation.title,
-                "verdict": r.verdict.value, "why": r.why,
+                "verdict": r.verdict.value, "why": r.why, "open_items": list(r.open_items),
                 "settings": [{"symbol": s.symbol, "expected": s.expected, "verdict": s.verdict,
                               "actual": s.actual, "reason": s.reason,
                               "config_line": s.config_line} for s in r.settings],
@@ -152,11 +234,15 @@ class BuildVerdicts:
                                    "outcome": t.outcome} for t in r.tests],
             } for r in self.recommendations],
             "threats": [{"id": t.threat.id, "title": t.threat.title,
-                         "verdict": t.verdict.value, "by": list(t.by), "why": t.why}
+                         "verdict": t.verdict.value, "why": t.why,
+                         "reasons": reasons(t.reasons), "open_items": list(t.open_items),
+                         "not_required": list(t.not_required)}
                         for t in self.threats],
             "clauses": [{"standard": c.standard.name, "id": c.clause.id,
                          "clause": c.clause.clause, "title": c.clause.title,
-                         "met_by": c.clause.met_by, "verdict": c.verdict.value, "why": c.why}
+                         "met_by": c.clause.met_by, "verdict": c.verdict.value, "why": c.why,
+                         "reasons": reasons(c.reasons), "open_items": list(c.open_items),
+                         "not_required": list(c.not_required)}
                         for c in self.clauses],
         }
 
@@ -183,170 +269,304 @@ def platform_matches(reported: str, board: str | None, board_target: str | None)
     return bool(board) and reported.split("/", 1)[0].split("@", 1)[0] == board
 
 
-def _target_outcome(scenario: str, results: Results | None, board: str | None,
-                    board_target: str | None, shown: str) -> tuple[Outcome, str]:
-    runs = (results.platforms.get(scenario, {}) if results else {})
-    here = [o for p, o in runs.items() if platform_matches(p, board, board_target)]
-    if not here:
-        return Outcome.NOT_RUN, f"not run on {shown}"
-    outcome = worst(here)
-    return outcome, f"{outcome.value} on {shown}"
+# -- which results count ---------------------------------------------------------------
+
+def result_file_uses(results: Results | None, build_release: str | None, *,
+                     board: str | None, board_target: str | None) -> tuple[ResultFileUse, ...]:
+    """Each result file, and whether its runs count for a build of ``build_release``."""
+    if results is None:
+        return ()
+    build = parse_release(build_release)
+    uses = []
+    for file in results.files:
+        here = sum(1 for run in results.runs if run.file == file.path
+                   and platform_matches(run.platform, board, board_target))
+        if file.format != "twister":
+            uses.append(ResultFileUse(file, ResultUse.GUIDE_CHECKS,
+                                      "JUnit results of the guide's own tests", 0))
+        elif file.empty:
+            uses.append(ResultFileUse(file, ResultUse.EMPTY, "no test suite in the file", 0))
+        elif build is None:
+            uses.append(ResultFileUse(
+                file, ResultUse.BUILD_RELEASE_UNKNOWN,
+                f"it ran {release_words(file.zephyr_version)}; no version.h beside the "
+                ".config, no --zephyr-version, no declaration says which release the build is",
+                here))
+        elif not same_release(parse_release(file.zephyr_version), build):
+            use = ResultUse.OTHER_RELEASE if file.zephyr_version else ResultUse.NO_RELEASE
+            uses.append(ResultFileUse(
+                file, use, f"it ran {release_words(file.zephyr_version)}; this build is "
+                f"{build.describe()}", here))
+        else:
+            uses.append(ResultFileUse(file, ResultUse.COUNTED,
+                                      f"same release as the build ({build.describe()})", here))
+    return tuple(uses)
 
 
-def _tests(rec: Recommendation, results: Results | None, board: str | None,
-           board_target: str | None, shown: str, manual: Mapping[str, ManualRecord]
-           ) -> tuple[list[TestCheck], list[Outcome]]:
+def _run_text(run: TargetRun, counted: bool, why_not: str) -> str:
+    said = f"Zephyr test scenario {run.scenario} ({run.outcome.value} on {run.platform})"
+    return f"{said}: counted" if counted else f"{said}: not counted, {why_not}"
+
+
+def _target_test(scenario: str, results: Results | None, uses: Mapping[str, ResultFileUse],
+                 board: str | None, board_target: str | None, shown: str
+                 ) -> tuple[Outcome | None, str]:
+    """The counted outcome of a scenario (None when no run counts) and the runs in words."""
+    runs = [r for r in (results.runs if results else ()) if r.scenario == scenario]
+    if not runs:
+        return None, f"Zephyr test scenario {scenario}: no result on any platform"
+    counted: list[Outcome] = []
+    said = []
+    for run in runs:
+        use = uses.get(run.file)
+        on_this = platform_matches(run.platform, board, board_target)
+        if not on_this:
+            said.append(_run_text(run, False, f"another platform than {shown}"))
+        elif use is None or use.use is not ResultUse.COUNTED:
+            said.append(_run_text(run, False, use.use.value if use else "not read"))
+        else:
+            counted.append(run.outcome)
+            said.append(_run_text(run, True, ""))
+    worst_counted = next((o for o in (Outcome.FAILED, Outcome.ERROR, Outcome.PASSED,
+                                      Outcome.SKIPPED, Outcome.NOT_RUN) if o in counted), None)
+    return worst_counted, "; ".join(said)
+
+
+# -- recommendations --------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Evidence:
+    results: Results | None
+    uses: Mapping[str, ResultFileUse]
+    board: str | None
+    board_target: str | None
+    manual: Mapping[str, ManualRecord]
+
+    @property
+    def shown(self) -> str:
+        return self.board_target or self.board or "this build's platform"
+
+
+def _tests(rec: Recommendation, evidence: _Evidence
+           ) -> tuple[list[TestCheck], list[str], list[str], list[str]]:
+    """The verification rows; what failed (counted runs, manual records); the manual checks
+    still open; and those recorded as passed."""
     checks: list[TestCheck] = []
-    target: list[Outcome] = []
+    failed: list[str] = []
+    open_checks: list[str] = []
+    passed: list[str] = []
     for v in rec.verifications:
+        vid = verification_id(v)
         if v.kind == "target-test":
-            outcome, text = _target_outcome(v.ref, results, board, board_target, shown)
-            target.append(outcome)
+            outcome, text = _target_test(v.ref, evidence.results, evidence.uses, evidence.board,
+                                         evidence.board_target, evidence.shown)
+            if outcome is not None and outcome.is_bad:
+                failed.append(f"{vid} ({v.ref} {outcome.value} on {evidence.shown})")
         elif v.kind == "manual-check":
-            record = manual.get(v.id)
-            text = record.text if record else "to be performed and recorded (person, date)"
-            if record is not None and record.outcome == "failed":
-                target.append(Outcome.FAILED)
+            record = evidence.manual.get(v.id)
+            if record is None:
+                text = "open: to be performed and recorded (who, when, result)"
+                open_checks.append(vid)
+            else:
+                text = record.text
+                if record.outcome == "failed":
+                    failed.append(f"{vid} (failed by {record.by} on {record.date})")
+                else:
+                    passed.append(vid)
         elif v.kind == "build-audit":
             continue  # the settings rows are this audit
         else:
             text = "verifies the guide, not this build"
-        checks.append(TestCheck(verification_id(v), v.kind, v.ref, text))
-    return checks, target
+        checks.append(TestCheck(vid, v.kind, v.ref, text))
+    return checks, failed, open_checks, passed
 
 
-def _rec_verdict(settings: Sequence[SettingCheck], target: Sequence[Outcome]) -> tuple[
-        RecVerdict, str]:
+def _rec_verdict(settings: Sequence[SettingCheck], failed: Sequence[str],
+                 open_checks: Sequence[str], passed: Sequence[str]) -> tuple[Verdict, str]:
     judged = [s for s in settings if s.verdict != "NOT-APPLICABLE"]
-    if not judged:
-        return RecVerdict.NOT_APPLICABLE, "no setting applies to this build"
+    if settings and not judged:
+        reasons = sorted({s.reason for s in settings if s.reason})
+        return Verdict.NOT_APPLICABLE, "; ".join(reasons) or "no setting applies to this build"
     failing = [s.symbol for s in judged if s.verdict == "FAIL"]
     if failing:
-        return RecVerdict.FAILED, f"{', '.join(failing)} not as recommended"
-    if any(o.is_bad for o in target):
-        return RecVerdict.FAILED, "a target test or a recorded manual check failed"
-    if any(s.verdict == "UNKNOWN" for s in judged):
-        return RecVerdict.UNKNOWN, "the audit could not judge every setting"
+        return Verdict.NOT_MET, f"{', '.join(failing)} not as recommended"
+    if failed:
+        return Verdict.NOT_MET, f"failed: {', '.join(failed)}"
+    unknown = [s for s in judged if s.verdict == "UNKNOWN"]
+    if unknown:
+        return Verdict.NOT_ASSESSED, "; ".join(f"{s.symbol}: {s.reason}" for s in unknown)
     if any(s.verdict == "WAIVED" for s in judged):
-        return RecVerdict.WAIVED, "a failing setting is accepted by a product waiver"
-    if target and all(o is Outcome.PASSED for o in target):
-        return RecVerdict.MET, "settings PASS and every target test passed on this platform"
-    if not target:
-        return RecVerdict.CONFIGURED, "settings PASS; the guide lists no target test"
-    return RecVerdict.CONFIGURED, "settings PASS; target tests did not pass on this platform"
+        return Verdict.WAIVED, "; ".join(f"{s.symbol}: {s.reason}" for s in judged
+                                         if s.verdict == "WAIVED")
+    if open_checks:
+        return Verdict.PRODUCT_OPEN, (("settings PASS" if judged else "no setting to audit")
+                                      + f"; manual checks open: {', '.join(open_checks)}")
+    said = ["settings PASS on this build"] if judged else []
+    if passed:
+        said.append(f"manual checks passed: {', '.join(passed)}")
+    if not said:
+        return Verdict.NOT_ASSESSED, "nothing on this build verifies it"
+    return Verdict.MET, "; ".join(said)
 
 
 def recommendation_results(model: ThreatModel, profile: str,
-                           audit: Mapping[str, Sequence[SettingCheck]],
-                           results: Results | None, *, board: str | None,
-                           board_target: str | None,
-                           manual: Mapping[str, ManualRecord] | None = None,
+                           audit: Mapping[str, Sequence[SettingCheck]], evidence: _Evidence,
                            ) -> list[RecommendationResult]:
     """One result per active recommendation of ``profile``; ``audit`` maps recommendation
     IDs to the audit's checks of their settings."""
-    shown = board_target or board or "this build's platform"
     found = []
     for rec in model.recommendations:
         if rec.deprecation is not None or not model.in_profile(rec, profile):
             continue
         settings = tuple(audit.get(rec.id, ()))
-        tests, target = _tests(rec, results, board, board_target, shown, manual or {})
-        verdict, why = _rec_verdict(settings, target)
-        found.append(RecommendationResult(rec, verdict, settings, tuple(tests), why))
+        tests, failed, open_checks, passed = _tests(rec, evidence)
+        verdict, why = _rec_verdict(settings, failed, open_checks, passed)
+        if verdict is Verdict.NOT_APPLICABLE:
+            open_checks = []
+        found.append(RecommendationResult(rec, verdict, settings, tuple(tests), why,
+                                          tuple(open_checks)))
     return found
 
 
-_THREAT_ORDER = ((RecVerdict.MET, ThreatVerdict.MITIGATED),
-                 (RecVerdict.CONFIGURED, ThreatVerdict.CONFIGURED),
-                 (RecVerdict.WAIVED, ThreatVerdict.WAIVED))
+# -- threats and clauses ----------------------------------------------------------------
+
+def _responsibility_reasons(ids: Iterable[str], fulfilled: Mapping[str, Fulfilment]
+                            ) -> list[Reason]:
+    reasons = []
+    for resp in ids:
+        done = fulfilled.get(resp)
+        if done is None:
+            reasons.append(Reason(resp, Verdict.PRODUCT_OPEN,
+                                  "the product declares no fulfilment"))
+        else:
+            reasons.append(Reason(resp, Verdict.MET,
+                                  f"declared fulfilled: {done.how} (see {done.reference})"))
+    return reasons
 
 
-def threat_results(model: ThreatModel,
-                   recs: Sequence[RecommendationResult]) -> list[ThreatResult]:
+def _scoped_away(result: RecommendationResult, arch: str | None) -> bool:
+    """Whether a recommendation is NOT-APPLICABLE because its declared scope excludes the
+    build: another architecture."""
+    wanted = result.recommendation.applies_to.architectures
+    return (result.verdict is Verdict.NOT_APPLICABLE and bool(wanted) and arch is not None
+            and not any(_arch_matches(arch, w) for w in wanted))
+
+
+def _decide(rec_ids: Sequence[str], resp_ids: Sequence[str], model: ThreatModel, profile: str,
+            recs: Mapping[str, RecommendationResult], fulfilled: Mapping[str, Fulfilment],
+            arch: str | None
+            ) -> tuple[Verdict, tuple[Reason, ...], str, tuple[str, ...], tuple[str, ...]]:
+    """The verdict of a threat or clause from its recommendations and responsibilities."""
+    model_recs = {r.id: r for r in model.recommendations if r.deprecation is None}
+    mine = [recs[i] for i in rec_ids if i in recs]
+    not_required = tuple(i for i in rec_ids if i in model_recs and i not in recs
+                         and not model.in_profile(model_recs[i], profile))
+    applying = [r for r in mine if r.verdict is not Verdict.NOT_APPLICABLE]
+    rec_reasons = [Reason(r.recommendation.id, r.verdict, r.why) for r in mine]
+    # Its attack surface is absent when nothing against it applies and either nothing is
+    # left to the product or every recommendation is scoped away (another architecture).
+    # A recommendation that is only unreachable (its dependencies are off) leaves the
+    # product's responsibilities standing.
+    if mine and not applying and (not resp_ids or all(_scoped_away(r, arch) for r in mine)):
+        why = ("not applicable to this build: "
+               + "; ".join(f"{r.recommendation.id}: {r.why}" for r in mine))
+        return Verdict.NOT_APPLICABLE, tuple(rec_reasons), why, (), not_required
+    reasons = [Reason(r.recommendation.id, r.verdict, r.why) for r in applying]
+    reasons += _responsibility_reasons(resp_ids, fulfilled)
+    open_items = tuple(i for r in applying for i in r.open_items) + tuple(
+        r.item for r in reasons if r.item.startswith("RESP-") and r.verdict is not Verdict.MET)
+    if not applying and not_required and not resp_ids:
+        return (Verdict.NOT_ASSESSED, (), f"the profile '{profile}' holds none of its "
+                f"recommendations ({', '.join(not_required)})", (), not_required)
+    decided = weakest(r.verdict for r in reasons)
+    if decided is None:
+        return Verdict.NOT_ASSESSED, (), "nothing in the model addresses it", (), not_required
+    if not applying and not_required:
+        decided = weakest((decided, Verdict.NOT_ASSESSED))
+    deciding = [r for r in reasons if r.verdict is decided]
+    if decided is Verdict.PRODUCT_OPEN:
+        zephyr = ("the Zephyr part holds" if applying else "no Zephyr setting applies")
+        why = f"{zephyr}; open: {', '.join(open_items)}"
+    elif decided is Verdict.MET:
+        why = "every applicable recommendation holds" if applying else ""
+        if resp_ids:
+            why = "; ".join(filter(None, (why, "every responsibility is declared fulfilled")))
+    else:
+        why = "; ".join(f"{r.item}: {r.text}" for r in deciding)
+    return decided, tuple(reasons), why, open_items, not_required
+
+
+def threat_results(model: ThreatModel, profile: str, recs: Sequence[RecommendationResult],
+                   fulfilled: Mapping[str, Fulfilment], arch: str | None = None
+                   ) -> list[ThreatResult]:
     by_id = {r.recommendation.id: r for r in recs}
     found = []
     for threat in model.threats:
-        mine = [by_id[m] for m in threat.mitigated_by if m in by_id]
-        for rec_verdict, threat_verdict in _THREAT_ORDER:
-            deciding = tuple(r.recommendation.id for r in mine if r.verdict is rec_verdict)
-            if deciding:
-                found.append(ThreatResult(threat, threat_verdict, deciding,
-                                          f"{', '.join(deciding)}: {rec_verdict.value}"))
-                break
-        else:
-            applying = tuple(r.recommendation.id for r in mine
-                             if r.verdict is not RecVerdict.NOT_APPLICABLE)
-            resps = tuple(m for m in threat.mitigated_by if m.startswith("RESP-"))
-            if applying:
-                found.append(ThreatResult(threat, ThreatVerdict.NOT_MITIGATED, applying,
-                                          "the recommendations that apply do not hold: "
-                                          + ", ".join(f"{by_id[i].recommendation.id} "
-                                                      f"{by_id[i].verdict.value}"
-                                                      for i in applying)))
-            elif resps:
-                found.append(ThreatResult(threat, ThreatVerdict.PRODUCT, resps,
-                                          "no recommendation applies to this build; the "
-                                          "product's responsibilities remain"))
-            else:
-                found.append(ThreatResult(threat, ThreatVerdict.NOT_MITIGATED, (),
-                                          "nothing in this profile mitigates it for this "
-                                          "build"))
+        rec_ids = [m for m in threat.mitigated_by if m.startswith("REC-")]
+        resp_ids = [m for m in threat.mitigated_by if m.startswith("RESP-")]
+        verdict, reasons, why, open_items, not_required = _decide(
+            rec_ids, resp_ids, model, profile, by_id, fulfilled, arch)
+        found.append(ThreatResult(threat, verdict, reasons, why, open_items, not_required))
     return found
 
 
-_CLAUSE_RANK = (RecVerdict.FAILED, RecVerdict.UNKNOWN, RecVerdict.WAIVED,
-                RecVerdict.CONFIGURED, RecVerdict.MET)
-_CLAUSE_OF = {RecVerdict.FAILED: ClauseVerdict.NOT_MET, RecVerdict.UNKNOWN: ClauseVerdict.NOT_MET,
-              RecVerdict.WAIVED: ClauseVerdict.WAIVED,
-              RecVerdict.CONFIGURED: ClauseVerdict.CONFIGURED, RecVerdict.MET: ClauseVerdict.MET}
+#: ``met_by`` values whose clauses this build's evidence can decide.
+_ASSESSED_BY = ("configuration", "product")
 
 
-def clause_results(model: ThreatModel,
-                   recs: Sequence[RecommendationResult]) -> list[ClauseResult]:
+def clause_results(model: ThreatModel, profile: str, recs: Sequence[RecommendationResult],
+                   fulfilled: Mapping[str, Fulfilment], arch: str | None = None
+                   ) -> list[ClauseResult]:
     by_id = {r.recommendation.id: r for r in recs}
     found = []
     for standard in model.standards:
         for clause in standard.clauses:
             if clause.met_by == "not-applicable":
-                found.append(ClauseResult(standard, clause, ClauseVerdict.NOT_APPLICABLE,
-                                          "the clause does not apply to an operating system"))
+                found.append(ClauseResult(standard, clause, Verdict.NOT_APPLICABLE, (),
+                                          "the clause does not concern an operating system: "
+                                          + clause.justification.strip()))
                 continue
-            if clause.met_by == "product":
-                found.append(ClauseResult(standard, clause, ClauseVerdict.PRODUCT,
-                                          f"hand over {', '.join(clause.responsibilities)}"))
+            if clause.met_by not in _ASSESSED_BY:
+                found.append(ClauseResult(standard, clause, Verdict.NOT_ASSESSED, (),
+                                          f"the guide does not address it "
+                                          f"(met_by: {clause.met_by})"))
                 continue
-            applying = [by_id[r] for r in clause.recommendations if r in by_id
-                        and by_id[r].verdict is not RecVerdict.NOT_APPLICABLE]
-            if not applying:
-                found.append(ClauseResult(standard, clause, ClauseVerdict.NOT_MET,
-                                          "none of its recommendations applies to this "
-                                          "build or profile"))
-                continue
-            weakest = next(v for v in _CLAUSE_RANK if any(r.verdict is v for r in applying))
-            deciding = [r.recommendation.id for r in applying if r.verdict is weakest]
-            found.append(ClauseResult(standard, clause, _CLAUSE_OF[weakest],
-                                      f"{', '.join(deciding)}: {weakest.value}"))
+            verdict, reasons, why, open_items, not_required = _decide(
+                clause.recommendations, clause.responsibilities, model, profile, by_id,
+                fulfilled, arch)
+            found.append(ClauseResult(standard, clause, verdict, reasons, why, open_items,
+                                      not_required))
     return found
+
+
+def _platform_counts(results: Results | None) -> dict[str, int]:
+    platforms: dict[str, int] = {}
+    for run in results.runs if results else ():
+        platforms[run.platform] = platforms.get(run.platform, 0) + 1
+    return platforms
 
 
 def build_verdicts(model: ThreatModel, profile: str,
                    audit: Mapping[str, Sequence[SettingCheck]], results: Results | None, *,
-                   board: str | None, board_target: str | None,
-                   manual: Mapping[str, ManualRecord] | None = None) -> BuildVerdicts:
-    """Every verdict for one build; ``manual`` holds the records of manual checks
-    performed on it (see :mod:`secguide.model.manual_records`)."""
-    recs = recommendation_results(model, profile, audit, results, board=board,
-                                  board_target=board_target, manual=manual)
-    platforms: dict[str, int] = {}
-    if results is not None:
-        seen: set[tuple[str, str]] = set()
-        for scenario, runs in results.platforms.items():
-            for platform in runs:
-                # a scenario is recorded under two spellings; count it once
-                key = (scenario.rsplit("/", 1)[-1], platform)
-                if key not in seen:
-                    seen.add(key)
-                    platforms[platform] = platforms.get(platform, 0) + 1
-    return BuildVerdicts(board_target or board or "unknown", tuple(recs),
-                         tuple(threat_results(model, recs)),
-                         tuple(clause_results(model, recs)), platforms)
+                   board: str | None, board_target: str | None, arch: str | None = None,
+                   build_release: str | None = None,
+                   manual: Mapping[str, ManualRecord] | None = None,
+                   fulfilled: Mapping[str, Fulfilment] | None = None) -> BuildVerdicts:
+    """Every verdict for one build.
+
+    ``build_release`` is the build's Zephyr release as stated (version.h, the
+    declaration or ``--zephyr-version``); results count only when they ran it.
+    ``manual`` holds the records of manual checks performed on the build and
+    ``fulfilled`` the responsibilities the product declares fulfilled.
+    """
+    uses = result_file_uses(results, build_release, board=board, board_target=board_target)
+    evidence = _Evidence(results, {u.file.path: u for u in uses}, board, board_target,
+                         manual or {})
+    fulfilled = dict(fulfilled or {})
+    recs = recommendation_results(model, profile, audit, evidence)
+    stated = parse_release(build_release)
+    return BuildVerdicts(
+        board_target or board or "unknown", profile, tuple(recs),
+        tuple(threat_results(model, profile, recs, fulfilled, arch)),
+        tuple(clause_results(model, profile, recs, fulfilled, arch)), _platform_counts(results),
+        uses, stated.describe() if stated else "unknown", fulfilled)

@@ -26,6 +26,7 @@ attack surface of a JUnit file, so ``defusedxml`` is not needed.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import re
@@ -450,6 +451,18 @@ def load_results(paths: Iterable[str | Path], *, display_base: Path | None = Non
         results.files.append(ResultFile(shown, hashlib.sha256(data).hexdigest(), kind,
                                         results.releases.get(shown, ""), entries))
     return results
+
+
+def shown_as(results: Results, shown: Mapping[str, str]) -> Results:
+    """``results`` with each file's display path replaced by ``shown[sha256]`` (the path the
+    evidence's inputs list gives it), so that every output names a file one way."""
+    def path(file: ResultFile) -> str:
+        return shown.get(file.sha256, file.path)
+    renamed = {f.path: path(f) for f in results.files}
+    return dataclasses.replace(
+        results, files=[dataclasses.replace(f, path=path(f)) for f in results.files],
+        runs=[dataclasses.replace(r, file=renamed.get(r.file, r.file)) for r in results.runs],
+        releases={renamed.get(k, k): v for k, v in results.releases.items()})
 
 
 def verification_outcomes(model: ThreatModel,

@@ -77,7 +77,10 @@ def test_the_verdicts_say_what_this_build_shows(evidence: Path) -> None:
         "REC-MP-USERSPACE"] == "not met"
     # no Bluetooth in this build and no product item left: not applicable, with the reason
     assert threats["THR-BT-BOND-OVERWRITE"]["verdict"] == "not applicable to this build"
-    assert "depends on" in threats["THR-BT-BOND-OVERWRITE"]["why"]
+    # its recommendations are scoped to Bluetooth (applies_to.when): the product's pairing
+    # responsibility does not keep a threat of an absent subsystem open
+    assert threats["THR-BT-PAIRING-DOWNGRADE"]["verdict"] == "not applicable to this build"
+    assert "REC-BT-SECURE-CONNECTIONS-ONLY: " in threats["THR-BT-PAIRING-DOWNGRADE"]["why"]
     clauses = {c["id"]: c for c in data["clauses"]}
     # no declaration: the product's own clause is open, naming what is open
     assert clauses["CLS-EN303645-5-1-1"]["verdict"] == "configuration met, product items open"

@@ -40,7 +40,9 @@ def pack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             else ["evidence", str(CONFIG), *common, "--results", str(BUILD_RESULTS)])
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-        assert main(argv) == 0
+        # r05 ran another Zephyr release than the telnet build (3.4.0): the pack is
+        # written with those results shown and not counted, and evidence exits 1
+        assert main(argv) == (0 if request.param == "guide" else 1)
     return out
 
 

@@ -170,3 +170,20 @@ def test_platform_names() -> None:
     assert not platform_matches("native_sim/native", "nucleo_h753zi",
                                 "nucleo_h753zi/stm32h753xx")
     assert not platform_matches("qemu_x86", None, None)
+
+
+def test_a_clause_keeps_its_responsibilities_when_its_recommendations_are_scoped_away(
+        tmp_path: Path) -> None:
+    from secguide.model.loader import load_threat_model
+
+    model = toy_model(tmp_path)
+    folder = tmp_path / "tm"
+    (folder / "model.yaml").write_text((folder / "model.yaml").read_text().replace(
+        "met_by: configuration,\n       recommendations: [REC-C]",
+        "met_by: configuration,\n       recommendations: [REC-C], responsibilities: [RESP-X]"))
+    model, problems = load_threat_model(folder, display_base=tmp_path)
+    assert problems == []
+    result = build_verdicts(model, "base", AUDIT, None, arch="arm", **BOARD)
+    # THR-THREE: the x86 attack is absent on arm; CLS-TOY-4: the product still owes RESP-X
+    assert verdicts_of(result)[1]["THR-THREE"] is Verdict.NOT_APPLICABLE
+    assert verdicts_of(result)[2]["CLS-TOY-4"] is Verdict.PRODUCT_OPEN

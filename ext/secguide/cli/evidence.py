@@ -155,7 +155,8 @@ def _evidence(args: argparse.Namespace) -> int:
     results = shown_as(project.results, shown) if project.results else None
     verdicts = build_verdicts(model, profile, audit_checks(audit), results,
                               board=audit.board, board_target=audit.board_target,
-                              arch=audit.arch, build_release=release.text, manual=manual,
+                              arch=audit.arch, build_kind=audit.build_kind,
+                              build_release=release.text, manual=manual,
                               fulfilled=declaration.responsibilities if declaration else {})
     config_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     result_files = results.files if results else []

@@ -64,7 +64,7 @@ def _init(args: argparse.Namespace) -> int:
         model, db, project.tree.root).judge(config, config_path=path)
     verdicts = build_verdicts(model, args.profile, audit_checks(audit), None,
                               board=audit.board, board_target=audit.board_target,
-                              arch=audit.arch)
+                              arch=audit.arch, build_kind=audit.build_kind)
     responsibilities, manual_checks = open_items_for_declaration(model, verdicts)
     text = render("product.yaml.j2", file_name=args.out.name, config=display_path(path),
                   board_target=audit.board_target or audit.board or "",

@@ -444,17 +444,22 @@ def _responsibility_reasons(ids: Iterable[str], fulfilled: Mapping[str, Fulfilme
     return reasons
 
 
-def _scoped_away(result: RecommendationResult, arch: str | None) -> bool:
-    """Whether a recommendation is NOT-APPLICABLE because its declared scope excludes the
-    build: another architecture."""
-    wanted = result.recommendation.applies_to.architectures
-    return (result.verdict is Verdict.NOT_APPLICABLE and bool(wanted) and arch is not None
-            and not any(_arch_matches(arch, w) for w in wanted))
+def _scoped_away(result: RecommendationResult, arch: str | None, build_kind: str) -> bool:
+    """Whether a recommendation is NOT-APPLICABLE because the surface it protects is not in
+    the build: another architecture, hardware the board target lacks, or a subsystem
+    (``applies_to.when``) the build does not have. A recommendation for another kind of
+    build says nothing about the surface."""
+    scope = result.recommendation.applies_to
+    if result.verdict is not Verdict.NOT_APPLICABLE or build_kind not in scope.builds:
+        return False
+    other_arch = bool(scope.architectures) and arch is not None and not any(
+        _arch_matches(arch, w) for w in scope.architectures)
+    return other_arch or bool(scope.when) or bool(scope.hardware)
 
 
 def _decide(rec_ids: Sequence[str], resp_ids: Sequence[str], model: ThreatModel, profile: str,
             recs: Mapping[str, RecommendationResult], fulfilled: Mapping[str, Fulfilment],
-            arch: str | None
+            arch: str | None, build_kind: str, *, threat: bool
             ) -> tuple[Verdict, tuple[Reason, ...], str, tuple[str, ...], tuple[str, ...]]:
     """The verdict of a threat or clause from its recommendations and responsibilities."""
     model_recs = {r.id: r for r in model.recommendations if r.deprecation is None}
@@ -463,11 +468,12 @@ def _decide(rec_ids: Sequence[str], resp_ids: Sequence[str], model: ThreatModel,
                          and not model.in_profile(model_recs[i], profile))
     applying = [r for r in mine if r.verdict is not Verdict.NOT_APPLICABLE]
     rec_reasons = [Reason(r.recommendation.id, r.verdict, r.why) for r in mine]
-    # Its attack surface is absent when nothing against it applies and either nothing is
-    # left to the product or every recommendation is scoped away (another architecture).
-    # A recommendation that is only unreachable (its dependencies are off) leaves the
-    # product's responsibilities standing.
-    if mine and not applying and (not resp_ids or all(_scoped_away(r, arch) for r in mine)):
+    # Nothing against it applies: not applicable when nothing is left to the product, or,
+    # for a threat, when every recommendation is scoped away (its architecture, hardware or
+    # subsystem is absent: so is the attack). A standard's clause concerns the product
+    # whatever its subsystems: its responsibilities still stand.
+    absent = all(_scoped_away(r, arch, build_kind) for r in mine) if threat else False
+    if mine and not applying and (not resp_ids or absent):
         why = ("not applicable to this build: "
                + "; ".join(f"{r.recommendation.id}: {r.why}" for r in mine))
         return Verdict.NOT_APPLICABLE, tuple(rec_reasons), why, (), not_required
@@ -497,15 +503,15 @@ def _decide(rec_ids: Sequence[str], resp_ids: Sequence[str], model: ThreatModel,
 
 
 def threat_results(model: ThreatModel, profile: str, recs: Sequence[RecommendationResult],
-                   fulfilled: Mapping[str, Fulfilment], arch: str | None = None
-                   ) -> list[ThreatResult]:
+                   fulfilled: Mapping[str, Fulfilment], arch: str | None = None,
+                   build_kind: str = "production") -> list[ThreatResult]:
     by_id = {r.recommendation.id: r for r in recs}
     found = []
     for threat in model.threats:
         rec_ids = [m for m in threat.mitigated_by if m.startswith("REC-")]
         resp_ids = [m for m in threat.mitigated_by if m.startswith("RESP-")]
         verdict, reasons, why, open_items, not_required = _decide(
-            rec_ids, resp_ids, model, profile, by_id, fulfilled, arch)
+            rec_ids, resp_ids, model, profile, by_id, fulfilled, arch, build_kind, threat=True)
         found.append(ThreatResult(threat, verdict, reasons, why, open_items, not_required))
     return found
 
@@ -515,8 +521,8 @@ _ASSESSED_BY = ("configuration", "product")
 
 
 def clause_results(model: ThreatModel, profile: str, recs: Sequence[RecommendationResult],
-                   fulfilled: Mapping[str, Fulfilment], arch: str | None = None
-                   ) -> list[ClauseResult]:
+                   fulfilled: Mapping[str, Fulfilment], arch: str | None = None,
+                   build_kind: str = "production") -> list[ClauseResult]:
     by_id = {r.recommendation.id: r for r in recs}
     found = []
     for standard in model.standards:
@@ -533,7 +539,7 @@ def clause_results(model: ThreatModel, profile: str, recs: Sequence[Recommendati
                 continue
             verdict, reasons, why, open_items, not_required = _decide(
                 clause.recommendations, clause.responsibilities, model, profile, by_id,
-                fulfilled, arch)
+                fulfilled, arch, build_kind, threat=False)
             found.append(ClauseResult(standard, clause, verdict, reasons, why, open_items,
                                       not_required))
     return found
@@ -549,7 +555,7 @@ def _platform_counts(results: Results | None) -> dict[str, int]:
 def build_verdicts(model: ThreatModel, profile: str,
                    audit: Mapping[str, Sequence[SettingCheck]], results: Results | None, *,
                    board: str | None, board_target: str | None, arch: str | None = None,
-                   build_release: str | None = None,
+                   build_kind: str = "production", build_release: str | None = None,
                    manual: Mapping[str, ManualRecord] | None = None,
                    fulfilled: Mapping[str, Fulfilment] | None = None) -> BuildVerdicts:
     """Every verdict for one build.
@@ -567,6 +573,7 @@ def build_verdicts(model: ThreatModel, profile: str,
     stated = parse_release(build_release)
     return BuildVerdicts(
         board_target or board or "unknown", profile, tuple(recs),
-        tuple(threat_results(model, profile, recs, fulfilled, arch)),
-        tuple(clause_results(model, profile, recs, fulfilled, arch)), _platform_counts(results),
+        tuple(threat_results(model, profile, recs, fulfilled, arch, build_kind)),
+        tuple(clause_results(model, profile, recs, fulfilled, arch, build_kind)),
+        _platform_counts(results),
         uses, stated.describe() if stated else "unknown", fulfilled)

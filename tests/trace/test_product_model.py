@@ -210,7 +210,7 @@ def test_evidence_shows_each_origin(product: Path, capsys: pytest.CaptureFixture
     data = json.loads((out / "evidence.json").read_text())
     assert data["product"]["guide"] == GUIDE_VERSION
     recs = {r["id"]: r for r in data["recommendations"]}
-    assert recs["REC-DBG-LOG"]["verdict"] == "waived"
+    assert recs["REC-DBG-LOG"]["verdict"] == "deviation accepted by a product waiver"
     assert recs["REC-DBG-LOG"]["origin"] == f"guide ({GUIDE_VERSION})"
     assert recs["REC-DBG-THREAD-INFO"]["origin"] == "override"
     assert recs["REC-PRD-NO-STEPPER-SHELL"]["origin"] == "product"

@@ -59,7 +59,7 @@ def _offences(path: Path, enums: dict[str, set[str]]) -> list[str]:
 def test_the_verdict_enums_are_found() -> None:
     enums = _verdict_enums()
     assert {"PASS", "FAIL", "NOT-APPLICABLE", "WAIVED", "UNKNOWN"} == enums["Verdict"]
-    assert "RecVerdict" in enums
+    assert "EvidenceVerdict" in enums
 
 
 def test_no_face_compares_a_verdict() -> None:

@@ -1,4 +1,4 @@
-"""Verdict levels on the real builds of ../shared/builds: no verdict above what was proven.
+"""EvidenceVerdict levels on the real builds of ../shared/builds: no verdict above what was proven.
 
 Each build is audited with the guide's strict profile (``evidence``'s default, as
 ``audit``'s) and judged with no product declaration, as a new user's first pack is.
@@ -15,7 +15,12 @@ import pytest
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.audit import audit_config, guide_rules
-from secguide.trace.build_verdicts import BuildVerdicts, Verdict, audit_checks, build_verdicts
+from secguide.trace.build_verdicts import (
+    BuildVerdicts,
+    EvidenceVerdict,
+    audit_checks,
+    build_verdicts,
+)
 from secguide.trace.results import Results, load_results
 from secguide.zephyr.dotconfig import read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
@@ -54,13 +59,14 @@ def test_without_a_declaration_nothing_met_names_a_product_item(
     verdicts = judge(path, model, db_v4)
     manual_of = {r.recommendation.id: {v.id for v in r.recommendation.verifications
                                        if v.kind == "manual-check"}
-                 for r in verdicts.recommendations if r.verdict is not Verdict.NOT_APPLICABLE}
+                 for r in verdicts.recommendations
+                 if r.verdict is not EvidenceVerdict.NOT_APPLICABLE}
     for c in verdicts.clauses:
-        if c.verdict is Verdict.MET:
+        if c.verdict is EvidenceVerdict.MET:
             assert not c.clause.responsibilities, c.clause.id
             assert not any(manual_of.get(r) for r in c.clause.recommendations), c.clause.id
     for t in verdicts.threats:
-        if t.verdict is Verdict.MET:
+        if t.verdict is EvidenceVerdict.MET:
             assert not [m for m in t.threat.mitigated_by if m.startswith("RESP-")], t.threat.id
             assert not any(manual_of.get(m) for m in t.threat.mitigated_by), t.threat.id
 
@@ -71,8 +77,8 @@ def test_a_threat_with_a_failed_mitigation_is_never_mitigated(
     verdicts = judge(path, model, db_v4)
     recs = {r.recommendation.id: r.verdict for r in verdicts.recommendations}
     for t in verdicts.threats:
-        if any(recs.get(m) is Verdict.NOT_MET for m in t.threat.mitigated_by):
-            assert t.verdict is Verdict.NOT_MET, t.threat.id
+        if any(recs.get(m) is EvidenceVerdict.NOT_MET for m in t.threat.mitigated_by):
+            assert t.verdict is EvidenceVerdict.NOT_MET, t.threat.id
 
 
 def test_weak_randomness_follows_its_failed_entropy_driver(model: ThreatModel,
@@ -80,9 +86,9 @@ def test_weak_randomness_follows_its_failed_entropy_driver(model: ThreatModel,
     # frdm_mcxn947-skywatch sets CONFIG_ENTROPY_GENERATOR=n (the issue's example)
     verdicts = judge(BUILDS / "configs" / "frdm_mcxn947-skywatch.config", model, db_v4)
     recs = {r.recommendation.id: r for r in verdicts.recommendations}
-    assert recs["REC-RNG-ENTROPY-DRIVER"].verdict is Verdict.NOT_MET
+    assert recs["REC-RNG-ENTROPY-DRIVER"].verdict is EvidenceVerdict.NOT_MET
     threat = {t.threat.id: t for t in verdicts.threats}["THR-WEAK-RANDOMNESS"]
-    assert threat.verdict is Verdict.NOT_MET
+    assert threat.verdict is EvidenceVerdict.NOT_MET
     assert "REC-RNG-ENTROPY-DRIVER" in threat.why
 
 
@@ -105,7 +111,7 @@ def test_results_of_another_release_change_no_verdict(tmp_path: Path, model: Thr
     stepper = BUILDS / "configs" / "nucleo_h753zi-stepper.config"
     release = "v4.2.0-2572-g04dfa77d372d"  # the stepper's version.h (INDEX.tsv)
 
-    def levels(verdicts: BuildVerdicts) -> list[tuple[str, Verdict]]:
+    def levels(verdicts: BuildVerdicts) -> list[tuple[str, EvidenceVerdict]]:
         return ([(r.recommendation.id, r.verdict) for r in verdicts.recommendations]
                 + [(t.threat.id, t.verdict) for t in verdicts.threats]
                 + [(c.clause.id, c.verdict) for c in verdicts.clauses])

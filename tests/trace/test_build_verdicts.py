@@ -16,8 +16,8 @@ from secguide.diagnostics import SourceLoc
 from secguide.model.manual_records import ManualRecord
 from secguide.model.product import Fulfilment
 from secguide.trace.build_verdicts import (
+    EvidenceVerdict,
     ResultUse,
-    Verdict,
     build_verdicts,
     platform_matches,
 )
@@ -38,14 +38,16 @@ def test_without_a_declaration_product_items_stay_open(tmp_path: Path) -> None:
     result = build_verdicts(model, "base", AUDIT, None, **BOARD)
     recs, threats, clauses = verdicts_of(result)
     # settings PASS: met; REC-C is for x86 only and audited NOT-APPLICABLE
-    assert recs == {"REC-A": Verdict.MET, "REC-B": Verdict.MET, "REC-C": Verdict.NOT_APPLICABLE}
-    assert threats["THR-ONE"] is Verdict.MET
+    assert recs == {"REC-A": EvidenceVerdict.MET, "REC-B": EvidenceVerdict.MET,
+                    "REC-C": EvidenceVerdict.NOT_APPLICABLE}
+    assert threats["THR-ONE"] is EvidenceVerdict.MET
     # REC-C does not apply; RESP-X remains (the arch is unknown, so not "another architecture")
-    assert threats["THR-THREE"] is Verdict.PRODUCT_OPEN
+    assert threats["THR-THREE"] is EvidenceVerdict.PRODUCT_OPEN
     assert {t.threat.id: t.open_items for t in result.threats}["THR-THREE"] == ("RESP-X",)
-    assert threats["THR-FOUR"] is Verdict.NOT_APPLICABLE
-    assert clauses == {"CLS-TOY-1": Verdict.MET, "CLS-TOY-2": Verdict.PRODUCT_OPEN,
-                       "CLS-TOY-3": Verdict.NOT_APPLICABLE, "CLS-TOY-4": Verdict.NOT_APPLICABLE}
+    assert threats["THR-FOUR"] is EvidenceVerdict.NOT_APPLICABLE
+    assert clauses == {"CLS-TOY-1": EvidenceVerdict.MET, "CLS-TOY-2": EvidenceVerdict.PRODUCT_OPEN,
+                       "CLS-TOY-3": EvidenceVerdict.NOT_APPLICABLE,
+                       "CLS-TOY-4": EvidenceVerdict.NOT_APPLICABLE}
 
 
 def test_a_responsibility_declared_with_a_reference_closes_its_item(tmp_path: Path) -> None:
@@ -53,10 +55,10 @@ def test_a_responsibility_declared_with_a_reference_closes_its_item(tmp_path: Pa
     done = {"RESP-X": Fulfilment("reviewed", "docs/x.md#review")}
     result = build_verdicts(model, "base", AUDIT, None, fulfilled=done, **BOARD)
     _, threats, clauses = verdicts_of(result)
-    assert threats["THR-THREE"] is Verdict.MET
-    assert clauses["CLS-TOY-2"] is Verdict.MET
+    assert threats["THR-THREE"] is EvidenceVerdict.MET
+    assert clauses["CLS-TOY-2"] is EvidenceVerdict.MET
     reason = {c.clause.id: c for c in result.clauses}["CLS-TOY-2"].reasons[0]
-    assert (reason.item, reason.verdict) == ("RESP-X", Verdict.MET)
+    assert (reason.item, reason.verdict) == ("RESP-X", EvidenceVerdict.MET)
     assert "docs/x.md#review" in reason.text
 
 
@@ -65,7 +67,7 @@ def test_another_architecture_makes_a_threat_not_applicable_despite_a_responsibi
     model = toy_model(tmp_path)
     result = build_verdicts(model, "base", AUDIT, None, arch="arm", **BOARD)
     threat = {t.threat.id: t for t in result.threats}["THR-THREE"]
-    assert threat.verdict is Verdict.NOT_APPLICABLE
+    assert threat.verdict is EvidenceVerdict.NOT_APPLICABLE
     assert threat.why.startswith("not applicable to this build: REC-C:")
 
 
@@ -74,22 +76,22 @@ def test_a_manual_check_without_a_record_is_an_open_product_item(tmp_path: Path)
     audit = {**AUDIT, "REC-C": [check("X86_PAE", "PASS")]}
     result = build_verdicts(model, "base", audit, None, **BOARD)
     rec_c = {r.recommendation.id: r for r in result.recommendations}["REC-C"]
-    assert rec_c.verdict is Verdict.PRODUCT_OPEN and rec_c.open_items == ("TEST-MAN-C",)
+    assert rec_c.verdict is EvidenceVerdict.PRODUCT_OPEN and rec_c.open_items == ("TEST-MAN-C",)
     threat = {t.threat.id: t for t in result.threats}["THR-THREE"]
-    assert threat.verdict is Verdict.PRODUCT_OPEN
+    assert threat.verdict is EvidenceVerdict.PRODUCT_OPEN
     assert threat.open_items == ("TEST-MAN-C", "RESP-X")
 
     passed = ManualRecord(id="TEST-MAN-C", by="Ada", date="2026-03-04", outcome="passed",
                           loc=SourceLoc("p.yaml", 9))
     done = build_verdicts(model, "base", audit, None, manual={"TEST-MAN-C": passed},
                           fulfilled={"RESP-X": Fulfilment("done", "ticket 12")}, **BOARD)
-    assert verdicts_of(done)[1]["THR-THREE"] is Verdict.MET
+    assert verdicts_of(done)[1]["THR-THREE"] is EvidenceVerdict.MET
 
     failed = ManualRecord(id="TEST-MAN-C", by="Ada", date="2026-03-04", outcome="failed",
                           loc=SourceLoc("p.yaml", 9))
     broken = build_verdicts(model, "base", audit, None, manual={"TEST-MAN-C": failed}, **BOARD)
     rec_c = {r.recommendation.id: r for r in broken.recommendations}["REC-C"]
-    assert rec_c.verdict is Verdict.NOT_MET
+    assert rec_c.verdict is EvidenceVerdict.NOT_MET
     assert [t.outcome for t in rec_c.tests] == ["failed by Ada on 2026-03-04"]
 
 
@@ -98,17 +100,17 @@ def test_a_threat_is_as_weak_as_its_weakest_applicable_mitigation(tmp_path: Path
     audit = {**AUDIT, "REC-A": [check("STACK_CANARIES", "FAIL")]}
     result = build_verdicts(model, "base", audit, None, **BOARD)
     recs, threats, clauses = verdicts_of(result)
-    assert (recs["REC-A"], recs["REC-B"]) == (Verdict.NOT_MET, Verdict.MET)
-    assert threats["THR-ONE"] is Verdict.NOT_MET  # REC-B holding does not hide REC-A
-    assert clauses["CLS-TOY-1"] is Verdict.NOT_MET
+    assert (recs["REC-A"], recs["REC-B"]) == (EvidenceVerdict.NOT_MET, EvidenceVerdict.MET)
+    assert threats["THR-ONE"] is EvidenceVerdict.NOT_MET  # REC-B holding does not hide REC-A
+    assert clauses["CLS-TOY-1"] is EvidenceVerdict.NOT_MET
     assert "REC-A: CONFIG_STACK_CANARIES not as recommended" in (
         {t.threat.id: t.why for t in result.threats}["THR-ONE"])
 
     audit = {**AUDIT, "REC-A": [check("STACK_CANARIES", "WAIVED")],
              "REC-B": [check("STACK_SENTINEL", "UNKNOWN")]}
     recs, threats, _ = verdicts_of(build_verdicts(model, "base", audit, None, **BOARD))
-    assert (recs["REC-A"], recs["REC-B"]) == (Verdict.WAIVED, Verdict.NOT_ASSESSED)
-    assert threats["THR-ONE"] is Verdict.NOT_ASSESSED
+    assert (recs["REC-A"], recs["REC-B"]) == (EvidenceVerdict.WAIVED, EvidenceVerdict.NOT_ASSESSED)
+    assert threats["THR-ONE"] is EvidenceVerdict.NOT_ASSESSED
 
 
 def test_a_recommendation_outside_the_profile_never_lowers_a_verdict(tmp_path: Path) -> None:
@@ -116,13 +118,13 @@ def test_a_recommendation_outside_the_profile_never_lowers_a_verdict(tmp_path: P
     failing_d = {**AUDIT, "REC-D": [check("STACK_POINTER_RANDOM", "FAIL")]}
     base = build_verdicts(model, "base", failing_d, None, **BOARD)
     threat = {t.threat.id: t for t in base.threats}["THR-TWO"]
-    assert threat.verdict is Verdict.MET and threat.not_required == ("REC-D",)
+    assert threat.verdict is EvidenceVerdict.MET and threat.not_required == ("REC-D",)
     assert verdicts_of(build_verdicts(model, "strict", failing_d, None, **BOARD))[1][
-        "THR-TWO"] is Verdict.NOT_MET
+        "THR-TWO"] is EvidenceVerdict.NOT_MET
     # a build that also passes the strict setting reads the same under strict as under base
     for profile in ("base", "strict"):
         assert verdicts_of(build_verdicts(model, profile, AUDIT, None, **BOARD))[1][
-            "THR-TWO"] is Verdict.MET
+            "THR-TWO"] is EvidenceVerdict.MET
 
 
 def test_a_failed_target_test_counts_only_on_this_platform_and_release(tmp_path: Path) -> None:
@@ -130,8 +132,8 @@ def test_a_failed_target_test_counts_only_on_this_platform_and_release(tmp_path:
     counted = build_verdicts(model, "base", AUDIT,
                              twister_results("v4.2.0", **{HERE: Outcome.FAILED}),
                              build_release="4.2.0", **BOARD)
-    assert verdicts_of(counted)[0]["REC-A"] is Verdict.NOT_MET
-    assert verdicts_of(counted)[1]["THR-ONE"] is Verdict.NOT_MET
+    assert verdicts_of(counted)[0]["REC-A"] is EvidenceVerdict.NOT_MET
+    assert verdicts_of(counted)[1]["THR-ONE"] is EvidenceVerdict.NOT_MET
     assert [u.use for u in counted.result_files] == [ResultUse.COUNTED]
 
     baseline = verdicts_of(build_verdicts(model, "base", AUDIT, None, **BOARD))
@@ -185,5 +187,5 @@ def test_a_clause_keeps_its_responsibilities_when_its_recommendations_are_scoped
     assert problems == []
     result = build_verdicts(model, "base", AUDIT, None, arch="arm", **BOARD)
     # THR-THREE: the x86 attack is absent on arm; CLS-TOY-4: the product still owes RESP-X
-    assert verdicts_of(result)[1]["THR-THREE"] is Verdict.NOT_APPLICABLE
-    assert verdicts_of(result)[2]["CLS-TOY-4"] is Verdict.PRODUCT_OPEN
+    assert verdicts_of(result)[1]["THR-THREE"] is EvidenceVerdict.NOT_APPLICABLE
+    assert verdicts_of(result)[2]["CLS-TOY-4"] is EvidenceVerdict.PRODUCT_OPEN

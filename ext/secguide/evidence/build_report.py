@@ -38,9 +38,9 @@ from secguide.spreadsheet import csv_text
 from secguide.trace.build_verdicts import (
     BuildVerdicts,
     ClauseResult,
+    EvidenceVerdict,
     RecommendationResult,
     ThreatResult,
-    Verdict,
 )
 from secguide.trace.needs import NeedItem, need_items, setting_id
 from secguide.trace.results import ResultFile
@@ -101,7 +101,7 @@ def render_html(build: BuildInfo, verdicts: BuildVerdicts, results: Sequence[Res
                 model: ThreatModel, created: str) -> bytes:
     page = _environment().get_template("evidence_report.html.j2").render(
         build=build, verdicts=verdicts, results=results, counts=verdicts.counts(),
-        sections=report_sections(verdicts, model), created=created, Verdict=Verdict,
+        sections=report_sections(verdicts, model), created=created,
         responsibilities={r.id: r for r in model.responsibilities},
         product=model.product)
     return page.encode("utf-8")
@@ -121,11 +121,11 @@ class ReportSections:
 
 def report_sections(verdicts: BuildVerdicts, model: ThreatModel) -> ReportSections:
     def applies(result: ThreatResult | ClauseResult) -> bool:
-        return result.verdict is not Verdict.NOT_APPLICABLE
+        return result.verdict is not EvidenceVerdict.NOT_APPLICABLE
     return ReportSections(
         not_assessed=tuple(r for r in (*verdicts.threats, *verdicts.clauses,
                                        *verdicts.recommendations)
-                           if r.verdict is Verdict.NOT_ASSESSED),
+                           if r.verdict is EvidenceVerdict.NOT_ASSESSED),
         threats=tuple(t for t in verdicts.threats if applies(t)),
         clauses_by_standard=tuple(
             (s, tuple(c for c in verdicts.clauses if c.standard.id == s.id and applies(c)))
@@ -193,8 +193,8 @@ def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
         audit_id = f"TEST-AUDIT-{rec_id.removeprefix('REC-')}"
         failing = [s for s in r.settings if s.verdict not in ("PASS", "NOT-APPLICABLE")]
         outcomes[audit_id] = (f"{failing[0].verdict} for {failing[0].symbol}" if failing
-                              else Verdict.NOT_APPLICABLE.value if not r.settings
-                              or r.verdict is Verdict.NOT_APPLICABLE
+                              else EvidenceVerdict.NOT_APPLICABLE.value if not r.settings
+                              or r.verdict is EvidenceVerdict.NOT_APPLICABLE
                               else "passed (build audit)")
     results: dict[str, str] = {}
     for rec in model.recommendations:

@@ -229,12 +229,12 @@ def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
               f"{build.platform} with this build's release, and never as the product's tests.")
 
     heading("Threats")
-    _table(pdf, ("Threat", "Verdict", "Why"),
+    _table(pdf, ("Threat", "EvidenceVerdict", "Why"),
            [(f"{t.threat.id}\n{t.threat.title}", t.verdict.value, t.why)
             for t in sections.threats], (60, 35, 95))
     for standard, rows in sections.clauses_by_standard:
         heading(f"{standard.name} ({standard.edition})")
-        _table(pdf, ("Clause", "Verdict", "Why"),
+        _table(pdf, ("Clause", "EvidenceVerdict", "Why"),
                [(f"{c.clause.clause} {c.clause.title}", c.verdict.value, c.why)
                 for c in rows], (60, 35, 95))
     heading("Not applicable to this build")

@@ -6,7 +6,7 @@ the product's declaration (responsibilities fulfilled, manual checks recorded;
 :mod:`secguide.model.product`), and twister results. Guide checks are not
 inputs: they verify the guide, not the build.
 
-One vocabulary, :class:`Verdict`, serves recommendations, threats and clauses:
+One vocabulary, :class:`EvidenceVerdict`, serves recommendations, threats and clauses:
 
 * ``met``: every applicable recommendation's settings PASS on this build, every
   manual check it names has a passing record, and every product responsibility
@@ -51,7 +51,7 @@ from secguide.trace.needs import verification_id
 from secguide.trace.results import Outcome, ResultFile, Results, TargetRun, release_words
 
 
-class Verdict(enum.StrEnum):
+class EvidenceVerdict(enum.StrEnum):
     """What one build's evidence proves about an item, weakest first in :data:`WEAKEST_FIRST`."""
 
     MET = "met"
@@ -68,11 +68,12 @@ class Verdict(enum.StrEnum):
 
 
 #: The order in which verdicts combine: the first present decides.
-WEAKEST_FIRST = (Verdict.NOT_MET, Verdict.NOT_ASSESSED, Verdict.WAIVED, Verdict.PRODUCT_OPEN,
-                 Verdict.MET)
+WEAKEST_FIRST = (EvidenceVerdict.NOT_MET, EvidenceVerdict.NOT_ASSESSED, EvidenceVerdict.WAIVED,
+                 EvidenceVerdict.PRODUCT_OPEN,
+                 EvidenceVerdict.MET)
 
 
-def weakest(verdicts: Iterable[Verdict]) -> Verdict | None:
+def weakest(verdicts: Iterable[EvidenceVerdict]) -> EvidenceVerdict | None:
     found = set(verdicts)
     return next((v for v in WEAKEST_FIRST if v in found), None)
 
@@ -124,14 +125,14 @@ class Reason:
     """One item behind a verdict: what it is, its own verdict, and why."""
 
     item: str  # REC-..., RESP-..., TEST-MAN-...
-    verdict: Verdict
+    verdict: EvidenceVerdict
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class RecommendationResult:
     recommendation: Recommendation
-    verdict: Verdict
+    verdict: EvidenceVerdict
     settings: tuple[SettingCheck, ...]
     tests: tuple[TestCheck, ...]
     why: str
@@ -141,7 +142,7 @@ class RecommendationResult:
 @dataclass(frozen=True, slots=True)
 class ThreatResult:
     threat: Threat
-    verdict: Verdict
+    verdict: EvidenceVerdict
     reasons: tuple[Reason, ...]
     why: str
     open_items: tuple[str, ...] = ()
@@ -153,7 +154,7 @@ class ThreatResult:
 class ClauseResult:
     standard: Standard
     clause: Clause
-    verdict: Verdict
+    verdict: EvidenceVerdict
     reasons: tuple[Reason, ...]
     why: str
     open_items: tuple[str, ...] = ()
@@ -177,9 +178,9 @@ class BuildVerdicts:
     fulfilled: Mapping[str, Fulfilment] = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        def tally(values: Iterable[Verdict]) -> dict[str, int]:
+        def tally(values: Iterable[EvidenceVerdict]) -> dict[str, int]:
             found = list(values)
-            return {v.value: found.count(v) for v in Verdict}
+            return {v.value: found.count(v) for v in EvidenceVerdict}
         return {"recommendations": tally(r.verdict for r in self.recommendations),
                 "threats": tally(t.verdict for t in self.threats),
                 "clauses": tally(c.verdict for c in self.clauses)}
@@ -212,7 +213,7 @@ class BuildVerdicts:
         return {
             "platform": self.platform,
             "profile": self.profile,
-            "vocabulary": [v.value for v in Verdict],
+            "vocabulary": [v.value for v in EvidenceVerdict],
             "result_platforms": dict(sorted(self.result_platforms.items())),
             "results": {
                 "compared_with_release": self.release,
@@ -382,31 +383,32 @@ def _tests(rec: Recommendation, evidence: _Evidence
 
 
 def _rec_verdict(settings: Sequence[SettingCheck], failed: Sequence[str],
-                 open_checks: Sequence[str], passed: Sequence[str]) -> tuple[Verdict, str]:
+                 open_checks: Sequence[str], passed: Sequence[str]) -> tuple[EvidenceVerdict, str]:
     judged = [s for s in settings if s.verdict != "NOT-APPLICABLE"]
     if settings and not judged:
         reasons = sorted({s.reason for s in settings if s.reason})
-        return Verdict.NOT_APPLICABLE, "; ".join(reasons) or "no setting applies to this build"
+        return (EvidenceVerdict.NOT_APPLICABLE,
+                "; ".join(reasons) or "no setting applies to this build")
     failing = [s.symbol for s in judged if s.verdict == "FAIL"]
     if failing:
-        return Verdict.NOT_MET, f"{', '.join(failing)} not as recommended"
+        return EvidenceVerdict.NOT_MET, f"{', '.join(failing)} not as recommended"
     if failed:
-        return Verdict.NOT_MET, f"failed: {', '.join(failed)}"
+        return EvidenceVerdict.NOT_MET, f"failed: {', '.join(failed)}"
     unknown = [s for s in judged if s.verdict == "UNKNOWN"]
     if unknown:
-        return Verdict.NOT_ASSESSED, "; ".join(f"{s.symbol}: {s.reason}" for s in unknown)
+        return EvidenceVerdict.NOT_ASSESSED, "; ".join(f"{s.symbol}: {s.reason}" for s in unknown)
     if any(s.verdict == "WAIVED" for s in judged):
-        return Verdict.WAIVED, "; ".join(f"{s.symbol}: {s.reason}" for s in judged
+        return EvidenceVerdict.WAIVED, "; ".join(f"{s.symbol}: {s.reason}" for s in judged
                                          if s.verdict == "WAIVED")
     if open_checks:
-        return Verdict.PRODUCT_OPEN, (("settings PASS" if judged else "no setting to audit")
+        return EvidenceVerdict.PRODUCT_OPEN, (("settings PASS" if judged else "no setting to audit")
                                       + f"; manual checks open: {', '.join(open_checks)}")
     said = ["settings PASS on this build"] if judged else []
     if passed:
         said.append(f"manual checks passed: {', '.join(passed)}")
     if not said:
-        return Verdict.NOT_ASSESSED, "nothing on this build verifies it"
-    return Verdict.MET, "; ".join(said)
+        return EvidenceVerdict.NOT_ASSESSED, "nothing on this build verifies it"
+    return EvidenceVerdict.MET, "; ".join(said)
 
 
 def recommendation_results(model: ThreatModel, profile: str,
@@ -421,7 +423,7 @@ def recommendation_results(model: ThreatModel, profile: str,
         settings = tuple(audit.get(rec.id, ()))
         tests, failed, open_checks, passed = _tests(rec, evidence)
         verdict, why = _rec_verdict(settings, failed, open_checks, passed)
-        if verdict is Verdict.NOT_APPLICABLE:
+        if verdict is EvidenceVerdict.NOT_APPLICABLE:
             open_checks = []
         found.append(RecommendationResult(rec, verdict, settings, tuple(tests), why,
                                           tuple(open_checks)))
@@ -436,10 +438,10 @@ def _responsibility_reasons(ids: Iterable[str], fulfilled: Mapping[str, Fulfilme
     for resp in ids:
         done = fulfilled.get(resp)
         if done is None:
-            reasons.append(Reason(resp, Verdict.PRODUCT_OPEN,
+            reasons.append(Reason(resp, EvidenceVerdict.PRODUCT_OPEN,
                                   "the product declares no fulfilment"))
         else:
-            reasons.append(Reason(resp, Verdict.MET,
+            reasons.append(Reason(resp, EvidenceVerdict.MET,
                                   f"declared fulfilled: {done.how} (see {done.reference})"))
     return reasons
 
@@ -450,7 +452,7 @@ def _scoped_away(result: RecommendationResult, arch: str | None, build_kind: str
     (``applies_to.when``) the build does not have. A recommendation for another kind of
     build says nothing about the surface."""
     scope = result.recommendation.applies_to
-    if result.verdict is not Verdict.NOT_APPLICABLE or build_kind not in scope.builds:
+    if result.verdict is not EvidenceVerdict.NOT_APPLICABLE or build_kind not in scope.builds:
         return False
     other_arch = bool(scope.architectures) and arch is not None and not any(
         _arch_matches(arch, w) for w in scope.architectures)
@@ -460,13 +462,13 @@ def _scoped_away(result: RecommendationResult, arch: str | None, build_kind: str
 def _decide(rec_ids: Sequence[str], resp_ids: Sequence[str], model: ThreatModel, profile: str,
             recs: Mapping[str, RecommendationResult], fulfilled: Mapping[str, Fulfilment],
             arch: str | None, build_kind: str, *, threat: bool
-            ) -> tuple[Verdict, tuple[Reason, ...], str, tuple[str, ...], tuple[str, ...]]:
+            ) -> tuple[EvidenceVerdict, tuple[Reason, ...], str, tuple[str, ...], tuple[str, ...]]:
     """The verdict of a threat or clause from its recommendations and responsibilities."""
     model_recs = {r.id: r for r in model.recommendations if r.deprecation is None}
     mine = [recs[i] for i in rec_ids if i in recs]
     not_required = tuple(i for i in rec_ids if i in model_recs and i not in recs
                          and not model.in_profile(model_recs[i], profile))
-    applying = [r for r in mine if r.verdict is not Verdict.NOT_APPLICABLE]
+    applying = [r for r in mine if r.verdict is not EvidenceVerdict.NOT_APPLICABLE]
     rec_reasons = [Reason(r.recommendation.id, r.verdict, r.why) for r in mine]
     # Nothing against it applies: not applicable when nothing is left to the product, or,
     # for a threat, when every recommendation is scoped away (its architecture, hardware or
@@ -476,24 +478,26 @@ def _decide(rec_ids: Sequence[str], resp_ids: Sequence[str], model: ThreatModel,
     if mine and not applying and (not resp_ids or absent):
         why = ("not applicable to this build: "
                + "; ".join(f"{r.recommendation.id}: {r.why}" for r in mine))
-        return Verdict.NOT_APPLICABLE, tuple(rec_reasons), why, (), not_required
+        return EvidenceVerdict.NOT_APPLICABLE, tuple(rec_reasons), why, (), not_required
     reasons = [Reason(r.recommendation.id, r.verdict, r.why) for r in applying]
     reasons += _responsibility_reasons(resp_ids, fulfilled)
     open_items = tuple(i for r in applying for i in r.open_items) + tuple(
-        r.item for r in reasons if r.item.startswith("RESP-") and r.verdict is not Verdict.MET)
+        r.item for r in reasons
+        if r.item.startswith("RESP-") and r.verdict is not EvidenceVerdict.MET)
     if not applying and not_required and not resp_ids:
-        return (Verdict.NOT_ASSESSED, (), f"the profile '{profile}' holds none of its "
+        return (EvidenceVerdict.NOT_ASSESSED, (), f"the profile '{profile}' holds none of its "
                 f"recommendations ({', '.join(not_required)})", (), not_required)
     decided = weakest(r.verdict for r in reasons)
     if decided is None:
-        return Verdict.NOT_ASSESSED, (), "nothing in the model addresses it", (), not_required
+        return (EvidenceVerdict.NOT_ASSESSED, (), "nothing in the model addresses it", (),
+                not_required)
     if not applying and not_required:
-        decided = weakest((decided, Verdict.NOT_ASSESSED))
+        decided = weakest((decided, EvidenceVerdict.NOT_ASSESSED))
     deciding = [r for r in reasons if r.verdict is decided]
-    if decided is Verdict.PRODUCT_OPEN:
+    if decided is EvidenceVerdict.PRODUCT_OPEN:
         zephyr = ("the Zephyr part holds" if applying else "no Zephyr setting applies")
         why = f"{zephyr}; open: {', '.join(open_items)}"
-    elif decided is Verdict.MET:
+    elif decided is EvidenceVerdict.MET:
         why = "every applicable recommendation holds" if applying else ""
         if resp_ids:
             why = "; ".join(filter(None, (why, "every responsibility is declared fulfilled")))
@@ -528,12 +532,12 @@ def clause_results(model: ThreatModel, profile: str, recs: Sequence[Recommendati
     for standard in model.standards:
         for clause in standard.clauses:
             if clause.met_by == "not-applicable":
-                found.append(ClauseResult(standard, clause, Verdict.NOT_APPLICABLE, (),
+                found.append(ClauseResult(standard, clause, EvidenceVerdict.NOT_APPLICABLE, (),
                                           "the clause does not concern an operating system: "
                                           + clause.justification.strip()))
                 continue
             if clause.met_by not in _ASSESSED_BY:
-                found.append(ClauseResult(standard, clause, Verdict.NOT_ASSESSED, (),
+                found.append(ClauseResult(standard, clause, EvidenceVerdict.NOT_ASSESSED, (),
                                           f"the guide does not address it "
                                           f"(met_by: {clause.met_by})"))
                 continue

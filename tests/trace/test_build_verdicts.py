@@ -41,6 +41,9 @@ def test_without_a_declaration_product_items_stay_open(tmp_path: Path) -> None:
     assert recs == {"REC-A": EvidenceVerdict.MET, "REC-B": EvidenceVerdict.MET,
                     "REC-C": EvidenceVerdict.NOT_APPLICABLE}
     assert threats["THR-ONE"] is EvidenceVerdict.MET
+    rec_c = {r.recommendation.id: r for r in result.recommendations}["REC-C"]
+    assert [t.outcome for t in rec_c.tests] == [
+        "not needed: the recommendation does not apply to this build"]
     # REC-C does not apply; RESP-X remains (the arch is unknown, so not "another architecture")
     assert threats["THR-THREE"] is EvidenceVerdict.PRODUCT_OPEN
     assert {t.threat.id: t.open_items for t in result.threats}["THR-THREE"] == ("RESP-X",)
@@ -189,3 +192,12 @@ def test_a_clause_keeps_its_responsibilities_when_its_recommendations_are_scoped
     # THR-THREE: the x86 attack is absent on arm; CLS-TOY-4: the product still owes RESP-X
     assert verdicts_of(result)[1]["THR-THREE"] is EvidenceVerdict.NOT_APPLICABLE
     assert verdicts_of(result)[2]["CLS-TOY-4"] is EvidenceVerdict.PRODUCT_OPEN
+
+
+def test_a_run_without_suites_is_called_empty_and_counts_nowhere(tmp_path: Path) -> None:
+    model = toy_model(tmp_path)
+    empty = build_verdicts(model, "base", AUDIT, twister_results("v4.2.0"),
+                           build_release="4.2.0", **BOARD)
+    [use] = empty.result_files
+    assert use.use is ResultUse.EMPTY
+    assert empty.excluded == ("twister.json: empty: holds no test (no test suite in the file)",)

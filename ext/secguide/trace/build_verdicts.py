@@ -37,6 +37,7 @@ counted.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -424,7 +425,12 @@ def recommendation_results(model: ThreatModel, profile: str,
         tests, failed, open_checks, passed = _tests(rec, evidence)
         verdict, why = _rec_verdict(settings, failed, open_checks, passed)
         if verdict is EvidenceVerdict.NOT_APPLICABLE:
+            # nothing to perform on a build the recommendation does not apply to
             open_checks = []
+            tests = [dataclasses.replace(t, outcome="not needed: the recommendation does not "
+                                         "apply to this build")
+                     if t.kind == "manual-check" and t.id not in evidence.manual else t
+                     for t in tests]
         found.append(RecommendationResult(rec, verdict, settings, tuple(tests), why,
                                           tuple(open_checks)))
     return found

@@ -144,3 +144,14 @@ def test_evidence_defaults_to_audits_strict_profile_so_a_ztest_build_is_not_secu
     clause = {c["id"]: c for c in data["clauses"]}["CLS-CRA-I-2B"]  # secure by default
     assert clause["verdict"] == "not met"
     assert "REC-DBG-NO-TEST-CODE: CONFIG_ZTEST" in clause["why"]
+
+
+def test_a_clause_the_guide_does_not_address_is_not_assessed_with_the_reason(
+        model: ThreatModel, db_v4: SymbolDB) -> None:
+    verdicts = judge(BUILDS / "configs" / "nucleo_h753zi-stepper.config", model, db_v4)
+    gaps = [c for c in verdicts.clauses if c.clause.met_by == "not-addressed"]
+    assert gaps  # the crosswalk declares its gaps
+    for clause in gaps:
+        assert clause.verdict is EvidenceVerdict.NOT_ASSESSED
+        assert clause.why.startswith("the guide does not address it (met_by: not-addressed): ")
+        assert clause.why.endswith(" ".join(clause.clause.justification.split()))

@@ -70,8 +70,7 @@ class EvidenceVerdict(enum.StrEnum):
 
 #: The order in which verdicts combine: the first present decides.
 WEAKEST_FIRST = (EvidenceVerdict.NOT_MET, EvidenceVerdict.NOT_ASSESSED, EvidenceVerdict.WAIVED,
-                 EvidenceVerdict.PRODUCT_OPEN,
-                 EvidenceVerdict.MET)
+                 EvidenceVerdict.PRODUCT_OPEN, EvidenceVerdict.MET)
 
 
 def weakest(verdicts: Iterable[EvidenceVerdict]) -> EvidenceVerdict | None:
@@ -400,10 +399,11 @@ def _rec_verdict(settings: Sequence[SettingCheck], failed: Sequence[str],
         return EvidenceVerdict.NOT_ASSESSED, "; ".join(f"{s.symbol}: {s.reason}" for s in unknown)
     if any(s.verdict == "WAIVED" for s in judged):
         return EvidenceVerdict.WAIVED, "; ".join(f"{s.symbol}: {s.reason}" for s in judged
-                                         if s.verdict == "WAIVED")
+                                                 if s.verdict == "WAIVED")
     if open_checks:
-        return EvidenceVerdict.PRODUCT_OPEN, (("settings PASS" if judged else "no setting to audit")
-                                      + f"; manual checks open: {', '.join(open_checks)}")
+        return EvidenceVerdict.PRODUCT_OPEN, (
+            ("settings PASS" if judged else "no setting to audit")
+            + f"; manual checks open: {', '.join(open_checks)}")
     said = ["settings PASS on this build"] if judged else []
     if passed:
         said.append(f"manual checks passed: {', '.join(passed)}")
@@ -545,7 +545,8 @@ def clause_results(model: ThreatModel, profile: str, recs: Sequence[Recommendati
             if clause.met_by not in _ASSESSED_BY:
                 found.append(ClauseResult(standard, clause, EvidenceVerdict.NOT_ASSESSED, (),
                                           f"the guide does not address it "
-                                          f"(met_by: {clause.met_by})"))
+                                          f"(met_by: {clause.met_by}): "
+                                          + " ".join(clause.justification.split())))
                 continue
             verdict, reasons, why, open_items, not_required = _decide(
                 clause.recommendations, clause.responsibilities, model, profile, by_id,

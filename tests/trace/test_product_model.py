@@ -12,42 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from secguide import __version__
+from product_fixtures import BUILD, EXAMPLE, GUIDE_VERSION, REPO, guide_fingerprints, record
 from secguide.cli.main import main
-from secguide.model.guide_package import model_digest
-from secguide.model.loader import load_threat_model
-from secguide.trace.review import fingerprint
 from secguide.zephyr.kconfig.symbols import SymbolDB
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "tests" / "fixtures" / "product-model" / "threatmodel"
-BUILD = REPO.parent / "shared" / "builds" / "configs" / "nucleo_h753zi-stepper.config"
-GUIDE_VERSION = f"secguide {__version__}, model sha256:{model_digest(REPO / 'threatmodel')[:12]}"
-
-
-def guide_fingerprints(db: SymbolDB, guide_dir: Path = REPO / "threatmodel") -> dict[str, str]:
-    """The review fingerprints of the two guide items the example decides on, computed
-    from the guide's own folder (not through the product loader)."""
-    guide, _ = load_threat_model(guide_dir)
-    items = guide.by_id()
-    return {item_id: fingerprint(items[item_id], db, guide)
-            for item_id in ("REC-DBG-LOG", "REC-DBG-THREAD-INFO")}
-
-
-def record(extends: Path, fingerprints: dict[str, str]) -> None:
-    """Write each fingerprint under the waiver or override of its item, as a team does."""
-    text = extends.read_text()
-    for item_id, value in fingerprints.items():
-        text, count = re.subn(rf"^(  - (?:recommendation|id): {item_id}\n)",
-                              rf"\g<1>    fingerprint: {value}\n", text, flags=re.M)
-        assert count == 1, item_id
-    extends.write_text(text)
 
 
 @pytest.fixture
@@ -244,3 +216,14 @@ def test_export_needs_carry_origins(product: Path, capsys: pytest.CaptureFixture
     origins = {need["origin"] for need in version["needs"].values()}
     assert origins == {f"guide ({GUIDE_VERSION})", "product", "override"}
     assert version["needs"]["SET-DBG-THREAD-INFO-THREAD-MONITOR"]["origin"] == "override"
+
+
+def test_an_expired_product_waiver_no_longer_waives(product: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    extends = product / "threatmodel" / "extends.yaml"
+    extends.write_text(extends.read_text().replace("expires: 2099-12-31", "expires: 2026-01-31"))
+    assert main(["audit", str(BUILD), "--format", "json", "--date", "2026-02-01"]) == 1
+    (build,) = json.loads(capsys.readouterr().out)["builds"]
+    (log,) = [r for r in build["results"] if r["id"] == "REC-DBG-LOG"]
+    assert log["result"] == "FAIL"
+    assert "expired on 2026-01-31" in log["reason"]

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "secguide.cli.board",
     "secguide.cli.audit",
     "secguide.cli.hardening",
+    "secguide.cli.init",
 )
 #: Command name -> the module that registers it, so that one command imports only
 #: its own module (and what that needs) instead of every command's dependencies.

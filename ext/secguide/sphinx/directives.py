@@ -115,8 +115,9 @@ class ModelDirective(SphinxDirective):
         status = self.status_line(item)
         # the status is said once: on the line when there is one
         show_status = not status
-        rendered = [*status, *need_nodes(self, item, self.model_state.absolute(item.loc),
-                                         show_status=show_status)]
+        rendered = [*self.origin_line(item), *status,
+                    *need_nodes(self, item, self.model_state.absolute(item.loc),
+                                show_status=show_status)]
         return [self.index_entry(item), *rendered]
 
     def index_entry(self, item: NeedItem) -> addnodes.index:
@@ -128,6 +129,20 @@ class ModelDirective(SphinxDirective):
         title = item.title.replace(";", ",")  # ";" would split the entry into sub-entries
         text = f"{item.id} — {title}" if title and title != item.id else item.id
         return addnodes.index(entries=[("single", text, item.id, "", None)])
+
+    def origin_line(self, item: NeedItem) -> list[nodes.Node]:
+        """A product guide's line above each card: where the item comes from."""
+        origin = item.extra.get("origin")
+        if not origin:
+            return []
+        kind = origin.split(" ", 1)[0]
+        # no apostrophes: Sphinx would turn them into typographic quotes
+        text = {"product": "From the product threat model",
+                "override": "From the product threat model, in place of the guide item"}.get(
+                    kind, f"From the {origin}")
+        line = nodes.paragraph("", text, classes=["secguide-origin", f"secguide-origin-{kind}"])
+        self.set_source_info(line)
+        return [line]
 
     def status_line(self, item: NeedItem) -> list[nodes.Node]:
         """One line above the card: a status to be warned of, and the Working Group review.

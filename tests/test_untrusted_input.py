@@ -236,6 +236,16 @@ def test_paths_out_of_the_tests_folder_are_refused_alike(project: Path, referenc
                                   "devices and links out of the project are refused)")
 
 
+def test_a_tests_folder_linking_out_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "test_x.py").write_text("def test_x():\n    pass\n")
+    (root / "tests").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(UnsafeReference):
+        project_file(root, "tests/test_x.py", under="tests")
+
+
 def test_a_test_file_inside_is_read_within_a_bound(project: Path, tmp_path: Path) -> None:
     path = project_file(project, "tests/test_real.py", under="tests")
     assert read_bounded_text(path) == "def test_real():\n    pass\n"

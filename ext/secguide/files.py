@@ -124,12 +124,14 @@ def project_file(root: Path, reference: str, *, under: str = "") -> Path:
         raise refusal
     if under and relative.parts[:len(PurePosixPath(under).parts)] != PurePosixPath(under).parts:
         raise refusal
-    base = Path(root).resolve() / under if under else Path(root).resolve()
     try:
-        target = (Path(root).resolve() / relative).resolve()
+        project = Path(root).resolve()
+        # the folder itself must not lead out of the project either
+        base = (project / under).resolve() if under else project
+        target = (project / relative).resolve()
     except (OSError, RuntimeError):  # a symlink loop (3.11 raises RuntimeError)
         raise refusal from None
-    if not target.is_relative_to(base.resolve()):
+    if not (base.is_relative_to(project) and target.is_relative_to(base)):
         raise refusal
     return target
 

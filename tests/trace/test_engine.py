@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from secguide.diagnostics import SecguideError, SourceLoc
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
-from secguide.trace.audit import guide_rules
+from secguide.trace.audit import AuditRule, guide_rules
 from secguide.trace.engine import (
     DEFAULT_PROFILE,
     EngineRequest,
@@ -19,7 +20,7 @@ from secguide.trace.engine import (
     VerdictEngine,
 )
 from secguide.trace.release_fit import release_fit, release_note
-from secguide.zephyr.dotconfig import read_dotconfig
+from secguide.zephyr.dotconfig import parse_dotconfig, read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parents[2]
@@ -129,3 +130,42 @@ def test_the_engine_notes_the_fit_only_when_the_release_is_unknown(
     judged = stated.judge(read_dotconfig(CONFIGS / "qemu_x86-vehicleos.config"))
     assert judged.build_version == "3.7.0"
     assert not [n for n in judged.notes if n.startswith("release unknown")]
+
+
+def test_version_h_git_describe_tells_a_development_build(model: ThreatModel, db_v4: SymbolDB,
+                                                          tmp_path: Path) -> None:
+    zephyr_dir = tmp_path / "build" / "zephyr"
+    zephyr_dir.mkdir(parents=True)
+    shutil.copy(CONFIGS / "nucleo_h753zi-stepper.config", zephyr_dir / ".config")
+    _version_h(zephyr_dir, "include/generated/zephyr/version.h", 4, 2, 99)
+    header = zephyr_dir / "include/generated/zephyr/version.h"
+    header.write_text(header.read_text() + "#define BUILD_VERSION v4.2.0-2572-g04dfa77d372d\n")
+    engine = _engine(model, db_v4)
+    assert engine.release(zephyr_dir / ".config").version == "v4.2.0-2572-g04dfa77d372d"
+    [audit] = engine.judge_paths([tmp_path / "build"]).audits
+    assert ("release v4.2.0-2572-g04dfa77d372d (from version.h): a development build after "
+            "4.2.0 (2572 commits later, commit 04dfa77d372d)") in audit.notes
+
+
+@pytest.mark.parametrize(("release", "since", "verdict"), [
+    ("3.7.0", "4.4.0", "NOT-APPLICABLE"),
+    ("4.4.0", "4.4.0", "UNKNOWN"),  # the symbol should be there: the tree is older
+    # a development build leads to the next minor release at most, and may have its symbols
+    ("4.3.99", "4.4.0", "UNKNOWN"),
+    ("v4.3.0-1890-g3ea2951bc01c", "4.4.0", "UNKNOWN"),
+    ("4.2.99", "4.4.0", "NOT-APPLICABLE"),
+    ("zephyr-v2.5.0-31748-g1f0c3d", "2.6.0", "UNKNOWN"),
+    ("zephyr-v2.5.0-31748-g1f0c3d", "2.7.0", "NOT-APPLICABLE"),
+])
+def test_a_later_release_symbol_against_the_build_release(
+        model: ThreatModel, db_v4: SymbolDB, release: str, since: str, verdict: str) -> None:
+    rule = AuditRule(id="REC-T", origin="guide", symbol="SYS_HEAP_HARDENING_NONE", value="n",
+                     title="t", rationale="r", since=since, loc=SourceLoc("t.yaml", 1))
+    engine = VerdictEngine(model, db_v4, rules=(rule,), zephyr_version=release)
+    [result] = engine.judge(parse_dotconfig('CONFIG_ARCH="arm"\n', "b/.config")).results
+    assert result.verdict.value == verdict, result.reason
+
+
+def test_a_stated_release_must_be_one(model: ThreatModel, db_v4: SymbolDB) -> None:
+    with pytest.raises(SecguideError, match="--zephyr-version main: not a Zephyr release"):
+        EngineRequest(zephyr_version="main").engine(model, db_v4, REPO)

@@ -34,7 +34,7 @@ from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver
-from secguide.model.releases import release_key
+from secguide.model.releases import parse_release
 from secguide.trace.dependencies import BuildDependencies
 from secguide.trace.hardware import lacking_hardware, unknown_hardware
 from secguide.trace.scope import applies_when_text, scope_holds
@@ -379,6 +379,20 @@ def met_by_alternative(rule: AuditRule, config: DotConfig) -> RuleResult | None:
     return None
 
 
+def _comes_later(since: str | None, build_version: str | None) -> str | None:
+    """The build's release in words when a symbol of release ``since`` cannot be in it, else
+    None. A development build (``4.2.99``, or ``v4.2.0-2572-g...`` after its tag) leads to the
+    next minor release at most, whose symbols it may already have: only a later ``since``
+    rules a symbol out."""
+    build, introduced = parse_release(build_version), parse_release(since)
+    if build is None or introduced is None:
+        return None
+    if build.development:
+        major, minor, _ = build.numbers
+        return build.describe() if introduced.numbers > (major, minor + 1, 0) else None
+    return f"Zephyr {build_version}" if build.numbers < introduced.numbers else None
+
+
 class _Judge:
     """The facts shared by every rule of one audit: the build, the tree, renames, waivers."""
 
@@ -414,11 +428,11 @@ class _Judge:
             successors = self.renames.get(rule.symbol, ())
             hint = (f"; the model records it as replaced by "
                     f"{', '.join('CONFIG_' + s for s in successors)}" if successors else "")
-            if rule.since and self.build_version and (
-                    release_key(self.build_version) < release_key(rule.since)):
+            later = _comes_later(rule.since, self.build_version)
+            if later is not None:
                 return RuleResult(rule=rule, verdict=Verdict.NOT_APPLICABLE,
                                   reason=f"CONFIG_{rule.symbol} comes with Zephyr {rule.since}; "
-                                         f"this build is Zephyr {self.build_version}")
+                                         f"this build is {later}")
             if rule.since:
                 hint += (f"; it comes with Zephyr {rule.since}, so a build from an earlier "
                          "release cannot have it")

@@ -21,6 +21,7 @@ from secguide.diagnostics import Diagnostic, SecguideError, display_path
 from secguide.model.hardening_db import CENTRAL_FILE, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.product_waivers import ProductWaiver
+from secguide.model.releases import parse_release
 from secguide.trace.audit import (
     AuditRule,
     AuditSummary,
@@ -31,7 +32,12 @@ from secguide.trace.audit import (
 )
 from secguide.trace.release_fit import release_note
 from secguide.zephyr.boards import same_target
-from secguide.zephyr.build_dirs import build_version, find_build_configs, sysbuild_images
+from secguide.zephyr.build_dirs import (
+    build_describe,
+    build_version,
+    find_build_configs,
+    sysbuild_images,
+)
 from secguide.zephyr.dotconfig import DotConfig, read_dotconfig
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
@@ -129,6 +135,9 @@ class VerdictEngine:
                  waivers: Sequence[ProductWaiver] = (), today: datetime.date | None = None,
                  build_kind: str = "production", zephyr_version: str | None = None,
                  release_trees: Sequence[SymbolDB] = ()) -> None:
+        if zephyr_version is not None and parse_release(zephyr_version) is None:
+            raise SecguideError(f"--zephyr-version {zephyr_version}: not a Zephyr release "
+                                "(e.g. 4.2.0, 4.2.99, v4.2.0-2572-g04dfa77d372d)")
         if build_kind not in BUILD_KINDS:
             raise SecguideError(f"build kind {build_kind!r}: expected one of "
                                 f"{', '.join(BUILD_KINDS)}")
@@ -141,10 +150,15 @@ class VerdictEngine:
         self.renames: Mapping[str, tuple[str, ...]] = model.recorded_renames()
 
     def release(self, config_path: Path | None) -> StatedRelease:
-        """The release a build is judged as: the stated one, else its build folder's."""
+        """The release a build is judged as: the stated one, else its build folder's
+        ``version.h`` (its git describe when there is one: it tells a development build)."""
         if self.zephyr_version:
             return StatedRelease(self.zephyr_version, "--zephyr-version")
-        found = build_version(config_path) if config_path is not None else None
+        found = None
+        if config_path is not None:
+            found = build_describe(config_path) or build_version(config_path)
+            if parse_release(found) is None:
+                found = build_version(config_path)
         return StatedRelease(found, "version.h" if found else "")
 
     def judge(self, config: DotConfig, *, config_path: Path | None = None,
@@ -152,7 +166,11 @@ class VerdictEngine:
         """Every rule's verdict on one parsed ``.config``; a build of unknown release gets a
         note on which of the trees at hand its symbols fit."""
         release = self.release(config_path)
-        if release.version is None and not config.is_sysbuild:
+        stated = parse_release(release.version)
+        if stated is not None:
+            notes = (*notes, f"release {release.version} (from {release.source}): "
+                             f"{stated.describe()}")
+        elif not config.is_sysbuild:
             notes = (*notes, release_note(config, (self.db, *self.release_trees)))
         return audit_config(config, self.rules, self.db, profile=self.profile,
                             rules_from=self.rules_from, renames=self.renames,

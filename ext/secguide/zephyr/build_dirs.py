@@ -93,6 +93,31 @@ _VERSION_PART = re.compile(
     r"^#define\s+KERNEL_(VERSION_MAJOR|VERSION_MINOR|PATCHLEVEL)\s+(\d+)\s*$", re.M)
 
 
+#: ``BUILD_VERSION``: the ``git describe`` of the tree the build was made from, when Zephyr
+#: could run git (``v4.2.0-2572-g04dfa77d372d``, ``zephyr-v3.4.0``).
+_DESCRIBED_BUILD = re.compile(r"^#define\s+BUILD_VERSION\s+(\S{1,100})\s*$", re.M)
+
+
+def _version_header(config: Path) -> str | None:
+    for relative in _VERSION_HEADERS:
+        header = config.parent / relative
+        try:
+            if header.stat().st_size > 64 * 1024:
+                continue
+            return header.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return None
+
+
+def build_describe(config: Path) -> str | None:
+    """``BUILD_VERSION`` from the ``version.h`` beside the ``.config``: the git describe of
+    the build's Zephyr tree, which names a development build's commit; None without one."""
+    text = _version_header(config)
+    match = _DESCRIBED_BUILD.search(text) if text is not None else None
+    return match.group(1).strip('"') if match else None
+
+
 def build_version(config: Path) -> str | None:
     """The Zephyr release a build was made with, from the ``version.h`` beside its ``.config``.
 

@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from secguide.cli.main import main
+from secguide.evidence.audit_report import FORMATS
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -229,3 +230,13 @@ def test_board_target_matches_an_old_build_name(capsys) -> None:
     code, out, _ = _run(capsys, str(build), "--board-target", "nrf52840dk/nrf52840")
     assert "no build matches" not in out
     assert out.count("guide rules, profile strict") == 1 and code in (0, 1)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_format_shows_a_choice_stand_in(capsys, fmt: str) -> None:
+    """Choices are named by their prompt or name in every output, never ``<choice ...>``."""
+    # The 4.2.99 build leaves the optional stack-canaries choice unused: reasons name it.
+    code, out, _ = _run(capsys, str(CONFIGS / "nucleo_h753zi-stepper.config"), "--format", fmt,
+                        "--all")
+    assert code == 1 and "Stack canaries protection options" in out
+    assert "<choice" not in out and "&lt;choice" not in out

@@ -12,6 +12,7 @@ with", never as "built with".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,12 +74,22 @@ def _scan_always_written(db: SymbolDB) -> tuple[str, ...]:
     raw = getattr(db.symbols, "raw_text", None)
     names = []
     for name in db.symbols:
-        if raw is not None and not _is_always_written(raw(name)):
+        if raw is not None:
+            text = raw(name)
+            if not _is_always_written(text):
+                continue
+            # The few fields needed, without building the whole symbol (a tenth of the time).
+            data = json.loads(text)
+            facts = (data["depends_on"], data["user_settable"], data["choice"],
+                     [path for path, _line in data["definitions"]])
+        else:
+            symbol = db.symbols[name]
+            facts = (symbol.depends_on, symbol.user_settable, symbol.choice,
+                     [loc.path for loc in symbol.definitions])
+        depends_on, settable, choice, paths = facts
+        if depends_on != "y" or not settable or choice is not None:
             continue
-        symbol = db.symbols[name]
-        if symbol.depends_on != "y" or not symbol.user_settable or symbol.choice is not None:
-            continue
-        if any(loc.path.startswith(_SOME_BUILDS) for loc in symbol.definitions):
+        if any(path.startswith(_SOME_BUILDS) for path in paths):
             continue
         names.append(name)
     return tuple(sorted(names))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -91,11 +90,32 @@ def test_prj_conf_lists_only_changes(reports) -> None:
 def test_cache_serves_the_same_answer(model, zephyr_v4_path: Path, tmp_path: Path) -> None:
     tree = resolve_tree(zephyr_v4_path)
     first = board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path)
-    [cache_file] = tmp_path.glob("targets-*.json")
-    assert NUCLEO in json.loads(cache_file.read_text())["targets"]
+    # One small file per target: answering for one target reads one.
+    [answer] = tmp_path.glob("boards-*/*/*.z")
+    assert answer.stat().st_size < 20_000
     assert board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path) == first
-    cache_file.write_text("{not json")
+    answer.write_bytes(b"not zlib")
     assert board_reports(model, tree, names=[NUCLEO], cache_dir=tmp_path) == first
+    # Another profile is another question: its own folder, the first one kept.
+    board_reports(model, tree, names=[NUCLEO], profile="base", cache_dir=tmp_path)
+    assert len([p for p in next(tmp_path.glob("boards-*")).iterdir() if p.is_dir()]) == 2
+
+
+def test_model_edits_keep_a_bounded_cache(model, zephyr_v4_path: Path, tmp_path: Path) -> None:
+    """Each edited model is a new question; only the newest few are kept."""
+    from dataclasses import replace
+
+    from secguide.zephyr.kconfig.target_cache import KEEP_QUESTIONS
+
+    tree = resolve_tree(zephyr_v4_path)
+    for step in range(KEEP_QUESTIONS + 1):
+        recs = list(model.recommendations)
+        edited = replace(recs[0], settings=recs[0].settings[:1] + tuple(
+            replace(s, symbol=f"NO_SUCH_SYMBOL_{step}") for s in recs[0].settings[:1]))
+        board_reports(replace(model, recommendations=(edited, *recs[1:])), tree,
+                      names=[NUCLEO], cache_dir=tmp_path)
+    questions = [p for p in next(tmp_path.glob("boards-*")).iterdir() if p.is_dir()]
+    assert len(questions) == KEEP_QUESTIONS
 
 
 def test_strict_fragment_keeps_one_option_of_a_choice(model, zephyr_v4_path: Path) -> None:

@@ -1,11 +1,18 @@
-"""Per-target evaluations, kept on disk and keyed by the tree's fingerprint.
+"""Board targets and their evaluations, kept on disk so that one answer costs one read.
 
-The first run parses the tree (about 2 s) and evaluates the targets asked for;
-later runs read them back. Like the symbol cache, a cheap *stamp* (paths, sizes,
-mtimes of the Kconfig inputs and the board files) answers the common case and
-the *fingerprint* (their content) decides when the stamp changed. The key also
-holds the settings asked about, so a changed threat model evaluates again.
-JSON only; a corrupt file is ignored and rewritten.
+Under the cache folder, one folder per tree (``boards-<key>``) holds:
+
+* ``index.json``: the tree's inputs (Kconfig files, ``board.yml``/``soc.yml``, board
+  defconfigs and twister files) and every folder walked, their *stamp* (sizes and
+  mtimes, checked with ``stat`` calls alone), the inputs' content *fingerprint*, and the
+  board targets (reading 2,000 YAML files takes most of a warm run otherwise);
+* one folder per question (the settings asked about, the code that answers them),
+  with one small compressed file per target: ``board TARGET`` reads one, not all.
+
+A changed stamp with the same fingerprint (a fresh checkout) only refreshes the stamp;
+a changed fingerprint starts the tree's folder afresh. Only the newest
+:data:`KEEP_QUESTIONS` questions are kept: editing the model does not pile up copies.
+A corrupt or unreadable file is ignored and rewritten; a read-only cache costs speed only.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import shutil
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -26,7 +36,8 @@ from secguide.zephyr.kconfig.cache import (
     KCONFIGLIB_VERSION,
     content_fingerprint,
     default_cache_dir,
-    scan_inputs,
+    quick_stamp,
+    scan_inputs_and_folders,
 )
 from secguide.zephyr.kconfig.targets import (
     Outcome,
@@ -38,25 +49,10 @@ from secguide.zephyr.kconfig.targets import (
 from secguide.zephyr.tree import ZephyrTree, tree_files
 
 CACHE_FORMAT = "secguide-board-targets"
-#: Bump when the evaluation or its encoding changes meaning.
-CACHE_SCHEMA = 4
-
-
-def _board_files(root: Path) -> tuple[list[str], str]:
-    """Board defconfigs and twister files: inputs of target evaluation beyond Kconfig."""
-    entries = []
-    if not (root / "boards").is_dir():
-        return [], hashlib.sha256(b"").hexdigest()
-    for relative, entry in tree_files(root / "boards",
-                                      lambda name: name.endswith(("_defconfig", ".yaml"))):
-        info = entry.stat()
-        entries.append((f"boards/{relative}", info.st_size, info.st_mtime_ns))
-    digest = hashlib.sha256()
-    for relative, size, mtime in entries:
-        digest.update(f"{relative}\0{size}\0{mtime}\n".encode())
-    return [relative for relative, _, _ in entries], digest.hexdigest()
-
-
+#: Bump when the layout or the encoding changes meaning.
+CACHE_SCHEMA = 5
+#: Question folders kept per tree (the current model's and the one before).
+KEEP_QUESTIONS = 2
 #: The code whose answers the cache keeps: an edit to it is a new question.
 _EVALUATION_CODE = ("targets.py", "target_blame.py")
 
@@ -68,59 +64,31 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def _question_key(tree: ZephyrTree, wanted: list[WantedSetting], avoid: Iterable[str]) -> str:
+def _question_key(wanted: list[WantedSetting], avoid: Iterable[str]) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps([str(tree.root), __version__, KCONFIGLIB_VERSION, CACHE_SCHEMA,
-                              _code_digest(), [repr(w) for w in wanted],
-                              sorted(avoid)]).encode())
+    digest.update(json.dumps([__version__, KCONFIGLIB_VERSION, CACHE_SCHEMA, _code_digest(),
+                              [repr(w) for w in wanted], sorted(avoid)]).encode())
     return digest.hexdigest()[:24]
 
 
-def _encode(probe: TargetProbe) -> dict[str, Any]:
-    return asdict(probe)
+def _tree_folder(tree: ZephyrTree, cache_dir: Path | None) -> Path:
+    key = hashlib.sha256(json.dumps([str(tree.root), __version__, CACHE_SCHEMA]).encode())
+    return (cache_dir or default_cache_dir()) / f"boards-{key.hexdigest()[:24]}"
 
 
-def _decode_setting(raw: dict[str, Any]) -> SettingProbe:
-    return SettingProbe(
-        symbol=raw["symbol"], wanted=raw["wanted"], default=raw["default"],
-        outcome=Outcome(raw["outcome"]), value=raw["value"], hidden=bool(raw["hidden"]),
-        cause=raw["cause"], names=tuple(raw["names"]), selected_by=tuple(raw["selected_by"]),
-        needs=tuple((str(a), str(b)) for a, b in raw["needs"]), choice=str(raw["choice"]))
+# -- the tree's index -------------------------------------------------------------------
+
+def _is_board_file(name: str) -> bool:
+    return name.endswith(("_defconfig", ".yaml"))
 
 
-def _decode(raw: dict[str, Any]) -> TargetProbe:
-    return TargetProbe(
-        target=raw["target"], facts=dict(raw["facts"]),
-        facts_with_devicetree=dict(raw["facts_with_devicetree"]),
-        probes={k: _decode_setting(v) for k, v in raw["probes"].items()},
-        probes_with_devicetree={k: _decode_setting(v)
-                                for k, v in raw["probes_with_devicetree"].items()},
-        fragment=tuple((str(a), str(b)) for a, b in raw["fragment"]),
-        conditions={str(k): (v[0], v[1]) for k, v in raw["conditions"].items()})
-
-
-def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-        return None
-    if not isinstance(data.get("targets"), dict):
-        return None
-    return data
-
-
-def _write(path: Path, payload: dict[str, Any]) -> None:
-    """Atomic; a read-only cache location only costs speed, the parse result is still good."""
-    with contextlib.suppress(SecguideError):
-        write_atomically(path, json.dumps(payload, separators=(",", ":"), sort_keys=True))
-
-
-def _tree_stamp(tree: ZephyrTree) -> tuple[str, list[str]]:
-    kconfig_files, kconfig_stamp = scan_inputs(tree.root)
-    board_files, board_stamp = _board_files(tree.root)
-    return f"{kconfig_stamp}:{board_stamp}", kconfig_files + board_files
+def _scan(root: Path) -> tuple[list[str], list[str]]:
+    """Every input of target evaluation and every folder of the tree."""
+    files, folders = scan_inputs_and_folders(root)
+    if (root / "boards").is_dir():
+        files += [f"boards/{relative}" for relative, _ in tree_files(root / "boards",
+                                                                      _is_board_file)]
+    return sorted(set(files)), folders
 
 
 def _target_to_json(target: BoardTarget) -> dict[str, Any]:
@@ -134,29 +102,160 @@ def _target_from_json(raw: dict[str, Any]) -> BoardTarget:
                           "supported": tuple(raw["supported"])})
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    """Atomic; a read-only cache location only costs speed."""
+    with contextlib.suppress(SecguideError, OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, data)
+
+
+class _TreeIndex:
+    """The tree's folder in the cache, checked against the tree once per process."""
+
+    def __init__(self, tree: ZephyrTree, cache_dir: Path | None, use_cache: bool) -> None:
+        self.tree, self.use_cache = tree, use_cache
+        self.folder = _tree_folder(tree, cache_dir)
+        self.targets: list[BoardTarget] | None = None
+        self._fresh = False  # True when the folder's answers belong to this tree's content
+        if use_cache:
+            self._check()
+
+    def _check(self) -> None:
+        root = self.tree.root
+        data = _read_json(self.folder / "index.json")
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            data = None
+        files = data.get("files") if data else None
+        folders = data.get("folders") if data else None
+        if data and isinstance(files, list) and isinstance(folders, list) \
+                and quick_stamp(root, files, folders) == data.get("stamp"):
+            self._load(data)
+            return
+        files, folders = _scan(root)
+        fingerprint = content_fingerprint(root, files)
+        if data and data.get("fingerprint") == fingerprint:
+            self._load(data)  # same content, new mtimes (a fresh checkout): keep the answers
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.targets = self.targets or board_targets(self.tree)
+        _write(self.folder / "index.json", json.dumps({
+            "format": CACHE_FORMAT, "stamp": quick_stamp(root, files, folders),
+            "fingerprint": fingerprint, "files": files, "folders": folders,
+            "targets": [_target_to_json(target) for target in self.targets]},
+            separators=(",", ":")))
+        self._fresh = True
+
+    def _load(self, data: dict[str, Any]) -> None:
+        try:
+            self.targets = [_target_from_json(raw) for raw in data["targets"]]
+        except (TypeError, KeyError, AttributeError, ValueError):
+            self.targets = None
+        self._fresh = self.targets is not None
+
+    def board_targets(self) -> list[BoardTarget]:
+        if self.targets is None:
+            self.targets = board_targets(self.tree)
+        return self.targets
+
+    def answers(self, question: str) -> Path | None:
+        """The folder of one question's answers; None when the cache is not used."""
+        return self.folder / question if self.use_cache and self._fresh else None
+
+
+_INDEXES: dict[tuple[str, str, bool], _TreeIndex] = {}
+
+
+def _index(tree: ZephyrTree, cache_dir: Path | None, use_cache: bool) -> _TreeIndex:
+    key = (str(tree.root), str(cache_dir or default_cache_dir()), use_cache)
+    if key not in _INDEXES:
+        _INDEXES[key] = _TreeIndex(tree, cache_dir, use_cache)
+    return _INDEXES[key]
+
+
 def load_board_targets(tree: ZephyrTree, *, cache_dir: Path | None = None,
                        use_cache: bool = True) -> list[BoardTarget]:
-    """:func:`board_targets`, kept beside the evaluations (reading 2,000 YAML files
-    takes most of a warm run otherwise).
+    """:func:`board_targets`, from the cache when the tree is unchanged.
 
     Raises:
         SecguideError: the tree predates HWMv2.
     """
-    stamp, _files = _tree_stamp(tree)
-    key = hashlib.sha256(json.dumps([str(tree.root), __version__, CACHE_SCHEMA]).encode())
-    path = (cache_dir or default_cache_dir()) / f"boards-{key.hexdigest()[:24]}.json"
-    if use_cache:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") == CACHE_FORMAT and data.get("stamp") == stamp:
-                return [_target_from_json(raw) for raw in data["targets"]]
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass  # missing or unreadable: read the tree instead
-    targets = board_targets(tree)
-    if use_cache:
-        _write(path, {"format": CACHE_FORMAT, "stamp": stamp,
-                      "targets": [_target_to_json(target) for target in targets]})
-    return targets
+    if not use_cache:
+        return board_targets(tree)
+    return _index(tree, cache_dir, use_cache).board_targets()
+
+
+# -- one target's answer ----------------------------------------------------------------
+
+def _enc_setting(probe: SettingProbe) -> list[Any]:
+    return [probe.symbol, probe.wanted, probe.default, str(probe.outcome), probe.value,
+            int(probe.hidden), str(probe.cause), list(probe.names), list(probe.selected_by),
+            [list(need) for need in probe.needs], probe.choice]
+
+
+def _dec_setting(raw: list[Any]) -> SettingProbe:
+    (symbol, wanted, default, outcome, value, hidden, cause, names, selected_by, needs,
+     choice) = raw
+    return SettingProbe(symbol=symbol, wanted=wanted, default=default, outcome=Outcome(outcome),
+                        value=value, hidden=bool(hidden), cause=cause, names=tuple(names),
+                        selected_by=tuple(selected_by),
+                        needs=tuple((str(a), str(b)) for a, b in needs), choice=choice)
+
+
+def _encode(probe: TargetProbe) -> bytes:
+    """Compact: the devicetree-on world keeps only what differs from the off one."""
+    off = {key: _enc_setting(p) for key, p in probe.probes.items()}
+    on = {key: encoded for key, p in probe.probes_with_devicetree.items()
+          if (encoded := _enc_setting(p)) != off.get(key)}
+    facts_on = {k: v for k, v in probe.facts_with_devicetree.items()
+                if probe.facts.get(k) != v}
+    payload = {"target": probe.target, "facts": probe.facts, "facts_on": facts_on,
+               "off": off, "on": on, "fragment": [list(line) for line in probe.fragment],
+               "conditions": {k: list(v) for k, v in probe.conditions.items()}}
+    return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 6)
+
+
+def _decode(data: bytes) -> TargetProbe:
+    raw = json.loads(zlib.decompress(data))
+    off = {key: _dec_setting(value) for key, value in raw["off"].items()}
+    on = {**off, **{key: _dec_setting(value) for key, value in raw["on"].items()}}
+    return TargetProbe(
+        target=raw["target"], facts=dict(raw["facts"]),
+        facts_with_devicetree={**raw["facts"], **raw["facts_on"]}, probes=off,
+        probes_with_devicetree=on,
+        fragment=tuple((str(a), str(b)) for a, b in raw["fragment"]),
+        conditions={str(k): (v[0], v[1]) for k, v in raw["conditions"].items()})
+
+
+def _answer_file(folder: Path, target: str) -> Path:
+    return folder / (hashlib.sha256(target.encode()).hexdigest()[:20] + ".z")
+
+
+def _read_answer(folder: Path | None, target: str) -> TargetProbe | None:
+    if folder is None:
+        return None
+    try:
+        probe = _decode(_answer_file(folder, target).read_bytes())
+    except (OSError, ValueError, KeyError, TypeError, zlib.error):
+        return None
+    return probe if probe.target == target else None
+
+
+def _prune(tree_folder: Path, keep: Path) -> None:
+    """Only the newest question folders stay (the current one among them)."""
+    with contextlib.suppress(OSError):
+        os.utime(keep)
+        questions = sorted((entry for entry in tree_folder.iterdir() if entry.is_dir()),
+                           key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+        for old in questions[KEEP_QUESTIONS:]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[WantedSetting],
@@ -170,23 +269,16 @@ def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
     """
     avoid = sorted(set(avoid))
     wanted_names = sorted({t.name for t in targets} if names is None else set(names))
-    stamp, inputs = _tree_stamp(tree)
-    path = (cache_dir or default_cache_dir()) / f"targets-{_question_key(tree, wanted, avoid)}.json"
-    cached = _read(path) if use_cache else None
-    fingerprint = None
-    if cached is not None and cached.get("stamp") != stamp:
-        fingerprint = content_fingerprint(tree.root, inputs)
-        if cached.get("fingerprint") != fingerprint:
-            cached = None
-    known: dict[str, Any] = dict(cached["targets"]) if cached else {}
-    missing = [name for name in wanted_names if name not in known]
+    index = _index(tree, cache_dir, use_cache)
+    folder = index.answers(_question_key(wanted, avoid))
+    found = {name: _read_answer(folder, name) for name in wanted_names}
+    missing = [name for name, probe in found.items() if probe is None]
     if missing:
         evaluator = TargetEvaluator(tree, targets)
         for name in missing:
-            known[name] = _encode(evaluator.evaluate(name, wanted, avoid))
-    if use_cache and (missing or cached is None or cached.get("stamp") != stamp):
-        fingerprint = fingerprint or (cached or {}).get("fingerprint") or content_fingerprint(
-            tree.root, inputs)
-        _write(path, {"format": CACHE_FORMAT, "stamp": stamp, "fingerprint": fingerprint,
-                      "zephyr_version": tree.version, "targets": known})
-    return {name: _decode(known[name]) for name in wanted_names}
+            found[name] = probe = evaluator.evaluate(name, wanted, avoid)
+            if folder is not None:
+                _write(_answer_file(folder, name), _encode(probe))
+        if folder is not None:
+            _prune(index.folder, folder)
+    return {name: probe for name, probe in found.items() if probe is not None}

@@ -172,3 +172,23 @@ def test_a_setting_is_judged_by_its_best_option() -> None:
                                                             loc=SourceLoc("r.yaml", 3)),),
                            loc=SourceLoc("r.yaml", 1))
     assert recommendation_verdict(plain, probe).verdict == "unavailable"
+
+
+def test_reports_key_tells_when_the_guide_data_is_current(model, zephyr_v4_path: Path,
+                                                          tmp_path: Path) -> None:
+    """The guide remakes the finder's data only when this key changes; it is known without
+    evaluating a target, and changes with what the data shows."""
+    from dataclasses import replace
+
+    from secguide.trace.boards import reports_key
+
+    tree = resolve_tree(zephyr_v4_path)
+    first = reports_key(model, tree, cache_dir=tmp_path)
+    assert first is not None and reports_key(model, tree, cache_dir=tmp_path) == first
+    assert not list(tmp_path.glob("boards-*/*/*.z"))  # nothing evaluated
+    recs = list(model.recommendations)
+    retitled = replace(model, recommendations=(replace(recs[0], title="Another title"),
+                                               *recs[1:]))
+    assert reports_key(retitled, tree, cache_dir=tmp_path) != first
+    assert reports_key(model, tree, profile="base", cache_dir=tmp_path) != first
+    assert reports_key(model, tree, cache_dir=tmp_path, use_cache=False) is None

@@ -1,7 +1,8 @@
 """The "Your board" page and per-recommendation board counts.
 
-At ``builder-inited`` every board target of the tree is evaluated (from the
-on-disk cache when the tree is unchanged; see :mod:`secguide.trace.boards`).
+Every board target of the tree is evaluated (from the on-disk cache when the tree is
+unchanged; see :mod:`secguide.trace.boards`) only when a page is read or the finder's
+data is out of date: a build with nothing to do evaluates and renders nothing.
 
 * ``secguide-your-board`` renders a search box whose script filters a compact
   data file (``_static/secguide-boards-data.js``, written at ``build-finished``
@@ -16,6 +17,7 @@ on-disk cache when the tree is unchanged; see :mod:`secguide.trace.boards`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import Counter
@@ -50,6 +52,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 SCRIPT = "secguide-boards.js"
 CSS = "secguide-boards.css"
 DATA = "secguide-boards-data.js"
+#: What the data file was made from (beside it; compared before making it again).
+DATA_KEY = "secguide-boards-data.key"
 #: Stands for the target's name in a shared prj.conf text; the script puts the name in.
 TARGET_MARK = "@TARGET@"
 
@@ -65,9 +69,8 @@ class BoardsView:
 _VIEWS: dict[Any, BoardsView] = {}
 
 
-def load_view(app: Sphinx) -> BoardsView:
-    """``builder-inited``: every target's verdicts, once per model and tree state."""
-    state = load_state(app)
+def _view(state: Any) -> BoardsView:
+    """Every target's verdicts, once per model and tree state (read from the cache)."""
     key = (id(state), str(state.tree_root))
     if key not in _VIEWS:
         _VIEWS.clear()
@@ -80,9 +83,15 @@ def load_view(app: Sphinx) -> BoardsView:
     return _VIEWS[key]
 
 
+def load_view(app: Sphinx, _env: Any, docnames: list[str]) -> None:
+    """``env-before-read-docs``: the verdicts, before parallel readers fork, but only
+    when some page is read: a build with nothing to do reads no answer at all."""
+    if docnames:
+        _view(load_state(app))
+
+
 def get_view(env: Any) -> BoardsView:
-    state = get_state(env)
-    return _VIEWS.get((id(state), str(state.tree_root))) or BoardsView((), "", "not loaded")
+    return _view(get_state(env))
 
 
 # -- tables -----------------------------------------------------------------------------
@@ -292,24 +301,40 @@ def _write_asset(path: Path, text: str) -> None:
 
 
 def write_data(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: the finder's script and data, beside the page's other assets."""
+    """``build-finished``: the finder's script and data, beside the page's other assets.
+
+    The data (every target's verdicts and fragment) is made again only when what it
+    shows changed: the answers' key (tree, settings asked, code), the recommendations'
+    titles and the pages they are on. A build with nothing to do renders nothing."""
     if exception is not None or app.builder.format != "html":
         return
-    view = get_view(app.env)
     domain = app.env.get_domain("secguide")
     # Relative to the site root; the finder page knows its own depth (data-root).
     urls = {item_id: f"{app.builder.get_target_uri(docname)}#{item_id}"
             for item_id, (docname, _line) in domain.data["items"].items()}
-    payload = json.dumps(boards_data(view, urls), ensure_ascii=True, separators=(",", ":"),
-                         sort_keys=False)
     static = Path(app.outdir) / "_static"
-    _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
     for asset in (SCRIPT, CSS):
         _write_asset(static / asset, (STATIC / asset).read_text(encoding="utf-8"))
+    state = get_state(app.env)
+    try:
+        answers = state.project.board_reports_key()
+    except SecguideError:
+        answers = None
+    key = None if answers is None else hashlib.sha256(
+        json.dumps([answers, urls], sort_keys=True).encode()).hexdigest()
+    stamp = static / DATA_KEY
+    if key is not None and (static / DATA).is_file() and stamp.is_file() \
+            and stamp.read_text(encoding="utf-8") == key:
+        return
+    payload = json.dumps(boards_data(_view(state), urls), ensure_ascii=True,
+                         separators=(",", ":"), sort_keys=False)
+    _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
+    if key is not None:
+        _write_asset(stamp, key)
 
 
 def setup_boards(app: Sphinx) -> None:
-    app.connect("builder-inited", load_view)
+    app.connect("env-before-read-docs", load_view)
     app.add_css_file(CSS)
     app.add_directive("secguide-your-board", YourBoardDirective)
     app.add_directive("secguide-board-counts", BoardCountsDirective)

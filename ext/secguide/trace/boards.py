@@ -21,6 +21,9 @@ became of it and why. Here that becomes one verdict per recommendation:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -31,7 +34,11 @@ from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.trace.scope import applies_when_text
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.target_blame import Cause
-from secguide.zephyr.kconfig.target_cache import evaluate_targets, load_board_targets
+from secguide.zephyr.kconfig.target_cache import (
+    answers_key,
+    evaluate_targets,
+    load_board_targets,
+)
 from secguide.zephyr.kconfig.targets import Outcome, SettingProbe, TargetProbe, WantedSetting
 from secguide.zephyr.tree import ZephyrTree
 
@@ -382,6 +389,30 @@ def _wanted_with(item: WantedSetting, archs: set[str] | None,
                  whens: set[str] | None) -> WantedSetting:
     return replace(item, architectures=tuple(sorted(archs or ())),
                    when=tuple(sorted(whens or ())))
+
+
+def reports_key(model: ThreatModel, tree: ZephyrTree, *, profile: str | None = None,
+                cache_dir: Path | None = None, use_cache: bool = True) -> str | None:
+    """What :func:`board_reports` for every target depends on, known without evaluating
+    anything: a face that kept what it made from them can tell it is still current.
+    None when there is no cache to tell."""
+    recs = applicable_recommendations(model, profile)
+    key = answers_key(tree, *_question(recs), cache_dir=cache_dir, use_cache=use_cache)
+    if key is None:
+        return None
+    shown = [[rec.id, rec.title, rec.applies_to.architectures, rec.applies_to.when]
+             for rec in recs]
+    digest = hashlib.sha256(json.dumps([key, shown, _code_digest()]).encode())
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    """This module and the fragment's template: how verdicts and reasons read."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name in ("board_prj.conf.j2",):
+        with contextlib.suppress(OSError):
+            digest.update((Path(__file__).parents[1] / "templates" / name).read_bytes())
+    return digest.hexdigest()
 
 
 def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] | None = None,

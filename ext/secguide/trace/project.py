@@ -26,7 +26,7 @@ from secguide.model.guide_package import guide_of
 from secguide.model.items import Recommendation, ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.model.product_model import load_any_model
-from secguide.trace.boards import BoardReport, board_reports
+from secguide.trace.boards import BoardReport, board_reports, reports_key
 from secguide.trace.coverage import CoverageReport, compute_coverage
 from secguide.trace.drift import DriftReport, model_drift
 from secguide.trace.guide_pages import default_guide_dir, page_selections, shown_by_none
@@ -313,6 +313,11 @@ class Project:
         """
         return tuple(load_board_targets(self.tree, cache_dir=self.cache_dir,
                                         use_cache=self.use_cache))
+
+    def board_reports_key(self, profile: str | None = None) -> str | None:
+        """:func:`secguide.trace.boards.reports_key` for this project (no evaluation)."""
+        return reports_key(self.model, self.tree, profile=profile, cache_dir=self.cache_dir,
+                           use_cache=self.use_cache)
 
     def board_reports(self, names: Iterable[str] | None = None,
                       profile: str | None = None) -> list[BoardReport]:

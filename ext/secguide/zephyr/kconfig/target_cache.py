@@ -124,6 +124,7 @@ class _TreeIndex:
         self.folder = _tree_folder(tree, cache_dir)
         self.targets: list[BoardTarget] | None = None
         self._fresh = False  # True when the folder's answers belong to this tree's content
+        self.fingerprint = ""
         if use_cache:
             self._check()
 
@@ -145,6 +146,7 @@ class _TreeIndex:
         else:
             shutil.rmtree(self.folder, ignore_errors=True)
         self.targets = self.targets or board_targets(self.tree)
+        self.fingerprint = fingerprint
         _write(self.folder / "index.json", json.dumps({
             "format": CACHE_FORMAT, "stamp": quick_stamp(root, files, folders),
             "fingerprint": fingerprint, "files": files, "folders": folders,
@@ -153,6 +155,7 @@ class _TreeIndex:
         self._fresh = True
 
     def _load(self, data: dict[str, Any]) -> None:
+        self.fingerprint = str(data.get("fingerprint", ""))
         try:
             self.targets = [_target_from_json(raw) for raw in data["targets"]]
         except (TypeError, KeyError, AttributeError, ValueError):
@@ -256,6 +259,16 @@ def _prune(tree_folder: Path, keep: Path) -> None:
         for old in questions[KEEP_QUESTIONS:]:
             if old != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def answers_key(tree: ZephyrTree, wanted: list[WantedSetting], avoid: Iterable[str] = (), *,
+                cache_dir: Path | None = None, use_cache: bool = True) -> str | None:
+    """What the answers to this question on this tree depend on (the tree's content, the
+    question, the code), without evaluating or reading them; None without a cache."""
+    index = _index(tree, cache_dir, use_cache)
+    if index.answers("") is None or not index.fingerprint:
+        return None
+    return f"{index.fingerprint}:{_question_key(wanted, sorted(set(avoid)))}"
 
 
 def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[WantedSetting],

@@ -233,3 +233,15 @@ def test_entropy_source_is_read_from_the_devicetree_facts(db_v4: SymbolDB) -> No
 def test_watchdog_is_not_excused_by_a_missing_mpu(model: ThreatModel) -> None:
     rec = model.recommendation("REC-STACK-HW-PROTECTION")
     assert rec.applies_to.hardware == ()  # HW_STACK_PROTECTION's own dependency decides
+
+
+def test_a_selected_option_names_what_selects_it(audits: dict[str, BuildAudit],
+                                                 db_v4: SymbolDB) -> None:
+    # frdm_mcxn947-skywatch: CONFIG_BOOT_BANNER=y (line 493), whose Kconfig entry selects
+    # PRINTK unconditionally; CONFIG_PRINTK=y. Turning PRINTK off alone would not hold.
+    printk = _result(audits["frdm_mcxn947-skywatch"], "PRINTK")
+    assert printk.verdict is Verdict.FAIL
+    assert printk.reason == ("expected n, the build has y; CONFIG_BOOT_BANNER=y selects it, so "
+                             "it stays on until that is off too")
+    alone = parse_dotconfig("# CONFIG_BOOT_BANNER is not set\nCONFIG_PRINTK=y\n", "b/.config")
+    assert BuildDependencies(alone, db_v4).selected_by(db_v4.get("PRINTK")) == []

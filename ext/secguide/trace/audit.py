@@ -565,7 +565,21 @@ class _Judge:
         return self.waive(RuleResult(verdict=Verdict.FAIL, **common,
                                      reason=f"expected {rule.expected_text}, the build has "
                                             f"{shown}{via}{tree_note}"
+                                            f"{self.forced_note(rule, found)}"
                                             f"{self.hardware_note(rule)}"))
+
+    def forced_note(self, rule: AuditRule, found: ConfigValue) -> str:
+        """Which enabled options select the symbol on, when the guide wants it off: turning
+        it off in ``prj.conf`` alone would not hold."""
+        symbol = self.db.get(found.name)
+        if symbol is None or rule.value != "n" or not found.is_set:
+            return ""
+        forcing = self.dependencies.selected_by(symbol)
+        if not forcing:
+            return ""
+        listed = ", ".join(f"CONFIG_{name}=y" for name in forcing[:4])
+        return (f"; {listed} {'selects' if len(forcing) == 1 else 'select'} it, so it stays on "
+                f"until {'that is' if len(forcing) == 1 else 'those are'} off too")
 
 
 def audit_config(config: DotConfig, rules: Iterable[AuditRule], db: SymbolDB, *,

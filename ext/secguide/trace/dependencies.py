@@ -202,3 +202,20 @@ class BuildDependencies:
         if not parts:
             return f"depends on {shown_text}, which this build does not meet"
         return f"depends on {shown_text}; {'; '.join(parts)}"
+
+    def selected_by(self, symbol: KconfigSymbol) -> list[str]:
+        """The options of this build whose ``select`` forces ``symbol`` on: set in the
+        ``.config``, with the select's condition and their own dependencies holding."""
+        found = []
+        for name in symbol.selected_by:
+            selector = self.db.get(name)
+            if selector is None or not self.is_set(name):
+                continue
+            for entry in selector.selects:
+                if entry.value != symbol.name:
+                    continue
+                if entry.condition is None or self.holds(entry.condition, selector):
+                    found.append(name)
+                    break
+        return found
+

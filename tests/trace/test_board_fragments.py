@@ -21,7 +21,7 @@ from secguide.trace.boards import (
     BoardVerdict,
     board_reports,
     prj_conf_lines,
-    profile_conflicts,
+    target_conflicts,
 )
 from secguide.zephyr.boards import board_targets
 from secguide.zephyr.kconfig.targets import TargetEvaluator
@@ -144,7 +144,7 @@ def test_profile_is_solved_as_a_whole(reports) -> None:
     assert gdt.verdict == BoardVerdict.UNAVAILABLE
     assert "REC-MP-USERSPACE" in gdt.conflicts
     assert "selected by CONFIG_X86_STACK_PROTECTION, CONFIG_X86_USERSPACE" in gdt.reason
-    conflicts = profile_conflicts([report, reports["qemu_x86/atom"]])
+    conflicts = target_conflicts([report, reports["qemu_x86/atom"]])
     assert any(c.rec_id == "REC-X86-GDT-STATIC" and "REC-MP-USERSPACE" in c.others
                and c.targets == 1 for c in conflicts)
     # One option of a choice: the stricter canary option carries both recommendations.

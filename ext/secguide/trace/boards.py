@@ -514,7 +514,7 @@ def summarize_recommendations(reports: list[BoardReport]) -> list[Recommendation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProfileConflict:
+class TargetConflict:
     """A setting that another recommendation's setting keeps from holding, and on how
     many targets (``check``'s ``profile-conflict`` and the guide count these)."""
 
@@ -526,7 +526,7 @@ class ProfileConflict:
     targets: int
 
 
-def profile_conflicts(reports: Iterable[BoardReport]) -> list[ProfileConflict]:
+def target_conflicts(reports: Iterable[BoardReport]) -> list[TargetConflict]:
     """Every (recommendation, setting, conflicting recommendations) over ``reports``,
     with the number of targets it happens on, most frequent first."""
     found: dict[tuple[str, str, tuple[str, ...]], Counter] = {}
@@ -538,7 +538,7 @@ def profile_conflicts(reports: Iterable[BoardReport]) -> list[ProfileConflict]:
                 if setting.conflicts:
                     key = (item.rec_id, setting.symbol, setting.conflicts)
                     found.setdefault(key, Counter())[setting.reason] += 1
-    return sorted((ProfileConflict(rec_id=rec_id, symbol=symbol, others=others,
+    return sorted((TargetConflict(rec_id=rec_id, symbol=symbol, others=others,
                                    reason=reasons.most_common(1)[0][0],
                                    targets=sum(reasons.values()))
                    for (rec_id, symbol, others), reasons in found.items()),

@@ -39,6 +39,9 @@ def test_board_text_and_json(capsys, zephyr_v4_path: Path) -> None:
     data = json.loads(out)
     verdicts = {r["id"]: r["verdict"] for r in data["recommendations"]}
     assert data["arch"] == "x86" and verdicts["REC-X86-MMU"] == "default"
+    assert "CONFIG_USERSPACE=y" in data["fragment"]
+    conflicts = {r["id"]: r["conflicts"] for r in data["recommendations"]}
+    assert "REC-MP-USERSPACE" in conflicts["REC-X86-GDT-STATIC"]
     assert "REC-STACK-CANARIES-STRONG" not in verdicts  # strict only
 
 

@@ -63,8 +63,10 @@ def report_as_json(report: BoardReport) -> dict[str, Any]:
         "soc_series": report.facts.get("SOC_SERIES", ""),
         "defconfig": target.defconfig.name if target.defconfig else None,
         "facts": report.facts,
+        "fragment": [f"CONFIG_{name}={value}" for name, value in report.fragment],
         "recommendations": [
             {"id": item.rec_id, "verdict": item.verdict, "reason": item.reason,
+             "conflicts": list(item.conflicts),
              "needs": [f"CONFIG_{n}={v}" for n, v in item.needs],
              "settings": [{"symbol": f"CONFIG_{s.symbol}", "wanted": s.wanted,
                            "default": s.default, "verdict": s.verdict, "reason": s.reason}

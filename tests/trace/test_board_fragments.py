@@ -92,7 +92,8 @@ def test_fragment_never_switches_a_subsystem_on(reports) -> None:
     by_id = {item.rec_id: item for item in report.verdicts}
     # The recommendation's own subsystem scope (applies_to.when) is what it names.
     assert by_id["REC-BT-SECURE-CONNECTIONS-ONLY"].reason == (
-        "applies only with CONFIG_BT_SMP, which this target's configuration leaves off")
+        "applies only when CONFIG_BT_SMP, which does not hold on this target (its defaults "
+        "with the guide's fragment)")
     assert "CONFIG_HAWKBIT" in by_id["REC-DM-UPDATE-CHANNEL-SECURITY"].reason
     assert "# REC-BT-FULL-KEY-SIZE (" in conf  # listed as a comment only
 

@@ -288,8 +288,8 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
     if when and probe.conditions.get(when) == (False, False):
         return RecommendationVerdict(
             rec_id=rec.id, title=rec.title, verdict=BoardVerdict.INACTIVE,
-            reason=f"applies only with {_shortened(applies_when_text(when))}, which this "
-                   "target's configuration leaves off",
+            reason=f"applies only when {_shortened(applies_when_text(when))}, which does not "
+                   "hold on this target (its defaults with the guide's fragment)",
             settings=settings)
     in_scope = [s for s in settings if s.verdict not in OUT_OF_SCOPE]
     if in_scope:

@@ -236,3 +236,44 @@ def test_drift_cli_bad_arguments(mini_tree: Path, tmp_path: Path,
     assert [(s["name"], s["status"]) for s in data["symbols"]] == [("TRI_STATE", "unchanged")]
     assert main(["drift", "--from", str(mini_tree), "--to", str(mini_tree)]) == 2
     assert "threatmodel: cannot read threat-model folder: no such folder" in capsys.readouterr().err
+
+
+# -- the on-disk cache ----------------------------------------------------------------------
+
+def test_cached_drift_equals_computed_and_is_reused(db_v1: SymbolDB, db_v4: SymbolDB,
+                                                     tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    model = load_model("draft-model")
+    fresh = model_drift(model, db_v1, db_v4)
+    first = model_drift(model, db_v1, db_v4, cache_dir=tmp_path, use_cache=True)
+    assert first == fresh
+    [written] = tmp_path.glob("drift-*.json")
+
+    # The second run reads the file: the close-name search is not run again.
+    def no_search(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("drift recomputed although the cache holds it")
+    monkeypatch.setattr("secguide.trace.drift.drift_report", no_search)
+    assert model_drift(model, db_v1, db_v4, cache_dir=tmp_path, use_cache=True) == fresh
+
+    # Another set of symbols is another key: computed (here: refused), not read.
+    with pytest.raises(AssertionError, match="recomputed"):
+        model_drift(model, db_v1, db_v4, ["BOOT_BANNER"], cache_dir=tmp_path, use_cache=True)
+    assert written.is_file()
+
+
+@pytest.mark.parametrize("damage", ["", "{not json", '{"format": 1}', "[1, 2]",
+                                    "value-swap"])
+def test_a_corrupt_drift_cache_is_recomputed(db_v1: SymbolDB, db_v4: SymbolDB,
+                                             tmp_path: Path, damage: str) -> None:
+    model = load_model("draft-model")
+    fresh = model_drift(model, db_v1, db_v4, cache_dir=tmp_path, use_cache=True)
+    [written] = tmp_path.glob("drift-*.json")
+    if damage == "value-swap":  # the right key, a value of the wrong shape
+        data = json.loads(written.read_text())
+        data["value"]["symbols"] = [["X", "vanished", [], [], [], None, False]]
+        written.write_text(json.dumps(data))
+    else:
+        written.write_text(damage)
+    assert model_drift(model, db_v1, db_v4, cache_dir=tmp_path, use_cache=True) == fresh
+    # and the file is whole again
+    assert json.loads(written.read_text())["kind"] == "drift"

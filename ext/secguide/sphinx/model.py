@@ -265,12 +265,20 @@ def result_files(app: Sphinx) -> tuple[Path, ...]:
 def load_state(app: Sphinx) -> ModelState:
     """The model state for this build's inputs, from the cache when they are unchanged.
 
+    Inputs are looked at once per build: every ``builder-inited`` handler that asks
+    again (the board pages do) gets the state this build loaded first, without
+    stat-ing the model, reading the guide's pages or opening the Kconfig cache again.
+
     Raises:
         SecguideBuildError: the tree or the threat-model folder cannot be read.
     """
+    loaded = _CURRENT.get(id(app.env))
+    if loaded is not None and loaded[0] is app:
+        return loaded[1]
     key = _input_key(app)
     cache_dir = app.config.secguide_kconfig_cache_dir
     root = Path(app.confdir)
+    _CURRENT.pop(id(app.env), None)  # a new application may reuse a collected env's id
     try:
         project = Project.open(
             threatmodel_dir(app), app.config.secguide_zephyr_base or None,

@@ -17,12 +17,16 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from secguide.model.items import ThreatModel
 from secguide.model.releases import release_key
+from secguide.trace.derived_cache import cached, source_digest
+from secguide.zephyr.kconfig import facts
 from secguide.zephyr.kconfig.facts import Change, fact_changes, normalise_help, symbol_facts
 from secguide.zephyr.kconfig.symbols import KconfigSymbol, SymbolDB, strip_config_prefix
 
@@ -288,8 +292,62 @@ def drift_report(old_db: SymbolDB, new_db: SymbolDB, symbols: Iterable[str], *,
 
 
 def model_drift(model: ThreatModel, old_db: SymbolDB, new_db: SymbolDB,
-                extra: Iterable[str] = ()) -> DriftReport:
-    """:func:`drift_report` for every symbol of ``model`` (and ``extra`` ones)."""
+                extra: Iterable[str] = (), *, cache_dir: Path | None = None,
+                use_cache: bool = False) -> DriftReport:
+    """:func:`drift_report` for every symbol of ``model`` (and ``extra`` ones).
+
+    With ``use_cache`` the report is read from (or written to) the cache folder,
+    keyed by both trees' fingerprints and versions, the symbols with their usages
+    and recorded renames, and this code: the close-name and help searches for
+    removed symbols take seconds and change only when one of those does.
+    """
     usages = model_symbols(model)
-    return drift_report(old_db, new_db, [*usages, *extra],
-                        renames=model.recorded_renames(), usages=usages)
+    renames = model.recorded_renames()
+    names = sorted({*usages, *(strip_config_prefix(name) for name in extra)})
+    key = {"old": [old_db.fingerprint, old_db.zephyr_version],
+           "new": [new_db.fingerprint, new_db.zephyr_version],
+           "symbols": names,
+           "usages": {name: [[u.item_id, u.role, u.since] for u in uses]
+                      for name, uses in usages.items()},
+           "renames": {name: list(targets) for name, targets in sorted(renames.items())},
+           "code": source_digest((sys.modules[__name__], facts))}
+    return cached("drift", key,
+                  lambda: drift_report(old_db, new_db, names, renames=renames, usages=usages),
+                  encode=encode_drift, decode=decode_drift, cache_dir=cache_dir,
+                  use_cache=use_cache)
+
+
+def encode_drift(report: DriftReport) -> dict[str, Any]:
+    """``report`` as plain JSON data, losslessly (:func:`decode_drift` reads it back)."""
+    return {"versions": [report.old_version, report.new_version],
+            "fingerprints": [report.old_fingerprint, report.new_fingerprint],
+            "symbols": [[entry.name, entry.status,
+                         [[c.code, c.subject, c.message, list(c.diff)] for c in entry.changes],
+                         [[s.name, s.why, s.score, s.exists, s.new] for s in entry.successors],
+                         [[u.item_id, u.role, u.since] for u in entry.usages],
+                         entry.since, entry.later_release]
+                        for entry in report.symbols]}
+
+
+def decode_drift(raw: dict[str, Any]) -> DriftReport:
+    """The report :func:`encode_drift` wrote.
+
+    Raises:
+        KeyError, TypeError, ValueError: ``raw`` is not such a report.
+    """
+    old_version, new_version = raw["versions"]
+    old_fingerprint, new_fingerprint = raw["fingerprints"]
+    symbols = []
+    for name, status, changes, successors, usages, since, later in raw["symbols"]:
+        if status not in STATUSES:
+            raise ValueError(f"unknown drift status {status!r}")
+        symbols.append(SymbolDrift(
+            str(name), status,
+            tuple(Change(code, subject, message, tuple(diff))
+                  for code, subject, message, diff in changes),
+            tuple(Successor(s_name, why, float(score), bool(exists), bool(new))
+                  for s_name, why, score, exists, new in successors),
+            tuple(Usage(item_id, role, use_since) for item_id, role, use_since in usages),
+            since, bool(later)))
+    return DriftReport(str(old_version), str(new_version), str(old_fingerprint),
+                       str(new_fingerprint), tuple(symbols))

@@ -300,7 +300,8 @@ class Project:
         """
         if self.baseline_db is None:
             raise SecguideError("no baseline tree to compare against", exit_code=2)
-        return model_drift(self.model, self.baseline_db, self.db, extra)
+        return model_drift(self.model, self.baseline_db, self.db, extra,
+                           cache_dir=self.cache_dir, use_cache=self.use_cache)
 
     # -- board targets ------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -153,3 +154,63 @@ def test_pytest_refs_are_checked_statically(ref: str, problem: str) -> None:
 def test_twister_suite_names_map_to_scenarios() -> None:
     assert scenario_name_of("tests/kernel/common/kernel.common") == "kernel.common"
     assert scenario_name_of("kernel.common") == "kernel.common"
+
+
+# -- the index kept in the cache folder ----------------------------------------------------
+
+DEMO_TESTCASE = """\
+tests:
+  demo.one:
+    tags: [kernel, userspace]
+    platform_allow: [qemu_x86]
+    arch_exclude: [posix]
+  demo.same:
+    filter: CONFIG_USERSPACE
+"""
+
+
+def test_scenario_index_is_cached_until_a_scenario_file_changes(
+        mini_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from secguide.trace.project import Project
+    from secguide.zephyr.tree import resolve_tree
+
+    demo = mini_tree / "tests" / "demo" / "testcase.yaml"
+    demo.parent.mkdir(parents=True)
+    demo.write_text(DEMO_TESTCASE)
+    other = mini_tree / "samples" / "other" / "sample.yaml"  # a second demo.same: ambiguous
+    other.parent.mkdir(parents=True)
+    other.write_text("tests:\n  demo.same:\n    tags: [samples]\n")
+    broken = mini_tree / "samples" / "broken" / "sample.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("tests: [unclosed\n")
+    fresh = index_scenarios(mini_tree)
+    assert (fresh.files, len(fresh), len(fresh.warnings)) == (3, 3, 1)
+    assert fresh.ambiguous == {"demo.same": ("samples/other/demo.same", "tests/demo/demo.same")}
+
+    def scenarios() -> ScenarioIndex:
+        return Project(REPO / "threatmodel", resolve_tree(mini_tree),
+                       cache_dir=tmp_path / "cache").scenarios
+
+    assert scenarios() == fresh
+    [written] = (tmp_path / "cache").glob("scenarios-*.json")
+
+    def refuse(_root: Path) -> ScenarioIndex:
+        raise AssertionError("scenario files parsed again")
+    monkeypatch.setattr("secguide.trace.project.index_scenarios", refuse)
+    cached = scenarios()
+    assert cached == fresh
+    assert cached.get("demo.one").tags == ("kernel", "userspace")
+    assert cached.get("demo.same") is None  # still ambiguous after the round trip
+
+    # an edited scenario file is another key: parsed again (refused here), never stale
+    demo.write_text(DEMO_TESTCASE + "  demo.three:\n    tags: [x]\n")
+    with pytest.raises(AssertionError, match="parsed again"):
+        scenarios()
+    monkeypatch.undo()
+    updated = scenarios()
+    assert "demo.three" in updated
+    # a corrupt cache file is parsed again, not trusted
+    [current] = set((tmp_path / "cache").glob("scenarios-*.json")) - {written}
+    current.write_text("{broken")
+    assert scenarios() == updated
+    assert json.loads(current.read_text())["kind"] == "scenarios"

@@ -28,6 +28,7 @@ from secguide.model.loader import threatmodel_files
 from secguide.model.product_model import load_any_model
 from secguide.trace.boards import BoardReport, board_reports, reports_key
 from secguide.trace.coverage import CoverageReport, compute_coverage
+from secguide.trace.derived_cache import cached, source_digest
 from secguide.trace.drift import DriftReport, model_drift
 from secguide.trace.guide_pages import default_guide_dir, page_selections, shown_by_none
 from secguide.trace.needs import NeedItem, need_items, setting_id
@@ -59,7 +60,14 @@ from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 from secguide.zephyr.kconfig.target_cache import load_board_targets
-from secguide.zephyr.scenarios import ScenarioIndex, index_scenarios
+from secguide.zephyr import scenarios as scenarios_module
+from secguide.zephyr.scenarios import (
+    ScenarioIndex,
+    decode_index,
+    encode_index,
+    index_scenarios,
+    scenario_file_stamps,
+)
 from secguide.zephyr.tree import ZephyrTree, resolve_tree
 
 
@@ -180,7 +188,13 @@ class Project:
 
     @cached_property
     def scenarios(self) -> ScenarioIndex:
-        return index_scenarios(self.tree.root)
+        """The tree's test scenarios; parsing 1,600 YAML files is done once per set of
+        file stamps and read from the cache folder after that."""
+        root = self.tree.root
+        key = {"tree": str(root), "files": scenario_file_stamps(root),
+               "code": source_digest((scenarios_module,))}
+        return cached("scenarios", key, lambda: index_scenarios(root), encode=encode_index,
+                      decode=decode_index, cache_dir=self.cache_dir, use_cache=self.use_cache)
 
     @cached_property
     def results(self) -> Results | None:

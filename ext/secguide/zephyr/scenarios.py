@@ -116,6 +116,56 @@ def _scenario_files(root: Path) -> Iterator[str]:
         yield relative
 
 
+def scenario_file_stamps(root: Path) -> list[tuple[str, int, int]]:
+    """(relative path, size, mtime in ns) of every scenario file: what the index reads.
+
+    Cheap next to parsing them (one directory walk), so a cached index can be
+    trusted exactly as long as these are the same.
+    """
+    stamps = []
+    for relative, entry in tree_files(root, SCENARIO_FILES.__contains__):
+        info = entry.stat()
+        stamps.append((relative, info.st_size, info.st_mtime_ns))
+    return stamps
+
+
+def encode_index(index: ScenarioIndex) -> dict[str, object]:
+    """``index`` as plain JSON data (:func:`decode_index` reads it back)."""
+    def scenario(s: Scenario) -> list[object]:
+        return [s.name, s.loc.path, s.loc.line, s.kind, list(s.tags), list(s.platform_allow),
+                list(s.platform_exclude), list(s.arch_allow), list(s.arch_exclude), s.filter]
+
+    return {"qualified": {full: scenario(s) for full, s in index.qualified.items()},
+            "unique": {name: qualified_name(s) for name, s in index.scenarios.items()},
+            "ambiguous": {name: list(fulls) for name, fulls in index.ambiguous.items()},
+            "warnings": [[d.loc.path, d.loc.line, d.message] for d in index.warnings],
+            "files": index.files}
+
+
+def decode_index(raw: dict[str, object]) -> ScenarioIndex:
+    """The index :func:`encode_index` wrote.
+
+    Raises:
+        KeyError, TypeError, ValueError: ``raw`` is not such an index.
+    """
+    def scenario(fields: list[object]) -> Scenario:
+        name, path, line, kind, tags, p_allow, p_exclude, a_allow, a_exclude, condition = fields
+        return Scenario(name=str(name), loc=SourceLoc(str(path), int(line)), kind=str(kind),
+                        tags=tuple(tags), platform_allow=tuple(p_allow),
+                        platform_exclude=tuple(p_exclude), arch_allow=tuple(a_allow),
+                        arch_exclude=tuple(a_exclude), filter=str(condition))
+
+    qualified = {str(full): scenario(fields) for full, fields in raw["qualified"].items()}
+    return ScenarioIndex(
+        scenarios={str(name): qualified[full] for name, full in raw["unique"].items()},
+        qualified=qualified,
+        ambiguous={str(name): tuple(fulls) for name, fulls in raw["ambiguous"].items()},
+        warnings=tuple(Diagnostic(SourceLoc(str(path), int(line)), Severity.WARNING,
+                                  "scenario-file-unreadable", str(message))
+                       for path, line, message in raw["warnings"]),
+        files=int(raw["files"]))
+
+
 def _plain(node: yaml.Node) -> object:
     """A composed node as strings, lists and dicts (enough for tags and filters)."""
     if isinstance(node, yaml.ScalarNode):

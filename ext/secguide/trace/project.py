@@ -56,11 +56,11 @@ from secguide.trace.text_symbols import (
 )
 from secguide.trace.validate import validate_model
 from secguide.trace.verification_ids import id_collisions
+from secguide.zephyr import scenarios as scenarios_module
 from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.cache import load_symbol_db
 from secguide.zephyr.kconfig.symbols import SymbolDB
 from secguide.zephyr.kconfig.target_cache import load_board_targets
-from secguide.zephyr import scenarios as scenarios_module
 from secguide.zephyr.scenarios import (
     ScenarioIndex,
     decode_index,

@@ -407,3 +407,21 @@ def test_ci_workflow_steps_run_locally(model_repo, zephyr_v4_path, tmp_path, bra
     assert comment.startswith("### secguide diff: base \\(")
     assert (clone / "_build/secguide-diff.html").read_text().startswith("<!DOCTYPE html>")
     assert run_step(steps["gate"], clone, env | {"DIFF_STATUS": status}) == int(status)
+
+
+def test_upstream_rules_that_the_change_makes_differ(capsys, model_repo, monkeypatch):
+    # The shared database rules CONFIG_EXECUTE_XOR_WRITE=y and CONFIG_STACK_CANARIES=y,
+    # as the guide does at the base revision.
+    code, report = as_json(capsys, model_repo, monkeypatch, "base", "value", "--hardening",
+                           str(HARDENING))
+    assert code == 1
+    assert report["upstream"]["changes"] == [{
+        "symbol": "CONFIG_EXECUTE_XOR_WRITE", "before": "agrees",
+        "after": "value differs (upstream y, guide n)"}]
+    code, report = as_json(capsys, model_repo, monkeypatch, "base", "removed", "--hardening",
+                           str(HARDENING))
+    assert {"symbol": "CONFIG_STACK_CANARIES", "before": "agrees",
+            "after": "upstream only"} in report["upstream"]["changes"]
+    code, report = as_json(capsys, model_repo, monkeypatch, "base", "prose", "--hardening",
+                           str(HARDENING))
+    assert report["upstream"]["changes"] == []

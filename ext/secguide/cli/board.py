@@ -95,8 +95,8 @@ def format_text(report: BoardReport, zephyr_version: str) -> str:
         for item in items:
             line = f"  {item.rec_id:<32} {item.title}"
             out.append(line)
-            if item.reason and verdict != "default":
-                out.append(f"      {item.reason}")
+            if item.shown_reason:
+                out.append(f"      {item.shown_reason}")
     return "\n".join(out)
 
 

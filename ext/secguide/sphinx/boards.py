@@ -274,7 +274,7 @@ def boards_data(view: BoardsView, rec_urls: dict[str, str]) -> dict[str, Any]:
                 rec_index[item.rec_id] = len(recs)
                 recs.append([item.rec_id, item.title, rec_urls.get(item.rec_id, "")])
             verdicts.append([rec_index[item.rec_id], VERDICTS.index(item.verdict),
-                             intern(item.reason) if item.verdict != "default" else -1])
+                             intern(item.shown_reason) if item.shown_reason else -1])
         row = rows.setdefault(json.dumps(verdicts, separators=(",", ":")), len(rows))
         conf = render_prj_conf(_renamed(report), zephyr_version=view.zephyr_version)
         target = report.target

@@ -108,6 +108,12 @@ class RecommendationVerdict:
     def conflicts(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c for setting in self.settings for c in setting.conflicts))
 
+    @property
+    def shown_reason(self) -> str:
+        """The reason a report shows: none for a recommendation already the default (its
+        reason only restates that), so faces need not look at the verdict to decide."""
+        return "" if self.verdict is BoardVerdict.DEFAULT else self.reason
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BoardReport:

@@ -52,3 +52,13 @@ def test_findings_that_only_moved_lines_are_neither_added_nor_fixed() -> None:
     added, fixed = finding_changes(base, head)
     assert [d.message for d in added] == ["THR-Y names REC-NEW"]
     assert fixed == ()
+
+
+def test_a_setting_whose_note_alone_changed_shows_only_the_note() -> None:
+    note = "Default y, and the shell {} it too."
+    before = {"settings": [{"symbol": "A", "value": "y", "note": note.format("selects")}]}
+    after = {"settings": [{"symbol": "A", "value": "y", "note": note.format("implies")}]}
+    (change,) = field_changes(before, after)
+    assert change.name == "setting CONFIG_A note"
+    assert [(w.kind, w.text) for w in change.words if w.kind is not WordKind.SAME] == [
+        (WordKind.REMOVED, "selects"), (WordKind.ADDED, "implies")]

@@ -125,12 +125,16 @@ def _settings(before: list[Any], after: list[Any]) -> list[FieldChange]:
         if old.get(symbol) == new.get(symbol):
             continue
         was, now = old.get(symbol), new.get(symbol)
-        changes.append(FieldChange(f"setting CONFIG_{symbol}",
-                                   setting_text(was) if was else "(none)",
-                                   setting_text(now) if now else "(none)"))
-        if was and now and was.get("note") != now.get("note"):
-            changes.append(_prose(f"setting CONFIG_{symbol} note", was.get("note"),
-                                  now.get("note")))
+        name = f"setting CONFIG_{symbol}"
+        if not was or not now or setting_text(was) != setting_text(now):
+            changes.append(FieldChange(name, setting_text(was) if was else "(none)",
+                                       setting_text(now) if now else "(none)"))
+        if was and now:  # the rest of the setting, field by field (the note as words)
+            shown = {"symbol", "value", "minimum", "maximum", "since"}
+            rest = field_changes({k: v for k, v in was.items() if k not in shown},
+                                 {k: v for k, v in now.items() if k not in shown})
+            changes += [FieldChange(f"{name} {change.name}", change.before, change.after,
+                                    change.words) for change in rest]
     return changes
 
 

@@ -125,3 +125,93 @@ def test_new_yaml_file_reaches_every_page(guide: Path) -> None:
     assert build(guide) == []
     for name in PAGES:
         assert "REC-ADDED" in text_of(guide, name), name
+
+
+RANDOM_RECS = """\
+recommendations:
+  - id: REC-RANDOM
+    title: Seed the stack pointer randomly
+    area: randomness
+    status: draft
+    rationale: A random stack start makes addresses harder to guess.
+    settings:
+      - symbol: STACK_POINTER_RANDOM
+        value: "64"
+    verification:
+      - id: TEST-MAN-RANDOM
+        manual: Checked by hand.
+"""
+
+RANDOM_PAGE = """\
+Randomness
+##########
+
+.. secguide-recommendations::
+   :area: randomness, x86
+"""
+
+CANARIES_PAGE = """\
+Canaries
+########
+
+.. secguide-recommendations::
+   :area: stack-protection, memory-protection
+"""
+
+
+def doctree_stamps(src: Path) -> dict[str, int]:
+    """Each page's pickled doctree and when it was written: a re-read page writes it."""
+    return {path.stem: path.stat().st_mtime_ns
+            for path in (src / "_build" / "doctrees").glob("*.doctree")}
+
+
+def test_an_area_edit_rereads_its_page_and_the_aggregates_only(guide: Path) -> None:
+    """One area's YAML file edited: its page and the pages that list every item show the
+    edit, the other area's page is not read again; an item moved to another area (in
+    its own file) leaves its old page and joins the new one."""
+    # the model page keeps its threats and its verification table (of every item)
+    model_page = guide / "model.rst"
+    model_page.write_text(model_page.read_text().replace(".. secguide-recommendations::\n",
+                                                         ""))
+    # two areas per page: a one-area page links to a trace diagram this guide does not have
+    (guide / "canaries.rst").write_text(CANARIES_PAGE)
+    (guide / "random.rst").write_text(RANDOM_PAGE)
+    index = guide / "index.rst"
+    index.write_text(index.read_text().replace("   about\n",
+                                               "   about\n   canaries\n   random\n"))
+    random_recs = guide / "threatmodel" / "random.yaml"
+    random_recs.write_text(RANDOM_RECS)
+    threats = guide / "threatmodel" / "threats.yaml"
+    threats.write_text(threats.read_text().replace("[REC-CANARIES]",
+                                                   "[REC-CANARIES, REC-RANDOM]"))
+    assert build(guide) == []
+    assert "Seed the stack pointer randomly" in text_of(guide, "random")
+    assert "Seed the stack pointer randomly" not in text_of(guide, "canaries")
+    before = doctree_stamps(guide)
+
+    random_recs.write_text(RANDOM_RECS.replace("Seed the stack pointer randomly",
+                                               "Start the stack at a random address"))
+    assert build(guide) == []
+    after = doctree_stamps(guide)
+    # every page that shows the item (its card, the needtable and diagram, coverage and
+    # review status, the Kconfig reference) shows the new title and not the old one
+    for name in ("random", "trace"):
+        page = text_of(guide, name)
+        assert "Start the stack at a random address" in page, name
+        assert "Seed the stack pointer randomly" not in page, name
+    for name in ("random", "trace", "status", "kconfig"):
+        assert "REC-RANDOM" in text_of(guide, name), name
+    assert "TEST-MAN-RANDOM" in text_of(guide, "model")  # the verification table
+    for name in ("random", "trace", "status", "kconfig", "model"):
+        assert after[name] != before[name], f"{name} was not read again"
+    # the other area's page and the plain page were not read again
+    for name in ("canaries", "about"):
+        assert after[name] == before[name], f"{name} was read again"
+
+    # the item moves to the other area in its own file: the canaries page's selection
+    # gains it although none of the files it depends on changed
+    random_recs.write_text(RANDOM_RECS.replace("area: randomness", "area: stack-protection"))
+    assert build(guide) == []
+    assert "Seed the stack pointer randomly" in text_of(guide, "canaries")
+    assert "Seed the stack pointer randomly" not in text_of(guide, "random")
+    assert "No recommendation matches this selection." in text_of(guide, "random")

@@ -47,7 +47,7 @@ from secguide.model.items import (
     MetBy,
     Recommendation,
 )
-from secguide.sphinx.domain import item_reference
+from secguide.sphinx.domain import SELECTION_OPTIONS, item_reference, selected_ids
 from secguide.sphinx.flows import flow_label
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.sphinx.model import ModelState, get_state
@@ -278,6 +278,22 @@ class RecommendationFilter(ModelDirective):
         "area": _list_option, "tag": _list_option, "status": _list_option,
         "architecture": _list_option,
     }
+
+    def run(self) -> list[nodes.Node]:
+        """Depends on the files of the recommendations it shows, not on every one.
+
+        The domain keeps the selection and the IDs it gave, so that a recommendation
+        joining or leaving it (added, or its area changed in another file) re-reads
+        this page too (:func:`~secguide.sphinx.domain.outdated_by_inputs`).
+        """
+        options = {name: list(self.options.get(name, ())) for name in SELECTION_OPTIONS}
+        ids = selected_ids(self.model_state, options)
+        for path in sorted(self.model_state.files_for_recommendations(ids)):
+            self.env.note_dependency(path)
+        domain = self.env.get_domain("secguide")
+        domain.note_model_doc(self.env.docname)
+        domain.note_selection(self.env.docname, options, ids)
+        return self.render()
 
     def selected(self) -> list[Recommendation]:
         """The recommendations matching every given option (unknown values are warned)."""

@@ -21,8 +21,9 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
 from secguide.codes import Code
-from secguide.sphinx.model import get_state
+from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.warnings import warn
+from secguide.trace.guide_pages import Selection
 
 
 class SecguideDomain(Domain):
@@ -31,13 +32,16 @@ class SecguideDomain(Domain):
     ``data["items"]``: item ID → (docname, line) of the directive rendering it.
     ``data["model_docs"]``: docname → True for every page that renders model data.
     ``data["inputs"]``: the tree fingerprint and YAML file list of the last read.
+    ``data["selections"]``: docname → [options, recommendation IDs shown] per
+    recommendation view, to re-read a page whose selection gains or loses an item.
     """
 
     name = "secguide"
     label = "Security guide"
     object_types = {"item": ObjType("item", "item")}
-    initial_data: dict[str, Any] = {"items": {}, "model_docs": {}, "inputs": {}}
-    data_version = 1
+    initial_data: dict[str, Any] = {"items": {}, "model_docs": {}, "inputs": {},
+                                    "selections": {}}
+    data_version = 2
 
     @property
     def items(self) -> dict[str, tuple[str, int]]:
@@ -57,11 +61,17 @@ class SecguideDomain(Domain):
     def note_model_doc(self, docname: str) -> None:
         self.data["model_docs"][docname] = True
 
+    def note_selection(self, docname: str, options: dict[str, list[str]],
+                       ids: list[str]) -> None:
+        """``docname`` shows the recommendations ``ids`` chosen by ``options``."""
+        self.data["selections"].setdefault(docname, []).append([options, ids])
+
     def clear_doc(self, docname: str) -> None:
         for item_id, (doc, _line) in list(self.items.items()):
             if doc == docname:
                 del self.items[item_id]
         self.data["model_docs"].pop(docname, None)
+        self.data["selections"].pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for item_id, (doc, line) in otherdata["items"].items():
@@ -77,6 +87,9 @@ class SecguideDomain(Domain):
         for doc in otherdata["model_docs"]:
             if doc in docnames:
                 self.data["model_docs"][doc] = True
+        for doc, selections in otherdata["selections"].items():
+            if doc in docnames:
+                self.data["selections"][doc] = selections
 
     def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
                      typ: str, target: str, node: pending_xref,
@@ -120,11 +133,31 @@ def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
     previous = domain.data["inputs"]
     domain.data["inputs"] = inputs
     if not previous or previous == inputs:
-        return []
+        return changed_selections(state, domain.data["selections"])
     kconfig = env.get_domain("kconfig") if "kconfig" in env.domains else None
     # Zephyr's own kconfig domain (inside Zephyr's docs) keeps no such record
     kconfig_docs = kconfig.data.get("mentions_by_doc", {}) if kconfig is not None else {}
     return sorted(set(domain.data["model_docs"]) | set(kconfig_docs))
+
+
+#: the options of a recommendation view that choose recommendations
+SELECTION_OPTIONS = ("area", "tag", "status", "architecture")
+
+
+def selected_ids(state: ModelState, options: dict[str, list[str]]) -> list[str]:
+    """IDs of the recommendations a view with ``options`` shows, in model order."""
+    selection = Selection.from_options(options)
+    return [rec.id for rec in state.model.recommendations if selection.matches(rec)]
+
+
+def changed_selections(state: ModelState, selections: dict[str, list[Any]]) -> list[str]:
+    """Pages whose recommendation views would now show other IDs than when last read.
+
+    A page depends on the files of the items it shows; an item added to another
+    file, or moved to this page's area in another file, is found here instead.
+    """
+    return sorted(doc for doc, views in selections.items()
+                  if any(selected_ids(state, options) != ids for options, ids in views))
 
 
 def check_every_item_shown(app: Sphinx, env: BuildEnvironment) -> None:
@@ -140,8 +173,22 @@ def check_every_item_shown(app: Sphinx, env: BuildEnvironment) -> None:
                  f"{item.type} items matching it)", item.loc.sphinx_location)
 
 
+def forget_pages_to_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: forget every page about to be read before reading any.
+
+    Sphinx's serial read forgets a page just before reading it; an item that moved to
+    a page read earlier would then still be claimed by its old page (a duplicate-item
+    warning, a duplicate need). Sphinx's parallel read forgets them all first; this
+    makes the serial read do the same.
+    """
+    for docname in docnames:
+        app.events.emit("env-purge-doc", env, docname)
+        env.clear_doc(docname)
+
+
 def setup_domain(app: Sphinx) -> None:
     """The ``secguide`` domain and the checks that span all documents."""
     app.add_domain(SecguideDomain)
     app.connect("env-get-outdated", outdated_by_inputs)
+    app.connect("env-before-read-docs", forget_pages_to_read)
     app.connect("env-check-consistency", check_every_item_shown)

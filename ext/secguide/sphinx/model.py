@@ -139,9 +139,37 @@ class ModelState:
             wanted |= {"recommendation", "responsibility", "out_of_scope"}
         return set().union(*(self.files_by_kind.get(kind, frozenset()) for kind in wanted))
 
+    def files_for_recommendations(self, ids: Iterable[str]) -> set[str]:
+        """The YAML files a page showing just the recommendations ``ids`` depends on.
+
+        Their own files, the threat files (the ``mitigated_by`` links shown on the
+        cards), the files that hold no items (profiles shape the prj.conf blocks) and
+        unreadable files, but not the files of other areas: editing one area's file
+        re-reads that area's page and the pages that aggregate every area, not every
+        area page. An item that joins or leaves the selection (a new item, a changed
+        area) is noticed by the ``secguide`` domain, which re-reads the page.
+        """
+        wanted = set(ids)
+        own = {self.absolute(rec.loc) for rec in self.model.recommendations
+               if rec.id in wanted}
+        with_items = set().union(*(self.files_by_kind.get(kind, frozenset())
+                                   for kind in KINDS if kind in _ITEM_KINDS))
+        unreadable = {_absolute(self.root, SourceLoc(path))
+                      for path in self.model.unreadable_files}
+        itemless = set(self.all_files) - with_items
+        # the review baseline: the review line above each card
+        baseline = set(self.files_by_kind.get("review", frozenset())) - with_items
+        return (own | set(self.files_by_kind.get("threat", frozenset())) | itemless
+                | unreadable | baseline)
+
     def mentioned_symbols(self) -> set[str]:
         """Symbols (without ``CONFIG_``) the model itself names and the tree defines."""
         return self.project.mentioned_symbols()
+
+
+#: kinds that are items of the model files (the others are views: tests, coverage, ...)
+_ITEM_KINDS = frozenset({"scope", "adversary", "out_of_scope", "threat", "responsibility",
+                         "recommendation", "clause"})
 
 
 def _absolute(root: Path, loc: SourceLoc) -> str:

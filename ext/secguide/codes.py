@@ -249,8 +249,8 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
            "Prose states a default, select, dependency or range the tree contradicts "
            "(recognised wordings: README); the message gives the tree's answer and the role."),
     _model(Code.FACTS_CHECKED_AGAINST,
-           "Note: a recommendation's checked_against names another release than the tree's "
-           "(or is missing): its prose may be stale there."),
+           "Note: a recommendation's checked_against names another release than the tree's: "
+           "its prose may be stale there."),
     _model(Code.STALE_ACCEPTED_CONFLICT,
            "An accepted_conflicts entry names a recommendation it no longer conflicts with."),
     _model(Code.SCENARIO_FILE_UNREADABLE,

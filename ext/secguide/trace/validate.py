@@ -273,6 +273,10 @@ def validate_kconfig(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
             continue
         if symbol is None:
             found.append(_unknown_symbol(setting, db, renames))
+            # its alternatives are settings too: each missing one is reported as well
+            found += [_unknown_symbol(dataclasses.replace(setting, symbol=name,
+                                                          alternatives=()), db, renames)
+                      for name in setting.alternatives if name not in db]
             continue
         if later and not is_development_tree(db.zephyr_version):
             found.append(_warning(setting.loc, "since-too-late",
@@ -341,13 +345,13 @@ def validate_scopes(model: ThreatModel, db: SymbolDB | None) -> list[Diagnostic]
 
 def validate_checked_against(model: ThreatModel, db: SymbolDB) -> list[Diagnostic]:
     """A note for each current recommendation whose facts were checked against another
-    release than the tree's (or against none): its prose may be stale there."""
+    release than the tree's: its prose may be stale there."""
     found = []
     for rec in model.recommendations:
-        if rec.deprecation is not None or rec.checked_against == db.zephyr_version:
-            continue
-        said = (f"were last checked against Zephyr {rec.checked_against}"
-                if rec.checked_against else "name no release they were checked against")
+        if (rec.deprecation is not None or not rec.checked_against
+                or rec.checked_against == db.zephyr_version):
+            continue  # a model that records no release makes no claim to re-check
+        said = f"were last checked against Zephyr {rec.checked_against}"
         found.append(Diagnostic(rec.loc, Severity.NOTE, "facts-checked-against",
                                 f"{rec.id}: its facts {said}; the tree is Zephyr "
                                 f"{db.zephyr_version} (re-check, then set checked_against)"))

@@ -15,7 +15,9 @@ import pytest
 
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
+from secguide.trace.kconfig_facts import expand_fact_roles
 from secguide.trace.prose import WITHHELD
+from secguide.trace.scope import applies_when_text
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 REPO = Path(__file__).resolve().parents[2]
@@ -181,14 +183,19 @@ def test_hardening_page_shows_the_comparison_of_the_real_database(site: Path,
 
 
 @pytest.mark.slow
-def test_the_guides_own_prose_is_shown_as_written(site: Path, real_model: ThreatModel) -> None:
-    """Nothing of the shipped model is withheld by the prose check (issue #16)."""
+def test_the_guides_own_prose_is_shown_as_written(site: Path, real_model: ThreatModel,
+                                                  db_v4: SymbolDB) -> None:
+    """Nothing of the shipped model is withheld by the prose check (issue #16); Kconfig fact
+    roles are the one change, rendered as the tree states the fact."""
     data = json.loads((site / "needs.json").read_text())
     needs = data["versions"][data["current_version"]]["needs"]
     for rec in real_model.recommendations:
-        assert needs[rec.id]["content"] == rec.rationale
+        assert needs[rec.id]["content"] == expand_fact_roles(rec.rationale, db_v4)
     for threat in real_model.threats:
-        assert needs[threat.id]["content"] == threat.description
+        assert needs[threat.id]["content"] == expand_fact_roles(threat.description, db_v4)
+    facts = [rec for rec in real_model.recommendations if ":kconfig:default:" in rec.rationale]
+    assert facts, "the shipped model states a default through a fact role"
+    assert all(":kconfig:" not in needs[rec.id]["content"] for rec in facts)
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
     assert pages and not [p for p in pages if WITHHELD in p.read_text(encoding="utf-8")]
 
@@ -328,9 +335,15 @@ def test_area_pages_lead_with_the_point_and_keep_deprecated_items_apart(
         assert box_ids == [r.id for r in recs if r.status == "deprecated"], area
         if box_ids:
             assert "Deprecated recommendations" in _text(box.split("</p>", 1)[0] + "</p>")
+        scopes = {r.id: r.applies_to.when for r in recs}
         for need, head in _cards(page):
-            # the head leads with the title (or the setting) and the ID, no status word
+            # the head leads with the title (or the setting) and the ID, no status word;
+            # a recommendation limited to a subsystem says so on a second head line
+            head, _, scope = head.partition(" Applies when: ")
             assert head.endswith(f"· {need}"), (area, head)
+            if need in scopes:
+                wanted = applies_when_text(scopes[need]) if scopes[need] else ""
+                assert " ".join(scope.split()) == " ".join(wanted.split()), (need, scope)
             assert not re.search(r"· (draft|review|approved|deprecated) ·", head), head
         table = page.split("secguide-settings", 1)[1].split("</table>", 1)[0]
         statuses = [_text(re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)[3])

@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 import re
 import resource
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from tests.sphinx.test_sphinx_ext import FIXTURE
+from tests.sphinx.test_sphinx_ext import guide_with_yaml
 
 from secguide.cli.main import main
 
@@ -158,16 +157,9 @@ def _limits() -> None:  # runs in the child, before sphinx-build starts
 
 @pytest.fixture
 def hostile(tmp_path: Path, mini_tree: Path) -> Path:
-    project = tmp_path / "guide"
-    shutil.copytree(FIXTURE, project)
-    with (project / "conf.py").open("a") as conf:
-        conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
+    project = guide_with_yaml(tmp_path, mini_tree, {
+        name: text.replace("PYTHON_FILE", json.__file__) for name, text in HOSTILE.items()})
     model = project / "threatmodel"
-    for name, text in HOSTILE.items():
-        path = model / name
-        path.parent.mkdir(exist_ok=True)
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        path.write_text(old + text.replace("PYTHON_FILE", json.__file__), encoding="utf-8")
     (model / "passwd.yaml").symlink_to("/etc/passwd")
     with (project / "conf.py").open("a") as conf:
         conf.write(PROBE)

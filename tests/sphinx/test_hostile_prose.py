@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from tests.sphinx.test_sphinx_ext import FIXTURE, build, warnings_of
+from tests.sphinx.test_sphinx_ext import build, guide_with_yaml, warnings_of
 
 from secguide.cli.main import main
 from secguide.trace.prose import WITHHELD
@@ -208,18 +207,9 @@ def _line(path: Path, words: str, after: int = 0) -> int:
 @pytest.fixture
 def hostile(tmp_path: Path, mini_tree: Path) -> Path:
     """The tiny guide with the corpus added, every item rendered on the model page."""
-    project = tmp_path / "guide"
-    shutil.copytree(FIXTURE, project)
-    with (project / "conf.py").open("a") as conf:
-        conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
-    model = project / "threatmodel"
-    for name, text in CORPUS.items():
-        path = model / name
-        path.parent.mkdir(exist_ok=True)
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        text = text.replace("EXEC", repr(str(tmp_path / "executed")))
-        path.write_text(old + ("\n" if old and not old.endswith("\n") else "") + text,
-                        encoding="utf-8")
+    project = guide_with_yaml(tmp_path, mini_tree, {
+        name: text.replace("EXEC", repr(str(tmp_path / "executed")))
+        for name, text in CORPUS.items()})
     page = project / "model.rst"
     page.write_text(page.read_text() + textwrap.dedent("""
         .. secguide-scope::

@@ -37,6 +37,23 @@ def project(tmp_path: Path, mini_tree: Path) -> Path:
     return src
 
 
+
+def guide_with_yaml(tmp_path: Path, tree: Path, additions: dict[str, str]) -> Path:
+    """The tiny guide (``FIXTURE``) on ``tree``, each text of ``additions`` appended to the
+    model file it names (created when missing): how the hostile tests plant their payloads."""
+    project = tmp_path / "guide"
+    shutil.copytree(FIXTURE, project)
+    with (project / "conf.py").open("a") as conf:
+        conf.write(f"secguide_zephyr_base = {str(tree)!r}\n")
+    model = project / "threatmodel"
+    for name, text in additions.items():
+        path = model / name
+        path.parent.mkdir(exist_ok=True)
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        path.write_text(old + ("\n" if old and not old.endswith("\n") else "") + text,
+                        encoding="utf-8")
+    return project
+
 def build(src: Path, **overrides: object) -> SphinxTestApp:
     """Build ``src`` into ``src/_build`` (kept between calls) and return the app."""
     app = SphinxTestApp("html", srcdir=src, builddir=src / "_build", confoverrides=overrides)

@@ -14,6 +14,7 @@ hanging it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
 import subprocess
@@ -187,6 +188,8 @@ def _build(project: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(Path(sys.executable).parent / "sphinx-build"), "-b", "html", "-W",
              "--keep-going", "-q", ".", "_build/html"], cwd=project, capture_output=True,
+            # Sphinx colours its warnings when CI=true, even into a pipe: plain lines to read.
+            env={**os.environ, "NO_COLOR": "1"},
             text=True, check=False, timeout=WALL_SECONDS, preexec_fn=_limits)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the hostile build ran longer than {WALL_SECONDS} s", pytrace=False)

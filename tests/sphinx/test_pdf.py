@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
-from tests.sphinx.test_hostile_prose import FIXTURE, NEEDLES, hostile  # noqa: F401 - fixture
+from tests.sphinx.test_hostile_prose import NEEDLES, hostile  # noqa: F401 - fixture
+from tests.sphinx.test_sphinx_ext import FIXTURE
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "pdf.py"

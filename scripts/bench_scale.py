@@ -73,46 +73,90 @@ def _areas_with_pages() -> list[str]:
     return sorted({area for s in page_selections(REPO / "source") for area in s.areas})
 
 
-def _free_bool_symbols(zephyr_base: str, used: set[str], count: int) -> list[str]:
+def _free_bool_symbols(zephyr_base: str, used: set[str]) -> list[str]:
+    """Settable, current bool symbols the guide does not set, outside any choice (two
+    members of one choice set to y would be a profile conflict, not a bigger model)."""
     from secguide.zephyr.kconfig.cache import load_symbol_db
     db, _ = load_symbol_db(zephyr_base)
-    names = [s.name for s in db if s.type == "bool" and s.user_settable
-             and not s.deprecated and s.name not in used]
-    if len(names) < count:
-        raise SystemExit(f"bench: only {len(names)} free bool symbols for {count} recommendations")
-    return names[:count]
+    return [s.name for s in db if s.type == "bool" and s.user_settable and not s.choice
+            and not s.deprecated and s.name not in used]
+
+
+#: recommendations per synthetic file: a model is many files of a few hundred items, and
+#: one file above the loader's size limit would be refused
+PER_FILE = 200
+
+
+def _synthetic_files(symbols: Sequence[str], areas: Sequence[str]) -> dict[str, str]:
+    """Relative path -> text of the synthetic recommendations and threats files."""
+    recs: list[str] = []
+    for index, symbol in enumerate(symbols):
+        recs.append("\n".join([
+            f"  - id: REC-SYN-{index:05d}",
+            f"    title: Synthetic recommendation {index} sets {symbol}",
+            f"    area: {areas[index % len(areas)]}",
+            "    status: draft",
+            "    rationale: A generated recommendation for measuring growth.",
+            "    settings:",
+            f"      - symbol: {symbol}",
+            '        value: "y"',
+            "    verification:",
+            "      - zephyr_test: kernel.memory_protection.stackprot",
+            f"      - id: TEST-MAN-SYN-{index:05d}",
+            "        manual: Checked by hand on the production build."]))
+    # threat k lists recommendations 2k, 2k+1 and 2k+2: each is listed once or twice
+    extra = len(symbols)
+    threats = []
+    for k in range((extra + 1) // 2):
+        listed = ", ".join(f"REC-SYN-{i:05d}" for i in range(2 * k, min(2 * k + 3, extra)))
+        threats.append("\n".join([f"  - id: THR-SYN-{k:05d}", f"    title: Synthetic threat {k}",
+                                  "    description: A generated threat.",
+                                  f"    mitigated_by: [{listed}]"]))
+    files = {}
+    for first in range(0, len(recs), PER_FILE):
+        files[f"recommendations/zz-synthetic-{first // PER_FILE:03d}.yaml"] = (
+            "recommendations:\n" + "\n".join(recs[first:first + PER_FILE]) + "\n")
+    for first in range(0, len(threats), PER_FILE):
+        files[f"zz-synthetic-threats-{first // PER_FILE:03d}.yaml"] = (
+            "threats:\n" + "\n".join(threats[first:first + PER_FILE]) + "\n")
+    return files
 
 
 def write_synthetic(model_dir: Path, extra: int, zephyr_base: str) -> None:
-    """``extra`` recommendations and the threats listing them, in two new YAML files."""
+    """``extra`` recommendations and the threats listing them, in new YAML files.
+
+    The model must stay valid, or the bench would time error reporting: a symbol whose
+    setting conflicts with the guide's or another synthetic one (a ``depends on`` the
+    guide turns off, a ``select`` of a symbol it wants off) is replaced by the next one
+    until ``secguide check`` finds no profile conflict.
+    """
     if extra <= 0:
         return
     from secguide.model.loader import load_threat_model
+    from secguide.trace.profile_conflicts import profile_conflicts
+    from secguide.zephyr.kconfig.cache import load_symbol_db
+    db, _ = load_symbol_db(zephyr_base)
     model, _ = load_threat_model(model_dir)
     used = {s.symbol for rec in model.recommendations for s in rec.settings}
-    symbols = _free_bool_symbols(zephyr_base, used, extra)
+    candidates = iter(_free_bool_symbols(zephyr_base, used))
     areas = _areas_with_pages()
-    recs, threats = ["recommendations:"], ["threats:"]
-    for index, symbol in enumerate(symbols):
-        recs += [f"  - id: REC-SYN-{index:05d}",
-                 f"    title: Synthetic recommendation {index} sets {symbol}",
-                 f"    area: {areas[index % len(areas)]}",
-                 "    status: draft",
-                 "    rationale: A generated recommendation for measuring growth.",
-                 "    settings:",
-                 f"      - symbol: {symbol}",
-                 '        value: "y"',
-                 "    verification:",
-                 "      - zephyr_test: kernel.memory_protection.stackprot",
-                 f"      - id: TEST-MAN-SYN-{index:05d}",
-                 "        manual: Checked by hand on the production build."]
-    # threat k lists recommendations 2k, 2k+1 and 2k+2: each is listed once or twice
-    for k in range((extra + 1) // 2):
-        listed = ", ".join(f"REC-SYN-{i:05d}" for i in range(2 * k, min(2 * k + 3, extra)))
-        threats += [f"  - id: THR-SYN-{k:05d}", f"    title: Synthetic threat {k}",
-                    "    description: A generated threat.", f"    mitigated_by: [{listed}]"]
-    (model_dir / "recommendations" / "zz-synthetic.yaml").write_text("\n".join(recs) + "\n")
-    (model_dir / "zz-synthetic-threats.yaml").write_text("\n".join(threats) + "\n")
+    chosen: list[str] = []
+    for _attempt in range(20):
+        chosen += [next(candidates, None) for _ in range(extra - len(chosen))]
+        if None in chosen:
+            raise SystemExit(f"bench: too few free bool symbols for {extra} recommendations")
+        for old in [*model_dir.glob("zz-synthetic*"), *model_dir.glob("*/zz-synthetic*")]:
+            old.unlink()
+        for path, text in _synthetic_files(chosen, areas).items():
+            (model_dir / path).write_text(text)
+        model, _ = load_threat_model(model_dir)
+        bad = {entry.setting.symbol for conflict in profile_conflicts(model, db)
+               for entry in (conflict.forcing, conflict.broken)
+               if entry.rec.id.startswith("REC-SYN-")}
+        if not bad:
+            return
+        chosen = [symbol for symbol in chosen if symbol not in bad]
+    raise SystemExit("bench: no conflict-free synthetic model after 20 rounds")
 
 
 def guide_copy(target: Path, extra: int, zephyr_base: str) -> Path:

@@ -9,9 +9,10 @@ command in a fresh process:
 * a cold ``sphinx-build -j auto`` of the guide: wall seconds and peak RSS;
 * at the real size only: the writer's loop (cold, no-op rebuild, one YAML file
   touched) of the guide and of a *floor* project (plain Sphinx + furo +
-  sphinx-needs, as many pages, no needs, one page touched), each with CPU, wall
-  and peak RSS, so the guide's cost is given as a ratio to what any such site
-  costs on this machine;
+  sphinx-needs made from the built guide's own pages and text, no needs; the
+  area page of the touched file touched: see ``bench_floor``), each with CPU,
+  wall and peak RSS, so the guide's cost is given as a ratio to what any such
+  site costs on this machine;
 * a warm ``secguide kconfig show``.
 
 Each synthetic recommendation sets a distinct real bool symbol that ``prj.conf``
@@ -33,6 +34,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_floor import floor_from_guide
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -162,27 +166,10 @@ def write_synthetic(model_dir: Path, extra: int, zephyr_base: str) -> None:
 def guide_copy(target: Path, extra: int, zephyr_base: str) -> Path:
     target.mkdir(parents=True)
     shutil.copy2(REPO / "conf.py", target / "conf.py")
+    (target / "ext").symlink_to(REPO / "ext")  # conf.py names the favicon under ext/
     shutil.copytree(REPO / "source", target / "source")
     shutil.copytree(REPO / "threatmodel", target / "threatmodel")
     write_synthetic(target / "threatmodel", extra, zephyr_base)
-    return target
-
-
-def floor_project(target: Path, pages: int) -> Path:
-    """Plain Sphinx + furo + sphinx-needs, ``pages`` pages of text, no needs."""
-    source = target / "source"
-    source.mkdir(parents=True)
-    (target / "conf.py").write_text('extensions = ["sphinx_needs"]\nhtml_theme = "furo"\n'
-                                    'project = "Floor"\n')
-    names = [f"page{n:02d}" for n in range(1, pages)]
-    (source / "index.rst").write_text("Floor\n#####\n\n.. toctree::\n\n"
-                                      + "".join(f"   {name}\n" for name in names))
-    paragraph = ("A paragraph of plain text, as long as a typical one in the guide, with "
-                 "``literal`` and *emphasis* and a `link <https://example.org>`_. " * 4)
-    for name in names:
-        (source / f"{name}.rst").write_text(
-            f"{name}\n{'#' * len(name)}\n\n" + "".join(
-                f"Section {s}\n{'*' * 9}\n\n{paragraph}\n\n" for s in range(1, 6)))
     return target
 
 
@@ -211,7 +198,8 @@ def writer_loop(guide: Path, guide_cold: dict, floor_dir: Path,
     one recommendation YAML file of the guide and one page of the floor project.
     """
     touched = sorted((guide / "threatmodel" / "recommendations").glob("*.yaml"))[0]
-    floor_page = sorted((floor_dir / "source").glob("page*.rst"))[0]
+    # the floor's page of the same name as the area page the touched file feeds
+    floor_page = floor_dir / "source" / "recommendations" / f"{touched.stem}.rst"
     builds: dict[str, tuple[dict, dict]] = {}
     floor_cold = measure(sphinx_argv(floor_dir / "_build"), floor_dir, env)
     builds["cold"] = (guide_cold, floor_cold)
@@ -263,8 +251,7 @@ def run(zephyr_base: str, scales: Sequence[int], work: Path) -> None:
                "rss": max(check["rss_mb"], export["rss_mb"], cold["rss_mb"]),
                "ok": not (check["code"] or export["code"] or cold["code"])}
         if size == real:
-            pages = len(list((guide / "source").rglob("*.rst")))
-            floor_dir = floor_project(work / "floor", pages)
+            floor_dir = floor_from_guide(guide / "_build", work / "floor")
             floor = writer_loop(guide, cold, floor_dir, env)
         if not row["ok"]:
             print(f"  (size {size}: a command failed; its log ends with:\n"

@@ -17,7 +17,7 @@ from secguide.cli.common import (
 )
 from secguide.codes import format_catalogue
 from secguide.diagnostics import Severity, display_path
-from secguide.text_templates import render
+from secguide.templates import render
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from secguide.cli.common import add_format_option, load_model_or_fail
-from secguide.text_templates import render
+from secguide.templates import render
 from secguide.trace.drift import DriftReport, SymbolDrift, drift_report
 from secguide.trace.project import Project
 

@@ -18,7 +18,7 @@ from secguide.files import write_atomically
 from secguide.model.guide_package import installed_guide
 from secguide.model.loader import load_threat_model
 from secguide.model.product_items import DECLARATION
-from secguide.text_templates import render
+from secguide.templates import render
 
 #: a product name goes into YAML, Python, reStructuredText and a Makefile: plain words only
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .,()_+-]{0,79}$")

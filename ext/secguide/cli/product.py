@@ -10,7 +10,7 @@ from secguide.cli.common import add_threatmodel_option, add_tree_options, projec
 from secguide.cli.evidence import config_path
 from secguide.diagnostics import SecguideError, Severity, display_path
 from secguide.files import write_atomically
-from secguide.text_templates import render
+from secguide.templates import render
 from secguide.trace.build_verdicts import audit_checks, build_verdicts
 from secguide.trace.engine import EngineRequest, RuleChoice
 from secguide.trace.product_build import build_release, open_items_for_declaration

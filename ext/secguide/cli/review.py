@@ -22,7 +22,7 @@ from secguide.evidence.review_report import worklist_markdown
 from secguide.files import source_date, write_atomically
 from secguide.model.items import STATUSES, ThreatModel
 from secguide.model.stamps import NewStamp, plan_stamps, write_stamps
-from secguide.text_templates import render
+from secguide.templates import render
 from secguide.trace.project import Project
 from secguide.trace.review import (
     Baseline,

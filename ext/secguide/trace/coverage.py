@@ -31,7 +31,7 @@ from typing import Any
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
 from secguide.model.items import VERIFICATION_KINDS, Recommendation, Setting, ThreatModel, Waiver
-from secguide.text_templates import render
+from secguide.templates import render
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
 from secguide.zephyr.hardening import HardenedEntry, read_hardened_csv

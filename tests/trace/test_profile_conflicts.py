@@ -141,3 +141,25 @@ def test_stack_info_scope_names_every_symbol_that_selects_it(db_v4: SymbolDB,
     selectors = db_v4.get(setting.symbol).selected_by
     assert sorted(symbols_in(rec.applies_to.when)) == sorted(selectors)
     assert rec.applies_to.when.startswith("!(")
+
+
+def test_each_symbols_chains_are_followed_once_per_run(tmp_path: Path, db_v4: SymbolDB,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two profiles (base, strict) and two recommendations setting USERSPACE: the select and
+    dependency chains of USERSPACE are followed once, not once per setting per profile,
+    and the conflict is still found (once, under the first profile)."""
+    from secguide.trace import profile_conflicts as module
+
+    followed: list[tuple[str, str]] = []
+    for name in ("_selected", "_required"):
+        original = getattr(module, name)
+
+        def counting(db: SymbolDB, symbol: str, _original=original, _name=name):  # noqa: ANN202
+            followed.append((_name, symbol))
+            return _original(db, symbol)
+        monkeypatch.setattr(module, name, counting)
+    findings = _findings(tmp_path, db_v4, _rec("REC-A-USER", [("USERSPACE", "y")]),
+                         _rec("REC-C-USER", [("USERSPACE", "y")], profiles="[base, strict]"),
+                         _rec("REC-B-INFO", [("THREAD_STACK_INFO", "n")]))
+    assert [f.message.split(":")[0] for f in findings] == ["profile base", "profile base"]
+    assert sorted(followed) == [("_required", "USERSPACE"), ("_selected", "USERSPACE")]

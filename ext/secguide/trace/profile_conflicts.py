@@ -18,11 +18,11 @@ at the setting that cannot hold, for the first profile that contains both.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.zephyr.expr import symbols_in
-from secguide.zephyr.kconfig.symbols import SymbolDB
+from secguide.zephyr.kconfig.symbols import SymbolDB, strip_config_prefix
 
 #: How far a chain of ``select`` / ``depends on`` is followed.
 _MAX_CHAIN = 6
@@ -143,18 +143,48 @@ def _required(db: SymbolDB, name: str) -> Iterator[tuple[str, bool, tuple[str, .
         frontier = following
 
 
+@dataclass(slots=True)
+class _Chains:
+    """Each symbol's select and dependency chains, followed once per run: every
+    profile and every setting naming a symbol asks for the same chains."""
+
+    db: SymbolDB
+    selected_by: dict[str, dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]] = field(
+        default_factory=dict)
+    required_by: dict[str, dict[tuple[str, bool], tuple[str, ...]]] = field(
+        default_factory=dict)
+
+    def selected(self, name: str) -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """What ``name=y`` selects: target -> (via, chain, conditions)."""
+        if name not in self.selected_by:
+            self.selected_by[name] = {target: (via, chain, conditions) for
+                                      target, via, chain, conditions in _selected(self.db, name)}
+        return self.selected_by[name]
+
+    def required(self, name: str) -> dict[tuple[str, bool], tuple[str, ...]]:
+        """What ``name`` depends on: (symbol, needed set) -> chain."""
+        if name not in self.required_by:
+            self.required_by[name] = {(needed, on): chain for
+                                      needed, on, chain in _required(self.db, name)}
+        return self.required_by[name]
+
+
 def _profile_settings(model: ThreatModel, profile: str) -> list[Asked]:
     return [Asked(rec=rec, setting=setting) for rec in model.recommendations
             if rec.deprecation is None and model.in_profile(rec, profile)
             for setting in rec.settings if setting.value is not None]
 
 
-def _pair_conflicts(asked: list[Asked], db: SymbolDB) -> Iterator[tuple[Asked, Asked,
-                                                                        tuple[str, ...],
-                                                                        tuple[str, ...]]]:
+def _pair_conflicts(asked: list[Asked], chains: _Chains) -> Iterator[
+        tuple[Asked, Asked, tuple[str, ...], tuple[str, ...]]]:
+    db = chains.db
     by_symbol: dict[str, list[Asked]] = {}
+    by_choice: dict[str, list[Asked]] = {}
     for entry in asked:
         by_symbol.setdefault(entry.setting.symbol, []).append(entry)
+        member = db.get(entry.setting.symbol)
+        if member is not None and member.choice:
+            by_choice.setdefault(member.choice, []).append(entry)
     for entry in asked:
         name, value = entry.setting.symbol, entry.setting.value
         for other in by_symbol[name]:
@@ -165,12 +195,13 @@ def _pair_conflicts(asked: list[Asked], db: SymbolDB) -> Iterator[tuple[Asked, A
             continue
         # with alternatives, a chain binds only when every option leads to it
         options = entry.setting.options
-        selected = {target: rest for target, *rest in _selected(db, name)}
-        required = {(needed, on): chain for needed, on, chain in _required(db, name)}
+        selected = chains.selected(name)
+        required = chains.required(name)
         for alternative in options[1:]:
-            selected = {t: rest for t, *rest in _selected(db, alternative) if t in selected}
+            selected = {t: rest for t, rest in chains.selected(alternative).items()
+                        if t in selected}
             required = {key: required[key] for key in
-                        {(n, on) for n, on, _ in _required(db, alternative)} & set(required)}
+                        chains.required(alternative).keys() & required.keys()}
         for target, (_via, chain, conditions) in selected.items():
             for other in by_symbol.get(target, ()):
                 if other.setting.value == "n":
@@ -181,15 +212,15 @@ def _pair_conflicts(asked: list[Asked], db: SymbolDB) -> Iterator[tuple[Asked, A
                     yield other, entry, chain, ()
         symbol = db.get(name)
         if symbol is not None and symbol.choice:
-            for other in asked:
-                other_symbol = db.get(other.setting.symbol)
-                if (other_symbol is not None and other_symbol.choice == symbol.choice
-                        and other_symbol.name != name and _is_on(other.setting.value)
+            # the other members of the choice the profile sets (each one found in the DB)
+            for other in by_choice[symbol.choice]:
+                other_name = db.symbols[strip_config_prefix(other.setting.symbol)].name
+                if (other_name != name and _is_on(other.setting.value)
                         and entry.setting.symbol < other.setting.symbol
                         # one accepts the other's member: both hold when that one is on
-                        and other_symbol.name not in options
+                        and other_name not in options
                         and name not in other.setting.options):
-                    yield entry, other, (f"{name} and {other_symbol.name} are members of "
+                    yield entry, other, (f"{name} and {other_name} are members of "
                                          f"one choice ({choice_name(symbol.choice)})",), ()
 
 
@@ -223,6 +254,12 @@ def _accepted(broken: Asked, forcing: Asked) -> bool:
     return any(entry.with_id == forcing.rec.id for entry in broken.rec.accepted_conflicts)
 
 
+def is_accepted(conflict: ProfileConflict) -> bool:
+    """True when the broken recommendation records this conflict under
+    ``accepted_conflicts``."""
+    return _accepted(conflict.broken, conflict.forcing)
+
+
 def profile_conflicts(model: ThreatModel, db: SymbolDB, *,
                       include_accepted: bool = False) -> list[ProfileConflict]:
     """Every conflict of every profile, once, under the first profile holding both.
@@ -232,9 +269,10 @@ def profile_conflicts(model: ThreatModel, db: SymbolDB, *,
     unless ``include_accepted``.
     """
     found: dict[tuple[str, int, str, int], ProfileConflict] = {}
+    chains = _Chains(db)
     for profile in model.profiles:
         for forcing, broken, chain, conditions in _pair_conflicts(
-                _profile_settings(model, profile.name), db):
+                _profile_settings(model, profile.name), chains):
             if forcing.rec.id == broken.rec.id and forcing.setting is broken.setting:
                 continue
             if _scopes_exclude(forcing, broken) or (

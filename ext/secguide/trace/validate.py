@@ -16,7 +16,7 @@ from pathlib import Path
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc, with_suggestion
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.model.releases import introduced_later, is_development_tree
-from secguide.trace.profile_conflicts import choice_name, profile_conflicts
+from secguide.trace.profile_conflicts import choice_name, is_accepted, profile_conflicts
 from secguide.trace.prose import check_prose
 from secguide.trace.prose_claims import check_prose_claims
 from secguide.trace.review import ReviewStatus, review_state
@@ -364,7 +364,9 @@ def validate_profile_conflicts(model: ThreatModel, db: SymbolDB) -> list[Diagnos
     """Settings of one profile the tree does not let hold together (``profile-conflict``),
     and ``accepted_conflicts`` entries that name no conflict (any more)."""
     found: list[Diagnostic] = []
-    for conflict in profile_conflicts(model, db):
+    # one pass: the accepted conflicts are needed too, to tell stale acceptances apart
+    every = profile_conflicts(model, db, include_accepted=True)
+    for conflict in (c for c in every if not is_accepted(c)):
         broken, forcing = conflict.broken, conflict.forcing
         found.append(_error(
             broken.setting.loc, "profile-conflict",
@@ -372,8 +374,7 @@ def validate_profile_conflicts(model: ThreatModel, db: SymbolDB) -> list[Diagnos
             f"{forcing.text}: {conflict.chain_text}; change one of them, give one an "
             f"applies_to.when that excludes the other, or record it under "
             f"accepted_conflicts of {broken.rec.id} with the reason it stays"))
-    real = {(c.broken.rec.id, c.forcing.rec.id)
-            for c in profile_conflicts(model, db, include_accepted=True)}
+    real = {(c.broken.rec.id, c.forcing.rec.id) for c in every}
     ids = {rec.id for rec in model.recommendations}
     for rec in model.recommendations:
         for entry in rec.accepted_conflicts:

@@ -154,7 +154,7 @@ def test_each_symbols_chains_are_followed_once_per_run(tmp_path: Path, db_v4: Sy
     for name in ("_selected", "_required"):
         original = getattr(module, name)
 
-        def counting(db: SymbolDB, symbol: str, _original=original, _name=name):  # noqa: ANN202
+        def counting(db: SymbolDB, symbol: str, _original=original, _name=name) -> object:
             followed.append((_name, symbol))
             return _original(db, symbol)
         monkeypatch.setattr(module, name, counting)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from secguide import __version__
+from secguide.collector import collector_paused
 from secguide.diagnostics import SecguideError
 from secguide.evidence.reqif import guide_reqif_text
 from secguide.files import source_date
@@ -229,6 +230,7 @@ def with_reviews(items: Sequence[NeedItem],
     return marked
 
 
+@collector_paused
 def build_evidence(model: ThreatModel, *, zephyr_version: str, tree_fingerprint: str,
                    inputs: Sequence[InputFile], results: Results | None = None,
                    created: dt.datetime | None = None,

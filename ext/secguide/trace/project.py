@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from secguide.codes import Code
+from secguide.collector import collector_paused
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, resolved
 from secguide.model.guide_package import guide_of
 from secguide.model.items import Recommendation, ThreatModel
@@ -154,6 +155,7 @@ class Project:
     # -- inputs ------------------------------------------------------------------------------
 
     @cached_property
+    @collector_paused
     def db(self) -> SymbolDB:
         return load_symbol_db(self.tree, cache_dir=self.cache_dir,
                               use_cache=self.use_cache)[0]
@@ -166,6 +168,7 @@ class Project:
                               use_cache=self.use_cache)[0]
 
     @cached_property
+    @collector_paused
     def _loaded(self) -> tuple[ThreatModel, tuple[Diagnostic, ...]]:
         model, diagnostics = load_any_model(self.threatmodel_dir,
                                             display_base=self.display_base)
@@ -187,6 +190,7 @@ class Project:
         return tuple(path.resolve() for path in threatmodel_files(self.threatmodel_dir))
 
     @cached_property
+    @collector_paused
     def scenarios(self) -> ScenarioIndex:
         """The tree's test scenarios; parsing 1,600 YAML files is done once per set of
         file stamps and read from the cache folder after that."""
@@ -210,6 +214,7 @@ class Project:
         return tuple(text_symbols(self.model))
 
     @cached_property
+    @collector_paused
     def diagnostics(self) -> tuple[Diagnostic, ...]:
         """Every finding about the model against the tree, in file order."""
         found = [*self.load_diagnostics, *self.scenarios.warnings,
@@ -265,6 +270,7 @@ class Project:
     # -- the trace ----------------------------------------------------------------------
 
     @cached_property
+    @collector_paused
     def need_items(self) -> tuple[NeedItem, ...]:
         """Need items, with links to IDs that do not exist removed (validation reports
         those at their YAML line)."""
@@ -289,6 +295,7 @@ class Project:
         return load_baseline(self.threatmodel_dir)
 
     @cached_property
+    @collector_paused
     def reviews(self) -> Mapping[str, ReviewState]:
         return review_states(self.model, self.db, self.review_baseline)
 

@@ -12,9 +12,9 @@ Zephyr's proposed ``hardening.yaml`` (symbol, ``value`` or ``min``/``max``,
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from secguide.diagnostics import SourceLoc
 
@@ -486,6 +486,10 @@ class ThreatModel:
     reviewers: tuple[Reviewer, ...] | None = None
     #: set when this is a product's model combined with the guide it extends
     product: ProductInfo | None = None
+    #: who links to whom, built on first use: a model is not changed once loaded, and
+    #: asking each of thousands of items "who lists you?" must not scan every list
+    _listed_by: dict[str, dict[str, tuple[Any, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def items(self) -> Iterator[Item]:
         """Every item that has an ID, in file order per kind."""
@@ -523,7 +527,26 @@ class ThreatModel:
         return next((r for r in self.recommendations if r.id == item_id), None)
 
     def threats_mitigated_by(self, item_id: str) -> tuple[Threat, ...]:
-        return tuple(t for t in self.threats if item_id in t.mitigated_by)
+        """The threats whose ``mitigated_by`` lists ``item_id``, in file order."""
+        return self._listing("threats", item_id)
+
+    def clauses_listing(self, item_id: str) -> tuple[Clause, ...]:
+        """The clauses (group headings too) whose recommendations, responsibilities or
+        out-of-scope items list ``item_id``, in file order."""
+        return self._listing("clauses", item_id)
+
+    def _listing(self, kind: str, item_id: str) -> tuple[Any, ...]:
+        if kind not in self._listed_by:
+            found: dict[str, list[Any]] = {}
+            listers: Iterable[tuple[Any, Iterable[str]]] = (
+                ((t, t.mitigated_by) for t in self.threats) if kind == "threats" else
+                ((c, (*c.recommendations, *c.responsibilities, *c.out_of_scope))
+                 for c in self.clauses()))
+            for lister, listed in listers:
+                for listed_id in dict.fromkeys(listed):  # each lister once per item
+                    found.setdefault(listed_id, []).append(lister)
+            self._listed_by[kind] = {key: tuple(value) for key, value in found.items()}
+        return self._listed_by[kind].get(item_id, ())
 
     @property
     def profiles(self) -> tuple[Profile, ...]:

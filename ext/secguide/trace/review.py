@@ -183,12 +183,8 @@ def trace_links(item: Reviewable, model: ThreatModel) -> dict[str, list[Any]]:
     """The links that point at ``item`` from other items (see the module docstring)."""
     symbols = set(relied_on_symbols(item))
     return {
-        "listed_by_threats": sorted(threat.id for threat in model.threats
-                                    if item.id in threat.mitigated_by),
-        "listed_by_clauses": sorted(clause.id for clause in model.clauses()
-                                    if item.id in (*clause.recommendations,
-                                                   *clause.responsibilities,
-                                                   *clause.out_of_scope)),
+        "listed_by_threats": sorted(threat.id for threat in model.threats_mitigated_by(item.id)),
+        "listed_by_clauses": sorted(clause.id for clause in model.clauses_listing(item.id)),
         "waivers": sorted(({"symbol": waiver.symbol, "reason": waiver.reason}
                            for waiver in model.waivers if waiver.symbol in symbols),
                           key=lambda entry: (entry["symbol"], entry["reason"])),

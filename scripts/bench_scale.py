@@ -214,8 +214,9 @@ def writer_loop(guide: Path, guide_cold: dict, floor_dir: Path,
 
 def print_writer_loop(builds: dict[str, tuple[dict, dict]], real: int) -> None:
     """The issue's table: guide against the plain Sphinx + furo + sphinx-needs floor."""
-    print(f"Writer's loop at {real} recommendations: the guide against a plain Sphinx + furo "
-          "+ sphinx-needs site of as many pages (built here; no needs)")
+    print(f"Writer's loop at {real} recommendations (caches warm from an earlier build): the "
+          "guide against a plain Sphinx + furo + sphinx-needs site of its own pages and text "
+          "(no directives, needs or diagrams)")
     print("| build | guide CPU | guide wall | guide peak RSS | plain CPU | plain wall | "
           "plain peak RSS | CPU ratio | goal |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -236,40 +237,48 @@ def run(zephyr_base: str, scales: Sequence[int], work: Path) -> None:
            "SECGUIDE_RESULTS": "", "SOURCE_DATE_EPOCH": "1700000000"}
     env["PYTHONPATH"] = str(REPO / "ext")
     secguide = str(BIN / "secguide")
-    subprocess.run([secguide, "kconfig", "info"], env=env, check=True, capture_output=True)
     rows = []
     floor = None
     for scale in scales:
         size = max(scale, real)
         guide = guide_copy(work / f"guide-{size}", size - real, zephyr_base)
-        check = measure([secguide, "check"], guide, env)
+        # a model built for the first time: nothing cached but the parsed Kconfig tree
+        sized_env = {**env, "SECGUIDE_CACHE_DIR": str(work / f"cache-{size}")}
+        subprocess.run([secguide, "kconfig", "info"], env=sized_env, check=True,
+                       capture_output=True)
+        check = measure([secguide, "check"], guide, sized_env)
         export = measure([secguide, "export", "--out", str(work / f"evidence-{size}")],
-                         guide, env)
-        cold = measure(sphinx_argv(guide / "_build"), guide, env)
-        row = {"size": size, "check": check["cpu"], "export": export["cpu"],
-               "cold": cold["wall"], "cold_cpu": cold["cpu"],
-               "rss": max(check["rss_mb"], export["rss_mb"], cold["rss_mb"]),
+                         guide, sized_env)
+        cold = measure(sphinx_argv(guide / "_build"), guide, sized_env)
+        row = {"size": size, "check": check, "export": export, "cold": cold,
                "ok": not (check["code"] or export["code"] or cold["code"])}
-        if size == real:
+        if size == real and row["ok"]:
+            # the writer's loop starts from an empty output folder with warm caches:
+            # the writer has built this model before (``make clean; make html``)
             floor_dir = floor_from_guide(guide / "_build", work / "floor")
-            floor = writer_loop(guide, cold, floor_dir, env)
+            shutil.rmtree(guide / "_build")
+            again = measure(sphinx_argv(guide / "_build"), guide, sized_env)
+            floor = writer_loop(guide, again, floor_dir, sized_env)
         if not row["ok"]:
             print(f"  (size {size}: a command failed; its log ends with:\n"
                   f"{(cold['log'] or export['log'] or check['log'])[-800:]})")
         rows.append(row)
         shutil.rmtree(guide / "_build", ignore_errors=True)
 
-    print("Scale (synthetic models; CPU = user + system of the whole command, "
-          "RSS = largest process)")
-    print("| recommendations | `check` CPU | `export` CPU | cold `make html` CPU | wall | "
-          "peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("Scale (synthetic models, each built for the first time: only the parsed Kconfig "
+          "tree cached; CPU = user + system of the whole command, RSS = its largest process)")
+    print("| recommendations | `check` CPU | RSS | `export` CPU | RSS | cold `make html` CPU | "
+          "wall | RSS |")
+    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['size']:,} | {row['check']:.2f} s | {row['export']:.2f} s | "
-              f"{row['cold_cpu']:.1f} s | {row['cold']:.1f} s | {row['rss']:.0f} MB |")
+        check, export, cold = row["check"], row["export"], row["cold"]
+        print(f"| {row['size']:,} | {check['cpu']:.2f} s | {check['rss_mb']:.0f} MB | "
+              f"{export['cpu']:.2f} s | {export['rss_mb']:.0f} MB | {cold['cpu']:.1f} s | "
+              f"{cold['wall']:.1f} s | {cold['rss_mb']:.0f} MB |")
+    print("  (goals at 3,000: check <= 2 s, export <= 3 s, cold guide <= 120 s and <= 800 MB)")
     if floor is not None:
         print_writer_loop(floor, real)
-    warm = min(measure([secguide, "kconfig", "show", "STACK_CANARIES"], REPO, env)["wall"]
+    warm = min(measure([secguide, "kconfig", "show", "STACK_CANARIES"], REPO, sized_env)["wall"]
                for _ in range(3))
     print(f"Warm 'secguide kconfig show': {warm:.2f} s (target <= 0.2 s; best of 3)")
 

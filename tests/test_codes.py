@@ -98,7 +98,7 @@ def test_atomic_write_gives_a_new_file_the_umask_mode_not_0600(tmp_path: Path) -
 
 
 def test_markdown_reports_keep_tree_text_inert() -> None:
-    from secguide.text_templates import md_code, md_fence
+    from secguide.templates import md_code, md_fence
 
     assert md_code("CONFIG_X") == "`CONFIG_X`"
     assert md_code("help with `ticks` and ``more``") == "``` help with `ticks` and ``more`` ```"

@@ -127,6 +127,9 @@ class RuleResult:
     #: The value Kconfig gives a symbol the ``.config`` leaves out because its dependencies
     #: fail (``n`` for a boolean, empty otherwise), as kconfiglib reports it inside a build.
     value_when_absent: str | None = None
+    #: options ``prj.conf`` must turn on first for the setting to hold (its failing
+    #: dependencies); None when the dependencies cannot be met by such lines
+    prerequisites: tuple[str, ...] | None = ()
 
     @property
     def plain_mismatch(self) -> bool:
@@ -134,15 +137,25 @@ class RuleResult:
         return self.reason == f"expected {self.rule.expected_text}, the build has {self.actual}"
 
     @property
-    def fix_line(self) -> str | None:
-        """The ``prj.conf`` line that would make a failing setting pass (None otherwise)."""
-        if self.verdict not in (Verdict.FAIL, Verdict.WAIVED):
-            return None
+    def fix_lines(self) -> tuple[str, ...]:
+        """The ``prj.conf`` lines that make a failing setting pass: its failing dependencies
+        first, then the setting. Empty when no set of lines can be promised (the reason
+        says what stands in the way)."""
+        if self.verdict not in (Verdict.FAIL, Verdict.WAIVED) or self.prerequisites is None:
+            return ()
         rule = self.rule
         name = self.found_as or rule.symbol
         wanted = rule.value if rule.value is not None else (
             rule.minimum if rule.minimum is not None else rule.maximum)
-        return None if wanted is None else f"CONFIG_{name}={wanted}"
+        if wanted is None:
+            return ()
+        return (*(f"CONFIG_{option}=y" for option in self.prerequisites),
+                f"CONFIG_{name}={wanted}")
+
+    @property
+    def fix_line(self) -> str | None:
+        """:attr:`fix_lines` on one line (``; ``-separated), or None without them."""
+        return "; ".join(self.fix_lines) or None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -455,6 +468,7 @@ class _Judge:
                                   reason=f"not in the build, so n: it {state.why}")
             return self.waive(RuleResult(
                 rule=rule, verdict=Verdict.FAIL, visible=False, value_when_absent=off,
+                prerequisites=state.prerequisites,
                 reason=f"not in the build (so not {rule.expected_text}): it {state.why}"
                        f"{self.hardware_note(rule)}"))
         if not symbol.user_settable:

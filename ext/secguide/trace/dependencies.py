@@ -58,11 +58,15 @@ class DependencyState:
     ``met``: True/False, or None when they cannot be evaluated (``why`` says so).
     ``target_lacks``: when not met, True if the board target alone rules the symbol
     out (``why`` names the missing target facts), False if the build's own settings do.
+    ``prerequisites``: when the build's own settings rule it out, the options to turn on
+    in ``prj.conf`` first (deepest first) so that its dependencies hold; None when no such
+    list exists (a failing ``||``, a choice, a comparison, an option without a prompt).
     """
 
     met: bool | None
     why: str = ""
     target_lacks: bool = False
+    prerequisites: tuple[str, ...] | None = ()
 
 
 def _listed(names: list[str], limit: int = 4) -> str:
@@ -154,7 +158,32 @@ class BuildDependencies:
             return DependencyState(True)
         if self._on_target(text, symbol) == N:
             return DependencyState(False, self._target_reason(symbol, shown_text), True)
-        return DependencyState(False, self._product_reason(symbol, shown_text))
+        return DependencyState(False, self._product_reason(symbol, shown_text),
+                               prerequisites=self._prerequisites(symbol, 0))
+
+    def _prerequisites(self, symbol: KconfigSymbol, depth: int) -> tuple[str, ...] | None:
+        """The prompted booleans to set to ``y`` (their own prerequisites first) so that
+        every failing ``&&`` term of ``symbol``'s dependencies holds; None when a failing
+        term is anything else, or the chain is deeper than :attr:`MAX_DEPTH`: then no list
+        of ``prj.conf`` lines can be promised, and the reason alone is shown."""
+        if depth >= self.MAX_DEPTH:
+            return None
+        needed: list[str] = []
+        for term in conjuncts(symbol.depends_on):
+            if self.holds(term, symbol) != N:
+                continue
+            option = self.db.get(term.strip())
+            if option is None or option.type != "bool" or not option.user_settable \
+                    or option.choice or self._target_known(option.name):
+                return None
+            if option.depends_on not in ("", "y") and self.holds(option.depends_on,
+                                                                 option) == N:
+                deeper = self._prerequisites(option, depth + 1)
+                if deeper is None:
+                    return None
+                needed += deeper
+            needed.append(option.name)
+        return tuple(dict.fromkeys(needed))
 
     def _target_reason(self, symbol: KconfigSymbol, shown_text: str) -> str:
         """The ``&&`` terms of the dependencies the board target rules out, in words."""

@@ -54,7 +54,7 @@ CACHE_SCHEMA = 5
 #: Question folders kept per tree (the current model's and the one before).
 KEEP_QUESTIONS = 2
 #: The code whose answers the cache keeps: an edit to it is a new question.
-_EVALUATION_CODE = ("targets.py", "target_blame.py")
+_EVALUATION_CODE = ("targets.py", "target_blame.py", "target_reach.py")
 
 
 def _code_digest() -> str:

@@ -52,6 +52,7 @@ from secguide.zephyr.kconfig.target_blame import (
     selectors_holding,
     target_determined,
 )
+from secguide.zephyr.kconfig.target_reach import ReachIndex
 from secguide.zephyr.tree import ZephyrTree, tree_files
 
 _SELECT_PREFIX = "SECGUIDE_SELECT_"
@@ -290,6 +291,10 @@ class TargetEvaluator:
         self._given_up: set[str] = set()
         #: symbols only the board target decides (explanations stop there)
         self._fixed = target_determined(self._kconf)
+        #: which searches can possibly assign something (the rest fail untried)
+        self._reach = ReachIndex(self._kconf, self._fixed)
+        #: the symbols from which a search may reach one the guide may assign
+        self._hopeful: frozenset[str] = frozenset()
         #: what the current target's defconfig and guards set (unset for the next one)
         self._user_set: list[Any] = []
 
@@ -424,6 +429,11 @@ class TargetEvaluator:
         if sym.tri_value == 2:
             return True, []
         if sym.name in self._given_up or sym.name in self._fixed:
+            return False, []
+        if sym.name not in self._hopeful:
+            # No symbol the guide may assign is reachable: the search would fail having
+            # changed nothing, and so would any later one through the symbols it visits.
+            self._given_up.add(sym.name)
             return False, []
         # Assume failure while trying: cycles and repeated dead ends cost nothing.
         self._given_up.add(sym.name)
@@ -618,6 +628,9 @@ class TargetEvaluator:
         avoid_set = frozenset(avoid) | {w.symbol for w in wanted if w.value == "n"}
         defined = [w for w in wanted if w.symbol in syms and syms[w.symbol].nodes
                    and not is_scaffolding(w.symbol)]
+        # Every round's ``allowed`` is within this set: one reachability for all of them.
+        self._hopeful = self._reach.hopeful(frozenset(
+            w.symbol for w in wanted if w.solve and w.value == "y") - avoid_set)
         self._select(target, devicetree=False)
         arch = syms["ARCH"].str_value if "ARCH" in syms else ""
         elsewhere = {w.key for w in defined if not w.meant_for(arch)}

@@ -1,0 +1,66 @@
+"""Board evaluation's shortcuts give exactly the answers of the full search and walk.
+
+Each shortcut is checked against the evaluation without it, for the shipped model's
+settings on real targets of several architectures: the shortcuts are only allowed to
+save time, never to change an outcome, a cause, a name or a fragment line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from secguide.model.loader import load_threat_model
+from secguide.trace.boards import _question, applicable_recommendations
+from secguide.zephyr.boards import board_targets
+from secguide.zephyr.kconfig.target_reach import ReachIndex
+from secguide.zephyr.kconfig.targets import TargetEvaluator, WantedSetting
+from secguide.zephyr.tree import resolve_tree
+
+REPO = Path(__file__).resolve().parents[2]
+#: Cortex-M with TrustZone (secure and non-secure), Cortex-M7, x86 with an MMU, RISC-V,
+#: Xtensa, Cortex-A (arm64), ARC, POSIX: targets where the guide's settings interact
+#: (BOOT_BANNER/PRINTK, USERSPACE waking its scoped settings, choice options).
+SAMPLE = ["nrf5340dk/nrf5340/cpuapp", "nrf5340dk/nrf5340/cpuapp/ns",
+          "nucleo_h753zi/stm32h753xx", "qemu_x86/atom", "qemu_riscv32/qemu_virt_riscv32",
+          "esp32s3_devkitc/esp32s3/procpu", "fvp_base_revc_2xaemv8a/fvp_base_revc_2xaemv8a",
+          "em_starterkit/emsk_em9d", "native_sim/native"]
+
+
+@pytest.fixture(scope="module")
+def evaluator(zephyr_v4_path: Path) -> TargetEvaluator:
+    tree = resolve_tree(zephyr_v4_path)
+    return TargetEvaluator(tree, board_targets(tree))
+
+
+@pytest.fixture(scope="module")
+def question() -> tuple[list[WantedSetting], list[str]]:
+    model = load_threat_model(REPO / "threatmodel")[0]
+    return _question(applicable_recommendations(model, None))
+
+
+def test_sample_targets_exist(evaluator: TargetEvaluator) -> None:
+    assert set(SAMPLE) <= set(evaluator.targets)
+
+
+def test_reach_follows_dependencies_and_selects(evaluator: TargetEvaluator) -> None:
+    reach = ReachIndex(evaluator._kconf, evaluator._fixed)
+    hopeful = reach.hopeful(frozenset({"BT"}))
+    # BT_SMP depends on BT: turning it on searches BT. Neither USERSPACE nor the boot
+    # banner leads to BT, and X86 is decided by the target alone (never searched through).
+    assert {"BT", "BT_SMP", "BT_SMP_SC_PAIR_ONLY"} <= hopeful
+    assert not {"USERSPACE", "BOOT_BANNER"} & hopeful
+    assert "X86" not in reach.hopeful(frozenset({"X86_MMU"}))
+
+
+def test_pruned_search_gives_the_same_answers(evaluator: TargetEvaluator, question,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    wanted, avoid = question
+    pruned = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    everything = frozenset(evaluator._kconf.syms)
+    monkeypatch.setattr(evaluator._reach, "hopeful", lambda allowed: everything)
+    searched = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    assert pruned == searched
+    # The sample does exercise the search: settings made possible by another one.
+    assert any(probe.needs for target in pruned for probe in target.probes.values())

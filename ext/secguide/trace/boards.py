@@ -25,7 +25,7 @@ import contextlib
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -36,7 +36,7 @@ from secguide.zephyr.boards import BoardTarget
 from secguide.zephyr.kconfig.target_blame import Cause
 from secguide.zephyr.kconfig.target_cache import (
     answers_key,
-    evaluate_targets,
+    iter_evaluations,
     load_board_targets,
 )
 from secguide.zephyr.kconfig.targets import Outcome, SettingProbe, TargetProbe, WantedSetting
@@ -434,21 +434,32 @@ def board_reports(model: ThreatModel, tree: ZephyrTree, *, names: Iterable[str] 
     Raises:
         SecguideError: legacy tree, unparsable Kconfig, or unreadable defconfig.
     """
+    return list(iter_board_reports(model, tree, names=names, profile=profile,
+                                   cache_dir=cache_dir, use_cache=use_cache, targets=targets))
+
+
+def iter_board_reports(model: ThreatModel, tree: ZephyrTree, *,
+                       names: Iterable[str] | None = None, profile: str | None = None,
+                       cache_dir: Path | None = None, use_cache: bool = True,
+                       targets: list[BoardTarget] | None = None) -> Iterator[BoardReport]:
+    """:func:`board_reports` one target at a time, by name: with thousands of
+    recommendations, every target's report at once would not fit in memory.
+
+    Raises:
+        SecguideError: legacy tree, unparsable Kconfig, or unreadable defconfig.
+    """
     if targets is None:
         targets = load_board_targets(tree, cache_dir=cache_dir, use_cache=use_cache)
     by_name = {target.name: target for target in targets}
     recs = applicable_recommendations(model, profile)
     wanted, avoid = _question(recs)
-    probes = evaluate_targets(tree, targets, wanted, avoid, names=names,
-                              cache_dir=cache_dir, use_cache=use_cache)
     reasons = _Reasons(recs)
-    reports = []
-    for name, probe in probes.items():
+    for name, probe in iter_evaluations(tree, targets, wanted, avoid, names=names,
+                                        cache_dir=cache_dir, use_cache=use_cache):
         verdicts = (recommendation_verdict(rec, probe, reasons) for rec in recs)
-        reports.append(BoardReport(target=by_name[name], facts=probe.facts,
-                                   verdicts=tuple(v for v in verdicts if v is not None),
-                                   fragment=probe.fragment))
-    return reports
+        yield BoardReport(target=by_name[name], facts=probe.facts,
+                          verdicts=tuple(v for v in verdicts if v is not None),
+                          fragment=probe.fragment)
 
 
 # -- the prj.conf fragment --------------------------------------------------------------
@@ -501,6 +512,14 @@ class RecommendationSummary:
 _EXPLAINED = (BoardVerdict.UNAVAILABLE, BoardVerdict.DEVICETREE, BoardVerdict.NOT_APPLICABLE)
 
 
+def reason_key(item: RecommendationVerdict) -> str | None:
+    """How a summary groups the verdict's reason ("unavailable: ..."), or None for a
+    verdict whose reason a summary does not group."""
+    if item.verdict not in _EXPLAINED:
+        return None
+    return f"{VERDICT_LABELS[item.verdict]}: {item.reason}"
+
+
 def summarize_recommendations(reports: list[BoardReport]) -> list[RecommendationSummary]:
     """Per recommendation: on how many targets each verdict, and why not where not."""
     counts: dict[str, dict[str, int]] = {}
@@ -509,8 +528,8 @@ def summarize_recommendations(reports: list[BoardReport]) -> list[Recommendation
         for item in report.verdicts:
             per = counts.setdefault(item.rec_id, dict.fromkeys(VERDICTS, 0))
             per[item.verdict] += 1
-            if item.verdict in _EXPLAINED:
-                key = f"{VERDICT_LABELS[item.verdict]}: {item.reason}"
+            key = reason_key(item)
+            if key is not None:
                 grouped = reasons.setdefault(item.rec_id, {})
                 grouped[key] = grouped.get(key, 0) + 1
     return [RecommendationSummary(

@@ -23,7 +23,7 @@ import json
 import os
 import shutil
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -280,18 +280,34 @@ def evaluate_targets(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
     Raises:
         SecguideError: the tree's Kconfig does not parse, or a defconfig is unreadable.
     """
+    return dict(iter_evaluations(tree, targets, wanted, avoid, names=names,
+                                 cache_dir=cache_dir, use_cache=use_cache))
+
+
+def iter_evaluations(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[WantedSetting],
+                     avoid: Iterable[str] = (), *, names: Iterable[str] | None = None,
+                     cache_dir: Path | None = None,
+                     use_cache: bool = True) -> Iterator[tuple[str, TargetProbe]]:
+    """(target name, evaluation) of the targets ``names`` (default: all), by name, one at
+    a time: a reader that summarises every target holds one evaluation, not 1,200. Cached
+    answers are read as they come; the tree is parsed only at the first missing one.
+
+    Raises:
+        SecguideError: the tree's Kconfig does not parse, or a defconfig is unreadable.
+    """
     avoid = sorted(set(avoid))
     wanted_names = sorted({t.name for t in targets} if names is None else set(names))
     index = _index(tree, cache_dir, use_cache)
     folder = index.answers(_question_key(wanted, avoid))
-    found = {name: _read_answer(folder, name) for name in wanted_names}
-    missing = [name for name, probe in found.items() if probe is None]
-    if missing:
-        evaluator = TargetEvaluator(tree, targets)
-        for name in missing:
-            found[name] = probe = evaluator.evaluate(name, wanted, avoid)
+    evaluator: TargetEvaluator | None = None
+    for name in wanted_names:
+        probe = _read_answer(folder, name)
+        if probe is None:
+            if evaluator is None:
+                evaluator = TargetEvaluator(tree, targets)
+            probe = evaluator.evaluate(name, wanted, avoid)
             if folder is not None:
                 _write(_answer_file(folder, name), _encode(probe))
-        if folder is not None:
-            _prune(index.folder, folder)
-    return {name: probe for name, probe in found.items() if probe is not None}
+        yield name, probe
+    if evaluator is not None and folder is not None:
+        _prune(index.folder, folder)

@@ -42,3 +42,48 @@ def test_an_empty_file_is_not_called_a_threat_model_file(tmp_path: Path) -> None
     assert [(d.code, d.loc.line) for d in diagnostics] == [("empty-file", 1)]
     assert "file is empty" in diagnostics[0].message
     assert "threat-model" not in diagnostics[0].message
+
+
+#: Texts whose findings depend on marks: duplicate and non-text keys, control characters
+#: in keys and values (a literal block's lines), a date that is none, unknown tags.
+MARKED = {
+    "duplicate": "threats:\n  - id: THR-A\n    id: THR-B\n",
+    "key": "threats:\n  - ? [a, b]\n    : x\n",
+    "control": 'recommendations:\n  - id: "REC-\\e"\n    "ti\\x07tle": t\n    rationale: |\n'
+               "      one\n      two \u202e\n",
+    "dates": "review: {date: 2026-02-30, on: 2026-01-02}\nn: [1, 0x1f, .nan, ~, yes]\n",
+    "binary": "value: !!binary aGVsbG8=\n",
+    "python-tag": "value: !!python/name:os.system x\n",
+    "seq-tag-on-text": "value: !!seq x\n",
+}
+
+
+@pytest.mark.skipif(getattr(yaml, "CSafeLoader", None) is None, reason="PyYAML without libyaml")
+@pytest.mark.parametrize("case", sorted(MARKED) + [f"hostile {name}" for name in
+                                                   ("alias-bomb", "recursive-alias",
+                                                    "flow-nesting", "block-nesting",
+                                                    "alias-count", "long-scalar")])
+def test_marks_and_limits_are_the_same_on_both_paths(tmp_path: Path, case: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.model.test_hostile_yaml import HOSTILE
+
+    text = HOSTILE[case.removeprefix("hostile ")][0] if case.startswith("hostile") \
+        else MARKED[case]
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    fast = _read(path, yaml.CSafeLoader, monkeypatch)
+    assert fast == _read(path, None, monkeypatch)
+    # the cases are not silently fine: each has its finding (dates and bytes are data)
+    assert bool(fast[-1]) is (case not in ("dates", "binary")), fast[-1]
+
+
+def test_no_yaml_node_outlives_the_reading(tmp_path: Path) -> None:
+    """The values keep no node (each holds marks and text): a model of thousands of items
+    would keep every node of every file alive, in every build and command."""
+    import gc
+
+    path = tmp_path / "x.yaml"
+    path.write_text("a: [1, 2, x, 2026-01-02, yes, ~]\nb: {c: text}\n")
+    yaml_source.read_yaml(path, "x.yaml")
+    gc.collect()
+    assert [o for o in gc.get_objects() if isinstance(o, yaml.Node)] == []

@@ -26,7 +26,7 @@ import yaml
 from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.items import TextPlace
-from secguide.untrusted import inert, unsafe_characters
+from secguide.untrusted import UNSAFE_CHARACTERS, inert, unsafe_characters
 
 #: A path into the data: mapping keys and sequence indexes, like jsonschema's ``absolute_path``.
 DataPath = tuple[str | int, ...]
@@ -115,6 +115,10 @@ class _BoundedLoader(yaml.SafeLoader):
         elif isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
             raise _LimitError(f"a value longer than {MAX_SCALAR_CHARS} characters",
                               event.start_mark)
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)  # a scalar or an alias: no recursion
+        # collections only, as the check of libyaml's events counts them: both paths
+        # refuse the same file at the same line
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _LimitError(f"data nested deeper than {MAX_DEPTH} levels", event.start_mark)
@@ -128,13 +132,24 @@ def _mark_loc(path: str, mark: Any) -> SourceLoc:
     return SourceLoc(path, mark.line + 1, mark.column + 1)
 
 
+#: The tag of text; most scalars of a model have it, and their value is the node's.
+_TEXT_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
+    if node.tag == _TEXT_TAG:
+        return node.value
     try:
         value = _SCALARS.construct_object(node, deep=True)
     except ValueError:
         # a date-shaped scalar that is no date (2026-02-30): keep the text, so the
         # schema reports it at its line instead of the reader failing
         return node.value
+    finally:
+        # the constructor remembers every node it built (for anchors); ours is shared,
+        # so it would keep every node of every file read alive
+        _SCALARS.constructed_objects.pop(node, None)
+        _SCALARS.recursive_objects.pop(node, None)
     # Unquoted dates are natural in YAML; the model stores them as ISO text.
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
@@ -176,11 +191,29 @@ class _Budget:
 
 def _convert(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
              diagnostics: list[Diagnostic], budget: _Budget) -> Any:
+    if isinstance(node, yaml.ScalarNode):  # most nodes: no nesting to track
+        budget.enter(node)
+        return _convert_scalar(node, doc, data_path, diagnostics)
     budget.enter(node)
     try:
         return _convert_entered(node, doc, data_path, diagnostics, budget)
     finally:
         budget.open.discard(id(node))
+
+
+def _convert_scalar(node: yaml.ScalarNode, doc: YamlDocument, data_path: DataPath,
+                    diagnostics: list[Diagnostic]) -> Any:
+    start = node.start_mark
+    doc.value_locs[data_path] = SourceLoc(doc.path, start.line + 1, start.column + 1)
+    value = _scalar(node)
+    if isinstance(value, str):
+        if UNSAFE_CHARACTERS.search(value) is not None:
+            value = _refuse_unsafe(value, node, doc, diagnostics)
+        # a block scalar ends where the next token starts: at column 0 of the line after
+        end_mark = node.end_mark
+        end = end_mark.line + (1 if end_mark.column else 0)
+        doc.text_ends[data_path] = max(end, start.line + 1)
+    return value
 
 
 def _convert_entered(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
@@ -195,7 +228,9 @@ def _convert_entered(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
                                               Severity.ERROR, "yaml-key",
                                               "mapping keys must be plain text"))
                 continue
-            key = _refuse_unsafe(_scalar(key_node), key_node, doc, diagnostics)
+            key = _scalar(key_node)
+            if isinstance(key, str) and UNSAFE_CHARACTERS.search(key) is not None:
+                key = _refuse_unsafe(key, key_node, doc, diagnostics)
             key_loc = _mark_loc(doc.path, key_node.start_mark)
             if key in first_seen:
                 diagnostics.append(Diagnostic(
@@ -209,15 +244,8 @@ def _convert_entered(node: yaml.Node, doc: YamlDocument, data_path: DataPath,
             doc.key_locs[child_path] = key_loc
             result[key] = _convert(value_node, doc, child_path, diagnostics, budget)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(child, doc, (*data_path, index), diagnostics, budget)
-                for index, child in enumerate(node.value)]
-    value = _refuse_unsafe(_scalar(node), node, doc, diagnostics)
-    if isinstance(value, str):
-        # a block scalar ends where the next token starts: at column 0 of the line after
-        end = node.end_mark.line + (1 if node.end_mark.column else 0)
-        doc.text_ends[data_path] = max(end, node.start_mark.line + 1)
-    return value
+    return [_convert(child, doc, (*data_path, index), diagnostics, budget)
+            for index, child in enumerate(node.value)]
 
 
 def _refuse_unsafe(value: Any, node: yaml.ScalarNode, doc: YamlDocument,

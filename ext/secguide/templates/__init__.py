@@ -49,6 +49,20 @@ def md_fence(lines: list[str]) -> str:
     return "`" * max(3, _longest_backtick_run("\n".join(lines)) + 1)
 
 
+def _collapsed(text: object) -> str:
+    """Whitespace runs as one space: a value never starts a new line of the file."""
+    return " ".join(str(text).split())
+
+
+def kconfig_value(value: str) -> str:
+    """A ``prj.conf`` value: y/n/m and numbers as they are, anything else as a quoted
+    Kconfig string on one line."""
+    if re.fullmatch(r"[ynm]|-?(0x[0-9a-fA-F]+|\d+)", value):
+        return value
+    escaped = _collapsed(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("secguide", "templates"),
@@ -58,6 +72,8 @@ def environment() -> jinja2.Environment:
     env.filters["line"] = one_line
     env.filters["md_code"] = md_code
     env.filters["md_fence"] = md_fence
+    env.filters["oneline"] = _collapsed
+    env.filters["confvalue"] = kconfig_value
     return env
 
 

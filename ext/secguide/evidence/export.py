@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -39,6 +38,7 @@ from typing import Any
 from secguide import __version__
 from secguide.collector import collector_paused
 from secguide.diagnostics import SecguideError
+from secguide.evidence.json_text import indented_json
 from secguide.evidence.reqif import guide_reqif_text
 from secguide.files import source_date
 from secguide.model.items import ThreatModel
@@ -83,7 +83,8 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    # the text of json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    return (indented_json(data) + "\n").encode()
 
 
 def needs_record(item: NeedItem) -> dict[str, Any]:
@@ -134,6 +135,8 @@ def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
     with those columns empty, so that gaps are visible in the sheet.
     """
     by_id = {item.id: item for item in items}
+    # a test shared by many recommendations lists every setting it verifies: split once
+    verified_settings: dict[str, set[str]] = {}
     rows: list[dict[str, str]] = []
     for rec in (item for item in items if item.type == "recommendation"):
         settings = [by_id[i] for i in rec.links.get("implemented_by", ()) if i in by_id]
@@ -144,8 +147,11 @@ def traceability_rows(items: Sequence[NeedItem]) -> list[dict[str, str]]:
             for test in tests or [None]:
                 scope = ""
                 if test is not None:
+                    if test.id not in verified_settings:
+                        verified_settings[test.id] = set(
+                            test.extra.get("verifies", "").split(","))
                     scope = ("setting" if setting is not None and setting.id
-                             in test.extra.get("verifies", "").split(",") else "recommendation")
+                             in verified_settings[test.id] else "recommendation")
                 rows.append({
                     "recommendation": rec.id,
                     "title": rec.title,

@@ -1,61 +1,56 @@
 """The "Your board" page and per-recommendation board counts.
 
 Every board target of the tree is evaluated (from the on-disk cache when the tree is
-unchanged; see :mod:`secguide.trace.boards`) only when a page is read or the finder's
-data is out of date: a build with nothing to do evaluates and renders nothing.
+unchanged; see :mod:`secguide.trace.boards`) only when a table must be made again: a
+build with nothing to do, or with an edit no board table shows, evaluates nothing.
 
 * ``secguide-your-board`` renders a search box whose script filters a compact
-  data file (``_static/secguide-boards-data.js``, written at ``build-finished``
-  and loaded by a ``<script>`` tag, so the page works from ``file://`` where
-  ``fetch()`` does not), plus summary tables per architecture and SoC series.
-  The script inserts every string from the data as text, never as markup.
+  data file (:mod:`secguide.sphinx.board_data`), plus summary tables per
+  architecture and SoC series.
 * ``secguide-board-counts`` (``:area:``) renders, for the recommendations of an
   area, on how many targets each is available, already the default, needs other
   settings, depends on the devicetree, or is unavailable, with the reasons
   grouped. It is a separate table below the recommendation cards.
+
+What a table shows is kept in the ``secguide-boards`` domain with the key of the
+verdicts it was made from (:func:`tables_key`: tree, settings asked, their scopes,
+recommendation IDs, code; not titles or prose, which the tables do not show). A page
+is read again when its table would now show something else (``env-get-outdated``):
+when the key changed, the table is made again and compared with what the page shows,
+so a setting edit that changes no count re-reads no page. A page read again for
+another reason (its own YAML file's prose) takes its table from the domain.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import os
 from collections import Counter
+from collections.abc import Callable, Set
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util import logging
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
 from secguide import headers as H
 from secguide.diagnostics import SecguideError
-from secguide.evidence.prj_conf import render_prj_conf
-from secguide.files import temp_beside
+from secguide.sphinx.board_data import DATA, SCRIPT, setup_board_data
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL
-from secguide.sphinx.model import get_state, load_state
+from secguide.sphinx.model import ModelState, get_state, load_state
 from secguide.trace.boards import (
-    VERDICT_LABELS,
     VERDICTS,
     BoardReport,
     group_of,
+    reports_key,
     summarize_recommendations,
 )
-
-logger = logging.getLogger("secguide")
-
-STATIC = Path(__file__).resolve().parent / "static"
-SCRIPT = "secguide-boards.js"
-CSS = "secguide-boards.css"
-DATA = "secguide-boards-data.js"
-#: What the data file was made from (beside it; compared before making it again).
-DATA_KEY = "secguide-boards-data.key"
-#: Stands for the target's name in a shared prj.conf text; the script puts the name in.
-TARGET_MARK = "@TARGET@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,32 +61,230 @@ class BoardsView:
     unavailable: str = ""
 
 
-_VIEWS: dict[Any, BoardsView] = {}
+#: The last state's verdicts: (state, view). The state itself, not its id(), is kept:
+#: a new state may be given a freed one's id.
+_VIEW: list[tuple[ModelState, BoardsView]] = []
 
 
-def _view(state: Any) -> BoardsView:
+def view_of(state: ModelState) -> BoardsView:
     """Every target's verdicts, once per model and tree state (read from the cache)."""
-    key = (id(state), str(state.tree_root))
-    if key not in _VIEWS:
-        _VIEWS.clear()
-        version = state.project.tree.version
-        try:
-            reports = state.project.board_reports()
-            _VIEWS[key] = BoardsView(tuple(r for r in reports if r.buildable), version)
-        except SecguideError as error:
-            _VIEWS[key] = BoardsView((), version, unavailable=str(error))
-    return _VIEWS[key]
+    if _VIEW and _VIEW[0][0] is state:
+        return _VIEW[0][1]
+    version = state.project.tree.version
+    try:
+        reports = state.project.board_reports()
+        view = BoardsView(tuple(r for r in reports if r.buildable), version)
+    except SecguideError as error:
+        view = BoardsView((), version, unavailable=str(error))
+    _VIEW[:] = [(state, view)]
+    return view
 
 
-def load_view(app: Sphinx, _env: Any, docnames: list[str]) -> None:
-    """``env-before-read-docs``: the verdicts, before parallel readers fork, but only
-    when some page is read: a build with nothing to do reads no answer at all."""
-    if docnames:
-        _view(load_state(app))
+def get_view(env: BuildEnvironment) -> BoardsView:
+    return view_of(get_state(env))
 
 
-def get_view(env: Any) -> BoardsView:
-    return _view(get_state(env))
+# -- what each table shows (plain data: compared between builds, kept in the domain) ------
+
+#: A table's content: ``{"targets": n, "zephyr": version, "unavailable": why, "rows": ...}``
+Content = dict[str, Any]
+
+
+def _content(view: BoardsView, rows: Callable[[BoardsView], Any]) -> Content:
+    return {"targets": len(view.reports), "zephyr": view.zephyr_version,
+            "unavailable": view.unavailable, "rows": [] if view.unavailable else rows(view)}
+
+
+def counts_rows(view: BoardsView, rec_ids: list[str]) -> list[list[Any]]:
+    """Per recommendation: [ID, targets per verdict, reasons why not (at most four lines)]."""
+    summaries = {s.rec_id: s for s in summarize_recommendations(list(view.reports))}
+    rows = []
+    for rec_id in rec_ids:
+        summary = summaries.get(rec_id)
+        if summary is None:
+            continue
+        reasons = [f"{count}: {reason}" for reason, count in summary.reasons[:3]]
+        if len(summary.reasons) > 3:
+            rest = sum(count for _, count in summary.reasons[3:])
+            reasons.append(f"{rest}: {len(summary.reasons) - 3} other reasons")
+        rows.append([rec_id, [summary.counts[v] for v in VERDICTS], reasons])
+    return rows
+
+
+def _applicable(counter: Counter) -> int:
+    return counter["default"] + counter["available"] + counter["needs"]
+
+
+def arch_rows(view: BoardsView) -> dict[str, Any]:
+    """Recommendation x architecture: on how many targets it can be applied."""
+    archs = sorted({group_of(r)[0] for r in view.reports})
+    per: dict[str, dict[str, Counter]] = {}
+    totals: Counter = Counter()
+    for report in view.reports:
+        arch = group_of(report)[0]
+        totals[arch] += 1
+        for item in report.verdicts:
+            per.setdefault(item.rec_id, {}).setdefault(arch, Counter())[item.verdict] += 1
+    return {"archs": [[arch, totals[arch]] for arch in archs],
+            "rows": [[rec_id, [_applicable(by_arch.get(arch, Counter())) for arch in archs]]
+                     for rec_id, by_arch in per.items()]}
+
+
+def series_rows(view: BoardsView) -> list[list[Any]]:
+    """Per architecture and SoC series: how many recommendations apply to a typical target."""
+    groups: dict[tuple[str, str], list[BoardReport]] = {}
+    for report in view.reports:
+        groups.setdefault(group_of(report), []).append(report)
+    rows = []
+    for (arch, series), reports in sorted(groups.items()):
+        def median(verdicts: tuple[str, ...], reports: list[BoardReport] = reports) -> int:
+            values = sorted(sum(1 for item in r.verdicts if item.verdict in verdicts)
+                            for r in reports)
+            return values[len(values) // 2]
+        rows.append([arch, series, len(reports), median(("default",)),
+                     median(("available", "needs")), median(("devicetree",)),
+                     median(("unavailable",)), median(("inactive", "not-applicable"))])
+    return rows
+
+
+def finder_rows(view: BoardsView) -> dict[str, Any]:
+    return {"matrix": arch_rows(view), "series": series_rows(view)}
+
+
+def table_id(kind: str, rec_ids: list[str] | None = None) -> str:
+    """Names a table by what it shows: the finder's, or the counts of ``rec_ids``."""
+    return json.dumps([kind, rec_ids or []])
+
+
+def make_content(view: BoardsView, tid: str) -> Content:
+    kind, rec_ids = json.loads(tid)
+    if kind == "counts":
+        return _content(view, lambda v: counts_rows(v, rec_ids))
+    return _content(view, finder_rows)
+
+
+def digest(content: Content) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+# -- which pages show which table, and the tables of the last build ---------------------
+
+class BoardTablesDomain(Domain):
+    """``data["pages"]``: docname -> [{"tid", "areas", "shown"}] for each board table on
+    it (``areas``: the counts directive's option, to notice a recommendation joining or
+    leaving an area; ``shown``: the digest of the content the page was read with).
+    ``data["tables"]``: table ID -> [key, content], not per page: a page read again
+    finds its table there when the key is unchanged."""
+
+    name = "secguide-boards"
+    label = "Security guide board tables"
+    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "tables": {}}
+    data_version = 1
+
+    def clear_doc(self, docname: str) -> None:
+        self.data["pages"].pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for doc, records in otherdata["pages"].items():
+            if doc in docnames:
+                self.data["pages"][doc] = records
+        self.data["tables"].update(otherdata["tables"])
+
+
+#: The last state's tables key: (state, code version, key).
+_KEY: list[tuple[ModelState, Any, str | None]] = []
+
+
+def tables_key(env: BuildEnvironment) -> str | None:
+    """What every board table is made from, known without evaluating anything: the
+    board reports' key (tree, settings asked and their scopes, recommendation IDs,
+    code) of the model with its titles left out (no table shows them), and this
+    extension's code. None when the evaluation is not cached (always make again)."""
+    state = get_state(env)
+    code = env.version.get("secguide.sphinx")
+    if _KEY and _KEY[0][0] is state and _KEY[0][1] == code:
+        return _KEY[0][2]
+    model = state.model
+    untitled = dataclasses.replace(model, recommendations=tuple(
+        dataclasses.replace(rec, title="") for rec in model.recommendations))
+    project = state.project
+    try:
+        answers = reports_key(untitled, project.tree, cache_dir=project.cache_dir,
+                              use_cache=project.use_cache)
+    except SecguideError:
+        answers = None
+    key = None if answers is None else hashlib.sha256(
+        json.dumps([answers, code]).encode()).hexdigest()
+    _KEY[:] = [(state, code, key)]
+    return key
+
+
+def current_content(env: BuildEnvironment, tid: str) -> Content:
+    """The table's content for this build: kept from an earlier read when made from the
+    same key, else made from the verdicts (which evaluates them) and kept."""
+    key = tables_key(env)
+    tables = env.get_domain(BoardTablesDomain.name).data["tables"]
+    held = tables.get(tid)
+    if key is not None and held is not None and held[0] == key:
+        return held[1]
+    content = make_content(get_view(env), tid)
+    if key is not None:
+        tables[tid] = [key, content]
+    return content
+
+
+def area_ids(state: ModelState, areas: list[str] | None) -> list[str]:
+    """The recommendations of ``areas`` (all when None), in model order."""
+    return [rec.id for rec in state.model.recommendations
+            if not areas or rec.area in areas]
+
+
+def outdated_board_pages(app: Sphinx, env: BuildEnvironment, added: Set[str],
+                         changed: Set[str], removed: Set[str]) -> list[str]:
+    """``env-get-outdated``: pages whose board table would now show something else.
+
+    A table whose key is unchanged shows the same; otherwise it is made again (the
+    verdicts are evaluated, once) and compared with what the page shows."""
+    state = get_state(env)
+    stale = []
+    for doc, records in env.get_domain(BoardTablesDomain.name).data["pages"].items():
+        if doc in removed or doc in changed:
+            continue
+        for record in records:
+            areas = record["areas"]
+            if areas is not None and record["tid"] != table_id("counts",
+                                                               area_ids(state, areas)):
+                stale.append(doc)  # a recommendation joined or left the area
+                break
+            if digest(current_content(env, record["tid"])) != record["shown"]:
+                stale.append(doc)
+                break
+    return stale
+
+
+def load_view_before_reading(app: Sphinx, env: BuildEnvironment,
+                             docnames: list[str]) -> None:
+    """``env-before-read-docs`` (before pages are forgotten): the verdicts, in the main
+    process before parallel readers fork, but only when a page about to be read needs
+    a table not kept from an earlier read, or is new (its directives are not known)."""
+    if not docnames:
+        return
+    pages = env.get_domain(BoardTablesDomain.name).data["pages"]
+    key = tables_key(env)
+    tables = env.get_domain(BoardTablesDomain.name).data["tables"]
+    new = any(doc not in env.all_docs for doc in docnames)
+    missing = any(key is None or tables.get(record["tid"], [None])[0] != key
+                  for doc in docnames for record in pages.get(doc, ()))
+    if new or missing:
+        view_of(load_state(app))
+
+
+def forget_unshown_tables(app: Sphinx, env: BuildEnvironment) -> None:
+    """``env-updated``: keep only the tables some page shows."""
+    domain = env.get_domain(BoardTablesDomain.name)
+    shown = {record["tid"] for records in domain.data["pages"].values() for record in records}
+    for tid in set(domain.data["tables"]) - shown:
+        del domain.data["tables"][tid]
 
 
 # -- tables -----------------------------------------------------------------------------
@@ -118,67 +311,34 @@ def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[
     return table
 
 
-def counts_table(view: BoardsView, rec_ids: list[str]) -> nodes.Node:
+def counts_table(rows: list[list[Any]]) -> nodes.Node:
     """Per recommendation: targets per verdict, and the reasons why not, grouped."""
-    summaries = {s.rec_id: s for s in summarize_recommendations(list(view.reports))}
-    rows: list[list[nodes.Node | str]] = []
-    for rec_id in rec_ids:
-        summary = summaries.get(rec_id)
-        if summary is None:
-            continue
+    cells: list[list[nodes.Node | str]] = []
+    for rec_id, counts, reasons in rows:
         # Reasons quote the tree's expressions; like the drift page's change lists they are
         # not the guide's own mentions, so the Kconfig reference does not grow with them.
-        reasons = nodes.bullet_list(classes=[ABSENT_SYMBOL])
-        for reason, count in summary.reasons[:3]:
-            reasons += nodes.list_item("", nodes.paragraph(text=f"{count}: {reason}"))
-        if len(summary.reasons) > 3:
-            rest = sum(count for _, count in summary.reasons[3:])
-            reasons += nodes.list_item("", nodes.paragraph(
-                text=f"{rest}: {len(summary.reasons) - 3} other reasons"))
-        rows.append([item_reference(rec_id, rec_id),
-                     *[str(summary.counts[v]) for v in VERDICTS],
-                     reasons if summary.reasons else "—"])
+        listed = nodes.bullet_list(classes=[ABSENT_SYMBOL])
+        for reason in reasons:
+            listed += nodes.list_item("", nodes.paragraph(text=reason))
+        cells.append([item_reference(rec_id, rec_id), *[str(count) for count in counts],
+                      listed if reasons else "—"])
     headers = [H.RECOMMENDATION, *[H.VERDICT[v] for v in VERDICTS], H.WHY_NOT]
-    return _table(headers, rows, [16, *[7] * len(VERDICTS), 35], ["secguide-board-counts"])
+    return _table(headers, cells, [16, *[7] * len(VERDICTS), 35], ["secguide-board-counts"])
 
 
-def _applicable(counter: Counter) -> int:
-    return counter["default"] + counter["available"] + counter["needs"]
-
-
-def arch_matrix(view: BoardsView) -> nodes.Node:
+def arch_matrix(matrix: dict[str, Any]) -> nodes.Node:
     """Recommendation x architecture: on how many targets it can be applied."""
-    archs = sorted({group_of(r)[0] for r in view.reports})
-    per: dict[str, dict[str, Counter]] = {}
-    totals: Counter = Counter()
-    for report in view.reports:
-        arch = group_of(report)[0]
-        totals[arch] += 1
-        for item in report.verdicts:
-            per.setdefault(item.rec_id, {}).setdefault(arch, Counter())[item.verdict] += 1
-    rows: list[list[nodes.Node | str]] = []
-    for rec_id, by_arch in per.items():
-        rows.append([item_reference(rec_id, rec_id), *[
-            str(_applicable(by_arch.get(arch, Counter()))) for arch in archs]])
-    headers = [H.RECOMMENDATION, *[H.architecture_column(arch, totals[arch]) for arch in archs]]
-    return _table(headers, rows, [20] + [6] * len(archs), ["secguide-board-matrix"])
+    rows: list[list[nodes.Node | str]] = [
+        [item_reference(rec_id, rec_id), *[str(count) for count in counts]]
+        for rec_id, counts in matrix["rows"]]
+    headers = [H.RECOMMENDATION, *[H.architecture_column(arch, total)
+                                   for arch, total in matrix["archs"]]]
+    return _table(headers, rows, [20] + [6] * len(matrix["archs"]), ["secguide-board-matrix"])
 
 
-def series_table(view: BoardsView) -> nodes.Node:
+def series_table(series: list[list[Any]]) -> nodes.Node:
     """Per architecture and SoC series: how many recommendations apply to a typical target."""
-    groups: dict[tuple[str, str], list[BoardReport]] = {}
-    for report in view.reports:
-        groups.setdefault(group_of(report), []).append(report)
-    rows: list[list[nodes.Node | str]] = []
-    for (arch, series), reports in sorted(groups.items()):
-        def median(verdicts: tuple[str, ...], reports: list[BoardReport] = reports) -> int:
-            values = sorted(sum(1 for item in r.verdicts if item.verdict in verdicts)
-                            for r in reports)
-            return values[len(values) // 2]
-        rows.append([arch, series, str(len(reports)),
-                     str(median(("default",))), str(median(("available", "needs"))),
-                     str(median(("devicetree",))), str(median(("unavailable",))),
-                     str(median(("inactive", "not-applicable")))])
+    rows: list[list[nodes.Node | str]] = [[str(cell) for cell in row] for row in series]
     headers = [H.ARCHITECTURE, H.SOC_SERIES, H.TARGETS, H.VERDICT["default"], H.CAN_BE_SET,
                H.VERDICT["devicetree"], H.VERDICT["unavailable"], H.OUT_OF_SCOPE]
     return _table(headers, rows, [12, 18, 8, 10, 10, 10, 10, 10], ["secguide-board-series"])
@@ -186,16 +346,26 @@ def series_table(view: BoardsView) -> nodes.Node:
 
 # -- directives -------------------------------------------------------------------------
 
-class YourBoardDirective(SphinxDirective):
+class _BoardTableDirective(SphinxDirective):
+    def shown(self, tid: str, areas: list[str] | None) -> Content:
+        """The table's content, noted as what this page shows."""
+        content = current_content(self.env, tid)
+        pages = self.env.get_domain(BoardTablesDomain.name).data["pages"]
+        pages.setdefault(self.env.docname, []).append(
+            {"tid": tid, "areas": areas, "shown": digest(content)})
+        return content
+
+
+class YourBoardDirective(_BoardTableDirective):
     """The board finder, and summary tables per architecture and SoC series."""
 
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        view = get_view(self.env)
-        if view.unavailable:
+        content = self.shown(table_id("finder"), None)
+        if content["unavailable"]:
             return [nodes.paragraph(text=f"Per-board evaluation is not available for this "
-                                         f"tree: {view.unavailable}")]
+                                         f"tree: {content['unavailable']}")]
         root = "../" * self.env.docname.count("/")
         prefix = root + "_static/"
         finder = nodes.raw("", f"""<div class="secguide-board-finder" data-root="{root}">
@@ -211,20 +381,20 @@ same answer on the command line.</p></noscript>
 <script src="{prefix}{DATA}"></script>
 <script src="{prefix}{SCRIPT}"></script>
 """, format="html")
-        count = nodes.paragraph(text=f"{len(view.reports)} board targets of Zephyr "
-                                     f"{view.zephyr_version} are evaluated.")
+        count = nodes.paragraph(text=f"{content['targets']} board targets of Zephyr "
+                                     f"{content['zephyr']} are evaluated.")
         arch_section = self._section("By architecture", "secguide-boards-by-arch", [
             nodes.paragraph(text="On how many targets of each architecture (their number is "
                                  "in the heading) a recommendation can be applied: already "
                                  "the default, available, or available with other settings."),
-            arch_matrix(view)])
+            arch_matrix(content["rows"]["matrix"])])
         series_section = self._section("By SoC series", "secguide-boards-by-series", [
             nodes.paragraph(text="For a typical target of each SoC series (the median): how "
                                  "many recommendations are already the default, can be set, "
                                  "depend on the devicetree, are unavailable, or are out of "
                                  "scope (the target lacks what they are about, or they "
                                  "apply only once the product enables their subsystem)."),
-            series_table(view)])
+            series_table(content["rows"]["series"])])
         return [count, finder, arch_section, series_section]
 
     def _section(self, title: str, ident: str, body: list[nodes.Node]) -> nodes.section:
@@ -234,108 +404,30 @@ same answer on the command line.</p></noscript>
         return section
 
 
-class BoardCountsDirective(SphinxDirective):
+class BoardCountsDirective(_BoardTableDirective):
     """On how many board targets each recommendation (of an area) applies, and why not."""
 
     has_content = False
     option_spec: ClassVar[dict[str, Any]] = {"area": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
-        view = get_view(self.env)
-        if view.unavailable:
+        areas = sorted({a.strip() for a in (self.options.get("area") or "").split(",")
+                        if a.strip()})
+        rec_ids = area_ids(get_state(self.env), areas)
+        content = self.shown(table_id("counts", rec_ids), areas)
+        if content["unavailable"]:
             return []
-        state = get_state(self.env)
-        areas = {a.strip() for a in (self.options.get("area") or "").split(",") if a.strip()}
-        rec_ids = [rec.id for rec in state.model.recommendations
-                   if not areas or rec.area in areas]
-        return [nodes.paragraph(text=f"On the {len(view.reports)} board targets of Zephyr "
-                                     f"{view.zephyr_version} (before prj.conf):"),
-                counts_table(view, rec_ids)]
-
-
-# -- data file --------------------------------------------------------------------------
-
-def boards_data(view: BoardsView, rec_urls: dict[str, str]) -> dict[str, Any]:
-    """The compact data the finder filters: string tables and indexes into them."""
-    strings: dict[str, int] = {}
-
-    def intern(text: str) -> int:
-        return strings.setdefault(text, len(strings))
-
-    recs: list[list[Any]] = []
-    rec_index: dict[str, int] = {}
-    # Targets of one SoC mostly share their verdicts: each distinct list is stored once.
-    rows: dict[str, int] = {}
-    targets = []
-    for report in view.reports:
-        verdicts = []
-        for item in report.verdicts:
-            if item.rec_id not in rec_index:
-                rec_index[item.rec_id] = len(recs)
-                recs.append([item.rec_id, item.title, rec_urls.get(item.rec_id, "")])
-            verdicts.append([rec_index[item.rec_id], VERDICTS.index(item.verdict),
-                             intern(item.shown_reason) if item.shown_reason else -1])
-        row = rows.setdefault(json.dumps(verdicts, separators=(",", ":")), len(rows))
-        conf = render_prj_conf(_renamed(report), zephyr_version=view.zephyr_version)
-        target = report.target
-        targets.append([target.name, target.full_name, report.facts.get("ARCH", target.arch),
-                        report.facts.get("SOC", target.soc), group_of(report)[1],
-                        row, intern(conf)])
-    return {"zephyr": view.zephyr_version, "verdicts": list(VERDICTS),
-            "labels": [VERDICT_LABELS[v] for v in VERDICTS], "mark": TARGET_MARK,
-            "recs": recs, "strings": list(strings),
-            "rows": [json.loads(row) for row in rows], "targets": targets}
-
-
-def _renamed(report: BoardReport) -> BoardReport:
-    """The report with the target's name replaced by a mark: equal fragments share text."""
-    from dataclasses import replace
-    return replace(report, target=replace(report.target, name=TARGET_MARK))
-
-
-def _write_asset(path: Path, text: str) -> None:
-    """Atomic, and readable by a web server like Sphinx's own assets (0644)."""
-    tmp = temp_beside(path, text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-def write_data(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: the finder's script and data, beside the page's other assets.
-
-    The data (every target's verdicts and fragment) is made again only when what it
-    shows changed: the answers' key (tree, settings asked, code), the recommendations'
-    titles and the pages they are on. A build with nothing to do renders nothing."""
-    if exception is not None or app.builder.format != "html":
-        return
-    domain = app.env.get_domain("secguide")
-    # Relative to the site root; the finder page knows its own depth (data-root).
-    urls = {item_id: f"{app.builder.get_target_uri(docname)}#{item_id}"
-            for item_id, (docname, _line) in domain.data["items"].items()}
-    static = Path(app.outdir) / "_static"
-    for asset in (SCRIPT, CSS):
-        _write_asset(static / asset, (STATIC / asset).read_text(encoding="utf-8"))
-    state = get_state(app.env)
-    try:
-        answers = state.project.board_reports_key()
-    except SecguideError:
-        answers = None
-    key = None if answers is None else hashlib.sha256(
-        json.dumps([answers, urls], sort_keys=True).encode()).hexdigest()
-    stamp = static / DATA_KEY
-    if key is not None and (static / DATA).is_file() and stamp.is_file() \
-            and stamp.read_text(encoding="utf-8") == key:
-        return
-    payload = json.dumps(boards_data(_view(state), urls), ensure_ascii=True,
-                         separators=(",", ":"), sort_keys=False)
-    _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
-    if key is not None:
-        _write_asset(stamp, key)
+        return [nodes.paragraph(text=f"On the {content['targets']} board targets of Zephyr "
+                                     f"{content['zephyr']} (before prj.conf):"),
+                counts_table(content["rows"])]
 
 
 def setup_boards(app: Sphinx) -> None:
-    app.connect("env-before-read-docs", load_view)
-    app.add_css_file(CSS)
+    app.add_domain(BoardTablesDomain)
+    app.connect("env-get-outdated", outdated_board_pages)
+    # before the secguide domain forgets the pages to read (priority 500)
+    app.connect("env-before-read-docs", load_view_before_reading, priority=400)
+    app.connect("env-updated", forget_unshown_tables)
     app.add_directive("secguide-your-board", YourBoardDirective)
     app.add_directive("secguide-board-counts", BoardCountsDirective)
-    app.connect("build-finished", write_data)
+    setup_board_data(app, view_of)

@@ -1,0 +1,134 @@
+"""The board finder's data file, ``_static/secguide-boards-data.js``.
+
+Written at ``build-finished`` and loaded by a ``<script>`` tag, so the "Your board"
+page works from ``file://`` where ``fetch()`` does not; the finder's script inserts
+every string from it as text, never as markup. It holds every target's verdicts and
+``prj.conf`` fragment, made again only when something it shows changed (its key,
+beside it): a prose edit, or a build with nothing to do, evaluates and renders nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from secguide.diagnostics import SecguideError
+from secguide.evidence import prj_conf
+from secguide.files import temp_beside
+from secguide.sphinx.model import get_state
+from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport, group_of
+
+STATIC = Path(__file__).resolve().parent / "static"
+SCRIPT = "secguide-boards.js"
+CSS = "secguide-boards.css"
+DATA = "secguide-boards-data.js"
+#: What the data file was made from (beside it; compared before making it again).
+DATA_KEY = "secguide-boards-data.key"
+#: Stands for the target's name in a shared prj.conf text; the script puts the name in.
+TARGET_MARK = "@TARGET@"
+#: The code that shapes the data beyond the verdicts: this module and the fragment's.
+_CODE = (Path(__file__), Path(prj_conf.__file__))
+
+
+def boards_data(reports: tuple[BoardReport, ...], zephyr_version: str,
+                rec_urls: dict[str, str]) -> dict[str, Any]:
+    """The compact data the finder filters: string tables and indexes into them."""
+    strings: dict[str, int] = {}
+
+    def intern(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    recs: list[list[Any]] = []
+    rec_index: dict[str, int] = {}
+    # Targets of one SoC mostly share their verdicts: each distinct list is stored once.
+    rows: dict[str, int] = {}
+    # ... and their fragments: each distinct one is rendered once, its target's name marked
+    confs: dict[Any, int] = {}
+    targets = []
+    for report in reports:
+        verdicts = []
+        for item in report.verdicts:
+            if item.rec_id not in rec_index:
+                rec_index[item.rec_id] = len(recs)
+                recs.append([item.rec_id, item.title, rec_urls.get(item.rec_id, "")])
+            verdicts.append([rec_index[item.rec_id], VERDICTS.index(item.verdict),
+                             intern(item.shown_reason) if item.shown_reason else -1])
+        row = rows.setdefault(json.dumps(verdicts, separators=(",", ":")), len(rows))
+        # everything the fragment is rendered from but the target's name
+        shape = (report.fragment, report.verdicts)
+        if shape not in confs:
+            confs[shape] = intern(prj_conf.render_prj_conf(_renamed(report),
+                                                           zephyr_version=zephyr_version))
+        target = report.target
+        targets.append([target.name, target.full_name, report.facts.get("ARCH", target.arch),
+                        report.facts.get("SOC", target.soc), group_of(report)[1],
+                        row, confs[shape]])
+    return {"zephyr": zephyr_version, "verdicts": list(VERDICTS),
+            "labels": [VERDICT_LABELS[v] for v in VERDICTS], "mark": TARGET_MARK,
+            "recs": recs, "strings": list(strings),
+            "rows": [json.loads(row) for row in rows], "targets": targets}
+
+
+def _renamed(report: BoardReport) -> BoardReport:
+    """The report with the target's name replaced by a mark: equal fragments share text."""
+    return replace(report, target=replace(report.target, name=TARGET_MARK))
+
+
+def _write_asset(path: Path, text: str) -> None:
+    """Atomic, and readable by a web server like Sphinx's own assets (0644)."""
+    tmp = temp_beside(path, text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def data_key(answers: str, urls: dict[str, str]) -> str:
+    """What the data file shows depends on: the verdicts' key (tree, settings asked, the
+    recommendations' IDs, titles and scopes, the trace code), the pages the
+    recommendations are on, and the code writing the data and the fragments."""
+    code = [hashlib.sha256(path.read_bytes()).hexdigest() for path in _CODE]
+    return hashlib.sha256(json.dumps([answers, urls, code], sort_keys=True).encode()
+                          ).hexdigest()
+
+
+def setup_board_data(app: Sphinx, view_of: Callable[[Any], Any]) -> None:
+    """Write the finder's script, style and data at the end of each HTML build.
+
+    ``view_of`` gives the build's verdicts (every target's report) for a model state."""
+
+    def write_data(app: Sphinx, exception: Exception | None) -> None:
+        """``build-finished``: the finder's script and data, beside the other assets."""
+        if exception is not None or app.builder.format != "html":
+            return
+        domain = app.env.get_domain("secguide")
+        # Relative to the site root; the finder page knows its own depth (data-root).
+        urls = {item_id: f"{app.builder.get_target_uri(docname)}#{item_id}"
+                for item_id, (docname, _line) in domain.data["items"].items()}
+        static = Path(app.outdir) / "_static"
+        for asset in (SCRIPT, CSS):
+            _write_asset(static / asset, (STATIC / asset).read_text(encoding="utf-8"))
+        state = get_state(app.env)
+        try:
+            answers = state.project.board_reports_key()
+        except SecguideError:
+            answers = None
+        key = None if answers is None else data_key(answers, urls)
+        stamp = static / DATA_KEY
+        if key is not None and (static / DATA).is_file() and stamp.is_file() \
+                and stamp.read_text(encoding="utf-8") == key:
+            return
+        view = view_of(state)
+        payload = json.dumps(boards_data(view.reports, view.zephyr_version, urls),
+                             ensure_ascii=True, separators=(",", ":"), sort_keys=False)
+        _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
+        if key is not None:
+            _write_asset(stamp, key)
+
+    app.add_css_file(CSS)
+    app.connect("build-finished", write_data)

@@ -56,8 +56,12 @@ def cache_path(kind: str, key: Any, cache_dir: Path | None = None) -> Path:
 
 def cached(kind: str, key: Any, compute: Callable[[], T], *,
            encode: Callable[[T], Any], decode: Callable[[Any], T],
-           cache_dir: Path | None = None, use_cache: bool = True) -> T:
+           cache_dir: Path | None = None, use_cache: bool = True,
+           keep: int | None = None) -> T:
     """``compute()``, or its earlier result for the same ``key`` read from disk.
+
+    ``keep``: after writing a new result, only the newest ``keep`` files of ``kind``
+    stay (a large result per model edit must not pile up); None keeps every one.
 
     ``key`` must be JSON-encodable and hold everything the result depends on (input
     fingerprints, a :func:`source_digest` of the computing code). ``decode`` may
@@ -75,7 +79,24 @@ def cached(kind: str, key: Any, compute: Callable[[], T], *,
                "value": encode(value)}
     with contextlib.suppress(SecguideError):
         write_atomically(path, json.dumps(payload, separators=(",", ":"), sort_keys=True))
+    if keep is not None:
+        _prune(path, kind, keep)
     return value
+
+
+def _prune(written: Path, kind: str, keep: int) -> None:
+    """Remove all but the newest ``keep`` files of ``kind`` beside ``written``."""
+    def age(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    others = sorted((p for p in written.parent.glob(f"{kind}-*.json") if p != written),
+                    key=age, reverse=True)
+    for old in others[max(keep - 1, 0):]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def _read(path: Path, kind: str, key: Any,

@@ -40,6 +40,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -147,14 +148,21 @@ class ReviewState:
 
 # -- the review document ----------------------------------------------------------------
 
+@functools.cache
+def _document_fields(kind: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of a dataclass the review document holds: (name, left out when empty)."""
+    return tuple((field.name, field.name in _OMITTED_WHEN_EMPTY)
+                 for field in dataclasses.fields(kind)
+                 if field.name not in _EXCLUDED_FIELDS
+                 and not field.name.endswith(("_loc", "_locs")))  # where, not what
+
+
 def _plain(value: Any) -> Any:
     """Dataclasses, tuples and scalars as JSON data, without locations or stamps."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name))
-                for field in dataclasses.fields(value)
-                if field.name not in _EXCLUDED_FIELDS
-                and not field.name.endswith(("_loc", "_locs"))  # where, not what
-                and not (field.name in _OMITTED_WHEN_EMPTY and not getattr(value, field.name))}
+        return {name: _plain(getattr(value, name))
+                for name, omitted_when_empty in _document_fields(type(value))
+                if not (omitted_when_empty and not getattr(value, name))}
     if isinstance(value, (tuple, list)):
         return [_plain(entry) for entry in value]
     return value

@@ -44,9 +44,9 @@ span[id^="document-"] + section > :is(h2, h3, h4) { font-size: 16pt; margin-top:
 .secguide-title-page { break-after: page; padding-top: 80mm; }
 .secguide-title-page h1 { break-before: avoid; font-size: 28pt; }
 .secguide-title-page p { font-size: 12pt; margin: 0.3em 0; }
-.headerlink, script, .needs_collapse, tr.needs_collapse, span.needs_collapse, svg.feather,
+.headerlink, script,
 .dataTables_wrapper .dt-buttons { display: none; }
-pre, code, tt, .needs-id, .pre { font-family: "DejaVu Sans Mono", monospace; }
+pre, code, tt, .secguide-card-id, .pre { font-family: "DejaVu Sans Mono", monospace; }
 code { font-size: 0.9em; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 7.5pt; background: #f5f5f5;
   padding: 0.4em 0.6em; }
@@ -76,17 +76,17 @@ span#document-traceability + section { page: wide; }
 td p, th p { margin: 0; }
 table.NEEDS_TABLE, table.NEEDS_DATATABLES, table.secguide-table { width: 100%; }
 /* an item card: one unbreakable block with its status banner just above it */
-table.need { width: 100%; border: 0.75pt solid #999; break-inside: avoid; font-size: 8.5pt; }
-table.need td { border: none; border-top: 0.5pt solid #ddd; padding: 0.3em 0.6em; }
-table.need tr.head { background: #f0f0f0; font-size: 9pt; }
-table.need tr.meta { font-size: 7.5pt; color: #333; }
-table.need tr.collapse_is_hidden, table.need tr.collapsed { display: table-row; }
-table.need .needs_label { color: #666; }
-table.need .needs_title { font-weight: bold; }
-table.need .line-block { margin: 0; }
-table.need .line-block .line { display: block; }
-table.need.needs_type_setting { margin-left: 5mm; width: calc(100% - 5mm); }
-.need_container { margin-bottom: 0.5em; }
+/* (its metadata, folded on screen, is printed: WeasyPrint lays out a closed <details> open) */
+.secguide-card { border: 0.75pt solid #999; break-inside: avoid; font-size: 8.5pt;
+  margin-bottom: 0.5em; }
+.secguide-card-head, .secguide-card-meta, .secguide-card-body { padding: 0.3em 0.6em; }
+.secguide-card-head { background: #f0f0f0; font-size: 9pt; }
+.secguide-card-line { display: block; }
+.secguide-card-meta, .secguide-card-body { border-top: 0.5pt solid #ddd; margin: 0; }
+.secguide-card-meta { font-size: 7.5pt; color: #333; }
+.secguide-card-label { color: #666; }
+.secguide-card-body > p { margin: 0.2em 0; }
+.secguide-card-setting { margin-left: 5mm; }
 .line-block { margin: 0.2em 0; }
 .admonition { border-left: 2.5pt solid #888; background: #fafafa; padding: 0.2em 0.6em;
   margin: 0.5em 0 0.2em; break-inside: avoid; }

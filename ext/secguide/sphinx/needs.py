@@ -3,11 +3,13 @@
 Need types, link types and fields come from :mod:`secguide.trace.needs` (the
 single model-to-needs mapping); this module only hands them to sphinx-needs 9.1
 (``needs_types``, ``needs_fields``, ``needs_links``) and turns one
-:class:`~secguide.trace.needs.NeedItem` into need nodes with
-``sphinx_needs.api.add_need``. A need's content is parsed as reStructuredText
-from its YAML file and line (``MarkupContent.source``), so a markup problem in
-a rationale is reported at the YAML line, not at the directive; it is parsed in
-the restricted prose profile of :mod:`secguide.sphinx.prose`.
+:class:`~secguide.trace.needs.NeedItem` into a need registered with
+``sphinx_needs.api.add_need`` (hidden: sphinx-needs records it, for links,
+needs.json and tables) and the item's card (:mod:`secguide.sphinx.cards`). A
+need's content is parsed as reStructuredText from its YAML file and line, so a
+markup problem in a rationale is reported at the YAML line, not at the
+directive; it is parsed in the restricted prose profile of
+:mod:`secguide.sphinx.prose`.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from docutils import nodes
+from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.util.docutils import SphinxDirective
-from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need
+from sphinx.environment import BuildEnvironment
+from sphinx.util.docutils import SphinxDirective, switch_source_input
+from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need, get_needs_view
 from sphinx_needs.directives.needbar import Needbar
 from sphinx_needs.directives.needextract import Needextract
 from sphinx_needs.directives.needflow import NeedflowGraphiz, NeedflowPlantuml
@@ -31,6 +35,7 @@ from sphinx_needs.directives.needuml import Needuml
 from sphinx_needs.utils import add_doc
 
 from secguide.codes import Code
+from secguide.sphinx.cards import LinkLines, card_nodes, fill_card_links, setup_cards
 from secguide.sphinx.model import get_app, get_state
 from secguide.sphinx.prose import neutralize, prose_profile
 from secguide.sphinx.warnings import warn
@@ -43,41 +48,6 @@ NEED_ID_REGEX = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 _LINK_COLORS = {"mitigates": "#38761D", "threatened_by": "#CC0000",
                 "implemented_by": "#B45F06", "verified_by": "#674EA7",
                 "replaced_by": "#999999"}
-
-
-#: The card every item is shown in: the title, the status and a short ID first, then
-#: the item's text; the metadata and the trace links are folded under the arrow
-#: (items are added collapsed), so a reader meets the point before the bookkeeping.
-CARD_LAYOUT = "secguide"
-#: The same card without the status word, for items whose status is said once, on the
-#: status line above the card (see ``secguide.sphinx.directives``), and for settings,
-#: whose status is their recommendation's.
-CARD_LAYOUT_NO_STATUS = "secguide-no-status"
-
-_COLLAPSE = ('<<collapse_button("meta", collapsed="icon:chevron-down", '
-             'visible="icon:chevron-up", initial=False)>>')
-_META = ['<<meta("type_name", prefix="kind: ")>>',
-         '<<meta_all(no_links=True, exclude=["status", "title", "type_name", '
-         '"layout", "style", "applies_when"])>>',
-         "<<meta_links_all()>>"]
-#: The second head line of a recommendation limited to a subsystem (``applies_to.when``):
-#: the reader sees at once whether it concerns their build.
-_SCOPE_LINE = '<<meta("applies_when", prefix="Applies when: ")>>'
-#: The layouts of a card with that line: the name of the plain layout plus this suffix.
-_SCOPED = "-scoped"
-
-
-def _card(head: str, *more: str) -> dict[str, Any]:
-    return {"grid": "simple", "layout": {"head": [head, *more], "meta": list(_META)}}
-
-
-_HEADS = {
-    CARD_LAYOUT: '**<<meta("title")>>** <<meta("status", prefix="· ")>> · '
-                 f'<<meta_id()>> {_COLLAPSE}',
-    CARD_LAYOUT_NO_STATUS: f'**<<meta("title")>>** · <<meta_id()>> {_COLLAPSE}',
-}
-_CARDS = {**{name: _card(head) for name, head in _HEADS.items()},
-          **{name + _SCOPED: _card(head, _SCOPE_LINE) for name, head in _HEADS.items()}}
 
 
 def needs_settings() -> dict[str, Any]:
@@ -101,8 +71,6 @@ def needs_settings() -> dict[str, Any]:
         "needs_id_regex": NEED_ID_REGEX,
         "needs_id_required": True,
         "needs_flow_engine": "graphviz",
-        "needs_layouts": dict(_CARDS),
-        "needs_default_layout": CARD_LAYOUT,
         # sphinx-needs' own colours are light-only; secguide.css colours cards from the
         # theme's variables, so they read in light and dark mode alike.
         "needs_css": "blank.css",
@@ -119,11 +87,13 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
                hidden: bool = False, show_status: bool = True) -> list[nodes.Node]:
     """The nodes of one need built from ``item``, rendered where ``directive`` stands.
 
-    ``source_path`` is the absolute YAML path of the item. A need sphinx-needs
-    refuses is reported at the item's YAML line and rendered as nothing. A ``hidden``
-    need is recorded (links, needs.json, tables) but not drawn: the caller shows it
-    and gives its node the need's ID as anchor. ``show_status=False`` leaves the
-    status word out of the card's head (the page says it elsewhere).
+    ``source_path`` is the absolute YAML path of the item. The need is registered
+    with sphinx-needs without its own rendering (links, needs.json, tables) and shown
+    as a light card (:mod:`secguide.sphinx.cards`). A need sphinx-needs refuses is
+    reported at the item's YAML line and rendered as nothing. A ``hidden`` need gets
+    no card: the caller shows it and gives its node the need's ID as anchor.
+    ``show_status=False`` leaves the status word out of the card's head (the page
+    says it elsewhere).
     """
     content: str | MarkupContent = ""
     if item.content.strip():
@@ -135,24 +105,74 @@ def need_nodes(directive: SphinxDirective, item: NeedItem, source_path: str, *,
     # without the mark sphinx-needs skips the page when resolving link nodes.
     add_doc(directive.env, directive.env.docname)
     try:
-        # the content is model prose: parsed in the restricted profile, like all prose
-        with prose_profile(directive.state.document):
-            created = add_need(
-                get_app(directive.env), directive.state, directive.env.docname,
-                directive.lineno, need_type=item.type, title=item.title, id=item.id,
-                content=content, status=item.status, tags=list(item.tags),
-                # metadata folded: the card leads with its title, ID and text
-                collapse=True, hide=hidden,
-                layout=(CARD_LAYOUT if show_status else CARD_LAYOUT_NO_STATUS)
-                + (_SCOPED if fields.get("applies_when") else ""),
-                **links, **fields,
-            )
+        created = add_need(
+            get_app(directive.env), directive.state, directive.env.docname,
+            directive.lineno, need_type=item.type, title=item.title, id=item.id,
+            content=content, status=item.status, tags=list(item.tags),
+            # recorded, not drawn: the card below shows it
+            hide=True, **links, **fields,
+        )
     except InvalidNeedException as error:
         warn(Code.NEED, f"{item.id}: sphinx-needs refused the need: {error}",
              item.loc.sphinx_location)
         return []
-    neutralize(created, directive.env)
-    return created
+    if hidden:
+        return created
+    body = _parse_prose(directive, item.content, source_path, max(item.loc.line, 1))
+    return [*created, card_nodes(item, body, source_path, show_status=show_status)]
+
+
+def _parse_prose(directive: SphinxDirective, text: str, source_path: str,
+                 first_line: int) -> list[nodes.Node]:
+    """``text`` (model prose from ``source_path`` at ``first_line``) parsed as reST.
+
+    Parsed in the restricted prose profile, each line mapped to its YAML line, so a
+    markup problem is reported there; links with unsafe schemes and raw nodes removed.
+    """
+    if not text.strip():
+        return []
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    block = StringList(lines, items=[(source_path, first_line - 1 + index)
+                                     for index in range(len(lines))])
+    holder = nodes.Element()
+    state = directive.state
+    document = state.document
+    # the nested parse notes every line it reads on the document: the nodes made after
+    # the card must not take the YAML file as their source
+    current = (document.current_source, document.current_line)
+    try:
+        with prose_profile(document), switch_source_input(state, block):
+            state.nested_parse(block, 0, holder, match_titles=False)
+    finally:
+        document.current_source, document.current_line = current
+    neutralize(list(holder.children), directive.env)
+    return list(holder.children)
+
+
+def _link_lines(env: BuildEnvironment, need_id: str) -> LinkLines:
+    """The trace links of one need, outgoing then incoming per link type, as sphinx-needs
+    resolved them (incoming links exist only once every page is read)."""
+    needs = get_needs_view(env.app)
+    need = needs.get(need_id)
+    if need is None:
+        return []
+    lines = []
+    for link in LINK_TYPES:
+        for label, key in ((link.outgoing, link.option), (link.incoming, f"{link.option}_back")):
+            targets = need[key]
+            if targets:
+                lines.append((label, [(target, _docname(needs, target)) for target in targets]))
+    return lines
+
+
+def _docname(needs: Any, need_id: str) -> str | None:
+    target = needs.get(need_id)
+    return target["docname"] if target is not None else None
+
+
+def fill_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: the cards' trace links, from the resolved needs."""
+    fill_card_links(app, doctree, docname, lambda need_id: _link_lines(app.env, need_id))
 
 
 #: sphinx-needs directives that show needs selected from the whole project by a filter
@@ -177,22 +197,10 @@ def depend_on_model_for_need_views(app: Sphinx, doctree: nodes.document) -> None
     env.get_domain("secguide").note_model_doc(env.docname)
 
 
-def drop_empty_card_bodies(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """``doctree-resolved``, after sphinx-needs drew its cards: remove empty body rows.
-
-    A setting without a note has no text; sphinx-needs' grid still draws its content
-    row, an empty box under the title.
-    """
-    for row in list(doctree.findall(nodes.row)):
-        if "content" in row["classes"] and "need" in row["classes"] and not any(
-                entry.children for entry in row.children):
-            row.parent.remove(row)
-
-
 def setup_needs(app: Sphinx) -> None:
     """Load sphinx-needs (and with it Graphviz support) and give it secguide's vocabulary."""
     app.setup_extension("sphinx_needs")
     app.connect("config-inited", configure_needs, priority=1)
     app.connect("doctree-read", depend_on_model_for_need_views)
-    # sphinx-needs replaces need nodes by their cards at the default priority (500)
-    app.connect("doctree-resolved", drop_empty_card_bodies, priority=600)
+    setup_cards(app)
+    app.connect("doctree-resolved", fill_links)

@@ -240,7 +240,7 @@ def test_overview_sections_are_in_the_contents_and_assumptions_have_titles(
     for anchor in ("security-boundary", "shared-responsibility", "assumptions"):
         assert f'href="#{anchor}"' in overview and f'id="{anchor}"' in overview
     assert real_model.scope is not None
-    titles = re.findall(r'needs_title"><span class="needs_data">([^<]*)', overview)
+    titles = re.findall(r'<strong class="secguide-card-title">([^<]*)', overview)
     ids = {assumption.id for assumption in real_model.scope.assumptions}
     assert titles and not ids & set(titles)
 
@@ -311,10 +311,9 @@ def test_board_finder_works_from_file_url_and_keeps_text_inert(
 
 def _cards(fragment: str) -> list[tuple[str, str]]:
     """(need ID, head text) of each item card in ``fragment``, in page order."""
-    found = re.finditer(r'<table class="need [^"]*" id="([A-Z0-9-]+)">(.*?)</table>',
-                        fragment, re.DOTALL)
-    return [(m.group(1), _text(m.group(2).split('<tr class="need meta', 1)[0]))
-            for m in found]
+    found = re.finditer(r'<div class="secguide-card [^"]*" id="([A-Z0-9-]+)">\s*<details[^>]*>'
+                        r'\s*<summary[^>]*>(.*?)</summary>', fragment, re.DOTALL)
+    return [(m.group(1), _text(m.group(2))) for m in found]
 
 
 @pytest.mark.slow

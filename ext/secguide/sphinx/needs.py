@@ -20,7 +20,6 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need, get_needs_view
 from sphinx_needs.directives.needbar import Needbar
@@ -149,10 +148,10 @@ def _parse_prose(directive: SphinxDirective, text: str, source_path: str,
     return list(holder.children)
 
 
-def _link_lines(env: BuildEnvironment, need_id: str) -> LinkLines:
+def _link_lines(app: Sphinx, need_id: str) -> LinkLines:
     """The trace links of one need, outgoing then incoming per link type, as sphinx-needs
     resolved them (incoming links exist only once every page is read)."""
-    needs = get_needs_view(env.app)
+    needs = get_needs_view(app)
     need = needs.get(need_id)
     if need is None:
         return []
@@ -172,7 +171,7 @@ def _docname(needs: Any, need_id: str) -> str | None:
 
 def fill_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: the cards' trace links, from the resolved needs."""
-    fill_card_links(app, doctree, docname, lambda need_id: _link_lines(app.env, need_id))
+    fill_card_links(app, doctree, docname, lambda need_id: _link_lines(app, need_id))
 
 
 #: sphinx-needs directives that show needs selected from the whole project by a filter

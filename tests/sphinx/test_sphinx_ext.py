@@ -112,9 +112,9 @@ def test_draft_banner_status_and_kconfig_entry(project: Path) -> None:
     build(project)
     model = page(project, "model")
     # one status line above the card: the status and its short warning, the review state
-    before_card = model.split('<table class="need ', 2)
+    before_card = model.split('<div class="secguide-card ', 2)
     assert 'id="REC-CANARIES"' in before_card[2].split(">", 1)[0]  # the threat, then it
-    line = before_card[1].split("</table>", 1)[1]
+    line = before_card[1].split('class="secguide-card-body', 1)[1].split("</div>", 1)[1]
     assert line.count('<p class="secguide-status ') == 1
     assert "secguide-status-draft" in line and ">Draft</span> not for product decisions" in line
     assert "Working Group review: " in line
@@ -129,7 +129,19 @@ def test_draft_banner_status_and_kconfig_entry(project: Path) -> None:
 
 
 def _card(page_html: str, need_id: str) -> str:
-    return page_html.split(f'id="{need_id}"', 1)[1].split("</table>", 1)[0]
+    """The HTML of the card of ``need_id``: its <div> up to the matching end tag."""
+    rest = page_html[page_html.index(f'" id="{need_id}">'):]
+    depth = 1
+    for tag in re.finditer(r"<(/?)div\b", rest):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return rest[:tag.start()]
+    raise AssertionError(f"the card of {need_id} does not end")
+
+
+def _head(card: str) -> str:
+    """What a card shows folded: its <summary>."""
+    return card.split("</summary>", 1)[0]
 
 
 def test_status_is_said_once_and_a_setting_without_note_has_no_empty_body(
@@ -137,18 +149,19 @@ def test_status_is_said_once_and_a_setting_without_note_has_no_empty_body(
     build(project)
     model = page(project, "model")
     rec, setting = _card(model, "REC-CANARIES"), _card(model, "SET-CANARIES-STACK-CANARIES")
-    head = rec.split('<tr class="need meta', 1)[0]
+    head = _head(rec)
     # the status line above says "Draft"; neither card's head repeats the status word
-    assert "Turn on stack canaries" in head and "needs_status" not in head
-    assert "needs_status" not in setting.split('<tr class="need meta', 1)[0]
-    assert "Canaries stop a smashed return address" in rec.split('class="need content', 1)[1]
-    # the setting has no note: its card is the head and the folded metadata, no body row
-    assert "CONFIG_STACK_CANARIES=y" in setting and 'class="need content' not in setting
+    assert "Turn on stack canaries" in head and "secguide-card-status" not in head
+    assert "secguide-card-status" not in _head(setting)
+    assert "Canaries stop a smashed return address" in rec.split('class="secguide-card-body',
+                                                                 1)[1]
+    # the setting has no note: its card is the head and the folded metadata, no body
+    assert "CONFIG_STACK_CANARIES=y" in setting and "secguide-card-body" not in setting
     # reviewable items (the threat, the recommendation) have a line; the manual check
     # is not reviewable and keeps its status in its head
     assert model.count('<p class="secguide-status ') == 2
-    check_head = _card(model, "TEST-MAN-CANARY-MAP").split('<tr class="need meta', 1)[0]
-    assert "needs_status" in check_head
+    check_head = _head(_card(model, "TEST-MAN-CANARY-MAP"))
+    assert "secguide-card-status" in check_head
 
 
 def test_source_url_links_definition_sites(project: Path, mini_tree: Path) -> None:
@@ -409,7 +422,7 @@ def test_scope_is_one_line_on_the_card_and_a_field_in_needs_json(project: Path) 
         "    rationale: Canaries stop"))
     app = build(project)
     assert warnings_of(app) == []
-    head = _card(page(project, "model"), "REC-CANARIES").split('<tr class="need meta', 1)[0]
+    head = _head(_card(page(project, "model"), "REC-CANARIES"))
     assert re.search(r"Applies when: </span>(<[^>]*>)*CONFIG_ENTROPY_GENERATOR &amp;&amp; "
                      r"!CONFIG_TRI_STATE", head), head
     needs = json.loads((project / "_build" / "html" / "needs.json").read_text())

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import kconfiglib
 import pytest
 
 from secguide.model.loader import load_threat_model
 from secguide.trace.boards import _question, applicable_recommendations
 from secguide.zephyr.boards import board_targets
+from secguide.zephyr.kconfig import target_blame, targets
+from secguide.zephyr.kconfig.loader import _flatten
 from secguide.zephyr.kconfig.target_reach import ReachIndex
 from secguide.zephyr.kconfig.targets import TargetEvaluator, WantedSetting
 from secguide.zephyr.tree import resolve_tree
@@ -64,3 +67,20 @@ def test_pruned_search_gives_the_same_answers(evaluator: TargetEvaluator, questi
     assert pruned == searched
     # The sample does exercise the search: settings made possible by another one.
     assert any(probe.needs for target in pruned for probe in target.probes.values())
+
+
+def test_remembered_values_and_shapes_give_the_same_answers(
+        evaluator: TargetEvaluator, question, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Explanations remember each expression's value in their (unchanging) state, and
+    flattened chains for the parse; evaluating everything afresh answers the same."""
+    wanted, avoid = question
+    remembered = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    monkeypatch.setattr(target_blame.Blamer, "_value",
+                        lambda _self, expr: kconfiglib.expr_value(expr))
+    afresh = lambda expr, op: tuple(_flatten(expr, op))  # noqa: E731
+    monkeypatch.setattr(target_blame, "flat", afresh)
+    monkeypatch.setattr(targets, "flat", afresh)
+    assert [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE] == remembered
+    # The sample does ask for explanations: blocked settings with their causes.
+    assert any(probe.outcome == "blocked" and probe.cause
+               for target in remembered for probe in target.probes.values())

@@ -73,8 +73,32 @@ def _combine(parts: list[Blame], order: tuple[Cause, ...]) -> Blame:
     return Cause.TARGET, ()
 
 
+#: Static shapes of the parse's expressions, asked for once per target and state
+#: otherwise: flattened chains (by the expression's identity, checked) and prompts.
+_FLAT: dict[tuple[int, int], tuple[Any, tuple[Any, ...]]] = {}
+_PROMPTED: dict[Any, bool] = {}
+
+
+def forget_shapes() -> None:
+    """Drop the remembered shapes (a new parse: the old one's objects may go)."""
+    _FLAT.clear()
+    _PROMPTED.clear()
+
+
+def flat(expr: Any, op: int) -> tuple[Any, ...]:
+    """:func:`_flatten`, remembered: expressions never change after the parse."""
+    key = (id(expr), op)
+    hit = _FLAT.get(key)
+    if hit is None or hit[0] is not expr:
+        hit = _FLAT[key] = (expr, tuple(_flatten(expr, op)))
+    return hit[1]
+
+
 def has_prompt(sym: Any) -> bool:
-    return any(node.prompt for node in sym.nodes)
+    found = _PROMPTED.get(sym)
+    if found is None:
+        found = _PROMPTED[sym] = any(node.prompt for node in sym.nodes)
+    return found
 
 
 def is_scaffolding(name: str) -> bool:
@@ -140,6 +164,9 @@ class Blamer:
         self._left = BUDGET
         self._off: dict[str, Blame] = {}
         self._on: dict[str, Blame] = {}
+        #: expression values in this state, by identity (the expression is kept with its
+        #: value, so that a temporary one's identity is never reused while remembered)
+        self._values: dict[int, tuple[Any, int]] = {}
 
     def explain(self, method: Any, sym: Any) -> Blame:
         """``method(sym)`` within the budget; ``unknown`` when it runs out, naming the
@@ -148,10 +175,33 @@ class Blamer:
         try:
             return method(sym)
         except _OverBudget:
-            names = [term.name for term in _flatten(sym.direct_dep, kconfiglib.AND)
+            names = [term.name for term in flat(sym.direct_dep, kconfiglib.AND)
                      if isinstance(term, kconfiglib.Symbol) and not is_scaffolding(term.name)
-                     and kconfiglib.expr_value(term) == 0]
+                     and self._value(term) == 0]
             return Cause.UNKNOWN, tuple(names[:MAX_NAMES])
+
+    def _value(self, expr: Any) -> int:
+        """kconfiglib's ``expr_value``, remembered for every sub-expression: the state
+        does not change while a Blamer explains it, and walks evaluate the same terms of
+        long ``select`` and ``depends on`` chains over and over."""
+        if expr.__class__ is not tuple:
+            return expr.tri_value
+        hit = self._values.get(id(expr))
+        if hit is not None and hit[0] is expr:
+            return hit[1]
+        operator = expr[0]
+        if operator == kconfiglib.AND:
+            first = self._value(expr[1])
+            value = 0 if not first else min(first, self._value(expr[2]))
+        elif operator == kconfiglib.OR:
+            first = self._value(expr[1])
+            value = 2 if first == 2 else max(first, self._value(expr[2]))
+        elif operator == kconfiglib.NOT:
+            value = 2 - self._value(expr[1])
+        else:
+            value = kconfiglib.expr_value(expr)  # a comparison
+        self._values[id(expr)] = (expr, value)
+        return value
 
     def _spend(self) -> None:
         self._left -= 1
@@ -163,15 +213,15 @@ class Blamer:
         if isinstance(expr, kconfiglib.Symbol):
             return self.off_symbol(expr)
         if isinstance(expr, kconfiglib.Choice):
-            if kconfiglib.expr_value(expr.direct_dep) == 0:
+            if self._value(expr.direct_dep) == 0:
                 return self.false_expr(expr.direct_dep)
             return Cause.PRODUCT, (choice_label(expr),)
         operator = expr[0]
         if operator == kconfiglib.AND:
-            return self._every([term for term in _flatten(expr, kconfiglib.AND)
-                                if kconfiglib.expr_value(term) == 0])
+            return self._every([term for term in flat(expr, kconfiglib.AND)
+                                if self._value(term) == 0])
         if operator == kconfiglib.OR:
-            return self._any(_flatten(expr, kconfiglib.OR))
+            return self._any(flat(expr, kconfiglib.OR))
         if operator == kconfiglib.NOT:
             return self.true_expr(expr[1])
         return self._comparison(expr)
@@ -212,11 +262,11 @@ class Blamer:
             return Cause.TARGET, ()
         operator = expr[0]
         if operator == kconfiglib.AND:
-            return _combine([self.true_expr(term) for term in _flatten(expr, kconfiglib.AND)],
+            return _combine([self.true_expr(term) for term in flat(expr, kconfiglib.AND)],
                             _HOLDER_ORDER)
         if operator == kconfiglib.OR:
-            return _combine([self.true_expr(term) for term in _flatten(expr, kconfiglib.OR)
-                             if kconfiglib.expr_value(term) != 0], _AND_ORDER)
+            return _combine([self.true_expr(term) for term in flat(expr, kconfiglib.OR)
+                             if self._value(term) != 0], _AND_ORDER)
         if operator == kconfiglib.NOT:
             return self.false_expr(expr[1])
         return self._comparison(expr)
@@ -228,7 +278,7 @@ class Blamer:
         for operand in expr[1:]:
             if not isinstance(operand, kconfiglib.Symbol) or operand.is_constant:
                 continue
-            if operand.nodes and kconfiglib.expr_value(operand.direct_dep) == 0:
+            if operand.nodes and self._value(operand.direct_dep) == 0:
                 parts.append(self.false_expr(operand.direct_dep))
             elif has_prompt(operand) and not is_scaffolding(operand.name):
                 parts.append((Cause.PRODUCT, (operand.name,)))
@@ -238,9 +288,9 @@ class Blamer:
 
     def selected(self, sym: Any) -> Blame:
         """Why ``sym`` stays on although the guide wants it off: its selectors."""
-        holders = [_flatten(term, kconfiglib.AND)[0] for term in _flatten(sym.rev_dep,
+        holders = [flat(term, kconfiglib.AND)[0] for term in flat(sym.rev_dep,
                                                                           kconfiglib.OR)
-                   if kconfiglib.expr_value(term) != 0]
+                   if self._value(term) != 0]
         return _combine([self.true_expr(holder) for holder in holders], _AND_ORDER)
 
     def off_symbol(self, sym: Any) -> Blame:
@@ -280,7 +330,7 @@ class Blamer:
 
     def out_of_sight(self, sym: Any) -> Blame:
         """Why the product cannot set ``sym`` (no visible prompt) and nothing turns it on."""
-        if kconfiglib.expr_value(sym.direct_dep) == 0:
+        if self._value(sym.direct_dep) == 0:
             cause, names = self.false_expr(sym.direct_dep)
             if cause is Cause.TARGET and not has_prompt(sym):
                 return cause, (sym.name,)
@@ -288,16 +338,16 @@ class Blamer:
         # On only through a select, an imply or a default condition, or once the
         # condition of its prompt holds.
         ways = [(kconfiglib.AND, node.dep, node.prompt[1]) for node in sym.nodes if node.prompt]
-        ways += [term for term in _flatten(sym.rev_dep, kconfiglib.OR)
+        ways += [term for term in flat(sym.rev_dep, kconfiglib.OR)
                  if term is not sym.kconfig.n]
-        ways += [term for term in _flatten(sym.weak_rev_dep, kconfiglib.OR)
+        ways += [term for term in flat(sym.weak_rev_dep, kconfiglib.OR)
                  if term is not sym.kconfig.n]
         for value, condition in sym.defaults:
-            if kconfiglib.expr_value(value) != 0:
+            if self._value(value) != 0:
                 ways.append(condition)
             elif isinstance(value, kconfiglib.Symbol) and not value.is_constant:
                 ways.append((kconfiglib.AND, value, condition))
-        false_ways = [way for way in ways if kconfiglib.expr_value(way) == 0]
+        false_ways = [way for way in ways if self._value(way) == 0]
         if not false_ways:
             return Cause.TARGET, (sym.name,)
         cause, names = self._any(false_ways)
@@ -330,14 +380,14 @@ class Blamer:
             return Cause.DEVICETREE, (name,)
         if name in self.guide_on:
             return Cause.GUIDE, (name,)
-        holders = [term for term in _flatten(sym.rev_dep, kconfiglib.OR)
-                   if kconfiglib.expr_value(term) != 0]
+        holders = [term for term in flat(sym.rev_dep, kconfiglib.OR)
+                   if self._value(term) != 0]
         if holders:
             return _combine([self.true_expr(term) for term in holders], _AND_ORDER)
         if has_prompt(sym) and sym.visibility:
             return Cause.PRODUCT, ("!" + name,)
         for value, condition in sym.defaults:  # the first default that applies decides
-            if kconfiglib.expr_value(condition) != 0:
+            if self._value(condition) != 0:
                 parts = [self.true_expr(condition)]
                 if isinstance(value, kconfiglib.Symbol) and not value.is_constant:
                     parts.append(self.true_expr(value))
@@ -348,10 +398,10 @@ class Blamer:
 def selectors_holding(sym: Any) -> tuple[str, ...]:
     """The symbols whose ``select`` holds ``sym`` at its value (first operand of each term)."""
     names = []
-    for term in _flatten(sym.rev_dep, kconfiglib.OR):
+    for term in flat(sym.rev_dep, kconfiglib.OR):
         if kconfiglib.expr_value(term) == 0:
             continue
-        first = _flatten(term, kconfiglib.AND)[0]
+        first = flat(term, kconfiglib.AND)[0]
         text = getattr(first, "name", None) or kconfiglib.expr_str(term)
         if not is_scaffolding(text):
             names.append(text)

@@ -39,7 +39,6 @@ from secguide.zephyr.boards import BoardTarget, kconfig_board_symbol
 from secguide.zephyr.kconfig.env import doc_mode_environment, scoped_environ
 from secguide.zephyr.kconfig.functions import neutral_value
 from secguide.zephyr.kconfig.loader import (
-    _flatten,
     _parse_failure,
     _ZephyrKconfig,
     choice_label,
@@ -47,6 +46,8 @@ from secguide.zephyr.kconfig.loader import (
 from secguide.zephyr.kconfig.target_blame import (
     DEVICETREE_SWITCH,
     Blamer,
+    flat,
+    forget_shapes,
     has_prompt,
     is_scaffolding,
     selectors_holding,
@@ -159,16 +160,17 @@ class WantedSetting:
     when: tuple[str, ...] = ()
     #: False for an alternative that is only looked at, never assigned
     solve: bool = True
+    #: ``SYMBOL=value`` or ``SYMBOL:min:max``: computed once (asked for per probe)
+    key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = (f"{self.symbol}={self.value}" if self.value is not None
+               else f"{self.symbol}:{self.minimum}:{self.maximum}")
+        object.__setattr__(self, "key", key)
 
     def meant_for(self, arch: str) -> bool:
         """HWMv2 trees name each architecture once (``arm`` and ``arm64`` are two)."""
         return not self.architectures or not arch or arch in self.architectures
-
-    @property
-    def key(self) -> str:
-        if self.value is not None:
-            return f"{self.symbol}={self.value}"
-        return f"{self.symbol}:{self.minimum}:{self.maximum}"
 
 # -- generated inputs -------------------------------------------------------------------
 
@@ -279,6 +281,7 @@ class TargetEvaluator:
     def __init__(self, tree: ZephyrTree, targets: list[BoardTarget]) -> None:
         self.tree = tree
         self.targets = {target.name: target for target in targets}
+        forget_shapes()
         with tempfile.TemporaryDirectory(prefix="secguide-targets-") as binary_dir:
             environment = doc_mode_environment(tree, Path(binary_dir))
             _write_target_inputs(tree, Path(binary_dir), targets)
@@ -392,7 +395,7 @@ class TargetEvaluator:
     def _failing_terms(self, dep: Any) -> list[Any]:
         """The false operands of a ``depends on`` AND-chain; a choice stands for its deps."""
         failing = []
-        for term in _flatten(dep, kconfiglib.AND):
+        for term in flat(dep, kconfiglib.AND):
             if kconfiglib.expr_value(term) != 0:
                 continue
             if isinstance(term, kconfiglib.Choice):
@@ -408,7 +411,7 @@ class TargetEvaluator:
         """Make one false dependency term true by turning on a symbol it names."""
         if depth > _MAX_NEEDS_DEPTH:
             return False, []
-        for operand in _flatten(term, kconfiglib.OR):
+        for operand in flat(term, kconfiglib.OR):
             if (isinstance(operand, kconfiglib.Symbol) and operand.nodes
                     and operand.orig_type in _BOOLEANS and operand.name not in avoid
                     and not is_scaffolding(operand.name)):
@@ -467,8 +470,8 @@ class TargetEvaluator:
                 return True, [*needs, (sym.name, "y")]
         if depth >= _MAX_NEEDS_DEPTH:
             return False, []
-        selectors = [_flatten(term, kconfiglib.AND)[0]
-                     for term in _flatten(sym.rev_dep, kconfiglib.OR)][:_MAX_SELECTORS]
+        selectors = [flat(term, kconfiglib.AND)[0]
+                     for term in flat(sym.rev_dep, kconfiglib.OR)][:_MAX_SELECTORS]
         for selector in selectors:
             if (isinstance(selector, kconfiglib.Symbol) and selector.name not in avoid
                     and not is_scaffolding(selector.name)):

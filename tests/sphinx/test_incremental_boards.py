@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from secguide.trace.project import Project
+from secguide.sphinx import boards
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
 
@@ -65,17 +65,18 @@ def guide(tmp_path: Path, zephyr_v4_path: Path) -> Path:
 
 
 class Evaluations:
-    """Counts the board evaluations of a build (every target's verdicts)."""
+    """Counts how often a build asks for the board pages' data (every target's verdicts,
+    made or read from the cache folder)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        real = Project.board_reports
+        real = boards.board_page
 
-        def counting(project: Project, *args: object, **kwargs: object) -> object:
+        def counting(*args: object, **kwargs: object) -> object:
             self.count += 1
-            return real(project, *args, **kwargs)
+            return real(*args, **kwargs)
 
-        monkeypatch.setattr(Project, "board_reports", counting)
+        monkeypatch.setattr(boards, "board_page", counting)
 
 
 def build(src: Path, out: Path) -> list[str]:

@@ -3,8 +3,9 @@
 Written at ``build-finished`` and loaded by a ``<script>`` tag, so the "Your board"
 page works from ``file://`` where ``fetch()`` does not; the finder's script inserts
 every string from it as text, never as markup. It holds every target's verdicts and
-``prj.conf`` fragment, made again only when something it shows changed (its key,
-beside it): a prose edit, or a build with nothing to do, evaluates and renders nothing.
+``prj.conf`` fragment (:mod:`secguide.evidence.board_page`: each distinct fragment
+rendered once), written again only when something it shows changed (its key, beside
+it): a prose edit, or a build with nothing to do, evaluates and renders nothing.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
 from secguide.diagnostics import SecguideError
-from secguide.evidence import prj_conf
+from secguide.evidence import board_page, prj_conf
 from secguide.files import temp_beside
 from secguide.sphinx.model import get_state
-from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport, group_of
 
 STATIC = Path(__file__).resolve().parent / "static"
 SCRIPT = "secguide-boards.js"
@@ -31,54 +30,9 @@ CSS = "secguide-boards.css"
 DATA = "secguide-boards-data.js"
 #: What the data file was made from (beside it; compared before making it again).
 DATA_KEY = "secguide-boards-data.key"
-#: Stands for the target's name in a shared prj.conf text; the script puts the name in.
-TARGET_MARK = "@TARGET@"
-#: The code that shapes the data beyond the verdicts: this module and the fragment's.
-_CODE = (Path(__file__), Path(prj_conf.__file__))
-
-
-def boards_data(reports: tuple[BoardReport, ...], zephyr_version: str,
-                rec_urls: dict[str, str]) -> dict[str, Any]:
-    """The compact data the finder filters: string tables and indexes into them."""
-    strings: dict[str, int] = {}
-
-    def intern(text: str) -> int:
-        return strings.setdefault(text, len(strings))
-
-    recs: list[list[Any]] = []
-    rec_index: dict[str, int] = {}
-    # Targets of one SoC mostly share their verdicts: each distinct list is stored once.
-    rows: dict[str, int] = {}
-    # ... and their fragments: each distinct one is rendered once, its target's name marked
-    confs: dict[Any, int] = {}
-    targets = []
-    for report in reports:
-        verdicts = []
-        for item in report.verdicts:
-            if item.rec_id not in rec_index:
-                rec_index[item.rec_id] = len(recs)
-                recs.append([item.rec_id, item.title, rec_urls.get(item.rec_id, "")])
-            verdicts.append([rec_index[item.rec_id], VERDICTS.index(item.verdict),
-                             intern(item.shown_reason) if item.shown_reason else -1])
-        row = rows.setdefault(json.dumps(verdicts, separators=(",", ":")), len(rows))
-        # everything the fragment is rendered from but the target's name
-        shape = (report.fragment, report.verdicts)
-        if shape not in confs:
-            confs[shape] = intern(prj_conf.render_prj_conf(_renamed(report),
-                                                           zephyr_version=zephyr_version))
-        target = report.target
-        targets.append([target.name, target.full_name, report.facts.get("ARCH", target.arch),
-                        report.facts.get("SOC", target.soc), group_of(report)[1],
-                        row, confs[shape]])
-    return {"zephyr": zephyr_version, "verdicts": list(VERDICTS),
-            "labels": [VERDICT_LABELS[v] for v in VERDICTS], "mark": TARGET_MARK,
-            "recs": recs, "strings": list(strings),
-            "rows": [json.loads(row) for row in rows], "targets": targets}
-
-
-def _renamed(report: BoardReport) -> BoardReport:
-    """The report with the target's name replaced by a mark: equal fragments share text."""
-    return replace(report, target=replace(report.target, name=TARGET_MARK))
+#: The code that shapes the data beyond the verdicts: this module, the one pass making
+#: the finder's data and the fragments' (their template is in the verdicts' key).
+_CODE = (Path(__file__), Path(board_page.__file__), Path(prj_conf.__file__))
 
 
 def _write_asset(path: Path, text: str) -> None:
@@ -124,8 +78,11 @@ def setup_board_data(app: Sphinx, view_of: Callable[[Any], Any]) -> None:
                 and stamp.read_text(encoding="utf-8") == key:
             return
         view = view_of(state)
-        payload = json.dumps(boards_data(view.reports, view.zephyr_version, urls),
-                             ensure_ascii=True, separators=(",", ":"), sort_keys=False)
+        # no targets (a legacy tree): the finder's data says so with empty tables
+        page = view.page or board_page.make_board_page((), view.zephyr_version)
+        finder = page.finder_with_urls(urls)
+        payload = json.dumps(finder, ensure_ascii=True, separators=(",", ":"),
+                             sort_keys=False)
         _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
         if key is not None:
             _write_asset(stamp, key)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -40,24 +39,21 @@ from sphinx.util.docutils import SphinxDirective
 
 from secguide import headers as H
 from secguide.diagnostics import SecguideError
+from secguide.evidence.board_page import BoardPage, board_page
 from secguide.sphinx.board_data import DATA, SCRIPT, setup_board_data
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL
 from secguide.sphinx.model import ModelState, get_state, load_state
-from secguide.trace.boards import (
-    VERDICTS,
-    BoardReport,
-    group_of,
-    reports_key,
-    summarize_recommendations,
-)
+from secguide.trace.board_summary import SERIES_COLUMNS, BoardSummary
+from secguide.trace.boards import VERDICTS, iter_board_reports, reports_key
 
 
 @dataclass(frozen=True, slots=True)
 class BoardsView:
-    reports: tuple[BoardReport, ...]
+    #: the counts and the finder's data (None when the tree has no board targets)
+    page: BoardPage | None
     zephyr_version: str
-    #: why there are no reports (e.g. a legacy tree), shown on the page instead
+    #: why there are no targets (e.g. a legacy tree), shown on the page instead
     unavailable: str = ""
 
 
@@ -67,15 +63,21 @@ _VIEW: list[tuple[ModelState, BoardsView]] = []
 
 
 def view_of(state: ModelState) -> BoardsView:
-    """Every target's verdicts, once per model and tree state (read from the cache)."""
+    """What the board pages show of every target, once per model and tree state: read
+    from the cache folder, or made in one pass over the targets' reports."""
     if _VIEW and _VIEW[0][0] is state:
         return _VIEW[0][1]
-    version = state.project.tree.version
+    project = state.project
+    version = project.tree.version
     try:
-        reports = state.project.board_reports()
-        view = BoardsView(tuple(r for r in reports if r.buildable), version)
+        reports = iter_board_reports(project.model, project.tree, cache_dir=project.cache_dir,
+                                     use_cache=project.use_cache,
+                                     targets=list(project.board_targets))
+        view = BoardsView(board_page(project.board_reports_key(), reports, version,
+                                     cache_dir=project.cache_dir,
+                                     use_cache=project.use_cache), version)
     except SecguideError as error:
-        view = BoardsView((), version, unavailable=str(error))
+        view = BoardsView(None, version, unavailable=str(error))
     _VIEW[:] = [(state, view)]
     return view
 
@@ -90,65 +92,47 @@ def get_view(env: BuildEnvironment) -> BoardsView:
 Content = dict[str, Any]
 
 
-def _content(view: BoardsView, rows: Callable[[BoardsView], Any]) -> Content:
-    return {"targets": len(view.reports), "zephyr": view.zephyr_version,
-            "unavailable": view.unavailable, "rows": [] if view.unavailable else rows(view)}
+def _content(view: BoardsView, rows: Callable[[BoardSummary], Any]) -> Content:
+    if view.page is None:
+        return {"targets": 0, "zephyr": view.zephyr_version, "unavailable": view.unavailable,
+                "rows": []}
+    summary = view.page.summary
+    return {"targets": summary.targets, "zephyr": view.zephyr_version, "unavailable": "",
+            "rows": rows(summary)}
 
 
-def counts_rows(view: BoardsView, rec_ids: list[str]) -> list[list[Any]]:
+def counts_rows(summary: BoardSummary, rec_ids: list[str]) -> list[list[Any]]:
     """Per recommendation: [ID, targets per verdict, reasons why not (at most four lines)]."""
-    summaries = {s.rec_id: s for s in summarize_recommendations(list(view.reports))}
+    summaries = {s.rec_id: s for s in summary.recommendations}
     rows = []
     for rec_id in rec_ids:
-        summary = summaries.get(rec_id)
-        if summary is None:
+        found = summaries.get(rec_id)
+        if found is None:
             continue
-        reasons = [f"{count}: {reason}" for reason, count in summary.reasons[:3]]
-        if len(summary.reasons) > 3:
-            rest = sum(count for _, count in summary.reasons[3:])
-            reasons.append(f"{rest}: {len(summary.reasons) - 3} other reasons")
-        rows.append([rec_id, [summary.counts[v] for v in VERDICTS], reasons])
+        reasons = [f"{count}: {reason}" for reason, count in found.reasons[:3]]
+        if len(found.reasons) > 3:
+            rest = sum(count for _, count in found.reasons[3:])
+            reasons.append(f"{rest}: {len(found.reasons) - 3} other reasons")
+        rows.append([rec_id, [found.counts[v] for v in VERDICTS], reasons])
     return rows
 
 
-def _applicable(counter: Counter) -> int:
-    return counter["default"] + counter["available"] + counter["needs"]
-
-
-def arch_rows(view: BoardsView) -> dict[str, Any]:
+def arch_rows(summary: BoardSummary) -> dict[str, Any]:
     """Recommendation x architecture: on how many targets it can be applied."""
-    archs = sorted({group_of(r)[0] for r in view.reports})
-    per: dict[str, dict[str, Counter]] = {}
-    totals: Counter = Counter()
-    for report in view.reports:
-        arch = group_of(report)[0]
-        totals[arch] += 1
-        for item in report.verdicts:
-            per.setdefault(item.rec_id, {}).setdefault(arch, Counter())[item.verdict] += 1
-    return {"archs": [[arch, totals[arch]] for arch in archs],
-            "rows": [[rec_id, [_applicable(by_arch.get(arch, Counter())) for arch in archs]]
-                     for rec_id, by_arch in per.items()]}
+    archs = list(summary.architectures)
+    return {"archs": [[arch, summary.architectures[arch]] for arch in archs],
+            "rows": [[rec_id, [by_arch.get(arch, 0) for arch in archs]]
+                     for rec_id, by_arch in summary.applicable.items()]}
 
 
-def series_rows(view: BoardsView) -> list[list[Any]]:
+def series_rows(summary: BoardSummary) -> list[list[Any]]:
     """Per architecture and SoC series: how many recommendations apply to a typical target."""
-    groups: dict[tuple[str, str], list[BoardReport]] = {}
-    for report in view.reports:
-        groups.setdefault(group_of(report), []).append(report)
-    rows = []
-    for (arch, series), reports in sorted(groups.items()):
-        def median(verdicts: tuple[str, ...], reports: list[BoardReport] = reports) -> int:
-            values = sorted(sum(1 for item in r.verdicts if item.verdict in verdicts)
-                            for r in reports)
-            return values[len(values) // 2]
-        rows.append([arch, series, len(reports), median(("default",)),
-                     median(("available", "needs")), median(("devicetree",)),
-                     median(("unavailable",)), median(("inactive", "not-applicable"))])
-    return rows
+    return [[row.arch, row.series, row.targets, *[row.medians[column] for column in SERIES_COLUMNS]]
+            for row in summary.series]
 
 
-def finder_rows(view: BoardsView) -> dict[str, Any]:
-    return {"matrix": arch_rows(view), "series": series_rows(view)}
+def finder_rows(summary: BoardSummary) -> dict[str, Any]:
+    return {"matrix": arch_rows(summary), "series": series_rows(summary)}
 
 
 def table_id(kind: str, rec_ids: list[str] | None = None) -> str:

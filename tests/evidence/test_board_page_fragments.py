@@ -1,7 +1,7 @@
-"""The finder's data file renders each distinct prj.conf fragment once (issue 26).
+"""The finder's data renders each distinct prj.conf fragment once (issue 26).
 
 Targets of one SoC mostly share their verdicts and fragment; only the target's name
-differs, and the data file holds it apart (a mark the finder's script replaces)."""
+differs, and the data holds it apart (a mark the finder's script replaces)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from secguide.evidence import prj_conf
-from secguide.sphinx.board_data import TARGET_MARK, boards_data
+from secguide.evidence import board_page
+from secguide.evidence.board_page import TARGET_MARK, make_board_page
 from secguide.trace.boards import (
     BoardReport,
     BoardVerdict,
@@ -32,17 +32,17 @@ def _report(name: str, soc: str, value: str, verdict: BoardVerdict) -> BoardRepo
 
 def test_each_distinct_fragment_is_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
     rendered: list[str] = []
-    real = prj_conf.render_prj_conf
+    real = board_page.render_prj_conf
 
     def counting(report: BoardReport, **options: str) -> str:
         rendered.append(report.target.name)
         return real(report, **options)
 
-    monkeypatch.setattr(prj_conf, "render_prj_conf", counting)
+    monkeypatch.setattr(board_page, "render_prj_conf", counting)
     reports = (_report("alpha/stm32f4", "stm32f4", "y", BoardVerdict.AVAILABLE),
                _report("beta/stm32f4", "stm32f4", "y", BoardVerdict.AVAILABLE),
                _report("gamma/nrf52", "nrf52", "", BoardVerdict.DEFAULT))
-    data = boards_data(reports, "4.2.99", {})
+    data = make_board_page(reports, "4.2.99").finder_with_urls({})
     # two distinct fragments (alpha's and beta's differ only in the target's name)
     assert rendered == [TARGET_MARK, TARGET_MARK]
     confs = {target[0]: data["strings"][target[6]] for target in data["targets"]}

@@ -341,7 +341,7 @@ def test_boards_csv_neutralises_formulas(monkeypatch: pytest.MonkeyPatch, mini_t
     verdict = SimpleNamespace(rec_id="REC-X", verdict="met", reason=FORMULAS[1])
     report = SimpleNamespace(target=target, facts={"SOC_SERIES": "\tx"}, verdicts=[verdict],
                              buildable=True)
-    monkeypatch.setattr(Project, "board_reports", lambda self, **_: [report])
+    monkeypatch.setattr(Project, "iter_board_reports", lambda self, **_: iter([report]))
     folder = _model(tmp_path, {"x.yaml": "threats: []\n"})
     code = main(["boards", "--format", "csv", "--threatmodel", str(folder),
                  "--zephyr-base", str(mini_tree), "--cache-dir", str(tmp_path / "cache")])

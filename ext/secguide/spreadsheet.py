@@ -7,7 +7,7 @@ white space. Titles, reviewer names, procedures and ``.config`` values reach our
 CSV files from untrusted input, so :func:`inert_cell` puts a ``'`` before such a
 cell (the spreadsheet shows the text, as text). A plain number (``-1``,
 ``+0.5``) is no formula and stays as it is. Every CSV secguide writes goes through
-:func:`csv_text`.
+:func:`csv_text` or :func:`write_csv`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TextIO
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,7 +39,16 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[object] | Mapping[s
     empty, an unknown one is a ``ValueError``), a sequence row in order.
     """
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator=line_end)
+    write_csv(buffer, columns, rows, line_end=line_end)
+    return buffer.getvalue()
+
+
+def write_csv(stream: TextIO, columns: Sequence[str],
+              rows: Iterable[Sequence[object] | Mapping[str, object]], *,
+              line_end: str = "\r\n") -> None:
+    """:func:`csv_text` written to ``stream`` row by row, as the rows come (a report of
+    millions of rows is never one string)."""
+    writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator=line_end)
     writer.writerow([inert_cell(column) for column in columns])
     for row in rows:
         if isinstance(row, Mapping):
@@ -47,4 +57,3 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[object] | Mapping[s
                 raise ValueError(f"CSV row has fields outside the columns: {sorted(unknown)}")
             row = [row.get(column, "") for column in columns]
         writer.writerow([inert_cell(cell) for cell in row])
-    return buffer.getvalue()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from secguide.cli.common import (
     add_threatmodel_option,
@@ -16,7 +18,7 @@ from secguide.cli.common import (
 from secguide.diagnostics import SecguideError
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.items import ThreatModel
-from secguide.spreadsheet import csv_text
+from secguide.spreadsheet import write_csv
 from secguide.trace.boards import VERDICT_LABELS, VERDICTS, BoardReport
 from secguide.zephyr.boards import find_target
 
@@ -127,16 +129,39 @@ def _boards(args: argparse.Namespace) -> int:
     model = load_model_or_fail(project)
     _check_profile(model, args.profile)
     tree = project.tree
-    reports = project.board_reports(profile=args.profile)
+    # one target at a time: every target's report at once grows with targets x settings
+    reports = (report for report in project.iter_board_reports(profile=args.profile)
+               if report.buildable)
+    # the first target before any output: a tree that does not parse is one clear error
+    first = next(reports, None)
+    reports = itertools.chain([first] if first is not None else [], reports)
     if args.format == "json":
-        print(json.dumps({"zephyr_version": tree.version,
-                          "targets": [report_as_json(r) for r in reports if r.buildable]},
-                         indent=1, sort_keys=True))
+        _write_json_list(sys.stdout, "targets", (report_as_json(r) for r in reports),
+                         {"zephyr_version": tree.version})
         return 0
-    reports = [report for report in reports if report.buildable]
     rows = ([report.target.name, report.target.board,
              report.facts.get("ARCH", report.target.arch), report.target.soc,
              report.facts.get("SOC_SERIES", ""), item.rec_id, item.verdict, item.reason]
             for report in reports for item in report.verdicts)
-    sys.stdout.write(csv_text(_CSV_FIELDS, rows, line_end="\n"))
+    write_csv(sys.stdout, _CSV_FIELDS, rows, line_end="\n")
     return 0
+
+
+def _write_json_list(stream: TextIO, name: str, items: Iterable[Any],
+                     rest: dict[str, Any]) -> None:
+    """``json.dumps({name: list(items), **rest}, indent=1, sort_keys=True)`` and a newline,
+    written one item at a time (the same bytes; ``name`` sorts before every key of
+    ``rest``): a nested value is its own dump, indented one more level."""
+    if any(key <= name for key in rest):
+        raise ValueError(f"{name!r} must sort before every other key")
+    stream.write("{\n " + json.dumps(name) + ": [")
+    first = True
+    for item in items:
+        text = json.dumps(item, indent=1, sort_keys=True).replace("\n", "\n  ")
+        stream.write(("\n  " if first else ",\n  ") + text)
+        first = False
+    stream.write("]" if first else "\n ]")
+    for key in sorted(rest):
+        stream.write(",\n " + json.dumps(key) + ": " +
+                     json.dumps(rest[key], indent=1, sort_keys=True).replace("\n", "\n "))
+    stream.write("\n}\n")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -27,7 +27,12 @@ from secguide.model.guide_package import guide_of
 from secguide.model.items import Recommendation, ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.model.product_model import load_any_model
-from secguide.trace.boards import BoardReport, board_reports, reports_key
+from secguide.trace.boards import (
+    BoardReport,
+    board_reports,
+    iter_board_reports,
+    reports_key,
+)
 from secguide.trace.coverage import CoverageReport, compute_coverage
 from secguide.trace.derived_cache import cached, source_digest
 from secguide.trace.drift import DriftReport, model_drift
@@ -352,6 +357,17 @@ class Project:
         return board_reports(self.model, self.tree, names=names, profile=profile,
                              cache_dir=self.cache_dir, use_cache=self.use_cache,
                              targets=list(self.board_targets))
+
+    def iter_board_reports(self, profile: str | None = None) -> Iterator[BoardReport]:
+        """:meth:`board_reports` of every target, one at a time (by name): every
+        target's report at once grows with targets x settings.
+
+        Raises:
+            SecguideError: legacy tree, unparsable Kconfig or unreadable defconfig.
+        """
+        return iter_board_reports(self.model, self.tree, profile=profile,
+                                  cache_dir=self.cache_dir, use_cache=self.use_cache,
+                                  targets=list(self.board_targets))
 
     def mentioned_symbols(self) -> set[str]:
         """Symbols (without ``CONFIG_``) the model itself names and the tree defines."""

@@ -290,8 +290,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
         for tid in sorted(tests))
     if db is not None:
         # the tree's facts in place of their roles: guide and exports say the same words
-        items = [dataclasses.replace(item, content=expand_fact_roles(item.content, db))
-                 for item in items]
+        items = [_with_content(item, expand_fact_roles(item.content, db)) for item in items]
     if model.product is not None:
         items = _with_origins(items, model)
     return [_inert(item) for item in items]
@@ -322,7 +321,15 @@ def _inert(item: NeedItem) -> NeedItem:
     in need fields, here and in any project importing our needs.json: YAML text
     must not get there as syntax (``secguide check`` reports it as unsafe-markup).
     """
-    return dataclasses.replace(
-        item, title=inert_for_needs(item.title), content=inert_for_needs(item.content),
-        status=inert_for_needs(item.status), tags=tuple(map(inert_for_needs, item.tags)),
-        extra={name: inert_for_needs(value) for name, value in item.extra.items()})
+    title, content = inert_for_needs(item.title), inert_for_needs(item.content)
+    status, tags = inert_for_needs(item.status), tuple(map(inert_for_needs, item.tags))
+    extra = {name: inert_for_needs(value) for name, value in item.extra.items()}
+    if (title, content, status, tags, extra) == (item.title, item.content, item.status,
+                                                 item.tags, item.extra):
+        return item  # nothing to neutralise (the common case): no copy
+    return dataclasses.replace(item, title=title, content=content, status=status, tags=tags,
+                               extra=extra)
+
+
+def _with_content(item: NeedItem, content: str) -> NeedItem:
+    return item if content == item.content else dataclasses.replace(item, content=content)

@@ -41,6 +41,7 @@ chosen by the author (the loader reports a duplicate).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,11 +106,13 @@ def guide_check_words(node_id: str) -> str:
     return function.removeprefix("test_")
 
 
+@functools.cache  # a pure function of the text, asked once per link to the test
 def guide_check_id(node_id: str) -> str:
     """The need ID of the pytest test ``node_id`` (YAML ``pytest:`` entry or marker)."""
     return short_id(GUIDE_CHECK_PREFIX, node_id, guide_check_words(node_id), whole=False)
 
 
+@functools.cache  # a pure function of the text, asked once per link to the test
 def target_test_id(scenario: str) -> str:
     """The need ID of the twister scenario ``scenario`` as the YAML names it."""
     return short_id(TARGET_TEST_PREFIX, scenario, scenario, whole=True)

@@ -22,6 +22,7 @@ became of it and why. Here that becomes one verdict per recommendation:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from secguide.model.items import Recommendation, Setting, ThreatModel
 from secguide.trace.scope import applies_when_text
@@ -180,6 +182,20 @@ class _Reasons:
         self.owners = {name: tuple(dict.fromkeys(ids)) for name, ids in owners.items()}
         #: the symbols the current target's fragment assigns
         self.fragment: frozenset[str] = frozenset()
+        #: the target probe ``fragment`` was taken from
+        self.fragment_of: TargetProbe | None = None
+        #: verdicts already worked out: most targets share their probes (one SoC series)
+        self._verdicts: dict[tuple[Any, ...], SettingVerdict] = {}
+        #: each setting's probe keys, its own symbol's and its alternatives' (by identity)
+        self._keys: dict[int, tuple[Setting, tuple[str, ...]]] = {}
+
+    def option_keys(self, setting: Setting) -> tuple[str, ...]:
+        """The probe keys of the setting's options, in order."""
+        hit = self._keys.get(id(setting))
+        if hit is None or hit[0] is not setting:
+            hit = self._keys[id(setting)] = (setting, tuple(
+                _wanted(setting, name).key for name in setting.options))
+        return hit[1]
 
     def conflicts(self, probe: SettingProbe, rec_id: str) -> tuple[str, ...]:
         """The other recommendations whose settings keep this one from holding."""
@@ -244,7 +260,15 @@ class _Reasons:
             f"prj.conf cannot set it to {probe.wanted} on this target (stays {probe.value})")
 
     def setting(self, off: SettingProbe, on: SettingProbe, rec_id: str) -> SettingVerdict:
-        """One setting's verdict from its probes with the devicetree off and on."""
+        """One setting's verdict from its probes with the devicetree off and on (the same
+        probes, recommendation and fragment membership give the same verdict)."""
+        key = (off, on, rec_id, off.symbol in self.fragment, on.symbol in self.fragment)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._setting(off, on, rec_id)
+        return found
+
+    def _setting(self, off: SettingProbe, on: SettingProbe, rec_id: str) -> SettingVerdict:
         (kind_off, why_off), (kind_on, why_on) = (self.one_world(off, rec_id),
                                                   self.one_world(on, rec_id))
         common = {"symbol": off.symbol, "wanted": off.wanted, "default": off.default,
@@ -279,7 +303,9 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
     when the tree defines none of its symbols (settings kept for a later release:
     ``secguide check`` notes those)."""
     reasons = reasons or _Reasons([rec])
-    reasons.fragment = frozenset(name for name, _ in probe.fragment)
+    if reasons.fragment_of is not probe:  # once per target, not per recommendation
+        reasons.fragment = frozenset(name for name, _ in probe.fragment)
+        reasons.fragment_of = probe
     arch = probe.facts.get("ARCH", "")
     found = (best_option(setting, probe, reasons, rec.id) for setting in rec.settings)
     settings = tuple(verdict for verdict in found if verdict is not None)
@@ -294,7 +320,7 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
     if when and probe.conditions.get(when) == (False, False):
         return RecommendationVerdict(
             rec_id=rec.id, title=rec.title, verdict=BoardVerdict.INACTIVE,
-            reason=f"applies only when {_shortened(applies_when_text(when))}, which does not "
+            reason=f"applies only when {_when_text(when)}, which does not "
                    "hold on this target (its defaults with the guide's fragment)",
             settings=settings)
     in_scope = [s for s in settings if s.verdict not in OUT_OF_SCOPE]
@@ -317,6 +343,12 @@ def recommendation_verdict(rec: Recommendation, probe: TargetProbe,
 
 #: The longest quotation of a model expression in a reason.
 _MAX_QUOTED = 120
+
+
+@functools.lru_cache(maxsize=4096)
+def _when_text(when: str) -> str:
+    """A scope as a reason quotes it (asked for once per target and recommendation)."""
+    return _shortened(applies_when_text(when))
 
 
 def _shortened(text: str) -> str:
@@ -351,7 +383,7 @@ def best_option(setting: Setting, probe: TargetProbe, reasons: _Reasons | None =
     when the tree defines none of them."""
     reasons = reasons or _Reasons([])
     verdicts = [reasons.setting(probe.probes[key], probe.probes_with_devicetree[key], rec_id)
-                for key in (_wanted(setting, name).key for name in setting.options)
+                for key in reasons.option_keys(setting)
                 if key in probe.probes and probe.probes[key].outcome != Outcome.UNDEFINED]
     return min(verdicts, key=lambda verdict: _BEST_ORDER.index(verdict.verdict), default=None)
 
@@ -471,6 +503,16 @@ class ConfLine:
     because: tuple[str, ...]  # recommendation IDs (or "needed by ...")
 
 
+_REPLACED = "replaced by CONFIG_"
+
+
+def _note(found: dict[str, list[str]], symbol: str, rec_id: str) -> None:
+    """``rec_id`` names ``symbol`` (each recommendation once, in order)."""
+    ids = found.setdefault(symbol, [])
+    if not ids or ids[-1] != rec_id:
+        ids.append(rec_id)
+
+
 def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[RecommendationVerdict]]:
     """The fragment's lines with the recommendations they serve, and the recommendations
     it leaves out (as comments: out of scope, devicetree-dependent or unavailable).
@@ -479,16 +521,27 @@ def prj_conf_lines(report: BoardReport) -> tuple[list[ConfLine], list[Recommenda
     the fragment gives each line's value, with the devicetree off and on.
     """
     items = report.verdicts
+    # Which recommendations name each symbol (in the verdicts' order): one pass, not one
+    # per line.
+    setting_of: dict[str, list[str]] = {}
+    replacing: dict[str, list[str]] = {}
+    needing: dict[str, list[str]] = {}
+    for item in items:
+        for setting in item.settings:
+            _note(setting_of, setting.symbol, item.rec_id)
+            # A stricter option of a choice serves the weaker one's recommendation too.
+            if setting.reason.startswith(_REPLACED) and "," in setting.reason:
+                _note(replacing, setting.reason[len(_REPLACED):setting.reason.index(",")],
+                      item.rec_id)
+            for name, _value in setting.needs:
+                _note(needing, name, item.rec_id)
     lines = []
     for symbol, value in report.fragment:
-        because = [item.rec_id for item in items
-                   if any(s.symbol == symbol for s in item.settings)]
-        # A stricter option of a choice serves the weaker one's recommendation too.
-        because += [item.rec_id for item in items if item.rec_id not in because
-                    and any(s.reason.startswith(f"replaced by CONFIG_{symbol},")
-                            for s in item.settings)]
-        needed = [f"needed by {item.rec_id}" for item in items if item.rec_id not in because
-                  and any(n == symbol for s in item.settings for n, _ in s.needs)]
+        because = setting_of.get(symbol, [])
+        because = because + [rec_id for rec_id in replacing.get(symbol, ())
+                             if rec_id not in because]
+        needed = [f"needed by {rec_id}" for rec_id in needing.get(symbol, ())
+                  if rec_id not in because]
         reasons = tuple(dict.fromkeys(because + needed))
         lines.append(ConfLine(symbol, value, reasons or ("a setting of the guide",)))
     left_out = [item for item in report.verdicts if item.verdict not in APPLIED]

@@ -208,7 +208,8 @@ def _dec_setting(raw: list[Any]) -> SettingProbe:
     return SettingProbe(symbol=symbol, wanted=wanted, default=default, outcome=Outcome(outcome),
                         value=value, hidden=bool(hidden), cause=cause, names=tuple(names),
                         selected_by=tuple(selected_by),
-                        needs=tuple((str(a), str(b)) for a, b in needs), choice=choice)
+                        needs=tuple((str(a), str(b)) for a, b in needs) if needs else (),
+                        choice=choice)
 
 
 def _encode(probe: TargetProbe) -> bytes:

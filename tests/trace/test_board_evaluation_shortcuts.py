@@ -12,11 +12,13 @@ from pathlib import Path
 import kconfiglib
 import pytest
 
+from secguide.diagnostics import SecguideError
 from secguide.model.loader import load_threat_model
 from secguide.trace.boards import _question, applicable_recommendations
 from secguide.zephyr.boards import board_targets
-from secguide.zephyr.kconfig import target_blame, targets
+from secguide.zephyr.kconfig import target_blame, target_workers, targets
 from secguide.zephyr.kconfig.loader import _flatten
+from secguide.zephyr.kconfig.target_cache import iter_evaluations
 from secguide.zephyr.kconfig.target_reach import ReachIndex
 from secguide.zephyr.kconfig.targets import TargetEvaluator, WantedSetting
 from secguide.zephyr.tree import resolve_tree
@@ -84,3 +86,33 @@ def test_remembered_values_and_shapes_give_the_same_answers(
     # The sample does ask for explanations: blocked settings with their causes.
     assert any(probe.outcome == "blocked" and probe.cause
                for target in remembered for probe in target.probes.values())
+
+
+def test_forked_workers_give_the_same_answers_in_order(
+        evaluator: TargetEvaluator, question, zephyr_v4_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    wanted, avoid = question
+    alone = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    forked = list(target_workers.evaluate_in_workers(evaluator, SAMPLE, wanted, avoid, 2))
+    assert [name for name, _ in forked] == SAMPLE
+    assert [probe for _, probe in forked] == alone
+    # Through the cache's reader too: enough missing targets fork, in the same order.
+    monkeypatch.setattr(target_workers, "PARALLEL_FROM", 3)
+    monkeypatch.setenv("SECGUIDE_JOBS", "2")
+    tree = resolve_tree(zephyr_v4_path)
+    read = list(iter_evaluations(tree, list(evaluator.targets.values()), wanted, avoid,
+                                 names=SAMPLE, use_cache=False))
+    assert read == sorted(zip(SAMPLE, alone, strict=True))
+
+
+def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECGUIDE_JOBS", raising=False)
+    assert target_workers.jobs_for(1000) == 1  # asked for only
+    monkeypatch.setenv("SECGUIDE_JOBS", "3")
+    assert target_workers.jobs_for(target_workers.PARALLEL_FROM) == 3
+    assert target_workers.jobs_for(target_workers.PARALLEL_FROM - 1) == 1  # not worth it
+    monkeypatch.setenv("SECGUIDE_JOBS", "auto")
+    assert 1 <= target_workers.jobs_for(1000) <= target_workers.MAX_JOBS
+    monkeypatch.setenv("SECGUIDE_JOBS", "many")
+    with pytest.raises(SecguideError, match="SECGUIDE_JOBS='many'"):
+        target_workers.jobs_for(1000)

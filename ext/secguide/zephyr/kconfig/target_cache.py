@@ -39,6 +39,7 @@ from secguide.zephyr.kconfig.cache import (
     quick_stamp,
     scan_inputs_and_folders,
 )
+from secguide.zephyr.kconfig.target_workers import evaluate_in_workers, jobs_for
 from secguide.zephyr.kconfig.targets import (
     Outcome,
     SettingProbe,
@@ -291,7 +292,9 @@ def iter_evaluations(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
                      use_cache: bool = True) -> Iterator[tuple[str, TargetProbe]]:
     """(target name, evaluation) of the targets ``names`` (default: all), by name, one at
     a time: a reader that summarises every target holds one evaluation, not 1,200. Cached
-    answers are read as they come; the tree is parsed only at the first missing one.
+    answers are read as they come; the tree is parsed only at the first missing one, or
+    first of all when enough are missing for forked workers to share the parse
+    (:mod:`.target_workers`).
 
     Raises:
         SecguideError: the tree's Kconfig does not parse, or a defconfig is unreadable.
@@ -301,14 +304,30 @@ def iter_evaluations(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
     index = _index(tree, cache_dir, use_cache)
     folder = index.answers(_question_key(wanted, avoid))
     evaluator: TargetEvaluator | None = None
+    # Many targets to evaluate: forked workers share the one parse (same answers, same
+    # order); a file that turns out unreadable is still evaluated here, below.
+    missing = [name for name in wanted_names
+               if folder is None or not _answer_file(folder, name).is_file()]
+    jobs = jobs_for(len(missing))
+    forked = None
+    if jobs > 1:
+        evaluator = TargetEvaluator(tree, targets)
+        forked = evaluate_in_workers(evaluator, missing, wanted, avoid, jobs)
+    forked_names = set(missing) if forked is not None else set()
     for name in wanted_names:
-        probe = _read_answer(folder, name)
-        if probe is None:
-            if evaluator is None:
-                evaluator = TargetEvaluator(tree, targets)
-            probe = evaluator.evaluate(name, wanted, avoid)
-            if folder is not None:
-                _write(_answer_file(folder, name), _encode(probe))
+        if forked is not None and name in forked_names:
+            done, probe = next(forked)
+            assert done == name  # answers come back in the order asked
+            fresh = True
+        else:
+            probe = _read_answer(folder, name)
+            fresh = probe is None
+            if probe is None:
+                if evaluator is None:
+                    evaluator = TargetEvaluator(tree, targets)
+                probe = evaluator.evaluate(name, wanted, avoid)
+        if fresh and folder is not None:
+            _write(_answer_file(folder, name), _encode(probe))
         yield name, probe
     if evaluator is not None and folder is not None:
         _prune(index.folder, folder)

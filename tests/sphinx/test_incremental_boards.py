@@ -3,10 +3,11 @@ read again exactly when what it shows changed, and then shows what a clean build
 
 A small guide on the real Zephyr tree (board targets need a HWMv2 tree): the "Your
 board" page, a counts table of every recommendation on its own page and one of the
-debug area on another. Three edits, each built into the same output folder as a writer
+debug area on another. Four edits, each built into the same output folder as a writer
 does: prose only (no board page read, nothing evaluated, the finder's data kept), a
 title the finder shows (its data made again, no board page read: they show IDs), a
-setting's value (the pages whose tables changed read again, the finder's data too).
+setting's value (the pages whose tables changed read again, the finder's data too), an
+item moving to another page (the same counts; the links to it follow it).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ PAGES = {
     "counts": "Counts\n######\n\n.. secguide-board-counts::\n",
     "debug": "Debug\n#####\n\n.. secguide-board-counts::\n   :area: debug-exposure\n",
 }
+#: the debug area's cards, on a page of their own (the item moves off it in the end)
+CARDS_PAGE = ("Debug cards\n###########\n\n"
+              ".. secguide-recommendations::\n   :area: debug-exposure, x86\n")
 
 
 @pytest.fixture
@@ -51,11 +55,16 @@ def guide(tmp_path: Path, zephyr_v4_path: Path) -> Path:
     shutil.copytree(FIXTURE, src)
     with (src / "conf.py").open("a") as conf:
         conf.write(f"secguide_zephyr_base = {str(zephyr_v4_path)!r}\n")
-    for name, text in PAGES.items():
+    for name, text in {**PAGES, "cards": CARDS_PAGE}.items():
         (src / f"{name}.rst").write_text(text)
+    # two areas per page (a one-area page links to a trace diagram this guide lacks)
+    model = src / "model.rst"
+    model.write_text(model.read_text().replace(
+        ".. secguide-recommendations::\n",
+        ".. secguide-recommendations::\n   :area: stack-protection, memory-protection\n"))
     index = src / "index.rst"
     index.write_text(index.read_text().replace("   about\n", "   about\n" + "".join(
-        f"   {name}\n" for name in PAGES)))
+        f"   {name}\n" for name in [*PAGES, "cards"])))
     recs = src / "threatmodel" / "recommendations.yaml"
     recs.write_text(recs.read_text() + FAULT_DUMP_REC)
     threats = src / "threatmodel" / "threats.yaml"
@@ -129,6 +138,7 @@ def test_board_pages_are_read_again_exactly_when_what_they_show_changed(
     data_file = out / "html" / "_static" / "secguide-boards-data.js"
     boards_before, counts_before, debug_before = (tables(out, page) for page in PAGES)
     assert len(boards_before) == 3 and len(counts_before) == 2 and len(debug_before) == 2
+    assert 'href="cards.html#REC-FAULT-DUMP"' in counts_before[1]
     stamp = data_file.stat().st_mtime_ns
 
     # 1. prose only: the rationale and a threat's description
@@ -163,6 +173,17 @@ def test_board_pages_are_read_again_exactly_when_what_they_show_changed(
     assert "debug" not in read  # its table (REC-FAULT-DUMP's counts) is the same
     assert canaries_counts(out) != canaries
     assert tables(out, "boards") != boards_before
+
+    # 4. an item moves to another page (its area): the counts are the same, the links
+    # to it follow it (the pages are written again, not read)
+    recs.write_text(recs.read_text().replace("area: debug-exposure", "area: memory-protection"))
+    read = build(guide, out)
+    assert {"model", "cards", "debug"} <= set(read)  # the debug area's counts lost it
+    assert "boards" not in read and "counts" not in read
+    for page in ("boards", "counts"):
+        [table] = [t for t in tables(out, page) if "REC-FAULT-DUMP" in t]
+        assert 'href="model.html#REC-FAULT-DUMP"' in table, page
+        assert "cards.html#REC-FAULT-DUMP" not in table, page
 
     # every board table and the finder's data are what a clean build shows
     clean = tmp_path / "clean"

@@ -158,15 +158,17 @@ class BoardTablesDomain(Domain):
     it (``areas``: the counts directive's option, to notice a recommendation joining or
     leaving an area; ``shown``: the digest of the content the page was read with).
     ``data["tables"]``: table ID -> [key, content], not per page: a page read again
-    finds its table there when the key is unchanged."""
+    finds its table there when the key is unchanged. ``data["links"]``: docname -> the
+    pages its tables' recommendation links pointed to when it was last written."""
 
     name = "secguide-boards"
     label = "Security guide board tables"
-    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "tables": {}}
-    data_version = 1
+    initial_data: ClassVar[dict[str, Any]] = {"pages": {}, "tables": {}, "links": {}}
+    data_version = 2
 
     def clear_doc(self, docname: str) -> None:
         self.data["pages"].pop(docname, None)
+        self.data["links"].pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for doc, records in otherdata["pages"].items():
@@ -263,6 +265,31 @@ def load_view_before_reading(app: Sphinx, env: BuildEnvironment,
         view_of(load_state(app))
 
 
+def linked_ids(tid: str, content: Content) -> list[str]:
+    """The recommendations a table links to (its rows' first cells)."""
+    if content["unavailable"]:
+        return []
+    if json.loads(tid)[0] == "counts":
+        return [row[0] for row in content["rows"]]
+    return [row[0] for row in content["rows"]["matrix"]["rows"]]
+
+
+def rewrite_moved_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: pages whose tables link to a recommendation now rendered on
+    another page are written again (not read: what they show is the same), so their
+    links follow it."""
+    domain = env.get_domain(BoardTablesDomain.name)
+    items = env.get_domain("secguide").data["items"]
+    moved = []
+    for doc, records in domain.data["pages"].items():
+        ids = sorted({rec_id for record in records for rec_id in record["links"]})
+        where = digest({"pages": [items.get(rec_id, ("", 0))[0] for rec_id in ids]})
+        if domain.data["links"].get(doc) != where:
+            domain.data["links"][doc] = where
+            moved.append(doc)
+    return moved
+
+
 def forget_unshown_tables(app: Sphinx, env: BuildEnvironment) -> None:
     """``env-updated``: keep only the tables some page shows."""
     domain = env.get_domain(BoardTablesDomain.name)
@@ -336,7 +363,8 @@ class _BoardTableDirective(SphinxDirective):
         content = current_content(self.env, tid)
         pages = self.env.get_domain(BoardTablesDomain.name).data["pages"]
         pages.setdefault(self.env.docname, []).append(
-            {"tid": tid, "areas": areas, "shown": digest(content)})
+            {"tid": tid, "areas": areas, "shown": digest(content),
+             "links": linked_ids(tid, content)})
         return content
 
 
@@ -412,6 +440,7 @@ def setup_boards(app: Sphinx) -> None:
     # before the secguide domain forgets the pages to read (priority 500)
     app.connect("env-before-read-docs", load_view_before_reading, priority=400)
     app.connect("env-updated", forget_unshown_tables)
+    app.connect("env-get-updated", rewrite_moved_links)
     app.add_directive("secguide-your-board", YourBoardDirective)
     app.add_directive("secguide-board-counts", BoardCountsDirective)
     setup_board_data(app, view_of)

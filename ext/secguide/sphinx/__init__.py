@@ -15,6 +15,7 @@ module                  feature
 ``sphinx_buildinfo``    what the build was made from (index page)
 ``sphinx_prjconf``      copy-paste prj.conf lines per area and profile
 ``sphinx_boards``       "Your board" finder and per-recommendation board counts
+``memory``              long-lived data frozen out of the garbage collector's walks
 ======================  =========================================================
 """
 
@@ -35,6 +36,7 @@ from secguide.sphinx.domain import setup_domain
 from secguide.sphinx.flows import setup_flows
 from secguide.sphinx.hardening import setup_hardening
 from secguide.sphinx.kconfig import setup_kconfig
+from secguide.sphinx.memory import setup_memory
 from secguide.sphinx.model import setup_model
 from secguide.sphinx.model_diff import setup_model_diff
 from secguide.sphinx.needs import setup_needs
@@ -62,6 +64,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_prjconf(app)
     setup_boards(app)
     setup_static(app)
+    setup_memory(app)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

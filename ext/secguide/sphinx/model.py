@@ -28,6 +28,7 @@ from secguide.model.hardening_db import hardening_files, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import threatmodel_files
 from secguide.sphinx.config import project_path, threatmodel_dir
+from secguide.sphinx.memory import loading_long_lived_data
 from secguide.sphinx.warnings import emit_diagnostic
 from secguide.trace.coverage import CoverageReport
 from secguide.trace.diff import ModelDiff, diff_against_revision
@@ -355,7 +356,8 @@ def _current(env: BuildEnvironment) -> tuple[Sphinx, ModelState]:
 
 def report_diagnostics(app: Sphinx) -> None:
     """``builder-inited``: load the inputs and emit every finding as a located warning."""
-    state = load_state(app)
+    with loading_long_lived_data():
+        state = load_state(app)
     hardening = state.hardening.diagnostics if state.hardening else ()
     for diagnostic in (*state.diagnostics, *hardening):
         emit_diagnostic(diagnostic, diagnostic.loc.sphinx_location)

@@ -45,8 +45,13 @@ def _write(value: Any, out: list[str], newline: str) -> None:
         inner = newline + "  "
         separator = "{" + inner
         for key in sorted(value):
-            out.append(separator + encode_basestring(key) + ": ")
-            _write(value[key], out, inner)
+            entry = value[key]
+            if type(entry) is str:  # most values of a need: written here, without a call
+                out.append(separator + encode_basestring(key) + ": "
+                           + encode_basestring(entry))
+            else:
+                out.append(separator + encode_basestring(key) + ": ")
+                _write(entry, out, inner)
             separator = "," + inner
         out.append(newline + "}")
     elif isinstance(value, list | tuple):

@@ -34,8 +34,8 @@ SCHEMES = ("light", "dark")
 _MEASURE = r"""
   document.body.dataset.theme = SCHEME;
   // folded card metadata is read too: unfold it
-  for (const row of document.querySelectorAll("tr.collapse_is_hidden"))
-    row.classList.remove("collapse_is_hidden");
+  for (const fold of document.querySelectorAll("details.secguide-card-fold"))
+    fold.open = true;
   function rgba(text) {
     const m = text.match(/rgba?\(([^)]+)\)/);
     if (!m) return [0, 0, 0, 0];

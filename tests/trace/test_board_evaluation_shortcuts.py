@@ -7,6 +7,7 @@ save time, never to change an outcome, a cause, a name or a fragment line.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import kconfiglib
@@ -116,3 +117,19 @@ def test_how_many_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECGUIDE_JOBS", "many")
     with pytest.raises(SecguideError, match="SECGUIDE_JOBS='many'"):
         target_workers.jobs_for(1000)
+
+
+def test_workers_leave_a_callers_frozen_data_frozen(evaluator: TargetEvaluator,
+                                                   question) -> None:
+    """The guide's build freezes its long-lived data for the collector and gives it back
+    at the end; forking workers in between must not give it back early."""
+    wanted, avoid = question
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        list(target_workers.evaluate_in_workers(evaluator, SAMPLE[:2], wanted, avoid, 2))
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
+    list(target_workers.evaluate_in_workers(evaluator, SAMPLE[:2], wanted, avoid, 2))
+    assert gc.get_freeze_count() == 0  # what the workers froze themselves, they give back

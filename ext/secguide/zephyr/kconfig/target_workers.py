@@ -76,6 +76,8 @@ def evaluate_in_workers(evaluator: TargetEvaluator, names: list[str],
     context: Any = multiprocessing.get_context("fork")
     # The workers' cycle collector leaves everything alive at the fork alone: walking it
     # would copy every page of the parent (the guide's whole build) into each worker.
+    # A caller that froze its own data already (the guide's build) unfreezes it itself.
+    frozen_by_caller = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         with context.Pool(jobs) as pool:
@@ -86,4 +88,5 @@ def evaluate_in_workers(evaluator: TargetEvaluator, names: list[str],
                 yield name, probe
     finally:
         _SHARED = None
-        gc.unfreeze()
+        if not frozen_by_caller:
+            gc.unfreeze()

@@ -8,6 +8,9 @@ INSTALLED  := $(VENV)/.installed
 BUILDDIR   ?= _build
 # -q: Sphinx prints warnings only; the html target says what it built from.
 SPHINXOPTS ?= -q -W --keep-going -j auto
+# Board targets missing from the cache are evaluated by forked workers, like -j auto's
+# readers (wall time, not CPU; about 130 MB each); BOARD_JOBS=1 keeps one process.
+BOARD_JOBS ?= auto
 BENCH_SCALES ?= 0,1000,3000
 
 .PHONY: help test html pdf bench lint clean venv evidence screenshots contrast graphviz pango
@@ -55,14 +58,14 @@ html: $(INSTALLED) graphviz
 	@# it also parses Kconfig once before the parallel build reads the cache.
 	@$(BIN)/secguide kconfig info >/dev/null
 	@$(BIN)/python conf.py
-	$(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
+	SECGUIDE_JOBS=$(BOARD_JOBS) $(BIN)/sphinx-build -b html $(SPHINXOPTS) -c . source $(BUILDDIR)/html
 	@echo "The guide is in $(BUILDDIR)/html/index.html"
 
 # One single-page HTML build laid out by WeasyPrint (scripts/pdf.py says why its own CSS).
 pdf: pango graphviz
 	@$(BIN)/secguide kconfig info >/dev/null
 	@$(BIN)/python conf.py
-	$(BIN)/sphinx-build -b singlehtml $(SPHINXOPTS) -c . source $(BUILDDIR)/singlehtml
+	SECGUIDE_JOBS=$(BOARD_JOBS) $(BIN)/sphinx-build -b singlehtml $(SPHINXOPTS) -c . source $(BUILDDIR)/singlehtml
 	$(BIN)/python scripts/pdf.py --html $(BUILDDIR)/singlehtml --out $(BUILDDIR)/pdf/zephyr-security-guide.pdf
 
 # RESULTS="a.xml twister.json" adds test results; SOURCE_DATE_EPOCH makes it reproducible.

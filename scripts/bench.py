@@ -59,7 +59,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _sphinx_build(out: Path, tree: str, cache_dir: str) -> float:
     """Seconds for ``make html``'s sphinx-build command into ``out``; fails on warnings."""
-    env = {**os.environ, "ZEPHYR_BASE": tree, "SECGUIDE_CACHE_DIR": cache_dir}
+    env = {**os.environ, "ZEPHYR_BASE": tree, "SECGUIDE_CACHE_DIR": cache_dir,
+           "SECGUIDE_JOBS": "auto"}  # as make html asks
     started = time.perf_counter()
     subprocess.run([str(Path(sys.executable).parent / "sphinx-build"), "-b", "html", "-W",
                     "--keep-going", "-j", "auto", "-q", "-c", ".", "source", str(out)],

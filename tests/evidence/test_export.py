@@ -130,7 +130,8 @@ def test_manifest_hashes_every_output(evidence: dict[str, bytes]) -> None:
     manifest = json.loads(evidence["manifest.json"])
     assert manifest["created"] == "2026-01-01T00:00:00Z"
     assert manifest["zephyr"] == {"version": "4.2.99", "tree_fingerprint": "f" * 64}
-    assert set(manifest["libraries"]) == {"sphinx", "sphinx-needs", "kconfiglib", "reqif"}
+    assert set(manifest["libraries"]) == {"sphinx", "sphinx-needs", "kconfiglib", "reqif", "pyyaml",
+                                          "jsonschema", "jsonschema-rs"}
     assert all(manifest["libraries"].values())
     assert {o["path"]: o["sha256"] for o in manifest["outputs"]} == {
         name: hashlib.sha256(evidence[name]).hexdigest()

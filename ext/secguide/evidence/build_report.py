@@ -50,7 +50,8 @@ PROJECT = "Zephyr Security Guide: evidence for one build"
 REPORT_FILES = ("report.html", "report.pdf", "evidence.json", "verdicts.csv", "needs.json",
                 "requirements.reqif", "manifest.json")
 #: Libraries whose versions shape these files, for the manifest.
-LIBRARIES = ("kconfiglib", "pyyaml", "jsonschema", "jinja2", "fpdf2", "reqif", "sphinx-needs")
+LIBRARIES = ("kconfiglib", "pyyaml", "jsonschema", "jsonschema-rs", "jinja2", "fpdf2", "reqif",
+             "sphinx-needs")
 CSV_COLUMNS = ("kind", "id", "title", "verdict", "detail", "source")
 
 

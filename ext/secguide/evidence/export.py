@@ -56,8 +56,10 @@ CSV_COLUMNS = (
     "area", "setting", "symbol", "requirement",
     "verification", "verifies", "verification_kind", "verification_ref", "result", "source",
 )
-#: The libraries whose versions shape the evidence, for the manifest.
-LIBRARIES = ("sphinx", "sphinx-needs", "kconfiglib", "reqif")
+#: The libraries whose versions shape the evidence, for the manifest (the model is read with
+#: pyyaml and judged valid by jsonschema-rs, or jsonschema for its messages).
+LIBRARIES = ("sphinx", "sphinx-needs", "kconfiglib", "reqif", "pyyaml", "jsonschema",
+             "jsonschema-rs")
 
 
 @dataclass(frozen=True, slots=True)

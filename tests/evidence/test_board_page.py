@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def test_finder_rows_and_fragments_are_each_targets_own(reports) -> None:
         fragment = data["strings"][target[6]].replace(TARGET_MARK, report.target.name)
         assert fragment == render_prj_conf(report, zephyr_version="4.2.99")
     assert page.summary.targets == len(SAMPLE)
+    # the data file's text, made without decoding the rows, is that data's own JSON
+    urls = {"REC-STACK-CANARIES": "recommendations/x.html#A"}
+    assert page.finder_json(urls) == json.dumps(page.finder_with_urls(urls), ensure_ascii=True,
+                                                separators=(",", ":"))
 
 
 def _never(reports: list[BoardReport]) -> Iterator[BoardReport]:

@@ -36,10 +36,25 @@ class BoardPage:
     page addresses (a Sphinx fact, added when the data file is written)."""
 
     summary: BoardSummary
+    #: the finder's data; its ``rows`` are JSON texts, decoded only on demand (thousands
+    #: of recommendations x a thousand targets of small lists would be gigabytes)
     finder: dict[str, Any]
 
     def finder_with_urls(self, rec_urls: dict[str, str]) -> dict[str, Any]:
         """The finder's data with each recommendation's page address appended."""
+        return {**self._with_urls(rec_urls),
+                "rows": [json.loads(row) for row in self.finder["rows"]]}
+
+    def finder_json(self, rec_urls: dict[str, str]) -> str:
+        """``json.dumps(finder_with_urls(rec_urls))`` (compact, ASCII), made without
+        decoding the rows."""
+        head = json.dumps({**self._with_urls(rec_urls), "rows": []}, ensure_ascii=True,
+                          separators=(",", ":"))
+        # rows are compact JSON of whole numbers (ASCII); a key in a JSON text is the only
+        # place '"rows":[]' can stand unescaped
+        return head.replace('"rows":[]', f'"rows":[{",".join(self.finder["rows"])}]', 1)
+
+    def _with_urls(self, rec_urls: dict[str, str]) -> dict[str, Any]:
         recs = [[rec_id, title, rec_urls.get(rec_id, "")]
                 for rec_id, title in self.finder["recs"]]
         return {**self.finder, "recs": recs}
@@ -55,7 +70,7 @@ class _Finder:
         self.recs: list[list[str]] = []
         self.rec_index: dict[str, int] = {}
         self.rows: dict[str, int] = {}
-        self.confs: dict[Any, int] = {}
+        self.confs: dict[bytes, int] = {}
         self.targets: list[list[Any]] = []
 
     def _intern(self, text: str) -> int:
@@ -71,8 +86,9 @@ class _Finder:
                              self._intern(item.shown_reason) if item.shown_reason else -1])
         row = self.rows.setdefault(json.dumps(verdicts, separators=(",", ":")),
                                    len(self.rows))
-        # everything the fragment is rendered from but the target's name: rendered once
-        shape = (report.fragment, report.verdicts)
+        # everything the fragment is rendered from but the target's name: rendered once;
+        # kept as a digest, not the verdicts themselves (every target's, at scale)
+        shape = hashlib.sha256(repr((report.fragment, report.verdicts)).encode()).digest()
         if shape not in self.confs:
             renamed = replace(report, target=replace(report.target, name=TARGET_MARK))
             self.confs[shape] = self._intern(
@@ -87,7 +103,7 @@ class _Finder:
         return {"zephyr": self.zephyr_version, "verdicts": list(VERDICTS),
                 "labels": [VERDICT_LABELS[v] for v in VERDICTS], "mark": TARGET_MARK,
                 "recs": self.recs, "strings": list(self.strings),
-                "rows": [json.loads(row) for row in self.rows], "targets": self.targets}
+                "rows": list(self.rows), "targets": self.targets}
 
 
 def make_board_page(reports: Iterable[BoardReport], zephyr_version: str) -> BoardPage:

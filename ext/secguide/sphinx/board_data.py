@@ -80,10 +80,7 @@ def setup_board_data(app: Sphinx, view_of: Callable[[Any], Any]) -> None:
         view = view_of(state)
         # no targets (a legacy tree): the finder's data says so with empty tables
         page = view.page or board_page.make_board_page((), view.zephyr_version)
-        finder = page.finder_with_urls(urls)
-        payload = json.dumps(finder, ensure_ascii=True, separators=(",", ":"),
-                             sort_keys=False)
-        _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {payload};\n")
+        _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {page.finder_json(urls)};\n")
         if key is not None:
             _write_asset(stamp, key)
 

@@ -69,6 +69,15 @@ def test_a_setting_behind_userspace_is_fixed_with_userspace_first(audits) -> Non
     assert result.fix_lines == ("CONFIG_USERSPACE=y", "CONFIG_BOUNDS_CHECK_BYPASS_MITIGATION=y")
 
 
+def test_an_option_kept_on_by_a_select_gets_no_promised_line(audits) -> None:
+    # BOOT_BANNER "select PRINTK" (kernel/Kconfig.init): CONFIG_PRINTK=n alone would not
+    # hold, so no line is offered and the reason names what keeps it on
+    result = _result(audits["qemu_x86-vehicleos"], "PRINTK")
+    assert result.verdict is Verdict.FAIL and result.actual == "y"
+    assert result.fix_lines == () and result.fix_line is None
+    assert "CONFIG_BOOT_BANNER=y selects it" in result.reason
+
+
 def test_a_failing_or_gets_no_promised_lines(audits, db_v4: SymbolDB) -> None:
     # STACK_POINTER_RANDOM needs TEST_RANDOM_GENERATOR || ENTROPY_HAS_DRIVER: no one line
     # list is right for every product (the second is an entropy driver's, not a prompt).

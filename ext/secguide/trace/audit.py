@@ -576,10 +576,13 @@ class _Judge:
             return RuleResult(verdict=Verdict.NOT_APPLICABLE, **common,
                               reason="has no prompt: only defaults and selects set it, so the "
                                      f"application cannot change it (value {shown}){via}")
+        forced = self.forced_note(rule, found)
+        # an option kept on by a select: its own line would not hold, and which lines
+        # would depends on the devicetree too, so none is promised (the reason says why)
         return self.waive(RuleResult(verdict=Verdict.FAIL, **common,
+                                     prerequisites=None if forced else (),
                                      reason=f"expected {rule.expected_text}, the build has "
-                                            f"{shown}{via}{tree_note}"
-                                            f"{self.forced_note(rule, found)}"
+                                            f"{shown}{via}{tree_note}{forced}"
                                             f"{self.hardware_note(rule)}"))
 
     def forced_note(self, rule: AuditRule, found: ConfigValue) -> str:

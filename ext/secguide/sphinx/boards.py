@@ -45,7 +45,7 @@ from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL
 from secguide.sphinx.model import ModelState, get_state, load_state
 from secguide.trace.board_summary import SERIES_COLUMNS, BoardSummary
-from secguide.trace.boards import VERDICTS, iter_board_reports, reports_key
+from secguide.trace.boards import VERDICTS, reports_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,7 @@ def view_of(state: ModelState) -> BoardsView:
     project = state.project
     version = project.tree.version
     try:
-        reports = iter_board_reports(project.model, project.tree, cache_dir=project.cache_dir,
-                                     use_cache=project.use_cache,
-                                     targets=list(project.board_targets))
+        reports = project.iter_board_reports()
         view = BoardsView(board_page(project.board_reports_key(), reports, version,
                                      cache_dir=project.cache_dir,
                                      use_cache=project.use_cache), version)

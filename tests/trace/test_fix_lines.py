@@ -28,7 +28,10 @@ CONFIGS = REPO.parent / "shared" / "builds" / "configs"
 #: Real 4.2.99-era builds whose board target the tree has, with FAILs behind a dependency.
 BUILDS = {"nucleo_h753zi-stepper": "nucleo_h753zi/stm32h753xx",
           "qemu_x86-vehicleos": "qemu_x86/atom",
-          "qemu_cortex_a53-raptor": "qemu_cortex_a53/qemu_cortex_a53"}
+          "qemu_cortex_a53-raptor": "qemu_cortex_a53/qemu_cortex_a53",
+          # TFM_ISOLATION_LEVEL depends on BUILD_WITH_TFM, whose own dependencies this
+          # secure-side target cannot meet: no line may be promised for it
+          "frdm_mcxn947-skywatch": "frdm_mcxn947/mcxn947/cpu0"}
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +79,13 @@ def test_an_option_kept_on_by_a_select_gets_no_promised_line(audits) -> None:
     assert result.verdict is Verdict.FAIL and result.actual == "y"
     assert result.fix_lines == () and result.fix_line is None
     assert "CONFIG_BOOT_BANNER=y selects it" in result.reason
+
+
+def test_an_option_whose_own_dependencies_cannot_be_met_is_not_promised(audits) -> None:
+    result = _result(audits["frdm_mcxn947-skywatch"], "TFM_ISOLATION_LEVEL")
+    assert result.verdict is Verdict.FAIL and result.actual is None
+    assert result.fix_lines == ()
+    assert "BUILD_WITH_TFM does not hold" in result.reason
 
 
 def test_a_failing_or_gets_no_promised_lines(audits, db_v4: SymbolDB) -> None:

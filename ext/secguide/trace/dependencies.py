@@ -25,6 +25,7 @@ from secguide.zephyr.dotconfig import DotConfig
 from secguide.zephyr.expr import (
     N,
     Tristate,
+    Y,
     choice_mode,
     choice_terms,
     conjuncts,
@@ -176,8 +177,11 @@ class BuildDependencies:
             if option is None or option.type != "bool" or not option.user_settable \
                     or option.choice or self._target_known(option.name):
                 return None
-            if option.depends_on not in ("", "y") and self.holds(option.depends_on,
-                                                                 option) == N:
+            holds = Y if option.depends_on in ("", "y") else self.holds(option.depends_on,
+                                                                       option)
+            if holds is None:
+                return None  # its own dependencies cannot be read: no line is promised
+            if holds == N:
                 deeper = self._prerequisites(option, depth + 1)
                 if deeper is None:
                     return None

@@ -46,6 +46,8 @@ class Code(enum.StrEnum):
     WRONG_LINK = "wrong-link"
     UNKNOWN_VERIFIED_SETTING = "unknown-verified-setting"
     NO_MITIGATION = "no-mitigation"
+    NO_ASSET = "no-asset"
+    ASSET_UNTHREATENED = "asset-unthreatened"
     NO_SETTING = "no-setting"
     NO_VERIFICATION = "no-verification"
     APPROVED_WITHOUT_REVIEW = "approved-without-review"
@@ -186,6 +188,10 @@ CATALOGUE: Mapping[Code, CodeInfo] = {row.code: row for row in (
     _model(Code.UNKNOWN_VERIFIED_SETTING,
            "A verification's 'setting' is not one of its recommendation's settings."),
     _model(Code.NO_MITIGATION, "A threat lists nothing in 'mitigated_by'."),
+    _model(Code.NO_ASSET, "A threat lists nothing in 'assets' while the model declares "
+           "assets (a model without assets is not asked for them)."),
+    _model(Code.ASSET_UNTHREATENED, "No threat lists an asset in 'assets': what endangers it "
+           "is unknown, so its protection cannot be decided."),
     _model(Code.NO_SETTING, "A current recommendation names no Kconfig setting."),
     _model(Code.NO_VERIFICATION, "A current recommendation has no verification."),
     _model(Code.APPROVED_WITHOUT_REVIEW,

@@ -276,6 +276,40 @@ class Recommendation:
     loc: SourceLoc
 
 
+class AssetCategory(enum.StrEnum):
+    """What kind of asset an item is, in the words of the EN 18031 series.
+
+    EN 18031-1/-2/-3 build their requirements on *security assets* (security
+    functions and security parameters such as keys and credentials), *network
+    assets* (network functions and resources) and *privacy assets* (personal
+    information and the functions handling it). What none of the three names, the
+    device doing its job at all, is the resource availability IEC 62443-4-2 FR 7
+    protects: ``function``.
+    """
+
+    SECURITY = "security"
+    NETWORK = "network"
+    PRIVACY = "privacy"
+    FUNCTION = "function"
+
+    @property
+    def title(self) -> str:
+        return {"security": "Security asset", "network": "Network asset",
+                "privacy": "Privacy asset", "function": "Device function"}[self.value]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asset:
+    """Something a Zephyr product must protect; threats name the assets they endanger."""
+
+    id: str
+    title: str
+    description: str
+    category: AssetCategory
+    review: ReviewStamp | None = None
+    loc: SourceLoc
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Adversary:
     id: str
@@ -303,15 +337,20 @@ class Threat:
     description: str
     adversaries: tuple[str, ...] = ()
     mitigated_by: tuple[str, ...] = ()  # recommendation or responsibility IDs
+    #: the assets (AST-) the threat endangers
+    assets: tuple[str, ...] = ()
     review: ReviewStamp | None = None
     loc: SourceLoc
-    #: where each entry of ``adversaries`` / ``mitigated_by`` is written (same order)
+    #: where each entry of ``adversaries`` / ``mitigated_by`` / ``assets`` is written
+    #: (same order)
     adversary_locs: tuple[SourceLoc, ...] = ()
     mitigated_by_locs: tuple[SourceLoc, ...] = ()
+    asset_locs: tuple[SourceLoc, ...] = ()
 
     def entry_loc(self, field: str, index: int) -> SourceLoc:
         """The YAML place of entry ``index`` of list ``field``; the item's when unknown."""
-        locs = self.adversary_locs if field == "adversaries" else self.mitigated_by_locs
+        locs = {"adversaries": self.adversary_locs, "assets": self.asset_locs}.get(
+            field, self.mitigated_by_locs)
         return locs[index] if index < len(locs) else self.loc
 
 
@@ -442,7 +481,7 @@ class Standard:
         return self.id.removeprefix("STD-")
 
 
-Item = (Adversary | OutOfScope | Threat | Responsibility | Recommendation | Assumption
+Item = (Asset | Adversary | OutOfScope | Threat | Responsibility | Recommendation | Assumption
         | Clause)
 
 
@@ -464,6 +503,7 @@ class ThreatModel:
     """The whole model, merged over every YAML file of the threat-model folder."""
 
     scope: Scope | None = None
+    assets: tuple[Asset, ...] = ()
     adversaries: tuple[Adversary, ...] = ()
     out_of_scope: tuple[OutOfScope, ...] = ()
     threats: tuple[Threat, ...] = ()
@@ -495,6 +535,7 @@ class ThreatModel:
         """Every item that has an ID, in file order per kind."""
         if self.scope is not None:
             yield from self.scope.assumptions
+        yield from self.assets
         yield from self.adversaries
         yield from self.out_of_scope
         yield from self.threats
@@ -502,13 +543,14 @@ class ThreatModel:
         yield from self.recommendations
         yield from self.clauses()
 
-    def reviewable(self) -> tuple[Assumption | OutOfScope | Threat | Responsibility
+    def reviewable(self) -> tuple[Assumption | Asset | OutOfScope | Threat | Responsibility
                                   | Recommendation | Clause, ...]:
         """The items that carry Working Group review stamps, in the guide's order: scope
-        assumptions, out-of-scope items, threats, then what answers them, then clauses."""
+        assumptions, assets, out-of-scope items, threats, then what answers them, then
+        clauses."""
         assumptions = self.scope.assumptions if self.scope is not None else ()
-        return (*assumptions, *self.out_of_scope, *self.threats, *self.responsibilities,
-                *self.recommendations, *self.clauses())
+        return (*assumptions, *self.assets, *self.out_of_scope, *self.threats,
+                *self.responsibilities, *self.recommendations, *self.clauses())
 
     def clauses(self) -> Iterator[Clause]:
         """Every row of every standard, group headings included (they have IDs too)."""
@@ -530,6 +572,10 @@ class ThreatModel:
         """The threats whose ``mitigated_by`` lists ``item_id``, in file order."""
         return self._listing("threats", item_id)
 
+    def threats_against(self, asset_id: str) -> tuple[Threat, ...]:
+        """The threats whose ``assets`` lists ``asset_id``, in file order."""
+        return self._listing("endangering", asset_id)
+
     def clauses_listing(self, item_id: str) -> tuple[Clause, ...]:
         """The clauses (group headings too) whose recommendations, responsibilities or
         out-of-scope items list ``item_id``, in file order."""
@@ -540,6 +586,7 @@ class ThreatModel:
             found: dict[str, list[Any]] = {}
             listers: Iterable[tuple[Any, Iterable[str]]] = (
                 ((t, t.mitigated_by) for t in self.threats) if kind == "threats" else
+                ((t, t.assets) for t in self.threats) if kind == "endangering" else
                 ((c, (*c.recommendations, *c.responsibilities, *c.out_of_scope))
                  for c in self.clauses()))
             for lister, listed in listers:

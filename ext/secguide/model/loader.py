@@ -20,6 +20,8 @@ from secguide.model.items import (
     AcceptedConflict,
     Adversary,
     Applicability,
+    Asset,
+    AssetCategory,
     Assumption,
     Clause,
     Deprecation,
@@ -49,7 +51,7 @@ _VERIFICATION_KEYS = (("zephyr_test", "target-test"), ("pytest", "guide-check"),
 
 _CLAUSE_LINK_FIELDS = ("met_by", "recommendations", "responsibilities", "out_of_scope")
 
-_LIST_SECTIONS = ("adversaries", "out_of_scope", "threats", "responsibilities",
+_LIST_SECTIONS = ("assets", "adversaries", "out_of_scope", "threats", "responsibilities",
                   "recommendations", "waivers")
 
 
@@ -192,6 +194,10 @@ class _Builder:
 
     def item(self, section: str, raw: dict, path: DataPath) -> Any:
         loc = self.doc.loc((*path, "id")) if "id" in raw else self.doc.loc(path)
+        if section == "assets":
+            return Asset(id=raw["id"], title=raw["title"], description=raw["description"],
+                         category=AssetCategory(raw["category"]),
+                         review=self.review(raw, path), loc=loc)
         if section == "adversaries":
             return Adversary(id=raw["id"], title=raw["title"], description=raw["description"],
                              addressed=raw["addressed"], reason=raw.get("reason", ""), loc=loc)
@@ -203,9 +209,11 @@ class _Builder:
             return Threat(id=raw["id"], title=raw["title"], description=raw["description"],
                           adversaries=tuple(raw.get("adversaries", ())),
                           mitigated_by=tuple(raw.get("mitigated_by", ())), loc=loc,
+                          assets=tuple(raw.get("assets", ())),
                           review=self.review(raw, path),
                           adversary_locs=self.entry_locs((*path, "adversaries"),
                                                          raw.get("adversaries", ())),
+                          asset_locs=self.entry_locs((*path, "assets"), raw.get("assets", ())),
                           mitigated_by_locs=self.entry_locs((*path, "mitigated_by"),
                                                             raw.get("mitigated_by", ())))
         if section == "responsibilities":
@@ -355,6 +363,7 @@ def load_threat_model(directory: str | os.PathLike[str], *,
                 scope_loc = scope.loc
     model = ThreatModel(
         scope=scope,
+        assets=_unique(sections["assets"]),
         adversaries=_unique(sections["adversaries"]),
         out_of_scope=_unique(sections["out_of_scope"]),
         threats=_unique(sections["threats"]),

@@ -207,6 +207,7 @@ def load_product_model(directory: Path, *, display_base: Path | None = None
                                   Code.UNDECLARED_OVERRIDE))
     model = ThreatModel(
         scope=guide.scope or own.scope,
+        assets=_merged(guide.assets, own.assets),
         adversaries=_merged(guide.adversaries, own.adversaries),
         out_of_scope=_merged(guide.out_of_scope, own.out_of_scope),
         threats=_merged(guide.threats, own.threats),

@@ -30,7 +30,8 @@ from secguide.diagnostics import Diagnostic, Severity
 from secguide.model.yaml_source import DataPath, YamlDocument
 
 _SECTION_NOUNS = {
-    "adversaries": "adversary", "out_of_scope": "out-of-scope item", "threats": "threat",
+    "assets": "asset", "adversaries": "adversary", "out_of_scope": "out-of-scope item",
+    "threats": "threat",
     "responsibilities": "responsibility", "recommendations": "recommendation",
     "waivers": "waiver", "settings": "setting", "verification": "verification entry",
     "assumptions": "assumption", "profiles": "profile",

@@ -40,7 +40,7 @@ from secguide.model.yaml_source import compose_bounded, read_yaml
 STAMP_KEYS = ("by", "date", "fingerprint")
 #: Sections whose items carry stamps; assumptions live in ``scope.assumptions``, clauses
 #: in ``standard.clauses`` (group headings included).
-STAMPED_SECTIONS = ("out_of_scope", "threats", "responsibilities", "recommendations")
+STAMPED_SECTIONS = ("assets", "out_of_scope", "threats", "responsibilities", "recommendations")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Working Group review stamps: which items are reviewed, suspect or unreviewed.
 
-Recommendations, threats, responsibilities, assumptions, out-of-scope items and
-the clauses of standards are reviewable. A review stamp (``review: {by, date,
+Recommendations, threats, responsibilities, assumptions, assets, out-of-scope items
+and the clauses of standards are reviewable. A review stamp (``review: {by, date,
 fingerprint[, note]}`` on the item) records the *fingerprint* of what the
 reviewer saw. The fingerprint is the sha256 of a small canonical JSON document,
 the *review document*::
@@ -10,7 +10,8 @@ the *review document*::
      "item":    {every field of the item except its stamp and locations},
      "links":   {"listed_by_threats": [threat IDs whose mitigated_by names it],
                  "listed_by_clauses": [standard clauses that name it],
-                 "waivers": [{symbol, reason} of waivers naming a symbol it relies on]},
+                 "waivers": [{symbol, reason} of waivers naming a symbol it relies on],
+                 "endangered_by_threats": [threat IDs whose assets name it (assets only)]},
      "symbols": {"STACK_CANARIES": {type, help, defaults, depends_on, ranges,
                                     user_settable, deprecated} or null, ...}}
 
@@ -51,6 +52,7 @@ from typing import Any
 from secguide.diagnostics import Diagnostic, SecguideError, SourceLoc
 from secguide.input_limits import MAX_BASELINE_BYTES, loads_json, read_bounded
 from secguide.model.items import (
+    Asset,
     Assumption,
     Clause,
     OutOfScope,
@@ -78,11 +80,12 @@ _EXCLUDED_FIELDS = frozenset({"loc", "profiles_loc", "review", "replaced_by_locs
                               "field_locs"})
 #: Fields added after stamps existed: left out while unset, so older stamps still match.
 _OMITTED_WHEN_EMPTY = frozenset({"setting", "title", "when", "accepted_conflicts",
-                                 "alternatives", "checked_against"})
+                                 "alternatives", "checked_against", "assets"})
 
 
 #: Items that carry review stamps.
-Reviewable = Recommendation | Threat | Responsibility | Assumption | OutOfScope | Clause
+Reviewable = (Recommendation | Threat | Responsibility | Assumption | Asset | OutOfScope
+              | Clause)
 
 
 def reviewable_items(model: ThreatModel) -> list[Reviewable]:
@@ -190,13 +193,16 @@ def relied_on_symbols(item: Reviewable) -> list[str]:
 def trace_links(item: Reviewable, model: ThreatModel) -> dict[str, list[Any]]:
     """The links that point at ``item`` from other items (see the module docstring)."""
     symbols = set(relied_on_symbols(item))
-    return {
+    links: dict[str, list[Any]] = {
         "listed_by_threats": sorted(threat.id for threat in model.threats_mitigated_by(item.id)),
         "listed_by_clauses": sorted(clause.id for clause in model.clauses_listing(item.id)),
         "waivers": sorted(({"symbol": waiver.symbol, "reason": waiver.reason}
                            for waiver in model.waivers if waiver.symbol in symbols),
                           key=lambda entry: (entry["symbol"], entry["reason"])),
     }
+    if isinstance(item, Asset):  # only assets: other items' stamps keep their document
+        links["endangered_by_threats"] = sorted(t.id for t in model.threats_against(item.id))
+    return links
 
 
 def review_document(item: Reviewable, db: SymbolDB, model: ThreatModel) -> dict[str, Any]:

@@ -99,9 +99,21 @@ def validate_references(model: ThreatModel) -> list[Diagnostic]:
         for index, mitigation in enumerate(threat.mitigated_by):
             expect(mitigation, threat.entry_loc("mitigated_by", index),
                    f"threat {threat.id}: mitigated_by", ("REC-", "RESP-"))
+        for index, asset in enumerate(threat.assets):
+            expect(asset, threat.entry_loc("assets", index),
+                   f"threat {threat.id}: assets", ("AST-",))
         if not threat.mitigated_by:
             found.append(_warning(threat.loc, "no-mitigation",
                                   f"threat {threat.id} has no mitigation (mitigated_by)"))
+        # phased in: a model that declares no asset yet is not asked to name them
+        if model.assets and not threat.assets:
+            found.append(_warning(threat.loc, "no-asset",
+                                  f"threat {threat.id} names no asset it endangers (assets)"))
+    for asset in model.assets:
+        if not model.threats_against(asset.id):
+            found.append(_warning(asset.loc, "asset-unthreatened",
+                                  f"asset {asset.id} is named by no threat's assets: what "
+                                  "endangers it, and so its protection, is unknown"))
     for rec in model.recommendations:
         if rec.deprecation is not None:
             for index, successor in enumerate(rec.deprecation.replaced_by):

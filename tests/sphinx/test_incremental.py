@@ -9,8 +9,11 @@ review status) must show the new text and no page the old one.
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,6 +67,7 @@ def guide(tmp_path: Path, mini_tree: Path) -> Path:
     shutil.copytree(FIXTURE, src)
     with (src / "conf.py").open("a") as conf:
         conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
+        conf.write('graphviz_output_format = "svg"\n')  # diagrams' text, read by text_of
     (src / "trace.rst").write_text(TRACE_PAGE)
     (src / "status.rst").write_text(STATUS_PAGE)
     index = src / "index.rst"
@@ -165,11 +169,21 @@ def doctree_stamps(src: Path) -> dict[str, int]:
             for path in (src / "_build" / "doctrees").glob("*.doctree")}
 
 
-def test_an_area_edit_rereads_its_page_and_the_aggregates_only(guide: Path) -> None:
-    """One area's YAML file edited: its page and the pages that list every item show the
-    edit, the other area's page is not read again; an item moved to another area (in
-    its own file) leaves its old page and joins the new one."""
-    # the model page keeps its threats and its verification table (of every item)
+def html_stamps(src: Path) -> dict[str, int]:
+    """Each page's HTML file and when it was written (pages of the guide's sources only:
+    the general index, search and sphinx-needs' permalink page are written every time)."""
+    pages = doctree_stamps(src)
+    return {path.stem: path.stat().st_mtime_ns
+            for path in (src / "_build" / "html").glob("*.html") if path.stem in pages}
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {name for name, stamp in after.items() if before.get(name) != stamp}
+
+
+def with_areas(guide: Path, recs: str = RANDOM_RECS) -> Path:
+    """Two area pages (canaries, random), the model page without recommendation cards
+    (it keeps its threats and verification table), ``random.yaml`` holding ``recs``."""
     model_page = guide / "model.rst"
     model_page.write_text(model_page.read_text().replace(".. secguide-recommendations::\n",
                                                          ""))
@@ -180,33 +194,42 @@ def test_an_area_edit_rereads_its_page_and_the_aggregates_only(guide: Path) -> N
     index.write_text(index.read_text().replace("   about\n",
                                                "   about\n   canaries\n   random\n"))
     random_recs = guide / "threatmodel" / "random.yaml"
-    random_recs.write_text(RANDOM_RECS)
+    random_recs.write_text(recs)
+    ids = ", ".join(re.findall(r"id: (REC-[A-Z-]+)", recs))
     threats = guide / "threatmodel" / "threats.yaml"
-    threats.write_text(threats.read_text().replace("[REC-CANARIES]",
-                                                   "[REC-CANARIES, REC-RANDOM]"))
+    threats.write_text(threats.read_text().replace("[REC-CANARIES]", f"[REC-CANARIES, {ids}]"))
+    return random_recs
+
+
+def test_an_area_edit_rereads_its_page_and_the_aggregates_only(guide: Path) -> None:
+    """A title edited in one area's YAML file: its page and the pages that list the title
+    are read again (review status), the pages whose need views show it are written again
+    (needtable, needflow); the other area's page and the pages that show only the item's
+    ID (the settings table, the verification table) are not read; an item moved to another
+    area (in its own file) leaves its old page and joins the new one."""
+    random_recs = with_areas(guide)
     assert build(guide) == []
     assert "Seed the stack pointer randomly" in text_of(guide, "random")
     assert "Seed the stack pointer randomly" not in text_of(guide, "canaries")
-    before = doctree_stamps(guide)
+    before, written_before = doctree_stamps(guide), html_stamps(guide)
 
     random_recs.write_text(RANDOM_RECS.replace("Seed the stack pointer randomly",
                                                "Start the stack at a random address"))
     assert build(guide) == []
-    after = doctree_stamps(guide)
-    # every page that shows the item (its card, the needtable and diagram, coverage and
-    # review status, the Kconfig reference) shows the new title and not the old one
-    for name in ("random", "trace"):
+    read = changed(before, doctree_stamps(guide))
+    written = changed(written_before, html_stamps(guide))
+    # every page that shows the title (its card, the needtable and diagram, review
+    # status) shows the new one and not the old one
+    for name in ("random", "trace", "status"):
         page = text_of(guide, name)
         assert "Start the stack at a random address" in page, name
         assert "Seed the stack pointer randomly" not in page, name
     for name in ("random", "trace", "status", "kconfig"):
         assert "REC-RANDOM" in text_of(guide, name), name
     assert "TEST-MAN-RANDOM" in text_of(guide, "model")  # the verification table
-    for name in ("random", "trace", "status", "kconfig", "model"):
-        assert after[name] != before[name], f"{name} was not read again"
-    # the other area's page and the plain page were not read again
-    for name in ("canaries", "about"):
-        assert after[name] == before[name], f"{name} was read again"
+    assert read == {"random", "status"}
+    # the need views are filled when written; the index follows its written children
+    assert written == {"random", "status", "trace", "index"}
 
     # the item moves to the other area in its own file: the canaries page's selection
     # gains it although none of the files it depends on changed
@@ -215,3 +238,134 @@ def test_an_area_edit_rereads_its_page_and_the_aggregates_only(guide: Path) -> N
     assert "Seed the stack pointer randomly" in text_of(guide, "canaries")
     assert "Seed the stack pointer randomly" not in text_of(guide, "random")
     assert "No recommendation matches this selection." in text_of(guide, "random")
+    # pages linking to it (not read: what they show is the same) link to its new page
+    for name in ("kconfig", "model", "status"):
+        assert 'href="canaries.html#REC-RANDOM"' in text_of(guide, name), name
+        assert 'href="random.html#REC-RANDOM"' not in text_of(guide, name), name
+
+
+SPARE_REC = """\
+  - id: REC-SPARE
+    title: Keep a spare random source
+    area: randomness
+    status: draft
+    rationale: A second source keeps working when the first fails.
+    settings:
+      - symbol: STACK_CANARIES
+        value: "y"
+    verification:
+      - id: TEST-MAN-SPARE
+        manual: Checked by hand as well.
+"""
+
+TWO_RECS = RANDOM_RECS + SPARE_REC
+
+
+def _inserted_line(guide: Path) -> None:
+    recs = guide / "threatmodel" / "random.yaml"
+    recs.write_text("# randomness recommendations\n" + recs.read_text())
+
+
+def _touched(guide: Path) -> None:
+    recs = guide / "threatmodel" / "random.yaml"
+    later = recs.stat().st_mtime_ns + 2_000_000_000
+    os.utime(recs, ns=(later, later))
+
+
+def _replaced(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(guide: Path) -> None:
+        path = guide / "threatmodel" / name
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new))
+    return edit
+
+
+def _appended(name: str, text: str) -> Callable[[Path], None]:
+    def edit(guide: Path) -> None:
+        path = guide / "threatmodel" / name
+        path.write_text(path.read_text() + text)
+    return edit
+
+
+def _both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(guide: Path) -> None:
+        for one in edits:
+            one(guide)
+    return edit
+
+
+ADDED_REC = NEW_REC.replace("stack-protection", "randomness")
+
+#: edit -> (pages read again, pages written again, {page: text it must show after})
+#: Every page written is also written when read; ``index`` is written with any of its
+#: children (its table of contents); ``trace`` holds need views, written when a need changed.
+EDITS: dict[str, tuple[Callable[[Path], None], set[str], set[str], dict[str, str]]] = {
+    "touch only": (_touched, set(), set(), {}),
+    "comment only": (_appended("random.yaml", "# reviewed again in May\n"), set(), set(), {}),
+    "recommendation text": (
+        _replaced("random.yaml", "A random stack start makes addresses harder to guess.",
+                  "Guessing addresses gets harder with a random stack start."),
+        {"random"}, {"trace", "index"},
+        {"random": "Guessing addresses gets harder with a random stack start."}),
+    "setting value": (
+        _replaced("random.yaml", 'value: "64"', 'value: "4096"'),
+        {"random", "kconfig"}, {"trace", "index"},
+        {"random": "CONFIG_STACK_POINTER_RANDOM=4096", "kconfig": "4096"}),
+    "threat title": (
+        _replaced("threats.yaml", "title: Stack smashing", "title: Stack buffer overrun"),
+        {"model", "status"}, {"trace", "index"},
+        # the diagram wraps the title after "buffer"
+        {"model": "Stack buffer overrun", "status": "Stack buffer overrun",
+         "trace": "Stack buffer"}),
+    "item added": (
+        _both(_appended("random.yaml", ADDED_REC),
+              _replaced("threats.yaml", "REC-SPARE]", "REC-SPARE, REC-ADDED]")),
+        {"random", "kconfig", "status", "model"}, {"trace", "index"},
+        {"random": "Freshly added recommendation", "kconfig": "REC-ADDED",
+         "status": "REC-ADDED", "model": "TEST-MAN-ADDED", "trace": "REC-ADDED"}),
+    "item removed": (
+        _both(_replaced("random.yaml", SPARE_REC, ""),
+              _replaced("threats.yaml", ", REC-SPARE]", "]")),
+        {"random", "kconfig", "status", "model"}, {"trace", "index"}, {}),
+    "item moved to another area": (
+        _replaced("random.yaml", "area: randomness\n    status: draft\n    rationale: A second",
+                  "area: stack-protection\n    status: draft\n    rationale: A second"),
+        {"random", "canaries"}, {"trace", "index", "kconfig", "model", "status"},
+        {"canaries": "Keep a spare random source"}),
+    # every item of the file is a line lower: its cards link and warn at the new line
+    "line inserted above": (_inserted_line, {"random", "model"}, {"trace", "index"}, {}),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_each_kind_of_edit_rereads_the_pages_that_show_it(guide: Path, edit: str) -> None:
+    """One edit between two builds: the pages showing what changed are read again and
+    show it; pages whose written parts changed (links, need views) are written again;
+    no other page is read or written."""
+    change, read, written, shown = EDITS[edit]
+    with_areas(guide, TWO_RECS)
+    assert build(guide) == []
+    lines_before = sorted(int(n) for n in re.findall(r"random\.yaml:(\d+)",
+                                                     text_of(guide, "random")))
+    before, written_before = doctree_stamps(guide), html_stamps(guide)
+    time.sleep(0.01)  # a later mtime than the first build's files, on coarse clocks too
+
+    change(guide)
+    assert build(guide) == []
+    assert changed(before, doctree_stamps(guide)) == read
+    assert changed(written_before, html_stamps(guide)) == read | written
+    for name, text in shown.items():
+        assert text in text_of(guide, name), name
+    if edit == "item removed":
+        for name in ("random", "kconfig", "status", "model", "trace"):
+            assert "REC-SPARE" not in text_of(guide, name), name
+    if edit == "threat title":
+        for name in ("model", "status", "trace"):
+            assert "Stack smashing" not in text_of(guide, name), name
+    if edit == "item moved to another area":
+        assert "Keep a spare random source" not in text_of(guide, "random")
+    if edit == "line inserted above":
+        lines = sorted(int(n) for n in re.findall(r"random\.yaml:(\d+)",
+                                                  text_of(guide, "random")))
+        assert lines and lines == [line + 1 for line in lines_before]

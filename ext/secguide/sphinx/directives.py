@@ -1,6 +1,7 @@
 """Directives that render the threat model into pages, as docutils nodes.
 
-Each directive notes a dependency on the YAML files behind what it shows, claims
+Each directive names the facets of the model it shows (:mod:`secguide.sphinx.shown`:
+the page is read again when one of them changes, not when a YAML file is saved), claims
 the items it renders in the ``secguide`` domain (each item is one need, shown on
 one page), and builds nodes directly. YAML prose is parsed in the restricted
 profile of :mod:`secguide.sphinx.prose` with its own file as the source, so
@@ -47,17 +48,19 @@ from secguide.model.items import (
     MetBy,
     Recommendation,
 )
-from secguide.sphinx.domain import SELECTION_OPTIONS, item_reference, selected_ids
+from secguide.sphinx.domain import SELECTION_OPTIONS, item_reference
 from secguide.sphinx.flows import flow_label
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.sphinx.model import ModelState, get_state
 from secguide.sphinx.needs import need_nodes
 from secguide.sphinx.prjconf import prj_conf_blocks
 from secguide.sphinx.prose import prose_nodes
+from secguide.sphinx.shown import note_shown
 from secguide.sphinx.warnings import warn
 from secguide.trace.drift import Successor
 from secguide.trace.guide_pages import Selection, split_list
 from secguide.trace.needs import NeedItem, setting_id
+from secguide.trace.page_digests import Facet, options_arg
 from secguide.trace.standards import ClauseRow, standard_coverage
 from sphinx import addnodes
 
@@ -78,7 +81,7 @@ def _yes_no(argument: str | None) -> str:
 
 
 class ModelDirective(SphinxDirective):
-    """Common ground: dependencies, item claims, YAML prose and status lines."""
+    """Common ground: what the page shows, item claims, YAML prose and status lines."""
 
     has_content = False
     #: The model kinds this directive renders (see ``ModelState.files_for``).
@@ -89,10 +92,13 @@ class ModelDirective(SphinxDirective):
         return get_state(self.env)
 
     def run(self) -> list[nodes.Node]:
-        for path in sorted(self.model_state.files_for(self.kinds)):
-            self.env.note_dependency(path)
+        note_shown(self.env, *self.facets())
         self.env.get_domain("secguide").note_model_doc(self.env.docname)
         return self.render()
+
+    def facets(self) -> list[Facet]:
+        """What of the model this directive shows; by default all of it."""
+        return [("model",)]
 
     def render(self) -> list[nodes.Node]:
         raise NotImplementedError
@@ -213,6 +219,9 @@ class ScopeDirective(ModelDirective):
 
     kinds = ("scope",)
 
+    def facets(self) -> list[Facet]:
+        return [("scope",)]
+
     def render(self) -> list[nodes.Node]:
         scope = self.model_state.model.scope
         if scope is None:
@@ -239,6 +248,9 @@ class AdversariesDirective(ModelDirective):
     kinds = ("adversary",)
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {"addressed": _yes_no}
 
+    def facets(self) -> list[Facet]:
+        return [("kind", "adversary")]
+
     def render(self) -> list[nodes.Node]:
         wanted = self.options.get("addressed")
         result: list[nodes.Node] = []
@@ -252,6 +264,9 @@ class AdversariesDirective(ModelDirective):
 class OutOfScopeDirective(ModelDirective):
     kinds = ("out_of_scope",)
 
+    def facets(self) -> list[Facet]:
+        return [("kind", "out_of_scope")]
+
     def render(self) -> list[nodes.Node]:
         return [node for item in self.items_of("out_of_scope") for node in self.need(item)]
 
@@ -259,12 +274,18 @@ class OutOfScopeDirective(ModelDirective):
 class ThreatsDirective(ModelDirective):
     kinds = ("threat",)
 
+    def facets(self) -> list[Facet]:
+        return [("kind", "threat")]
+
     def render(self) -> list[nodes.Node]:
         return [node for item in self.items_of("threat") for node in self.need(item)]
 
 
 class ResponsibilitiesDirective(ModelDirective):
     kinds = ("responsibility",)
+
+    def facets(self) -> list[Facet]:
+        return [("kind", "responsibility")]
 
     def render(self) -> list[nodes.Node]:
         return [node for item in self.items_of("responsibility") for node in self.need(item)]
@@ -279,21 +300,14 @@ class RecommendationFilter(ModelDirective):
         "architecture": _list_option,
     }
 
-    def run(self) -> list[nodes.Node]:
-        """Depends on the files of the recommendations it shows, not on every one.
+    #: the facet kind of what this view shows of its selection
+    facet_kind: ClassVar[str] = "recommendations"
 
-        The domain keeps the selection and the IDs it gave, so that a recommendation
-        joining or leaving it (added, or its area changed in another file) re-reads
-        this page too (:func:`~secguide.sphinx.domain.outdated_by_inputs`).
-        """
+    def facets(self) -> list[Facet]:
+        """The selection (a recommendation joining or leaving it re-reads the page) and
+        what this view shows of each chosen recommendation."""
         options = {name: list(self.options.get(name, ())) for name in SELECTION_OPTIONS}
-        ids = selected_ids(self.model_state, options)
-        for path in sorted(self.model_state.files_for_recommendations(ids)):
-            self.env.note_dependency(path)
-        domain = self.env.get_domain("secguide")
-        domain.note_model_doc(self.env.docname)
-        domain.note_selection(self.env.docname, options, ids)
-        return self.render()
+        return [(self.facet_kind, options_arg(options))]
 
     def selected(self) -> list[Recommendation]:
         """The recommendations matching every given option (unknown values are warned)."""
@@ -393,6 +407,9 @@ class StandardDirective(ModelDirective):
 
     kinds = ("clause",)
     required_arguments = 1
+
+    def facets(self) -> list[Facet]:
+        return [("standard", self.arguments[0])]
 
     def render(self) -> list[nodes.Node]:
         model = self.model_state.model
@@ -497,6 +514,8 @@ def _row(cells: Sequence[nodes.Node | str]) -> nodes.row:
 class SettingsDirective(RecommendationFilter):
     """A table of the Kconfig settings of the chosen recommendations."""
 
+    facet_kind = "settings"  # IDs, statuses and values: a rationale edit leaves it be
+
     def render(self) -> list[nodes.Node]:
         db = self.model_state.db
         rows = []
@@ -528,6 +547,9 @@ class ReviewStatusDirective(ModelDirective):
     """
 
     kinds = ("review",)
+
+    def facets(self) -> list[Facet]:
+        return [("reviews",)]
 
     #: suspect first: those need a reviewer now; then never reviewed; then done
     _ORDER = ("suspect", "unreviewed", "reviewed")
@@ -595,6 +617,9 @@ class CoverageDirective(ModelDirective):
     """Trace gaps and the coverage of Zephyr's ``hardened.csv`` (:mod:`secguide.trace.coverage`)."""
 
     kinds = ("coverage",)
+
+    def facets(self) -> list[Facet]:
+        return [("coverage",)]
 
     def render(self) -> list[nodes.Node]:
         report = self.model_state.coverage
@@ -688,6 +713,10 @@ class DriftDirective(ModelDirective):
     """
 
     kinds = ("recommendation",)
+
+    def facets(self) -> list[Facet]:
+        return [("drift",)]
+
     #: statuses in the order a reviewer needs them, with how the summary says them
     _ORDER = {"removed": "were removed", "changed": "changed", "added": "are new",
               "undefined": "are defined in neither tree", "unchanged": "are unchanged"}

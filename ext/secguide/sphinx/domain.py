@@ -21,9 +21,13 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
 from secguide.codes import Code
-from secguide.sphinx.model import ModelState, get_state
+from secguide.sphinx.model import get_state
+from secguide.sphinx.shown import (
+    note_links,
+    pages_showing_changes,
+    rewrite_pages_with_new_links,
+)
 from secguide.sphinx.warnings import warn
-from secguide.trace.guide_pages import Selection
 
 
 class SecguideDomain(Domain):
@@ -32,16 +36,19 @@ class SecguideDomain(Domain):
     ``data["items"]``: item ID → (docname, line) of the directive rendering it.
     ``data["model_docs"]``: docname → True for every page that renders model data.
     ``data["inputs"]``: the tree fingerprint and YAML file list of the last read.
-    ``data["selections"]``: docname → [options, recommendation IDs shown] per
-    recommendation view, to re-read a page whose selection gains or loses an item.
+    ``data["shown"]``: docname → {facet: digest} of what the page shows
+    (:mod:`secguide.sphinx.shown`), to re-read it when one changes.
+    ``data["links"]``: docname → its cards, item links and need views, and
+    ``data["written"]``: docname → the digest of what they showed when it was last
+    written, to write it again when one changes.
     """
 
     name = "secguide"
     label = "Security guide"
     object_types = {"item": ObjType("item", "item")}
     initial_data: dict[str, Any] = {"items": {}, "model_docs": {}, "inputs": {},
-                                    "selections": {}}
-    data_version = 2
+                                    "shown": {}, "links": {}, "written": {}}
+    data_version = 3
 
     @property
     def items(self) -> dict[str, tuple[str, int]]:
@@ -61,17 +68,13 @@ class SecguideDomain(Domain):
     def note_model_doc(self, docname: str) -> None:
         self.data["model_docs"][docname] = True
 
-    def note_selection(self, docname: str, options: dict[str, list[str]],
-                       ids: list[str]) -> None:
-        """``docname`` shows the recommendations ``ids`` chosen by ``options``."""
-        self.data["selections"].setdefault(docname, []).append([options, ids])
-
     def clear_doc(self, docname: str) -> None:
         for item_id, (doc, _line) in list(self.items.items()):
             if doc == docname:
                 del self.items[item_id]
         self.data["model_docs"].pop(docname, None)
-        self.data["selections"].pop(docname, None)
+        for per_doc in ("shown", "links", "written"):
+            self.data[per_doc].pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for item_id, (doc, line) in otherdata["items"].items():
@@ -87,9 +90,10 @@ class SecguideDomain(Domain):
         for doc in otherdata["model_docs"]:
             if doc in docnames:
                 self.data["model_docs"][doc] = True
-        for doc, selections in otherdata["selections"].items():
-            if doc in docnames:
-                self.data["selections"][doc] = selections
+        for per_doc in ("shown", "links"):
+            for doc, record in otherdata[per_doc].items():
+                if doc in docnames:
+                    self.data[per_doc][doc] = record
 
     def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
                      typ: str, target: str, node: pending_xref,
@@ -121,11 +125,12 @@ def item_reference(item_id: str, text: str | None = None) -> pending_xref:
 
 def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
                        changed: Set[str], removed: Set[str]) -> list[str]:
-    """``env-get-outdated``: re-read model pages when the tree or the YAML file set changed.
+    """``env-get-outdated``: model pages whose content changed.
 
-    Edits of an existing YAML file are handled by ``note_dependency``; this covers
-    what it cannot see: a new or deleted file, and a Kconfig tree whose content
-    changed (a new fingerprint).
+    A YAML file added or removed, or a Kconfig tree whose content changed (a new
+    fingerprint), re-reads every model page; otherwise a page is read again when what
+    it shows changed (:func:`~secguide.sphinx.shown.pages_showing_changes`): an item
+    edited, added to its selection or moved out of it, an aggregate it draws.
     """
     state = get_state(env)  # loaded once per build, at builder-inited
     domain = env.get_domain("secguide")
@@ -133,7 +138,7 @@ def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
     previous = domain.data["inputs"]
     domain.data["inputs"] = inputs
     if not previous or previous == inputs:
-        return changed_selections(state, domain.data["selections"])
+        return pages_showing_changes(env, changed | removed)
     kconfig = env.get_domain("kconfig") if "kconfig" in env.domains else None
     # Zephyr's own kconfig domain (inside Zephyr's docs) keeps no such record
     kconfig_docs = kconfig.data.get("mentions_by_doc", {}) if kconfig is not None else {}
@@ -142,22 +147,6 @@ def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
 
 #: the options of a recommendation view that choose recommendations
 SELECTION_OPTIONS = ("area", "tag", "status", "architecture")
-
-
-def selected_ids(state: ModelState, options: dict[str, list[str]]) -> list[str]:
-    """IDs of the recommendations a view with ``options`` shows, in model order."""
-    selection = Selection.from_options(options)
-    return [rec.id for rec in state.model.recommendations if selection.matches(rec)]
-
-
-def changed_selections(state: ModelState, selections: dict[str, list[Any]]) -> list[str]:
-    """Pages whose recommendation views would now show other IDs than when last read.
-
-    A page depends on the files of the items it shows; an item added to another
-    file, or moved to this page's area in another file, is found here instead.
-    """
-    return sorted(doc for doc, views in selections.items()
-                  if any(selected_ids(state, options) != ids for options, ids in views))
 
 
 def check_every_item_shown(app: Sphinx, env: BuildEnvironment) -> None:
@@ -190,5 +179,7 @@ def setup_domain(app: Sphinx) -> None:
     """The ``secguide`` domain and the checks that span all documents."""
     app.add_domain(SecguideDomain)
     app.connect("env-get-outdated", outdated_by_inputs)
+    app.connect("env-get-updated", rewrite_pages_with_new_links)
+    app.connect("doctree-read", note_links)
     app.connect("env-before-read-docs", forget_pages_to_read)
     app.connect("env-check-consistency", check_every_item_shown)

@@ -24,6 +24,7 @@ from sphinx.util.parsing import nested_parse_to_nodes
 
 from secguide.sphinx.model import get_state
 from secguide.sphinx.needs import NEED_ID_REGEX
+from secguide.sphinx.shown import note_shown
 from secguide.trace.guide_pages import area_titles, guide_pages
 from secguide.trace.needs import setting_id
 
@@ -50,8 +51,10 @@ class FlowsDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        for path in sorted(state.files_for(["recommendation"])):
-            self.env.note_dependency(path)
+        # the diagrams' selections; the needs' own titles and links are drawn when the
+        # page is written (a need view: secguide.sphinx.shown)
+        note_shown(self.env, ("flows",))
+        self.env.get_domain("secguide").note_model_doc(self.env.docname)
         areas: dict[str, list[str]] = {}
         for rec in state.model.recommendations:
             if rec.status == "deprecated":

@@ -17,6 +17,7 @@ from secguide.sphinx.directives import ModelDirective, _table, titled_section
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
 from secguide.trace.hardening import HardeningComparison
+from secguide.trace.page_digests import Facet
 
 
 def _text(text: str) -> nodes.Node:
@@ -27,6 +28,9 @@ class HardeningDirective(ModelDirective):
     """Tables of agreements and differences between the guide and ``hardening.yaml``."""
 
     kinds = ("hardening",)
+
+    def facets(self) -> list[Facet]:
+        return [("extra", "hardening")]
 
     def symbol(self, name: str) -> nodes.Node:
         if name in self.model_state.db:

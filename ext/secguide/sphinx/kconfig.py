@@ -112,9 +112,8 @@ class KconfigReferenceDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        state = get_state(self.env)
-        for path in state.files_for(["recommendation"]):
-            self.env.note_dependency(path)
+        # nothing of the model is read here: the entries are made when the page is
+        # written, and written again when what they show changed (rewrite_reference_page)
         self.env.get_domain("kconfig").data["reference_docs"][self.env.docname] = True
         self.env.get_domain("secguide").note_model_doc(self.env.docname)
         placeholder = kconfig_reference()
@@ -127,15 +126,16 @@ class KconfigDomain(Domain):
 
     ``data["mentions_by_doc"]``: docname → {symbol: line} of every mention.
     ``data["reference_docs"]``: docname → True for pages with ``kconfig:reference``.
-    ``data["rendered"]``: the symbols of the reference page as last written.
+    ``data["rendered"]``: the symbols of the reference page as last written, and
+    ``data["rendered_users"]``: the recommendations (and their pages) each entry named.
     """
 
     name = "kconfig"
     label = "Kconfig"
     object_types = {"option": ObjType("option", "option")}
     initial_data: dict[str, Any] = {"mentions_by_doc": {}, "reference_docs": {},
-                                    "rendered": []}
-    data_version = 1
+                                    "rendered": [], "rendered_users": []}
+    data_version = 2
 
     roles = {"option": KconfigOptionRole(warn_dangling=False),
              **{kind.value: KconfigFactRole(kind) for kind in FactKind}}
@@ -236,13 +236,21 @@ def reference_symbols(env: BuildEnvironment) -> list[str]:
 
 
 def rewrite_reference_page(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-get-updated``: the reference page is written again when its symbol set changed."""
+    """``env-get-updated``: the reference page is written again when what its entries
+    show changed: the symbols, the recommendations setting each, and their pages."""
     domain = env.get_domain("kconfig")
     refdoc = domain.reference_doc()
     current = reference_symbols(env) if refdoc is not None else []
-    if current == domain.data["rendered"]:
+    users: list[Any] = []
+    if refdoc is not None:
+        where = env.get_domain("secguide").data["items"]
+        set_by = _users(get_state(env))
+        users = [[name, [[rec_id, where.get(rec_id, ("", 0))[0]]
+                         for rec_id in set_by.get(name, ())]] for name in current]
+    if current == domain.data["rendered"] and users == domain.data["rendered_users"]:
         return []
     domain.data["rendered"] = current
+    domain.data["rendered_users"] = users
     return [refdoc] if refdoc is not None else []
 
 

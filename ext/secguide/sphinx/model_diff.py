@@ -17,6 +17,7 @@ from secguide.sphinx.domain import item_reference
 from secguide.sphinx.model import KINDS
 from secguide.trace.diff import ItemDiff, LinkChange, ModelDiff
 from secguide.trace.item_diff import FieldChange, WordKind
+from secguide.trace.page_digests import Facet
 
 _WORD_CLASSES = {WordKind.REMOVED: "secguide-diff-removed",
                  WordKind.ADDED: "secguide-diff-added", WordKind.GAP: "secguide-diff-gap"}
@@ -54,6 +55,9 @@ class ModelDiffDirective(ModelDirective):
     """Items added, removed and changed, and the consequences, as lists."""
 
     kinds = KINDS
+
+    def facets(self) -> list[Facet]:
+        return [("extra", "model_diff")]
 
     def item(self, item: ItemDiff) -> nodes.Node:
         head = nodes.paragraph("", f"{item.change.value} {item.kind} ")

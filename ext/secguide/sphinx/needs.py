@@ -35,7 +35,7 @@ from sphinx_needs.utils import add_doc
 
 from secguide.codes import Code
 from secguide.sphinx.cards import LinkLines, card_nodes, fill_card_links, setup_cards
-from secguide.sphinx.model import get_app, get_state
+from secguide.sphinx.model import get_app
 from secguide.sphinx.prose import neutralize, prose_profile
 from secguide.sphinx.warnings import warn
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
@@ -179,21 +179,21 @@ _NEED_VIEWS = (Needtable, Needlist, NeedflowGraphiz, NeedflowPlantuml, Needpie, 
                Needgantt, Needsequence, Needextract, Needuml)
 
 
-def depend_on_model_for_need_views(app: Sphinx, doctree: nodes.document) -> None:
-    """``doctree-read``: a page with a needtable, needflow, ... depends on every model input.
+def has_need_views(doctree: nodes.document) -> bool:
+    """Whether the page has a needtable, needflow, ...: views sphinx-needs fills from
+    every need when the page is written."""
+    return next(doctree.findall(lambda node: isinstance(node, _NEED_VIEWS)), None) is not None
 
-    Such a view lists needs from every YAML file; Sphinx would otherwise re-read it
-    only when its own ``.rst`` changes, and a title edited in YAML (or a new item)
-    would stay stale on it until ``make clean``.
+
+def depend_on_model_for_need_views(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: a page with a needtable, needflow, ... shows needs of every YAML file.
+
+    Sphinx-needs fills such a view when the page is written, so the page is written
+    again (not read) when a need changed (:mod:`secguide.sphinx.shown`); a YAML file
+    added or removed, or another tree, re-reads it (secguide domain, env-get-outdated).
     """
-    if next(doctree.findall(lambda node: isinstance(node, _NEED_VIEWS)), None) is None:
-        return
-    env = app.env
-    state = get_state(env)
-    for path in sorted(set(state.all_files).union(*state.files_by_kind.values())):
-        env.note_dependency(path)
-    # a YAML file added or removed re-reads it too (secguide domain, env-get-outdated)
-    env.get_domain("secguide").note_model_doc(env.docname)
+    if has_need_views(doctree):
+        app.env.get_domain("secguide").note_model_doc(app.env.docname)
 
 
 def setup_needs(app: Sphinx) -> None:

@@ -17,7 +17,9 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from secguide.sphinx.model import ModelState, get_state
+from secguide.sphinx.shown import note_shown
 from secguide.templates import render
+from secguide.trace.page_digests import options_arg
 
 
 def prj_conf_lines(state: ModelState, area: str, profile: str) -> list[dict[str, Any]]:
@@ -44,9 +46,11 @@ class PrjConfDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        for path in sorted(state.files_for(["recommendation"])):
-            self.env.note_dependency(path)
-        return prj_conf_blocks(self, state, self.options.get("area", ""))
+        area = self.options.get("area", "")
+        # the area's recommendations (their settings, profiles and architectures)
+        note_shown(self.env, ("recommendations", options_arg({"area": [area]})))
+        self.env.get_domain("secguide").note_model_doc(self.env.docname)
+        return prj_conf_blocks(self, state, area)
 
 
 def prj_conf_blocks(directive: SphinxDirective, state: ModelState,

@@ -24,6 +24,7 @@ from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, option_reference
 from secguide.sphinx.needs import need_nodes
 from secguide.trace.needs import NeedItem, verification_id
+from secguide.trace.page_digests import Facet
 
 #: Kinds shown as table rows; the others (manual checks) as cards.
 TABLE_KINDS = ("guide-check", "target-test", "build-audit")
@@ -75,6 +76,9 @@ class VerificationsDirective(ModelDirective):
     """Every verification need: a count per kind and result, then each kind apart."""
 
     kinds = ("test",)
+
+    def facets(self) -> list[Facet]:
+        return [("kind", "test"), ("verifications",)]
 
     def render(self) -> list[nodes.Node]:
         tests = self.items_of("test")

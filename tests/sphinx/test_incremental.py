@@ -260,6 +260,37 @@ SPARE_REC = """\
 
 TWO_RECS = RANDOM_RECS + SPARE_REC
 
+MINI_STANDARD = """\
+standard:
+  id: STD-MINI
+  name: A small standard
+  edition: "1"
+  summary: One clause, addressed by the random stack.
+  clauses:
+    - id: CLS-MINI-1
+      clause: "1"
+      title: Addresses are hard to guess
+      met_by: configuration
+      recommendations: [REC-RANDOM]
+      justification: The random stack start.
+"""
+
+STANDARD_PAGE = """\
+Mini standard
+#############
+
+.. secguide-standard:: MINI
+"""
+
+
+def with_standard(guide: Path) -> None:
+    """A standard's crosswalk page (``std``): its clause shows REC-RANDOM's settings."""
+    (guide / "threatmodel" / "standards").mkdir()
+    (guide / "threatmodel" / "standards" / "mini.yaml").write_text(MINI_STANDARD)
+    (guide / "std.rst").write_text(STANDARD_PAGE)
+    index = guide / "index.rst"
+    index.write_text(index.read_text().replace("   about\n", "   about\n   std\n"))
+
 
 def _inserted_line(guide: Path) -> None:
     recs = guide / "threatmodel" / "random.yaml"
@@ -310,8 +341,10 @@ EDITS: dict[str, tuple[Callable[[Path], None], set[str], set[str], dict[str, str
         {"random": "Guessing addresses gets harder with a random stack start."}),
     "setting value": (
         _replaced("random.yaml", 'value: "64"', 'value: "4096"'),
-        {"random", "kconfig"}, {"trace", "index"},
-        {"random": "CONFIG_STACK_POINTER_RANDOM=4096", "kconfig": "4096"}),
+        # the crosswalk's clause lists the settings that address it
+        {"random", "kconfig", "std"}, {"trace", "index"},
+        {"random": "CONFIG_STACK_POINTER_RANDOM=4096", "kconfig": "4096",
+         "std": "CONFIG_STACK_POINTER_RANDOM=4096"}),
     "threat title": (
         _replaced("threats.yaml", "title: Stack smashing", "title: Stack buffer overrun"),
         {"model", "status"}, {"trace", "index"},
@@ -345,6 +378,7 @@ def test_each_kind_of_edit_rereads_the_pages_that_show_it(guide: Path, edit: str
     no other page is read or written."""
     change, read, written, shown = EDITS[edit]
     with_areas(guide, TWO_RECS)
+    with_standard(guide)
     assert build(guide) == []
     lines_before = sorted(int(n) for n in re.findall(r"random\.yaml:(\d+)",
                                                      text_of(guide, "random")))

@@ -211,7 +211,11 @@ class ShownDigests:
         if standard is None:
             return [key, [s.key for s in model.standards]]
         report = standard_coverage(model, standard)
-        return [standard, report, [self.cards.get(clause.id) for clause in standard.entries]]
+        # each clause's chain shows IDs, settings and verifications, not the prose of the
+        # recommendations behind them
+        return [standard, report.counts(),
+                [[row.clause.id, row.settings, row.verifications] for row in report.rows],
+                [self.cards.get(clause.id) for clause in standard.entries]]
 
     def _flows(self) -> Any:
         """The diagrams' selections: per area, the IDs each diagram filters on (the

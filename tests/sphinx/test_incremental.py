@@ -403,3 +403,42 @@ def test_each_kind_of_edit_rereads_the_pages_that_show_it(guide: Path, edit: str
         lines = sorted(int(n) for n in re.findall(r"random\.yaml:(\d+)",
                                                   text_of(guide, "random")))
         assert lines and lines == [line + 1 for line in lines_before]
+
+
+RESULTS = """\
+<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest">
+<testcase classname="tests.test_x" name="test_canaries">
+<properties><property name="nodeid" value="tests/test_x.py::test_canaries"/>
+<property name="verifies" value="REC-CANARIES"/></properties>{outcome}</testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_inputs_that_are_not_yaml_items_still_reread_their_pages(guide: Path,
+                                                                 mini_tree: Path) -> None:
+    """A results file whose outcome changed, and a Kconfig tree whose help text changed,
+    re-read the pages showing them although no YAML file changed."""
+    results = guide / "results.xml"
+    results.write_text(RESULTS.format(outcome='<failure message="no">boom</failure>'))
+    with (guide / "conf.py").open("a") as conf:
+        conf.write('secguide_results_files = ["results.xml"]\n')
+    assert build(guide) == []
+    # a project test is a guide check: its outcome is worded as one
+    assert "invalid for tree" in text_of(guide, "model")
+    before = doctree_stamps(guide)
+
+    results.write_text(RESULTS.format(outcome=""))  # the same test, passing now
+    assert build(guide) == []
+    read = changed(before, doctree_stamps(guide))
+    assert "invalid for tree" not in text_of(guide, "model")
+    assert "valid for tree" in text_of(guide, "model")  # the verification table
+    assert {"model", "status"} <= read  # the verification table; coverage
+    assert "about" not in read
+
+    kernel = mini_tree / "kernel" / "Kconfig"
+    kernel.write_text(kernel.read_text().replace("Canaries detect stack smashing.",
+                                                 "Canaries catch a smashed stack."))
+    assert build(guide) == []
+    assert "Canaries catch a smashed stack." in text_of(guide, "kconfig")
+    assert "Canaries detect stack smashing." not in text_of(guide, "kconfig")

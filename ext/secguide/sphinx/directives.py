@@ -84,8 +84,6 @@ class ModelDirective(SphinxDirective):
     """Common ground: what the page shows, item claims, YAML prose and status lines."""
 
     has_content = False
-    #: The model kinds this directive renders (see ``ModelState.files_for``).
-    kinds: ClassVar[tuple[str, ...]] = ()
 
     @property
     def model_state(self) -> ModelState:
@@ -217,8 +215,6 @@ def titled_section(directive: SphinxDirective, title: str) -> nodes.section:
 class ScopeDirective(ModelDirective):
     """The security boundary, the shared responsibility, and the assumptions."""
 
-    kinds = ("scope",)
-
     def facets(self) -> list[Facet]:
         return [("scope",)]
 
@@ -245,7 +241,6 @@ class ScopeDirective(ModelDirective):
 
 
 class AdversariesDirective(ModelDirective):
-    kinds = ("adversary",)
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {"addressed": _yes_no}
 
     def facets(self) -> list[Facet]:
@@ -262,8 +257,6 @@ class AdversariesDirective(ModelDirective):
 
 
 class OutOfScopeDirective(ModelDirective):
-    kinds = ("out_of_scope",)
-
     def facets(self) -> list[Facet]:
         return [("kind", "out_of_scope")]
 
@@ -272,8 +265,6 @@ class OutOfScopeDirective(ModelDirective):
 
 
 class ThreatsDirective(ModelDirective):
-    kinds = ("threat",)
-
     def facets(self) -> list[Facet]:
         return [("kind", "threat")]
 
@@ -282,8 +273,6 @@ class ThreatsDirective(ModelDirective):
 
 
 class ResponsibilitiesDirective(ModelDirective):
-    kinds = ("responsibility",)
-
     def facets(self) -> list[Facet]:
         return [("kind", "responsibility")]
 
@@ -294,7 +283,6 @@ class ResponsibilitiesDirective(ModelDirective):
 class RecommendationFilter(ModelDirective):
     """Options shared by the views of recommendations; values are comma-separated lists."""
 
-    kinds = ("recommendation",)
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "area": _list_option, "tag": _list_option, "status": _list_option,
         "architecture": _list_option,
@@ -405,7 +393,6 @@ class StandardDirective(ModelDirective):
     """One standard of the crosswalk: each clause, then what addresses it, its Kconfig
     settings and its verifications (``.. secguide-standard:: EN-303-645``)."""
 
-    kinds = ("clause",)
     required_arguments = 1
 
     def facets(self) -> list[Facet]:
@@ -546,8 +533,6 @@ class ReviewStatusDirective(ModelDirective):
     symbol it relies on changed after the stamp; *unreviewed*: never stamped.
     """
 
-    kinds = ("review",)
-
     def facets(self) -> list[Facet]:
         return [("reviews",)]
 
@@ -615,8 +600,6 @@ def review_state_badge(text: str, state: str | None = None) -> nodes.inline:
 
 class CoverageDirective(ModelDirective):
     """Trace gaps and the coverage of Zephyr's ``hardened.csv`` (:mod:`secguide.trace.coverage`)."""
-
-    kinds = ("coverage",)
 
     def facets(self) -> list[Facet]:
         return [("coverage",)]
@@ -711,8 +694,6 @@ class DriftDirective(ModelDirective):
     Renders a note when ``secguide_baseline_zephyr_base`` is not set, so a page
     can carry the directive unconditionally.
     """
-
-    kinds = ("recommendation",)
 
     def facets(self) -> list[Facet]:
         return [("drift",)]

@@ -27,8 +27,6 @@ def _text(text: str) -> nodes.Node:
 class HardeningDirective(ModelDirective):
     """Tables of agreements and differences between the guide and ``hardening.yaml``."""
 
-    kinds = ("hardening",)
-
     def facets(self) -> list[Facet]:
         return [("extra", "hardening")]
 

@@ -12,7 +12,7 @@ cheap), so a broken trace fails a no-op rebuild as well as a full one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,17 +39,11 @@ from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path
 from secguide.trace.text_symbols import CONFIG_NAME, TextSymbol
-from secguide.zephyr.hardening import HARDENED_CSV
 from secguide.zephyr.kconfig.symbols import SymbolDB
 
 __all__ = ["CONFIG_NAME", "ModelState", "get_app", "get_state", "load_state", "setup_model"]
 
 logger = logging.getLogger("secguide")
-
-#: Model kinds a directive can render; see :meth:`ModelState.files_for`.
-KINDS = ("scope", "adversary", "out_of_scope", "threat", "responsibility",
-         "recommendation", "test", "review", "coverage", "clause", "hardening")
-
 
 class SecguideBuildError(ExtensionError):
     """The model or the tree cannot be loaded at all (not a finding in them)."""
@@ -57,20 +51,18 @@ class SecguideBuildError(ExtensionError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelState:
-    """The :class:`~secguide.trace.project.Project` of this build, plus page dependencies.
+    """The :class:`~secguide.trace.project.Project` of this build, plus what Sphinx adds.
 
     Everything about the model is asked of ``project`` (the same object ``secguide
-    check`` uses); this class only adds what Sphinx needs on top: which YAML files
-    a page rendering a kind of item depends on.
+    check`` uses); pages depend on what they show of it (:mod:`secguide.sphinx.shown`).
 
     Attributes:
         root: the project folder (conf.py); YAML locations are relative to it.
-        files_by_kind: absolute YAML paths that hold items of each kind.
+        all_files: the model's YAML files (one added or removed re-reads every page).
     """
 
     root: Path
     project: Project
-    files_by_kind: Mapping[str, frozenset[str]]
     all_files: tuple[str, ...]
     #: the guide against ``secguide_hardening_db`` (None when not configured)
     hardening: HardeningComparison | None = None
@@ -121,56 +113,9 @@ class ModelState:
         """The YAML file of ``loc`` as an absolute path (for dependencies and node sources)."""
         return _absolute(self.root, loc)
 
-    def files_for(self, kinds: Iterable[str]) -> set[str]:
-        """The YAML files a page rendering ``kinds`` depends on.
-
-        A filtered view depends on every file holding that kind, not only on the
-        items it shows now: an item whose area changes must leave one page and join
-        another. Recommendations and responsibilities also depend on the threat
-        files, which hold the ``mitigated_by`` links shown on them.
-        """
-        wanted = set(kinds)
-        if "review" in wanted:
-            wanted.add("recommendation")
-        if wanted & {"recommendation", "responsibility", "test"}:
-            wanted.add("threat")
-        if "test" in wanted:
-            wanted.add("recommendation")
-        if "clause" in wanted:  # a clause's page shows its items' settings and tests
-            wanted |= {"recommendation", "responsibility", "out_of_scope"}
-        return set().union(*(self.files_by_kind.get(kind, frozenset()) for kind in wanted))
-
-    def files_for_recommendations(self, ids: Iterable[str]) -> set[str]:
-        """The YAML files a page showing just the recommendations ``ids`` depends on.
-
-        Their own files, the threat files (the ``mitigated_by`` links shown on the
-        cards), the files that hold no items (profiles shape the prj.conf blocks) and
-        unreadable files, but not the files of other areas: editing one area's file
-        re-reads that area's page and the pages that aggregate every area, not every
-        area page. An item that joins or leaves the selection (a new item, a changed
-        area) is noticed by the ``secguide`` domain, which re-reads the page.
-        """
-        wanted = set(ids)
-        own = {self.absolute(rec.loc) for rec in self.model.recommendations
-               if rec.id in wanted}
-        with_items = set().union(*(self.files_by_kind.get(kind, frozenset())
-                                   for kind in KINDS if kind in _ITEM_KINDS))
-        unreadable = {_absolute(self.root, SourceLoc(path))
-                      for path in self.model.unreadable_files}
-        itemless = set(self.all_files) - with_items
-        # the review baseline: the review line above each card
-        baseline = set(self.files_by_kind.get("review", frozenset())) - with_items
-        return (own | set(self.files_by_kind.get("threat", frozenset())) | itemless
-                | unreadable | baseline)
-
     def mentioned_symbols(self) -> set[str]:
         """Symbols (without ``CONFIG_``) the model itself names and the tree defines."""
         return self.project.mentioned_symbols()
-
-
-#: kinds that are items of the model files (the others are views: tests, coverage, ...)
-_ITEM_KINDS = frozenset({"scope", "adversary", "out_of_scope", "threat", "responsibility",
-                         "recommendation", "clause"})
 
 
 def _absolute(root: Path, loc: SourceLoc) -> str:
@@ -178,41 +123,8 @@ def _absolute(root: Path, loc: SourceLoc) -> str:
     return str(path if path.is_absolute() else (root / path).resolve())
 
 
-def _kind_of(item_id: str) -> str:
-    prefixes = {"ASM-": "scope", "ADV-": "adversary", "OOS-": "out_of_scope",
-                "THR-": "threat", "RESP-": "responsibility", "REC-": "recommendation",
-                "CLS-": "clause"}
-    return next((kind for prefix, kind in prefixes.items() if item_id.startswith(prefix)), "")
-
-
-def _files_by_kind(root: Path, project: Project) -> dict[str, frozenset[str]]:
-    """For each kind of item, the input files a page showing that kind depends on."""
-    model = project.model
-    by_kind: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    if model.scope is not None:
-        by_kind["scope"].add(_absolute(root, model.scope.loc))
-    for item in model.items():
-        kind = _kind_of(item.id)
-        if kind:
-            by_kind[kind].add(_absolute(root, item.loc))
-    # A file that does not parse may hold any kind: every page depends on it, so fixing
-    # it re-reads them all.
-    for unreadable in model.unreadable_files:
-        for kind in by_kind:
-            by_kind[kind].add(_absolute(root, SourceLoc(unreadable)))
-    by_kind["test"] = by_kind["recommendation"] | {str(p) for p in project.results_files}
-    hardened = project.tree.root / HARDENED_CSV
-    by_kind["coverage"] = (by_kind["test"] | by_kind["threat"]
-                           | {_absolute(root, waiver.loc) for waiver in model.waivers}
-                           | ({str(hardened)} if hardened.is_file() else set()))
-    baseline = baseline_path(project.threatmodel_dir)
-    by_kind["review"] = by_kind["recommendation"] | by_kind["clause"] | (
-        {str(baseline.resolve())} if baseline.is_file() else set())
-    return {kind: frozenset(paths) for kind, paths in by_kind.items()}
-
-
 def _build_state(root: Path, project: Project) -> ModelState:
-    return ModelState(root=root, project=project, files_by_kind=_files_by_kind(root, project),
+    return ModelState(root=root, project=project,
                       all_files=tuple(str(path) for path in project.model_files))
 
 
@@ -257,7 +169,7 @@ def hardening_inputs(app: Sphinx) -> list[Path]:
 
 
 def _with_hardening(app: Sphinx, state: ModelState) -> ModelState:
-    """The state plus the guide-against-upstream comparison and the files it depends on.
+    """The state plus the guide-against-upstream comparison.
 
     The database's own findings (schema, duplicate rules) are about upstream's
     files, not about the model, so they stay out of the project's list and are
@@ -268,10 +180,7 @@ def _with_hardening(app: Sphinx, state: ModelState) -> ModelState:
         return state
     database = load_hardening_db(project_path(app, value), display_base=state.root)
     comparison = compare_with_upstream(state.model, database, state.db)
-    by_kind = dict(state.files_by_kind)
-    by_kind["hardening"] = (by_kind.get("recommendation", frozenset())
-                            | frozenset(str(p.resolve()) for p in hardening_inputs(app)))
-    return dataclasses.replace(state, hardening=comparison, files_by_kind=by_kind)
+    return dataclasses.replace(state, hardening=comparison)
 
 
 def _with_model_diff(app: Sphinx, state: ModelState) -> ModelState:

@@ -14,7 +14,6 @@ from sphinx.application import Sphinx
 
 from secguide.sphinx.directives import ModelDirective, titled_section
 from secguide.sphinx.domain import item_reference
-from secguide.sphinx.model import KINDS
 from secguide.trace.diff import ItemDiff, LinkChange, ModelDiff
 from secguide.trace.item_diff import FieldChange, WordKind
 from secguide.trace.page_digests import Facet
@@ -53,8 +52,6 @@ def _field(change: FieldChange) -> nodes.paragraph:
 
 class ModelDiffDirective(ModelDirective):
     """Items added, removed and changed, and the consequences, as lists."""
-
-    kinds = KINDS
 
     def facets(self) -> list[Facet]:
         return [("extra", "model_diff")]

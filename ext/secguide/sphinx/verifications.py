@@ -75,8 +75,6 @@ def result_counts(items: Iterable[NeedItem]) -> list[tuple[str, int]]:
 class VerificationsDirective(ModelDirective):
     """Every verification need: a count per kind and result, then each kind apart."""
 
-    kinds = ("test",)
-
     def facets(self) -> list[Facet]:
         return [("kind", "test"), ("verifications",)]
 

@@ -44,26 +44,44 @@ Facet = tuple[str, ...]
 UNSHOWN_FIELDS = frozenset({"loc", "diagnostics", "fingerprint"})
 
 
+#: per (type, fields skipped): the names of the compared fields a dataclass is digested
+#: by, or None for a type that is no dataclass (a cache: asked a million times at scale)
+_FIELDS: dict[tuple[type, frozenset[str]], tuple[str, ...] | None] = {}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _field_names(kind: type, skip: frozenset[str]) -> tuple[str, ...] | None:
+    key = (kind, skip)
+    if key not in _FIELDS:
+        _FIELDS[key] = (tuple(f.name for f in dataclasses.fields(kind)
+                              if f.compare and f.name not in skip)
+                        if dataclasses.is_dataclass(kind) else None)
+    return _FIELDS[key]
+
+
 def canonical(value: Any, skip: frozenset[str] = frozenset()) -> Any:
     """``value`` as plain JSON data, the same in every process (sets sorted, enums by value).
 
-    Dataclass fields named in ``skip`` are left out (a page that shows no file:line keys
-    on data without locations); fields excluded from comparison (caches) always are.
+    A dataclass is its type's name and its fields' values in order; fields named in
+    ``skip`` are left out (a page that shows no file:line keys on data without
+    locations), and so are fields excluded from comparison (caches).
     """
-    if isinstance(value, str | int | float | bool) or value is None:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    names = _field_names(kind, skip)
+    if names is not None:
+        return [kind.__name__, *[canonical(getattr(value, name), skip) for name in names]]
     if isinstance(value, enum.Enum):
         return canonical(value.value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__, *[
-            [f.name, canonical(getattr(value, f.name), skip)]
-            for f in dataclasses.fields(value) if f.compare and f.name not in skip]]
+    if isinstance(value, str | int | float):  # subclasses of the plain types
+        return value
+    if isinstance(value, list | tuple):
+        return [canonical(v, skip) for v in value]
     if isinstance(value, Mapping):
         return [["map"], *[[canonical(k, skip), canonical(v, skip)] for k, v in value.items()]]
     if isinstance(value, set | frozenset):
         return sorted((canonical(v, skip) for v in value), key=json.dumps)
-    if isinstance(value, list | tuple):
-        return [canonical(v, skip) for v in value]
     if isinstance(value, PurePath):
         return str(value)
     # an object of no known form: a digest equal to no other, so its page is read again

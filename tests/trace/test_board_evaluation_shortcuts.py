@@ -66,7 +66,11 @@ def test_pruned_search_gives_the_same_answers(evaluator: TargetEvaluator, questi
     pruned = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
     everything = frozenset(evaluator._kconf.syms)
     monkeypatch.setattr(evaluator._reach, "hopeful", lambda allowed: everything)
-    searched = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    evaluator._plans.clear()  # a question's plan remembers its reach
+    try:
+        searched = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    finally:
+        evaluator._plans.clear()
     assert pruned == searched
     # The sample does exercise the search: settings made possible by another one.
     assert any(probe.needs for target in pruned for probe in target.probes.values())
@@ -94,9 +98,12 @@ def test_forked_workers_give_the_same_answers_in_order(
         monkeypatch: pytest.MonkeyPatch) -> None:
     wanted, avoid = question
     alone = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
-    forked = list(target_workers.evaluate_in_workers(evaluator, SAMPLE, wanted, avoid, 2))
-    assert [name for name, _ in forked] == SAMPLE
-    assert [probe for _, probe in forked] == alone
+    plan = evaluator.plan(wanted, avoid)
+    everything = list(range(len(plan.groups)))
+    forked = list(target_workers.evaluate_in_workers(
+        evaluator, plan, [(name, everything) for name in SAMPLE], 2))
+    assert [name for name, _, _ in forked] == SAMPLE
+    assert [plan.assemble(name, facts, answers) for name, facts, answers in forked] == alone
     # Through the cache's reader too: enough missing targets fork, in the same order.
     monkeypatch.setattr(target_workers, "PARALLEL_FROM", 3)
     monkeypatch.setenv("SECGUIDE_JOBS", "2")
@@ -124,12 +131,14 @@ def test_workers_leave_a_callers_frozen_data_frozen(evaluator: TargetEvaluator,
     """The guide's build freezes its long-lived data for the collector and gives it back
     at the end; forking workers in between must not give it back early."""
     wanted, avoid = question
+    plan = evaluator.plan(wanted, avoid)
+    tasks = [(name, [0]) for name in SAMPLE[:2]]
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        list(target_workers.evaluate_in_workers(evaluator, SAMPLE[:2], wanted, avoid, 2))
+        list(target_workers.evaluate_in_workers(evaluator, plan, tasks, 2))
         assert gc.get_freeze_count() >= frozen > 0
     finally:
         gc.unfreeze()
-    list(target_workers.evaluate_in_workers(evaluator, SAMPLE[:2], wanted, avoid, 2))
+    list(target_workers.evaluate_in_workers(evaluator, plan, tasks, 2))
     assert gc.get_freeze_count() == 0  # what the workers froze themselves, they give back

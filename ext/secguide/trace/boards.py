@@ -245,7 +245,7 @@ class _Reasons:
                 return BoardVerdict.UNAVAILABLE, (
                     f"needs {_symbols(probe.names)}, which the devicetree decides"
                     if probe.names else "depends on the devicetree")
-            if cause == Cause.UNKNOWN or not probe.names:
+            if not probe.names:
                 return BoardVerdict.UNAVAILABLE, (
                     f"depends on {_few(probe.names)}, not met on this target"
                     if probe.names else "its dependencies are not met on this target")

@@ -41,17 +41,6 @@ class Cause(StrEnum):
     DEVICETREE = "devicetree"
     GUIDE = "guide"
     PRODUCT = "product"
-    #: the explanation took more steps than :data:`BUDGET` allows: not classified
-    UNKNOWN = "unknown"
-
-
-#: Symbols one explanation may visit: a hub such as ``ENTROPY_HAS_DRIVER`` is selected by
-#: hundreds of drivers; past this the cause is reported unknown, never guessed.
-BUDGET = 1500
-
-
-class _OverBudget(Exception):
-    pass
 
 
 #: When every part must hold, the hardest cause decides; when any part would do, the easiest.
@@ -156,29 +145,27 @@ class Blamer:
 
     ``guide_on`` are the symbols the guide's fragment turns or keeps on, ``guide_off``
     those it wants off: a dependency on them is the guide's own conflict.
+
+    An explanation is what a walk from its symbol alone would find, whatever was
+    explained before: Kconfig forbids dependency loops, so a remembered symbol's cause is
+    the one a fresh walk gives, and no step budget cuts a walk short (a budget shared
+    with earlier explanations made an answer depend on what was asked first). A hub
+    such as ``ENTROPY_HAS_DRIVER`` is still walked once per state, not once per question.
     """
 
     def __init__(self, guide_on: frozenset[str], guide_off: frozenset[str],
                  fixed: frozenset[str] = frozenset()) -> None:
         self.guide_on, self.guide_off, self.fixed = guide_on, guide_off, fixed
-        self._left = BUDGET
         self._off: dict[str, Blame] = {}
         self._on: dict[str, Blame] = {}
         #: expression values in this state, by identity (the expression is kept with its
         #: value, so that a temporary one's identity is never reused while remembered)
         self._values: dict[int, tuple[Any, int]] = {}
 
-    def explain(self, method: Any, sym: Any) -> Blame:
-        """``method(sym)`` within the budget; ``unknown`` when it runs out, naming the
-        false terms of ``sym``'s own dependency (not traced further)."""
-        self._left = BUDGET
-        try:
-            return method(sym)
-        except _OverBudget:
-            names = [term.name for term in flat(sym.direct_dep, kconfiglib.AND)
-                     if isinstance(term, kconfiglib.Symbol) and not is_scaffolding(term.name)
-                     and self._value(term) == 0]
-            return Cause.UNKNOWN, tuple(names[:MAX_NAMES])
+    @staticmethod
+    def explain(method: Any, sym: Any) -> Blame:
+        """``method(sym)``: ``out_of_sight`` or ``selected``, bound to this Blamer."""
+        return method(sym)
 
     def _value(self, expr: Any) -> int:
         """kconfiglib's ``expr_value``, remembered for every sub-expression: the state
@@ -202,11 +189,6 @@ class Blamer:
             value = kconfiglib.expr_value(expr)  # a comparison
         self._values[id(expr)] = (expr, value)
         return value
-
-    def _spend(self) -> None:
-        self._left -= 1
-        if self._left < 0:
-            raise _OverBudget
 
     def false_expr(self, expr: Any) -> Blame:
         """Why ``expr`` (currently false) is false."""
@@ -298,13 +280,8 @@ class Blamer:
         name = sym.name
         if name in self._off:
             return self._off[name]
-        self._spend()
-        self._off[name] = (Cause.TARGET, ())  # a cycle leads nowhere
-        try:
-            self._off[name] = found = self._off_symbol(sym)
-        except _OverBudget:
-            del self._off[name]
-            raise
+        self._off[name] = (Cause.TARGET, ())  # a loop (Kconfig forbids them) leads nowhere
+        self._off[name] = found = self._off_symbol(sym)
         return found
 
     def _off_symbol(self, sym: Any) -> Blame:
@@ -363,13 +340,8 @@ class Blamer:
         name = sym.name
         if name in self._on:
             return self._on[name]
-        self._spend()
-        self._on[name] = (Cause.TARGET, ())
-        try:
-            self._on[name] = found = self._on_symbol(sym)
-        except _OverBudget:
-            del self._on[name]
-            raise
+        self._on[name] = (Cause.TARGET, ())  # a loop (Kconfig forbids them) leads nowhere
+        self._on[name] = found = self._on_symbol(sym)
         return found
 
     def _on_symbol(self, sym: Any) -> Blame:

@@ -7,7 +7,12 @@ Under the cache folder, one folder per tree (``boards-<key>``) holds:
   mtimes, checked with ``stat`` calls alone), the inputs' content *fingerprint*, and the
   board targets (reading 2,000 YAML files takes most of a warm run otherwise);
 * one folder per question (the settings asked about, the code that answers them),
-  with one small compressed file per target: ``board TARGET`` reads one, not all.
+  with one small compressed file per target: ``board TARGET`` reads one, not all;
+* one file per target (``g-*.g``) with the answers of the *groups* of settings
+  (:mod:`.target_groups`), each keyed by the group's own settings: after an edit of
+  the model, a new question re-evaluates only the groups whose settings changed, and
+  none at all when only their order or other settings' did. It keeps the current
+  question's groups and at most as many others, the most recently used.
 
 A changed stamp with the same fingerprint (a fresh checkout) only refreshes the stamp;
 a changed fingerprint starts the tree's folder afresh. Only the newest
@@ -41,7 +46,10 @@ from secguide.zephyr.kconfig.cache import (
 )
 from secguide.zephyr.kconfig.target_workers import evaluate_in_workers, jobs_for
 from secguide.zephyr.kconfig.targets import (
+    Facts,
+    GroupAnswer,
     Outcome,
+    Plan,
     SettingProbe,
     TargetEvaluator,
     TargetProbe,
@@ -51,11 +59,12 @@ from secguide.zephyr.tree import ZephyrTree, tree_files
 
 CACHE_FORMAT = "secguide-board-targets"
 #: Bump when the layout or the encoding changes meaning.
-CACHE_SCHEMA = 5
+CACHE_SCHEMA = 6
 #: Question folders kept per tree (the current model's and the one before).
 KEEP_QUESTIONS = 2
 #: The code whose answers the cache keeps: an edit to it is a new question.
-_EVALUATION_CODE = ("targets.py", "target_blame.py", "target_reach.py")
+_EVALUATION_CODE = ("targets.py", "target_blame.py", "target_reach.py",
+                    "target_groups.py")
 
 
 def _code_digest() -> str:
@@ -65,11 +74,30 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def _code_key() -> str:
+    """The code and libraries that answer (any change: every answer is asked again)."""
+    return json.dumps([__version__, KCONFIGLIB_VERSION, CACHE_SCHEMA, _code_digest()])
+
+
 def _question_key(wanted: list[WantedSetting], avoid: Iterable[str]) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps([__version__, KCONFIGLIB_VERSION, CACHE_SCHEMA, _code_digest(),
-                              [repr(w) for w in wanted], sorted(avoid)]).encode())
+    digest.update(json.dumps([_code_key(), [repr(w) for w in wanted],
+                              sorted(avoid)]).encode())
     return digest.hexdigest()[:24]
+
+
+def _group_keys(plan: Plan) -> list[str]:
+    """Per group, what its answer on a target depends on besides the target and the
+    tree: its settings (symbol, value, scopes, architectures, whether solved) and the
+    avoided symbols its search and explanations may meet."""
+    keys = []
+    for group in plan.groups:
+        settings = [plan.wanted[member] for member in group.members]
+        own = {w.symbol for w in settings} | set(group.avoided)
+        digest = hashlib.sha256(json.dumps([
+            [repr(w) for w in settings], sorted(plan.avoid_set & own)]).encode())
+        keys.append(digest.hexdigest()[:24])
+    return keys
 
 
 def _tree_folder(tree: ZephyrTree, cache_dir: Path | None) -> Path:
@@ -238,6 +266,88 @@ def _decode(data: bytes) -> TargetProbe:
         conditions={str(k): (v[0], v[1]) for k, v in raw["conditions"].items()})
 
 
+def _enc_group(answer: GroupAnswer) -> list[Any]:
+    off = [_enc_setting(probe) for probe in answer.probes]
+    on = {str(position): encoded for position, probe
+          in enumerate(answer.probes_with_devicetree)
+          if (encoded := _enc_setting(probe)) != off[position]}
+    return [off, on, [[name, value, list(place)] for name, value, place in answer.fragment],
+            {expr: list(truths) for expr, truths in answer.conditions.items()}]
+
+
+def _dec_group(raw: list[Any]) -> GroupAnswer:
+    off_raw, on_raw, fragment, conditions = raw
+    off = tuple(_dec_setting(item) for item in off_raw)
+    on = tuple(_dec_setting(on_raw[str(position)]) if str(position) in on_raw else probe
+               for position, probe in enumerate(off))
+    return GroupAnswer(
+        probes=off, probes_with_devicetree=on,
+        fragment=tuple((str(name), str(value), tuple(int(n) for n in place))
+                       for name, value, place in fragment),
+        conditions={str(expr): (truths[0], truths[1]) for expr, truths in conditions.items()})
+
+
+class _GroupStore:
+    """One target's group answers on disk (``g-*.g``): a header line (the code that
+    answered, the target, the groups held) and the compressed answers. A file of other
+    code, of another target, or unreadable, holds nothing."""
+
+    def __init__(self, tree_folder: Path, target: str) -> None:
+        self.path = tree_folder / ("g-" + hashlib.sha256(target.encode()).hexdigest()[:20]
+                                   + ".g")
+        self.target = target
+        self._header: dict[str, Any] | None = None
+        self._body = b""
+
+    def _read(self) -> dict[str, Any]:
+        if self._header is None:
+            self._header = {}
+            try:
+                head, _, self._body = self.path.read_bytes().partition(b"\n")
+                header = json.loads(head)
+                if (isinstance(header, dict) and header.get("code") == _code_key()
+                        and header.get("target") == self.target
+                        and isinstance(header.get("groups"), dict)):
+                    self._header = header
+            except (OSError, ValueError):
+                pass
+        return self._header
+
+    def held(self) -> set[str]:
+        return set(self._read().get("groups", {}))
+
+    def load(self) -> tuple[Facts | None, dict[str, list[Any]]]:
+        """The target's facts and the encoded answers of the groups held."""
+        if not self._read():
+            return None, {}
+        try:
+            body = json.loads(zlib.decompress(self._body))
+            facts = (dict(body["facts"][0]), dict(body["facts"][1]))
+            answers = body["groups"]
+            if not isinstance(answers, dict):
+                raise TypeError
+        except (ValueError, KeyError, TypeError, IndexError, zlib.error):
+            return None, {}
+        return facts, answers
+
+    def save(self, facts: Facts, current: dict[str, list[Any]],
+             others: dict[str, list[Any]]) -> None:
+        """The current question's answers, and at most as many of the others held, the
+        most recently used first (an edit back and forth, another profile)."""
+        used = self._read().get("groups", {})
+        counter = int(self._read().get("counter", 0)) + 1
+        kept = sorted((key for key in others if key not in current),
+                      key=lambda key: used.get(key, 0), reverse=True)[:len(current)]
+        groups = {key: counter for key in current} | {key: used.get(key, 0) for key in kept}
+        header = json.dumps({"code": _code_key(), "target": self.target, "counter": counter,
+                             "groups": groups}, separators=(",", ":"))
+        body = zlib.compress(json.dumps(
+            {"facts": list(facts), "groups": {**{key: others[key] for key in kept},
+                                              **current}},
+            separators=(",", ":")).encode(), 6)
+        _write(self.path, header.encode() + b"\n" + body)
+
+
 def _answer_file(folder: Path, target: str) -> Path:
     return folder / (hashlib.sha256(target.encode()).hexdigest()[:20] + ".z")
 
@@ -293,8 +403,9 @@ def iter_evaluations(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
     """(target name, evaluation) of the targets ``names`` (default: all), by name, one at
     a time: a reader that summarises every target holds one evaluation, not 1,200. Cached
     answers are read as they come; the tree is parsed only at the first missing one, or
-    first of all when enough are missing for forked workers to share the parse
-    (:mod:`.target_workers`).
+    first of all when answers are missing (then only the groups of settings that no
+    target file holds are evaluated, in forked workers when there are enough targets to
+    share the parse: :mod:`.target_workers`).
 
     Raises:
         SecguideError: the tree's Kconfig does not parse, or a defconfig is unreadable.
@@ -303,31 +414,81 @@ def iter_evaluations(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
     wanted_names = sorted({t.name for t in targets} if names is None else set(names))
     index = _index(tree, cache_dir, use_cache)
     folder = index.answers(_question_key(wanted, avoid))
-    evaluator: TargetEvaluator | None = None
-    # Many targets to evaluate: forked workers share the one parse (same answers, same
-    # order); a file that turns out unreadable is still evaluated here, below.
     missing = [name for name in wanted_names
                if folder is None or not _answer_file(folder, name).is_file()]
-    jobs = jobs_for(len(missing))
-    forked = None
-    if jobs > 1:
-        evaluator = TargetEvaluator(tree, targets)
-        forked = evaluate_in_workers(evaluator, missing, wanted, avoid, jobs)
-    forked_names = set(missing) if forked is not None else set()
+    evaluation = _Evaluation(tree, targets, wanted, avoid,
+                             index.folder if folder is not None else None)
+    if missing:
+        evaluation.start()
+        todo = [(name, which) for name in missing if (which := evaluation.todo(name))]
+        jobs = jobs_for(len(todo))
+        if jobs > 1:
+            assert evaluation.evaluator is not None and evaluation.plan is not None
+            evaluation.forked = evaluate_in_workers(evaluation.evaluator, evaluation.plan,
+                                                    todo, jobs)
+            evaluation.forked_names = {name for name, _ in todo}
     for name in wanted_names:
-        if forked is not None and name in forked_names:
-            done, probe = next(forked)
-            assert done == name  # answers come back in the order asked
-            fresh = True
-        else:
-            probe = _read_answer(folder, name)
-            fresh = probe is None
-            if probe is None:
-                if evaluator is None:
-                    evaluator = TargetEvaluator(tree, targets)
-                probe = evaluator.evaluate(name, wanted, avoid)
-        if fresh and folder is not None:
-            _write(_answer_file(folder, name), _encode(probe))
+        probe = None if name in missing else _read_answer(folder, name)
+        if probe is None:
+            probe = evaluation.answer(name)
+            if folder is not None:
+                _write(_answer_file(folder, name), _encode(probe))
         yield name, probe
-    if evaluator is not None and folder is not None:
+    if evaluation.evaluator is not None and folder is not None:
         _prune(index.folder, folder)
+
+
+class _Evaluation:
+    """Targets' answers assembled from their groups' answers: those on disk, the others
+    evaluated (here or by forked workers), written back for the next question."""
+
+    def __init__(self, tree: ZephyrTree, targets: list[BoardTarget],
+                 wanted: list[WantedSetting], avoid: list[str], store: Path | None) -> None:
+        self.tree, self.targets, self.wanted, self.avoid = tree, targets, wanted, avoid
+        self.store = store
+        self.evaluator: TargetEvaluator | None = None
+        self.plan: Plan | None = None
+        self.keys: list[str] = []
+        self.forked: Iterator[tuple[str, Facts, dict[int, GroupAnswer]]] | None = None
+        self.forked_names: set[str] = set()
+
+    def start(self) -> None:
+        if self.evaluator is None:
+            self.evaluator = TargetEvaluator(self.tree, self.targets)
+            self.plan = self.evaluator.plan(self.wanted, self.avoid)
+            self.keys = _group_keys(self.plan)
+
+    def _store(self, name: str) -> _GroupStore | None:
+        return _GroupStore(self.store, name) if self.store is not None else None
+
+    def todo(self, name: str) -> list[int]:
+        """The groups no file holds for ``name`` (by index)."""
+        store = self._store(name)
+        held = store.held() if store is not None else set()
+        return [index for index, key in enumerate(self.keys) if key not in held]
+
+    def answer(self, name: str) -> TargetProbe:
+        self.start()
+        assert self.evaluator is not None and self.plan is not None
+        store = self._store(name)
+        facts, held = store.load() if store is not None else (None, {})
+        answers: dict[int, GroupAnswer] = {}
+        for index, key in enumerate(self.keys):
+            with contextlib.suppress(ValueError, KeyError, TypeError, IndexError):
+                if key in held:
+                    answers[index] = _dec_group(held[key])
+        from_disk = set(answers)
+        if name in self.forked_names:
+            assert self.forked is not None
+            done, facts, fresh = next(self.forked)
+            assert done == name  # answers come back in the order asked
+            answers |= fresh
+        which = [index for index in range(len(self.keys)) if index not in answers]
+        if facts is None or which:
+            facts, fresh = self.evaluator.evaluate_groups(name, self.plan, which)
+            answers |= fresh
+        if store is not None:
+            store.save(facts, {key: held[key] if index in from_disk
+                               else _enc_group(answers[index])
+                               for index, key in enumerate(self.keys)}, held)
+        return self.plan.assemble(name, facts, answers)

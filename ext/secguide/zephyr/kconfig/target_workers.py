@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from secguide.diagnostics import SecguideError
-from secguide.zephyr.kconfig.targets import TargetEvaluator, TargetProbe, WantedSetting
+from secguide.zephyr.kconfig.targets import Facts, GroupAnswer, Plan, TargetEvaluator
 
 #: Workers at most by default: each holds its own copy of the parse's values (~250 MB).
 MAX_JOBS = 4
@@ -31,7 +31,7 @@ PARALLEL_FROM = 48
 _CHUNK = 4
 
 #: What the forked workers evaluate with: set before the fork, read in the workers.
-_SHARED: tuple[TargetEvaluator, list[WantedSetting], list[str]] | None = None
+_SHARED: tuple[TargetEvaluator, Plan] | None = None
 
 
 def jobs_for(missing: int) -> int:
@@ -54,25 +54,27 @@ def jobs_for(missing: int) -> int:
     return int(asked)
 
 
-def _evaluate_one(name: str) -> tuple[str, TargetProbe | None, tuple[str, int] | None]:
+def _evaluate_one(task: tuple[str, list[int]]) -> tuple[str, Any, tuple[str, int] | None]:
     assert _SHARED is not None  # set by the parent before it forked this worker
-    evaluator, wanted, avoid = _SHARED
+    evaluator, plan = _SHARED
+    name, which = task
     try:
-        return name, evaluator.evaluate(name, wanted, avoid), None
+        return name, evaluator.evaluate_groups(name, plan, which), None
     except SecguideError as error:  # sent back as data: re-raised by the parent
         return name, None, (str(error), error.exit_code)
 
 
-def evaluate_in_workers(evaluator: TargetEvaluator, names: list[str],
-                        wanted: list[WantedSetting], avoid: list[str],
-                        jobs: int) -> Iterator[tuple[str, TargetProbe]]:
-    """(name, evaluation) of ``names``, in that order, from ``jobs`` forked workers.
+def evaluate_in_workers(evaluator: TargetEvaluator, plan: Plan,
+                        tasks: list[tuple[str, list[int]]],
+                        jobs: int) -> Iterator[tuple[str, Facts, dict[int, GroupAnswer]]]:
+    """(name, facts, group answers) for each (target name, groups of ``plan`` to
+    evaluate) of ``tasks``, in that order, from ``jobs`` forked workers.
 
     Raises:
         SecguideError: a target's defconfig is unreadable (as in one process).
     """
     global _SHARED
-    _SHARED = (evaluator, wanted, avoid)
+    _SHARED = (evaluator, plan)
     context: Any = multiprocessing.get_context("fork")
     # The workers' cycle collector leaves everything alive at the fork alone: walking it
     # would copy every page of the parent (the guide's whole build) into each worker.
@@ -81,11 +83,11 @@ def evaluate_in_workers(evaluator: TargetEvaluator, names: list[str],
     gc.freeze()
     try:
         with context.Pool(jobs) as pool:
-            for name, probe, error in pool.imap(_evaluate_one, names, chunksize=_CHUNK):
+            for name, result, error in pool.imap(_evaluate_one, tasks, chunksize=_CHUNK):
                 if error is not None:
                     raise SecguideError(error[0], exit_code=error[1])
-                assert probe is not None
-                yield name, probe
+                assert result is not None
+                yield name, result[0], result[1]
     finally:
         _SHARED = None
         if not frozen_by_caller:

@@ -53,6 +53,7 @@ from secguide.zephyr.kconfig.target_blame import (
     selectors_holding,
     target_determined,
 )
+from secguide.zephyr.kconfig.target_groups import ConeIndex, SettingGroup, partition
 from secguide.zephyr.kconfig.target_reach import ReachIndex
 from secguide.zephyr.tree import ZephyrTree, tree_files
 
@@ -171,6 +172,114 @@ class WantedSetting:
     def meant_for(self, arch: str) -> bool:
         """HWMv2 trees name each architecture once (``arm`` and ``arm64`` are two)."""
         return not self.architectures or not arch or arch in self.architectures
+
+#: Where a fragment line was last assigned within its group: (devicetree world's rank,
+#: wake round, pass, setting's place in its group, step). Lines are written in this order.
+Place = tuple[int, ...]
+#: A target's capability facts, devicetree off and on.
+Facts = tuple[dict[str, str], dict[str, str]]
+#: Questions whose groups an evaluator remembers.
+_KEEP_PLANS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAnswer:
+    """One group's answer on one target: its settings' probes (in the group's order),
+    devicetree off and on; its fragment lines with their places; its scopes' truths.
+    A function of the group's settings and the target alone."""
+
+    probes: tuple[SettingProbe, ...]
+    probes_with_devicetree: tuple[SettingProbe, ...]
+    fragment: tuple[tuple[str, str, Place], ...]
+    conditions: dict[str, tuple[bool | None, bool | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A question (the wanted settings, the symbols to avoid) split into groups."""
+
+    wanted: tuple[WantedSetting, ...]
+    groups: tuple[SettingGroup, ...]
+    avoid_set: frozenset[str]
+    #: per setting: its symbol is defined (and not the parse's own scaffolding)
+    defined: tuple[bool, ...]
+    #: the symbols from which a search may reach one the guide may assign
+    hopeful: frozenset[str]
+    #: guide symbol -> bit set of the settings (by index) an assignment to it may concern
+    readers: dict[str, int]
+
+    def assemble(self, target_name: str, facts: Facts,
+                 answers: dict[int, GroupAnswer]) -> TargetProbe:
+        """The target's evaluation from every group's answer: the probes in the
+        question's order, the groups' fragment lines in the order one solve of all the
+        settings writes them."""
+        probes: list[SettingProbe | None] = [None] * len(self.wanted)
+        probes_on: list[SettingProbe | None] = [None] * len(self.wanted)
+        lines: list[tuple[Place, str, str]] = []
+        conditions: dict[str, tuple[bool | None, bool | None]] = {}
+        for index, group in enumerate(self.groups):
+            answer = answers[index]
+            for position, member in enumerate(group.members):
+                probes[member] = answer.probes[position]
+                probes_on[member] = answer.probes_with_devicetree[position]
+            lines += [((place[0], place[1], place[2], group.members[place[3]], *place[4:]),
+                       name, value) for name, value, place in answer.fragment]
+            conditions |= answer.conditions
+        return TargetProbe(
+            target=target_name, facts=facts[0], facts_with_devicetree=facts[1],
+            probes={w.key: probe for w, probe in zip(self.wanted, probes, strict=True)
+                    if probe is not None},
+            probes_with_devicetree={w.key: probe for w, probe
+                                    in zip(self.wanted, probes_on, strict=True)
+                                    if probe is not None},
+            fragment=tuple((name, value) for _, name, value in sorted(lines)),
+            conditions={expr: conditions[expr] for expr in sorted(conditions)})
+
+
+@dataclass(slots=True)
+class _WorldAnswer:
+    """A group solved in one devicetree world (before the fragment is checked)."""
+
+    baseline: dict[str, tuple[str, bool]]
+    lines: dict[str, tuple[str, Place]]
+    needs: dict[str, tuple]
+    truth: dict[str, bool | None]
+    asleep: frozenset[str]
+
+
+class _GroupWork:
+    """One group being evaluated on the current target."""
+
+    def __init__(self, index: int, plan: Plan, arch: str) -> None:
+        self.index = index
+        self.group = plan.groups[index]
+        self.settings = [plan.wanted[member] for member in self.group.members]
+        defined = [(position, plan.wanted[member])
+                   for position, member in enumerate(self.group.members)
+                   if plan.defined[member]]
+        #: meant for other architectures: not tried
+        self.elsewhere = {w.key for _, w in defined if not w.meant_for(arch)}
+        self.defined = [(position, w) for position, w in defined
+                        if w.key not in self.elsewhere]
+        self.conditions = sorted({expr for _, w in self.defined for expr in w.when})
+        self.worlds: list[_WorldAnswer] = []
+        self._places: dict[str, Place] = {}
+
+    def union(self) -> list[tuple[str, str]]:
+        """Every line either world wanted (the devicetree-off value where both did), in
+        the order of the devicetree-on world's lines, then the others'."""
+        values: dict[str, str] = {}
+        places: dict[str, Place] = {}
+        for rank, world in ((0, self.worlds[1]), (1, self.worlds[0])):
+            for name, (value, place) in world.lines.items():
+                values[name] = value
+                places.setdefault(name, (rank, *place))
+        self._places = places
+        return [(name, values[name]) for name in sorted(values, key=places.__getitem__)]
+
+    def places(self) -> dict[str, Place]:
+        return self._places
+
 
 # -- generated inputs -------------------------------------------------------------------
 
@@ -300,6 +409,10 @@ class TargetEvaluator:
         self._hopeful: frozenset[str] = frozenset()
         #: what the current target's defconfig and guards set (unset for the next one)
         self._user_set: list[Any] = []
+
+        #: the parse's read graph (made at the first question) and the questions' groups
+        self._cones: ConeIndex | None = None
+        self._plans: dict[tuple, Plan] = {}
 
         self._selectors = {name: sym for name, sym in self._kconf.syms.items()
                            if name.startswith(_SELECT_PREFIX)}
@@ -513,38 +626,56 @@ class TargetEvaluator:
 
     # -- the whole fragment ------------------------------------------------------------
 
-    def _solve(self, wanted: list[WantedSetting], allowed: frozenset[str],
-               avoid: frozenset[str], kept: list[_Touch]) -> tuple[dict[str, str],
-                                                                   dict[str, tuple]]:
-        """Apply the wanted settings together, as one prj.conf would.
+    def _solve(self, wanted: list[tuple[int, WantedSetting]], members: tuple[int, ...],
+               readers: dict[str, int], allowed: frozenset[str], avoid: frozenset[str],
+               kept: list[_Touch],
+               wake: int) -> tuple[dict[str, tuple[str, Place]], dict[str, tuple]]:
+        """Apply the wanted settings (with their places in the group) together, as one
+        prj.conf would.
 
         Settings are tried in order; one that fails is tried again after the others
         (turning ``BOOT_BANNER`` off lets ``PRINTK`` go off). A later setting may undo an
         earlier one through a ``select``: the fragment is checked as a whole afterwards.
+        Each line carries the place of its last assignment (wake round, pass, setting,
+        step): the fragment's lines are written in that order.
+
+        A setting that failed is tried again only once something it reads has been
+        assigned since (``readers``: by the question's index ``members[place]``): with
+        nothing it reads changed, the same search fails the same way.
         """
         syms = self._kconf.syms
-        lines: dict[str, str] = {}
+        lines: dict[str, tuple[str, Place]] = {}
         needs: dict[str, tuple] = {}
-        pending = [w for w in wanted if not _value_ok(syms[w.symbol], w)]
-        for _round in range(_MAX_ROUNDS):
+        pending = [(position, w) for position, w in wanted
+                   if not _value_ok(syms[w.symbol], w)]
+        unchanged = 0  # settings (bits by index) that failed with nothing changed since
+        for round_number in range(_MAX_ROUNDS):
             progress, left = False, []
-            for item in pending:
+            for position, item in pending:
                 sym = syms[item.symbol]
                 if _value_ok(sym, item):
+                    continue
+                bit = 1 << members[position]
+                if unchanged & bit:
+                    left.append((position, item))
                     continue
                 self._given_up = set()
                 touched: list[_Touch] = []
                 ok, extra = self._enable(sym, item, allowed, avoid, touched)
                 if ok:
-                    for touch in touched:
+                    for step, touch in enumerate(touched):
                         lines.pop(touch.sym.name, None)  # the last assignment counts
-                        lines[touch.sym.name] = touch.value
+                        lines[touch.sym.name] = (touch.value,
+                                                 (wake, round_number, position, step))
+                        # unknown to the partition: assume it concerns every setting
+                        unchanged &= ~readers.get(touch.sym.name, -1)
                     kept += touched
                     needs[item.key] = tuple(dict.fromkeys(extra))
                     progress = True
                 else:
                     self._undo(touched)
-                    left.append(item)
+                    left.append((position, item))
+                    unchanged |= bit
             pending = left
             if not progress or not pending:
                 break
@@ -554,26 +685,44 @@ class TargetEvaluator:
         for name, value in fragment:
             self._set(self._kconf.syms[name], value, touched)
 
-    def _consistent(self, fragment: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Drop the lines that do not hold when the fragment is loaded after the
-        defconfig (in either devicetree world), until every line holds; and the ``n``
-        lines of symbols out of sight in both worlds (Kconfig ignores those)."""
+    def _consistent(self, fragments: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+        """Each group's fragment without the lines that do not hold when it is loaded
+        after the defconfig (in either devicetree world), dropped until every line holds;
+        and without the ``n`` lines of symbols out of sight in both worlds (Kconfig ignores
+        those). The groups cannot touch each other's values: they are loaded together
+        and judged apart (a group that never settles keeps no line)."""
         syms = self._kconf.syms
+        settled: list[list[tuple[str, str]]] = [[] for _ in fragments]
+        pending = list(range(len(fragments)))
+        fragments = list(fragments)
         for _round in range(_MAX_ROUNDS):
-            broken: set[str] = set()
-            idle = {name for name, value in fragment if value == "n"}
+            broken: dict[int, set[str]] = {index: set() for index in pending}
+            idle = {index: {name for name, value in fragments[index] if value == "n"}
+                    for index in pending}
             touched: list[_Touch] = []
-            self._apply(fragment, touched)
+            for index in pending:
+                self._apply(fragments[index], touched)
             for devicetree in (False, True):
                 self._world(devicetree)
-                broken |= {name for name, value in fragment if syms[name].str_value != value}
-                idle &= {name for name in idle if not syms[name].visibility}
+                for index in pending:
+                    broken[index] |= {name for name, value in fragments[index]
+                                      if syms[name].str_value != value}
+                    idle[index] = {name for name in idle[index] if not syms[name].visibility}
             self._undo(touched)
             self._world(False)
-            if not broken:
-                return [line for line in fragment if line[0] not in idle]
-            fragment = [line for line in fragment if line[0] not in broken]
-        return []
+            left = []
+            for index in pending:
+                if broken[index]:
+                    fragments[index] = [line for line in fragments[index]
+                                        if line[0] not in broken[index]]
+                    left.append(index)
+                else:
+                    settled[index] = [line for line in fragments[index]
+                                      if line[0] not in idle[index]]
+            pending = left
+            if not pending:
+                break
+        return settled
 
     def _final_probe(self, wanted: WantedSetting, baseline: dict[str, tuple[str, bool]],
                      needs: dict[str, tuple], lines: dict[str, str],
@@ -615,6 +764,31 @@ class TargetEvaluator:
             return SettingProbe(**common, outcome=Outcome.BLOCKED, cause=cause, names=names)
         return SettingProbe(**common, outcome=Outcome.FIXED)
 
+    # -- groups of settings ------------------------------------------------------------
+
+    def plan(self, wanted: list[WantedSetting], avoid: Iterable[str] = ()) -> Plan:
+        """The question split into groups of settings that cannot influence each other
+        (:mod:`.target_groups`), remembered for the last few questions."""
+        key = (tuple(wanted), tuple(sorted(set(avoid))))
+        found = self._plans.get(key)
+        if found is None:
+            if self._cones is None:
+                self._cones = ConeIndex(self._kconf, self._fixed)
+            syms = self._kconf.syms
+            avoid_set = frozenset(avoid) | {w.symbol for w in wanted if w.value == "n"}
+            parts = partition(self._cones, self._kconf, [w.symbol for w in wanted],
+                              [w.when for w in wanted], avoid_set)
+            defined = tuple(w.symbol in syms and bool(syms[w.symbol].nodes)
+                            and not is_scaffolding(w.symbol) for w in wanted)
+            hopeful = self._reach.hopeful(frozenset(
+                w.symbol for w in wanted if w.solve and w.value == "y") - avoid_set)
+            found = Plan(tuple(wanted), parts.groups, avoid_set, defined, hopeful,
+                         parts.readers)
+            if len(self._plans) >= _KEEP_PLANS:
+                self._plans.clear()
+            self._plans[key] = found
+        return found
+
     def evaluate(self, target_name: str, wanted: list[WantedSetting],
                  avoid: Iterable[str] = ()) -> TargetProbe:
         """Capability facts, the guide's fragment and one probe per wanted setting,
@@ -624,78 +798,105 @@ class TargetEvaluator:
         of ``wanted`` itself are ever assigned (a dependency on anything else, such as a
         subsystem the product has not enabled, is reported, never switched on).
         ``avoid`` names symbols never turned on (settings the guide advises against).
-        The defconfig is read once; every trial is undone from its own record.
+        Settings that cannot influence each other are solved in separate groups (the
+        same answers: :mod:`.target_groups`).
         """
+        plan = self.plan(wanted, avoid)
+        facts, answers = self.evaluate_groups(target_name, plan, range(len(plan.groups)))
+        return plan.assemble(target_name, facts, answers)
+
+    def evaluate_groups(self, target_name: str, plan: Plan,
+                        which: Iterable[int]) -> tuple[Facts, dict[int, GroupAnswer]]:
+        """The target's facts (devicetree off, on) and the answers of the groups
+        ``which`` of ``plan``. The defconfig is read once; every trial is undone from its
+        own record, and each group starts from the target's own values."""
         target = self.targets[target_name]
         syms = self._kconf.syms
-        avoid_set = frozenset(avoid) | {w.symbol for w in wanted if w.value == "n"}
-        defined = [w for w in wanted if w.symbol in syms and syms[w.symbol].nodes
-                   and not is_scaffolding(w.symbol)]
-        # Every round's ``allowed`` is within this set: one reachability for all of them.
-        self._hopeful = self._reach.hopeful(frozenset(
-            w.symbol for w in wanted if w.solve and w.value == "y") - avoid_set)
+        self._hopeful = plan.hopeful
         self._select(target, devicetree=False)
         arch = syms["ARCH"].str_value if "ARCH" in syms else ""
-        elsewhere = {w.key for w in defined if not w.meant_for(arch)}
-        defined = [w for w in defined if w.key not in elsewhere]
-        conditions = sorted({expr for w in defined for expr in w.when})
-        worlds, truths, dormant = [], [], []
+        works = [_GroupWork(index, plan, arch) for index in which]
+        facts = []
         for devicetree in (False, True):
             self._world(devicetree)
-            facts = self._facts()
-            baseline = {w.key: (syms[w.symbol].str_value, _value_ok(syms[w.symbol], w))
-                        for w in defined}
-            # A subsystem off in the defaults is never switched on to harden it; one that
-            # the guide's own fragment turns on (USERSPACE) wakes its settings up.
-            kept: list[_Touch] = []
-            lines: dict[str, str] = {}
-            needs: dict[str, tuple] = {}
-            asleep = {w.key for w in defined if w.solve}
-            for _round in range(_MAX_ROUNDS):
-                truth = {expr: self._holds(expr) for expr in conditions}
-                awake = [w for w in defined if w.key in asleep and w.solve and (
-                    not w.when or any(truth[expr] is not False for expr in w.when))]
-                if not awake:
-                    break
-                asleep -= {w.key for w in awake}
-                active = [w for w in defined if w.solve and w.key not in asleep]
-                allowed = frozenset(w.symbol for w in active if w.value == "y") - avoid_set
-                more_lines, more_needs = self._solve(active, allowed, avoid_set, kept)
-                lines |= more_lines
-                needs |= more_needs
-            self._undo(kept)
-            worlds.append((facts, baseline, lines, needs))
-            truths.append(truth)
-            dormant.append(asleep)
+            facts.append(self._facts())
+            for work in works:
+                work.worlds.append(self._solve_group(work, plan.avoid_set, plan.readers))
         self._world(False)
-        # Every line either world wanted; those that do not hold in both are dropped.
-        union = dict(worlds[1][2]) | dict(worlds[0][2])
-        fragment = self._consistent(list(union.items()))
-        lines = dict(fragment)
-        guide_on = frozenset(name for name, value in fragment if value == "y") | {
-            w.symbol for w in defined if w.value == "y"}
+        fragments = self._consistent([work.union() for work in works])
         applied: list[_Touch] = []
-        self._apply(fragment, applied)
-        probes = []
-        for index, (_facts, baseline, _lines, needs) in enumerate(worlds):
+        for fragment in fragments:
+            self._apply(fragment, applied)
+        # One explainer per world for every group: an explanation walks only its own
+        # setting's cone, where the only guide symbols are its own group's, and remembers
+        # only what a fresh walk would find (so no answer depends on another group's).
+        guide_on = frozenset(name for fragment in fragments for name, value in fragment
+                             if value == "y") | {w.symbol for work in works
+                                                 for _, w in work.defined if w.value == "y"}
+        probes: list[list[tuple[SettingProbe, ...]]] = [[], []]
+        for index in (0, 1):
             self._world(bool(index))
-            blamer = Blamer(guide_on, avoid_set, self._fixed)
-            # Solved in this world only: the devicetree decides, the fragment leaves it out.
-            only_here = set(needs) - set(worlds[1 - index][3])
-            probes.append({w.key: self._not_tried(w, Outcome.ELSEWHERE)
-                           if w.key in elsewhere else
-                           self._not_tried(w, Outcome.DORMANT, baseline)
-                           if w.key in dormant[index] else
-                           self._final_probe(w, baseline, needs, lines, blamer,
-                                             w.key in only_here)
-                           for w in wanted})
+            blamer = Blamer(guide_on, plan.avoid_set, self._fixed)
+            for work, fragment in zip(works, fragments, strict=True):
+                probes[index].append(self._group_probes(work, index, fragment, blamer))
         self._undo(applied)
         self._world(False)
-        return TargetProbe(target=target_name, facts=worlds[0][0],
-                           facts_with_devicetree=worlds[1][0], probes=probes[0],
-                           probes_with_devicetree=probes[1], fragment=tuple(fragment),
-                           conditions={expr: (truths[0][expr], truths[1][expr])
-                                       for expr in conditions})
+        answers = {}
+        for position, (work, fragment) in enumerate(zip(works, fragments, strict=True)):
+            places = work.places()
+            answers[work.index] = GroupAnswer(
+                probes=probes[0][position], probes_with_devicetree=probes[1][position],
+                fragment=tuple((name, value, places[name]) for name, value in fragment),
+                conditions={expr: (work.worlds[0].truth[expr], work.worlds[1].truth[expr])
+                            for expr in work.conditions})
+        return (facts[0], facts[1]), answers
+
+    def _solve_group(self, work: _GroupWork, avoid_set: frozenset[str],
+                     readers: dict[str, int]) -> _WorldAnswer:
+        """The group's settings solved in the current devicetree world, then undone."""
+        syms = self._kconf.syms
+        defined = work.defined
+        baseline = {w.key: (syms[w.symbol].str_value, _value_ok(syms[w.symbol], w))
+                    for _, w in defined}
+        # A subsystem off in the defaults is never switched on to harden it; one that
+        # the guide's own fragment turns on (USERSPACE) wakes its settings up.
+        kept: list[_Touch] = []
+        lines: dict[str, tuple[str, Place]] = {}
+        needs: dict[str, tuple] = {}
+        asleep = {w.key for _, w in defined if w.solve}
+        truth: dict[str, bool | None] = {}
+        for wake in range(_MAX_ROUNDS):
+            truth = {expr: self._holds(expr) for expr in work.conditions}
+            awake = [w for _, w in defined if w.key in asleep and w.solve and (
+                not w.when or any(truth[expr] is not False for expr in w.when))]
+            if not awake:
+                break
+            asleep -= {w.key for w in awake}
+            active = [(position, w) for position, w in defined
+                      if w.solve and w.key not in asleep]
+            allowed = frozenset(w.symbol for _, w in active if w.value == "y") - avoid_set
+            more_lines, more_needs = self._solve(active, work.group.members, readers,
+                                                  allowed, avoid_set, kept, wake)
+            for name, (value, place) in more_lines.items():
+                # A line keeps the place it first had; its value is the last one.
+                lines[name] = (value, lines[name][1] if name in lines else place)
+            needs |= more_needs
+        self._undo(kept)
+        return _WorldAnswer(baseline, lines, needs, truth, frozenset(asleep))
+
+    def _group_probes(self, work: _GroupWork, index: int, fragment: list[tuple[str, str]],
+                      blamer: Blamer) -> tuple[SettingProbe, ...]:
+        """The group's probes in the current world, every group's fragment applied."""
+        world, other = work.worlds[index], work.worlds[1 - index]
+        lines = dict(fragment)
+        # Solved in this world only: the devicetree decides, the fragment leaves it out.
+        only_here = set(world.needs) - set(other.needs)
+        return tuple(self._not_tried(w, Outcome.ELSEWHERE) if w.key in work.elsewhere else
+                     self._not_tried(w, Outcome.DORMANT, world.baseline)
+                     if w.key in world.asleep else
+                     self._final_probe(w, world.baseline, world.needs, lines, blamer,
+                                       w.key in only_here)
+                     for w in work.settings)
 
     @staticmethod
     def _not_tried(wanted: WantedSetting, outcome: Outcome,

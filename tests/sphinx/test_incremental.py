@@ -419,6 +419,8 @@ def test_inputs_that_are_not_yaml_items_still_reread_their_pages(guide: Path,
                                                                  mini_tree: Path) -> None:
     """A results file whose outcome changed, and a Kconfig tree whose help text changed,
     re-read the pages showing them although no YAML file changed."""
+    index = guide / "index.rst"
+    index.write_text(index.read_text() + "\n.. secguide-build-info::\n")
     results = guide / "results.xml"
     results.write_text(RESULTS.format(outcome='<failure message="no">boom</failure>'))
     with (guide / "conf.py").open("a") as conf:
@@ -439,6 +441,12 @@ def test_inputs_that_are_not_yaml_items_still_reread_their_pages(guide: Path,
     kernel = mini_tree / "kernel" / "Kconfig"
     kernel.write_text(kernel.read_text().replace("Canaries detect stack smashing.",
                                                  "Canaries catch a smashed stack."))
+    fingerprint = re.compile(r"tree fingerprint ([0-9a-f]{12})")
+    old_fingerprint = fingerprint.findall(text_of(guide, "index"))
     assert build(guide) == []
     assert "Canaries catch a smashed stack." in text_of(guide, "kconfig")
     assert "Canaries detect stack smashing." not in text_of(guide, "kconfig")
+    # the index page says which tree the build was checked against
+    new_fingerprint = fingerprint.findall(text_of(guide, "index"))
+    assert len(old_fingerprint) == len(new_fingerprint) == 1
+    assert old_fingerprint != new_fingerprint

@@ -17,6 +17,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from secguide.sphinx.config import project_path
 from secguide.sphinx.model import get_app, get_state
+from secguide.sphinx.shown import note_shown
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -34,6 +35,9 @@ class BuildInfoDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
         app = get_app(self.env)
+        # read again when the tree, the tests' outcomes or the baseline change
+        note_shown(self.env, ("build_info",))
+        self.env.get_domain("secguide").note_model_doc(self.env.docname)
         root = Path(app.confdir)
         facts = nodes.bullet_list(classes=["secguide-build-info"])
 

@@ -116,6 +116,7 @@ class ShownDigests:
             "standard": self._standard,
             "verifications": self._verifications,
             "flows": self._flows,
+            "build_info": self._build_info,
             "extra": self._extra,
             "model": self._model,
         }
@@ -246,6 +247,16 @@ class ShownDigests:
                    *[t.id for t in model.threats_mitigated_by(rec.id)]]
             shown.append([rec.area, rec.status, [[i, i in known] for i in ids]])
         return shown
+
+    def _build_info(self) -> Any:
+        """What the index page says the build was made from: the tree, the tests'
+        outcomes (counted there), the baseline release."""
+        project = self.project
+        drift = project.drift
+        return [project.db.zephyr_version, project.db.fingerprint,
+                [[i.id, i.extra.get("result", "")] for i in project.need_items
+                 if i.type == "test"],
+                drift.old_version if drift is not None else None]
 
     def _extra(self, name: str) -> Any:
         return self.extras.get(name)

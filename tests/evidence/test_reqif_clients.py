@@ -19,6 +19,7 @@ import pytest
 from reqif.parser import ReqIFParser
 
 from secguide.cli.main import main
+from secguide.trace.build_verdicts import EvidenceVerdict
 from secguide.trace.needs import LINK_TYPES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,3 +106,27 @@ def test_strictdoc_imports_every_object_and_link(pack: Path, tmp_path: Path) -> 
     assert set(nodes) == set(needs)
     imported = {(uid, role, target) for uid, links in nodes.items() for role, target in links}
     assert imported == _need_links(needs)
+
+
+def test_assets_and_what_endangers_them_travel_in_both_files(pack: Path) -> None:
+    needs = _needs(pack)
+    assets = {nid: need for nid, need in needs.items() if need["type"] == "asset"}
+    assert len(assets) == 10
+    personal = assets["AST-PERSONAL-DATA"]
+    assert personal["asset_category"] == "Privacy asset"
+    assert personal["status"] in {"mitigated in the guide", "relies on the product",
+                                  "unmitigated", "undecided"}
+    assert "AST-PERSONAL-DATA" in needs["THR-BT-TRACKING"]["endangers"]
+    if pack.parent.name.startswith("reqif-build"):
+        # a build's pack: each asset carries this build's verdict (weakest of its threats)
+        verdicts = {v.value for v in EvidenceVerdict}
+        assert {need["result"] for need in assets.values()} <= verdicts
+    bundle = ReqIFParser.parse(str(pack / "requirements.reqif"))
+    content = bundle.core_content.req_if_content
+    types = {t.identifier: t.long_name for t in content.spec_types}
+    kinds = {o.identifier: types[o.spec_object_type] for o in content.spec_objects}
+    assert kinds["SO-AST-SECRET-KEYS"] == "asset"
+    roles = {t.identifier: t.long_name for t in content.spec_types
+             if t.identifier.startswith("SRT-")}
+    assert ("SO-THR-BT-TRACKING", "endangers", "SO-AST-PERSONAL-DATA") in {
+        (r.source, roles[r.relation_type_ref], r.target) for r in content.spec_relations}

@@ -205,3 +205,28 @@ _LINK_KEYS = frozenset(
     f"{name}{suffix}" for name in ("mitigates", "threatened_by", "implemented_by",
                                    "verified_by", "replaced_by", "addressed_by")
     for suffix in ("", "_back"))
+
+
+@pytest.mark.slow
+def test_an_asset_card_shows_its_state_and_the_threats_against_it(site: Path) -> None:
+    page = cards(parse(site / "threat-model.html"))
+    # assets.yaml: AST-PERSONAL-DATA; three threats name it, each with a current
+    # recommendation among its mitigations (threats.yaml, bluetooth.yaml, networking.yaml)
+    shown = seen(page["AST-PERSONAL-DATA"])
+    assert (shown.title, shown.status) == ("Personal data of the device's users",
+                                           "mitigated in the guide")
+    assert "kind: Asset" in shown.meta_lines
+    assert "asset_category: Privacy asset" in shown.meta_lines
+    assert set(shown.links["endangered by"]) == {
+        ("THR-DEBUG-INFO-EXPOSURE", "#THR-DEBUG-INFO-EXPOSURE"),
+        ("THR-BT-TRACKING", "#THR-BT-TRACKING"),
+        ("THR-NET-SECRET-DISCLOSURE", "#THR-NET-SECRET-DISCLOSURE")}
+    assert "In the guide: mitigated in the guide" in shown.body
+    # THR-IMAGE-TAMPERING is answered by RESP-IMAGE-INTEGRITY alone
+    image = seen(page["AST-FIRMWARE-IMAGE"])
+    assert image.status == "relies on the product"
+    assert "THR-IMAGE-TAMPERING is answered only by developer responsibilities" in image.body
+    # and the threat's card links what it endangers
+    threat = seen(page["THR-BT-TRACKING"])
+    assert threat.links["endangers"] == [("AST-PERSONAL-DATA", "#AST-PERSONAL-DATA"),
+                                         ("AST-DEVICE-IDENTITY", "#AST-DEVICE-IDENTITY")]

@@ -207,6 +207,7 @@ def build_need_items(model: ThreatModel, verdicts: BuildVerdicts,
                 if check is not None:
                     results[setting_id(rec, setting)] = check.verdict
     results.update({t.threat.id: t.verdict.value for t in verdicts.threats})
+    results.update({a.asset.id: a.verdict.value for a in verdicts.assets})
     results.update({c.clause.id: c.verdict.value for c in verdicts.clauses})
     items = []
     for item in need_items(model, zephyr_version, outcomes, db=db):

@@ -114,7 +114,7 @@ def _document(items: Sequence[NeedItem], spec_types: list, objects: list, *, tit
 #: Both documents carry every need type, so that each holds exactly the objects and the
 #: links of the ``needs.json`` written beside it.
 GUIDE_OBJECTS: tuple[tuple[str, str], ...] = (
-    ("assumption", "assumption"), ("adversary", "adversary"),
+    ("assumption", "assumption"), ("asset", "asset"), ("adversary", "adversary"),
     ("out_of_scope", "out-of-scope"), ("threat", "threat"),
     ("responsibility", "responsibility"), ("recommendation", "requirement"),
     ("setting", "setting"), ("test", "verification"), ("clause", "clause"),

@@ -11,6 +11,8 @@ markup problems point at the YAML file.
 directive                               renders
 ======================================  =============================================
 ``secguide-scope``                      boundary, shared responsibility, assumptions
+``secguide-assets``                     assets, with the threats against each and the
+                                        guide's answer to them
 ``secguide-adversaries``                adversaries (``:addressed: yes|no``)
 ``secguide-out-of-scope``               out-of-scope items
 ``secguide-threats``                    threats
@@ -84,6 +86,9 @@ class ModelDirective(SphinxDirective):
     """Common ground: what the page shows, item claims, YAML prose and status lines."""
 
     has_content = False
+    #: Whether the card head says the status even below a status line: for a status
+    #: that line never says (an asset's protection state is no workflow status).
+    status_in_card: ClassVar[bool] = False
 
     @property
     def model_state(self) -> ModelState:
@@ -118,7 +123,7 @@ class ModelDirective(SphinxDirective):
             return []
         status = self.status_line(item)
         # the status is said once: on the line when there is one
-        show_status = not status
+        show_status = not status or self.status_in_card
         rendered = [*self.origin_line(item), *status,
                     *need_nodes(self, item, self.model_state.absolute(item.loc),
                                 show_status=show_status)]
@@ -238,6 +243,22 @@ class ScopeDirective(ModelDirective):
 
     def section(self, title: str) -> nodes.section:
         return titled_section(self, title)
+
+
+class AssetsDirective(ModelDirective):
+    """Each asset's card: its protection state in the guide is the card's status, the
+    threats against it are its incoming ``endangers`` links (decided in
+    :mod:`secguide.trace.assets`)."""
+
+    status_in_card = True
+
+    def facets(self) -> list[Facet]:
+        # an asset's need holds its state, so a threat or a mitigation that changes the
+        # state changes the need's digest too
+        return [("kind", "asset")]
+
+    def render(self) -> list[nodes.Node]:
+        return [node for item in self.items_of("asset") for node in self.need(item)]
 
 
 class AdversariesDirective(ModelDirective):
@@ -822,6 +843,7 @@ class CodesDirective(SphinxDirective):
 
 DIRECTIVES: dict[str, type[SphinxDirective]] = {
     "secguide-scope": ScopeDirective,
+    "secguide-assets": AssetsDirective,
     "secguide-adversaries": AdversariesDirective,
     "secguide-out-of-scope": OutOfScopeDirective,
     "secguide-threats": ThreatsDirective,

@@ -44,7 +44,7 @@ from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
 NEED_ID_REGEX = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 
 #: Colours of the link arrows in the traceability diagram.
-_LINK_COLORS = {"mitigates": "#38761D", "threatened_by": "#CC0000",
+_LINK_COLORS = {"mitigates": "#38761D", "threatened_by": "#CC0000", "endangers": "#BF9000",
                 "implemented_by": "#B45F06", "verified_by": "#674EA7",
                 "replaced_by": "#999999"}
 

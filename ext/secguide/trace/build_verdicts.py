@@ -1,4 +1,4 @@
-"""Verdicts for one product build: per recommendation, per threat, per standard clause.
+"""Verdicts for one product build: per recommendation, threat, asset and standard clause.
 
 Inputs are what one build offers as evidence: the audit of its ``.config``
 (:func:`secguide.trace.audit.audit_config`, one result per recommended setting),
@@ -23,8 +23,9 @@ One vocabulary, :class:`EvidenceVerdict`, serves recommendations, threats and cl
   those reasons.
 
 A threat or clause takes the *weakest* verdict of what applies to it: one failed
-mitigation is never hidden by a passing one. Recommendations outside the chosen
-profile are listed as not required and never lower a verdict.
+mitigation is never hidden by a passing one. An asset takes the weakest verdict of
+the threats against it (``not assessed`` when no threat names it). Recommendations
+outside the chosen profile are listed as not required and never lower a verdict.
 
 Target tests are Zephyr test scenarios, each built with its own ``prj.conf`` and
 run on a platform: they show a feature works on that hardware, never that this
@@ -43,7 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from secguide.model.items import Clause, Recommendation, Standard, Threat, ThreatModel
+from secguide.model.items import Asset, Clause, Recommendation, Standard, Threat, ThreatModel
 from secguide.model.manual_records import ManualRecord
 from secguide.model.product import Fulfilment
 from secguide.model.releases import parse_release, same_release
@@ -176,6 +177,8 @@ class BuildVerdicts:
     #: the release results are compared with, in words
     release: str = "unknown"
     fulfilled: Mapping[str, Fulfilment] = field(default_factory=dict)
+    #: each asset: the weakest verdict of the threats against it
+    assets: tuple[AssetResult, ...] = ()
 
     def counts(self) -> dict[str, dict[str, int]]:
         def tally(values: Iterable[EvidenceVerdict]) -> dict[str, int]:
@@ -183,6 +186,7 @@ class BuildVerdicts:
             return {v.value: found.count(v) for v in EvidenceVerdict}
         return {"recommendations": tally(r.verdict for r in self.recommendations),
                 "threats": tally(t.verdict for t in self.threats),
+                "assets": tally(a.verdict for a in self.assets),
                 "clauses": tally(c.verdict for c in self.clauses)}
 
     @property
@@ -239,6 +243,9 @@ class BuildVerdicts:
                          "reasons": reasons(t.reasons), "open_items": list(t.open_items),
                          "not_required": list(t.not_required)}
                         for t in self.threats],
+            "assets": [{"id": a.asset.id, "title": a.asset.title,
+                        "category": a.asset.category.value, "verdict": a.verdict.value,
+                        "why": a.why, "threats": list(a.threats)} for a in self.assets],
             "clauses": [{"standard": c.standard.name, "id": c.clause.id,
                          "clause": c.clause.clause, "title": c.clause.title,
                          "met_by": c.clause.met_by, "verdict": c.verdict.value, "why": c.why,
@@ -526,6 +533,41 @@ def threat_results(model: ThreatModel, profile: str, recs: Sequence[Recommendati
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class AssetResult:
+    """One asset on one build: the weakest verdict of the threats against it."""
+
+    asset: Asset
+    verdict: EvidenceVerdict
+    why: str
+    threats: tuple[str, ...] = ()
+
+
+def asset_results(model: ThreatModel, threats: Sequence[ThreatResult]) -> list[AssetResult]:
+    """Each asset's verdict on a build, from that build's threat verdicts."""
+    by_id = {result.threat.id: result for result in threats}
+    found = []
+    for asset in model.assets:
+        mine = [by_id[t.id] for t in model.threats_against(asset.id) if t.id in by_id]
+        ids = tuple(result.threat.id for result in mine)
+        if not mine:
+            found.append(AssetResult(asset, EvidenceVerdict.NOT_ASSESSED,
+                                     "no threat names it, so what endangers it is unknown"))
+            continue
+        decided = weakest(result.verdict for result in mine)
+        if decided is None:  # every threat against it is absent from this build
+            found.append(AssetResult(asset, EvidenceVerdict.NOT_APPLICABLE,
+                                     "no threat against it applies to this build", ids))
+            continue
+        deciding = [r for r in mine if r.verdict is decided]
+        if decided is EvidenceVerdict.MET:
+            why = "every applicable threat against it is met"
+        else:
+            why = "; ".join(f"{r.threat.id}: {r.verdict.value}" for r in deciding)
+        found.append(AssetResult(asset, decided, why, ids))
+    return found
+
+
 #: ``met_by`` values whose clauses this build's evidence can decide.
 _ASSESSED_BY = ("configuration", "product")
 
@@ -582,9 +624,10 @@ def build_verdicts(model: ThreatModel, profile: str,
     fulfilled = dict(fulfilled or {})
     recs = recommendation_results(model, profile, audit, evidence)
     stated = parse_release(build_release)
+    threats = threat_results(model, profile, recs, fulfilled, arch, build_kind)
     return BuildVerdicts(
-        board_target or board or "unknown", profile, tuple(recs),
-        tuple(threat_results(model, profile, recs, fulfilled, arch, build_kind)),
+        board_target or board or "unknown", profile, tuple(recs), tuple(threats),
         tuple(clause_results(model, profile, recs, fulfilled, arch, build_kind)),
         _platform_counts(results),
-        uses, stated.describe() if stated else "unknown", fulfilled)
+        uses, stated.describe() if stated else "unknown", fulfilled,
+        tuple(asset_results(model, threats)))

@@ -30,8 +30,15 @@ from typing import Any
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.hardening_db import HardeningDB
-from secguide.model.items import VERIFICATION_KINDS, Recommendation, Setting, ThreatModel, Waiver
+from secguide.model.items import (
+    VERIFICATION_KINDS,
+    Recommendation,
+    Setting,
+    ThreatModel,
+    Waiver,
+)
 from secguide.templates import render
+from secguide.trace.mitigation import active_recommendations, deprecated_ids, live_mitigations
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
 from secguide.zephyr.hardening import HardenedEntry, read_hardened_csv
@@ -184,8 +191,7 @@ class CoverageReport:
 
 
 def _active(model: ThreatModel) -> list[Recommendation]:
-    return [r for r in model.recommendations
-            if r.status != "deprecated" and r.deprecation is None]
+    return active_recommendations(model)
 
 
 #: The kinds whose outcome can verify a setting for a product (not guide checks).
@@ -293,13 +299,13 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
         OSError: ``hardened.csv`` exists but cannot be read.
     """
     active = _active(model)
-    deprecated = {r.id for r in model.recommendations} - {r.id for r in active}
+    deprecated = deprecated_ids(model)
     without_settings = [ItemRef(r.id, r.loc) for r in active if not r.settings]
     marked = results.verifies if results else {}
     without_verifications = [ItemRef(r.id, r.loc) for r in active
                              if not r.verifications and not marked.get(r.id)]
     unmitigated = [ItemRef(t.id, t.loc) for t in model.threats
-                   if not [m for m in t.mitigated_by if m not in deprecated]]
+                   if not live_mitigations(t, deprecated)]
     settings = _setting_results(active, results or Results())
 
     diagnostics: list[Diagnostic] = []

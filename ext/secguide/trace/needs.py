@@ -9,6 +9,7 @@ Trace shape::
     threat ◀─mitigates── recommendation ──implemented_by──▶ setting ──verified_by──▶ test
            ◀─mitigates── responsibility
     threat ──threatened_by (adversary)
+    threat ──endangers──▶ asset
     clause (of a standard) ──addressed_by──▶ recommendation / responsibility / out of scope
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 from secguide.diagnostics import SourceLoc
 from secguide.model.items import PROVES, Recommendation, Setting, ThreatModel
+from secguide.trace.assets import guide_asset_states
 from secguide.trace.kconfig_facts import expand_fact_roles
 from secguide.trace.prose import inert_for_needs, safe_prose
 from secguide.trace.scope import applies_when_text
@@ -43,6 +45,7 @@ class NeedType:
 #: Need types, in the order a reader meets them.
 NEED_TYPES: tuple[NeedType, ...] = (
     NeedType("assumption", "Assumption", "ASM-", "#E8E8E8", "node"),
+    NeedType("asset", "Asset", "AST-", "#FFF2CC", "node"),
     NeedType("adversary", "Adversary", "ADV-", "#F4CCCC", "actor"),
     NeedType("out_of_scope", "Out of scope", "OOS-", "#EEEEEE", "node"),
     NeedType("threat", "Threat", "THR-", "#F6B26B", "node"),
@@ -65,6 +68,7 @@ class LinkType:
 LINK_TYPES: tuple[LinkType, ...] = (
     LinkType("mitigates", "mitigates", "mitigated by"),
     LinkType("threatened_by", "threatened by", "threatens"),
+    LinkType("endangers", "endangers", "endangered by"),
     LinkType("implemented_by", "implemented by", "implements"),
     LinkType("verified_by", "verified by", "verifies"),
     LinkType("replaced_by", "replaced by", "replaces"),
@@ -73,7 +77,7 @@ LINK_TYPES: tuple[LinkType, ...] = (
 
 #: Extra need fields (``needs_extra_options``), all plain strings.
 EXTRA_FIELDS: tuple[str, ...] = (
-    "area", "symbol", "value", "kconfig_type", "zephyr_version", "source",
+    "area", "symbol", "value", "kconfig_type", "zephyr_version", "source", "asset_category",
     "profiles", "references", "architectures", "hardware", "builds", "applies_when",
     "checked_against",
     "verification_kind",
@@ -160,6 +164,14 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                          title=assumption.title or summary(assumption.text),
                          content=safe_prose(assumption.text), status=NO_STATUS, loc=assumption.loc,
                          extra={"source": str(assumption.loc)}))
+    for state in guide_asset_states(model):
+        asset = state.asset
+        add(NeedItem(id=asset.id, type="asset", title=asset.title,
+                     content=f"{safe_prose(asset.description)}\n\n"
+                     f"In the guide: {state.protection.value} ({safe_prose(state.why)}).",
+                     status=state.protection.value, tags=(asset.category.value,),
+                     loc=asset.loc, extra={"asset_category": asset.category.title,
+                                           "source": str(asset.loc)}))
     for adversary in model.adversaries:
         content = safe_prose(adversary.description)
         if not adversary.addressed:
@@ -180,7 +192,8 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
             mitigations.setdefault(mitigation, []).append(threat.id)
         add(NeedItem(id=threat.id, type="threat", title=threat.title,
                      content=safe_prose(threat.description), status=NO_STATUS,
-                     links={"threatened_by": threat.adversaries}, loc=threat.loc,
+                     links={"threatened_by": threat.adversaries, "endangers": threat.assets},
+                     loc=threat.loc,
                      extra={"source": str(threat.loc)}))
     for responsibility in model.responsibilities:
         add(NeedItem(id=responsibility.id, type="responsibility", title=responsibility.title,

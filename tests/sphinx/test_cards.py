@@ -136,7 +136,7 @@ def test_a_recommendation_card_shows_its_head_fold_links_and_text(site: Path) ->
     assert shown.folded
     assert "kind: Recommendation" in shown.meta_lines
     assert "builds: production" in shown.meta_lines
-    assert "source: threatmodel/recommendations/bluetooth.yaml:75:9" in shown.meta_lines
+    assert "source: threatmodel/recommendations/bluetooth.yaml:79:9" in shown.meta_lines
     # threats.yaml lists it under THR-BT-PAIRING-DOWNGRADE; one setting; two Zephyr tests;
     # three standards' clauses name it (incoming links)
     assert shown.links["mitigates"] == [
@@ -202,8 +202,9 @@ def test_every_card_carries_every_link_of_its_need(site: Path) -> None:
 
 
 _LINK_KEYS = frozenset(
-    f"{name}{suffix}" for name in ("mitigates", "threatened_by", "implemented_by",
-                                   "verified_by", "replaced_by", "addressed_by")
+    f"{name}{suffix}" for name in ("mitigates", "threatened_by", "endangers",
+                                   "implemented_by", "verified_by", "replaced_by",
+                                   "addressed_by")
     for suffix in ("", "_back"))
 
 
@@ -226,7 +227,7 @@ def test_an_asset_card_shows_its_state_and_the_threats_against_it(site: Path) ->
     image = seen(page["AST-FIRMWARE-IMAGE"])
     assert image.status == "relies on the product"
     assert "THR-IMAGE-TAMPERING is answered only by developer responsibilities" in image.body
-    # and the threat's card links what it endangers
+    # and the threat's card links what it endangers (in ID order, as every link line)
     threat = seen(page["THR-BT-TRACKING"])
-    assert threat.links["endangers"] == [("AST-PERSONAL-DATA", "#AST-PERSONAL-DATA"),
-                                         ("AST-DEVICE-IDENTITY", "#AST-DEVICE-IDENTITY")]
+    assert threat.links["endangers"] == [("AST-DEVICE-IDENTITY", "#AST-DEVICE-IDENTITY"),
+                                         ("AST-PERSONAL-DATA", "#AST-PERSONAL-DATA")]

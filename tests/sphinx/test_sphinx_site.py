@@ -357,7 +357,8 @@ def test_threats_and_responsibilities_have_one_status_line_each(
         site: Path, real_model: ThreatModel) -> None:
     threats = (site / "threat-model.html").read_text(encoding="utf-8")
     responsibilities = (site / "responsibilities.html").read_text(encoding="utf-8")
-    reviewable_here = (len(real_model.threats) + len(real_model.out_of_scope))
+    reviewable_here = (len(real_model.threats) + len(real_model.out_of_scope)
+                       + len(real_model.assets))
     assert threats.count('<p class="secguide-status ') == reviewable_here
     assert responsibilities.count('<p class="secguide-status ') == \
         len(real_model.responsibilities)

@@ -113,7 +113,7 @@ def test_reqif_objects_are_typed(evidence: Path) -> None:
     # every need type of the needs.json beside it, the scope's items included
     assert set(types.values()) == {"threat", "responsibility", "requirement", "setting",
                                    "verification", "clause", "assumption", "adversary",
-                                   "out-of-scope"}
+                                   "out-of-scope", "asset"}
     kinds = {o.identifier: o.spec_object_type for o in content.spec_objects}
     assert kinds["SO-REC-MP-USERSPACE"] == "SOT-REQUIREMENT"
     assert kinds["SO-CLS-CRA-I-2D"] == "SOT-CLAUSE"

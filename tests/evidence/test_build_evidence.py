@@ -205,3 +205,22 @@ def test_results_of_the_builds_own_platform_and_release_count(tmp_path: Path,
     assert "counted toward no verdict" not in page
     # without saying which release the build is, nothing can count
     assert main([*args, "--out", str(tmp_path / "unknown")]) == 1
+
+
+def test_an_asset_is_not_met_when_one_threat_against_it_is_not(evidence: Path) -> None:
+    # the telnet build has CONFIG_USERSPACE=n: THR-PRIVILEGE-ESCALATION is not met, and
+    # assets.yaml's AST-KERNEL-MEMORY, which it endangers, with it
+    data = json.loads((evidence / "evidence.json").read_text())
+    assets = {a["id"]: a for a in data["assets"]}
+    kernel = assets["AST-KERNEL-MEMORY"]
+    assert kernel["verdict"] == "not met"
+    assert "THR-PRIVILEGE-ESCALATION: not met" in kernel["why"]
+    assert "THR-PRIVILEGE-ESCALATION" in kernel["threats"]
+    assert sum(data["counts"]["assets"].values()) == len(assets) == 10
+    rows = (evidence / "verdicts.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert any(row.startswith("asset,AST-KERNEL-MEMORY,") and ",not met," in row
+               for row in rows)
+    page = (evidence / "report.html").read_text()
+    row = page.split('<tr id="AST-KERNEL-MEMORY">', 1)[1].split("</tr>", 1)[0]
+    assert 'class="v v-not-met">not met<' in row
+    assert '<a href="#THR-PRIVILEGE-ESCALATION">' in row

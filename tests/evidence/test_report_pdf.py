@@ -63,7 +63,7 @@ def test_ids_break_only_at_hyphens_and_bounds_read_as_bounds(report: Path) -> No
     text = _poppler("pdftotext", report, "-layout")
     model, _ = load_threat_model(REPO / "threatmodel")
     ids = {item.id for item in model.items()}
-    shown = re.findall(r"\b(?:REC|THR|RESP)-[A-Z0-9-]*", text)
+    shown = re.findall(r"\b(?:REC|THR|RESP|AST)-[A-Z0-9-]*", text)
     assert len(shown) > 100
     for token in shown:
         # a whole ID, or the first lines of one cut right after a hyphen
@@ -95,3 +95,13 @@ def test_without_dejavu_no_font_dir_is_offered(tmp_path: Path) -> None:
     assert embeddable_font_dir([tmp_path / "none", *([d] if (d := embeddable_font_dir())
                                                     else [])]) == embeddable_font_dir()
     assert os.path.isdir(str(embeddable_font_dir()))
+
+
+def test_the_assets_table_gives_each_asset_its_build_verdict(report: Path) -> None:
+    # the telnet build has CONFIG_USERSPACE=n: THR-PRIVILEGE-ESCALATION is not met, and the
+    # asset it endangers (AST-KERNEL-MEMORY) is not met either
+    text = _poppler("pdftotext", report, "-layout")
+    assets = text.split("\nAssets\n", 1)[1].split("\nRecommendations and settings", 1)[0]
+    row = assets.split("AST-KERNEL-MEMORY", 1)[1].split("AST-", 1)[0]
+    assert "Kernel memory and privilege state" in row and "not met" in row
+    assert "THR-PRIVILEGE-ESCALATION" in assets

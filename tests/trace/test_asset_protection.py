@@ -11,6 +11,7 @@ from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.assets import AssetProtection, guide_asset_states
 from secguide.trace.build_verdicts import EvidenceVerdict, build_verdicts
+from secguide.trace.coverage import compute_coverage, format_text
 
 BOARD = {"board": "nucleo_h753zi", "board_target": "nucleo_h753zi/stm32h753xx"}
 
@@ -84,3 +85,19 @@ def test_build_verdict_is_the_weakest_threat_verdict(tmp_path: Path) -> None:
     stack = next(a for a in failing.assets if a.asset.id == "AST-STACK")
     assert stack.verdict is EvidenceVerdict.NOT_MET
     assert stack.why == "THR-ONE: not met"
+
+
+def test_coverage_counts_an_asset_no_threat_names_as_a_gap(tmp_path: Path) -> None:
+    report = compute_coverage(_model(tmp_path))
+    assert [a.asset.id for a in report.undecided_assets] == ["AST-NONE"]
+    # THR-FIVE is the unmitigated threat; AST-NONE the one asset nothing names
+    assert [t.id for t in report.unmitigated_threats] == ["THR-FIVE"]
+    assert report.gaps == len(report.without_settings) + len(report.without_verifications) + 2
+    counts = report.counts()
+    assert (counts["assets"], counts["assets_mitigated"], counts["assets_product"],
+            counts["assets_unmitigated"], counts["assets_undecided"]) == (6, 3, 1, 1, 1)
+    text = format_text(report)
+    assert "assets no threat names (1):\n  tm/assets.yaml:5:" in text
+    assert "AST-OPEN: unmitigated (THR-FIVE has no current mitigation)" in text
+    assert "assets: 6, 3 mitigated in the guide, 1 relying on the product" in text
+    assert report.as_dict()["assets"][4]["threats"] == ["THR-ONE", "THR-FIVE"]

@@ -142,6 +142,9 @@ def verdict_rows(verdicts: BuildVerdicts) -> list[dict[str, str]]:
     rows = [{"kind": "threat", "id": t.threat.id, "title": t.threat.title,
              "verdict": t.verdict.value, "detail": t.why, "source": str(t.threat.loc)}
             for t in verdicts.threats]
+    rows += [{"kind": "asset", "id": a.asset.id, "title": a.asset.title,
+              "verdict": a.verdict.value, "detail": a.why, "source": str(a.asset.loc)}
+             for a in verdicts.assets]
     rows += [{"kind": "result file", "id": u.file.path, "title": u.file.zephyr_version,
               "verdict": u.use.value, "detail": u.reason, "source": u.file.path}
              for u in verdicts.result_files]
@@ -173,7 +176,7 @@ def _with_origins(data: dict[str, Any], product: ProductInfo | None) -> dict[str
         return data
     lists = {name: [{**entry, "origin": product.origin_text(entry["id"])}
                     for entry in data[name]]
-             for name in ("recommendations", "threats", "clauses")}
+             for name in ("recommendations", "threats", "assets", "clauses")}
     return {"product": {"name": product.name, "guide": product.guide_version,
                         "profile": product.profile}, **data, **lists}
 

@@ -232,6 +232,12 @@ def render_pdf(build: BuildInfo, verdicts: BuildVerdicts, model: ThreatModel,
     _table(pdf, ("Threat", "EvidenceVerdict", "Why"),
            [(f"{t.threat.id}\n{t.threat.title}", t.verdict.value, t.why)
             for t in sections.threats], (60, 35, 95))
+    if verdicts.assets:
+        heading("Assets")
+        paragraph("Each asset takes the weakest verdict of the threats against it.")
+        _table(pdf, ("Asset", "EvidenceVerdict", "Why"),
+               [(f"{a.asset.id}\n{a.asset.title}", a.verdict.value, a.why)
+                for a in verdicts.assets], (60, 35, 95))
     for standard, rows in sections.clauses_by_standard:
         heading(f"{standard.name} ({standard.edition})")
         _table(pdf, ("Clause", "EvidenceVerdict", "Why"),

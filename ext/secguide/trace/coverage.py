@@ -4,6 +4,9 @@ Gaps, each counted by ``secguide coverage --strict``:
 
 * recommendations without a Kconfig setting, or without any verification;
 * threats that nothing (or only deprecated recommendations) mitigates;
+* assets no threat names (what endangers them is unknown; each asset's state in the
+  guide, :mod:`secguide.trace.assets`, is listed too, without counting again the
+  threats that make it weak);
 * symbols of the tree's ``scripts/kconfig/hardened.csv`` (the list Zephyr's
   ``hardenconfig`` target checks) that no recommendation sets and no waiver explains;
 * with result files: settings whose verification failed, errored, was skipped
@@ -38,6 +41,7 @@ from secguide.model.items import (
     Waiver,
 )
 from secguide.templates import render
+from secguide.trace.assets import AssetProtection, AssetState, guide_asset_states
 from secguide.trace.mitigation import active_recommendations, deprecated_ids, live_mitigations
 from secguide.trace.needs import setting_id
 from secguide.trace.results import Outcome, Results, worst
@@ -109,6 +113,14 @@ class CoverageReport:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     #: what the hardening list came from: the tree's hardened.csv or a hardening.yaml database
     hardened_source: str = "hardened.csv"
+    #: each asset with the guide's answer to the threats against it
+    assets: tuple[AssetState, ...] = ()
+
+    @property
+    def undecided_assets(self) -> tuple[AssetState, ...]:
+        """Assets no threat names: a gap of the trace (their protection is unknown).
+        Assets left unmitigated are counted already, as their unmitigated threats."""
+        return tuple(a for a in self.assets if a.protection is AssetProtection.UNDECIDED)
 
     @property
     def hardened_uncovered(self) -> tuple[HardenedCoverage, ...]:
@@ -127,7 +139,7 @@ class CoverageReport:
         """The number of findings ``--strict`` fails on."""
         return (len(self.without_settings) + len(self.without_verifications)
                 + len(self.unmitigated_threats) + len(self.hardened_uncovered)
-                + len(self.settings_not_verified))
+                + len(self.settings_not_verified) + len(self.undecided_assets))
 
     def counts(self) -> dict[str, int]:
         by_status = {"covered": 0, "waived": 0, "absent": 0, "uncovered": 0}
@@ -141,6 +153,10 @@ class CoverageReport:
             "recommendations_without_settings": len(self.without_settings),
             "recommendations_without_verifications": len(self.without_verifications),
             "threats_unmitigated": len(self.unmitigated_threats),
+            "assets": len(self.assets),
+            **{f"assets_{state.name.lower()}": sum(1 for a in self.assets
+                                                   if a.protection is state)
+               for state in AssetProtection},
             "settings": len(self.settings),
             **{f"settings_{name.replace(' ', '_')}": n for name, n in outcomes.items()},
             "settings_not_verified": len(self.settings_not_verified),
@@ -173,6 +189,10 @@ class CoverageReport:
             "recommendations_without_verifications": [
                 ref(i) for i in self.without_verifications],
             "threats_unmitigated": [ref(i) for i in self.unmitigated_threats],
+            "assets": [{"id": a.asset.id, "category": a.asset.category.value,
+                        "state": a.protection.value, "why": a.why,
+                        "threats": [t.threat.id for t in a.threats],
+                        "source": str(a.asset.loc)} for a in self.assets],
             "settings": [{
                 "recommendation": s.recommendation, "setting": s.setting, "symbol": s.symbol,
                 "outcome": s.outcome.value, "source": str(s.loc),
@@ -330,6 +350,7 @@ def compute_coverage(model: ThreatModel, *, tree_root: Path | None = None,
         diagnostics.extend(problems)
         hardened, stale = _hardened(active, entries, model.waivers, defined)
     return CoverageReport(
+        assets=tuple(guide_asset_states(model)),
         zephyr_version=zephyr_version,
         results_evaluated=results is not None,
         recommendations=len(active),
@@ -355,6 +376,12 @@ def format_text(report: CoverageReport) -> str:
          [f"{r.loc}: {r.id}" for r in report.without_verifications]),
         ("threats without a mitigation",
          [f"{r.loc}: {r.id}" for r in report.unmitigated_threats]),
+        ("assets no threat names",
+         [f"{a.asset.loc}: {a.asset.id}" for a in report.undecided_assets]),
+        ("assets the guide's recommendations alone do not answer (not gaps of their own)",
+         [f"{a.asset.loc}: {a.asset.id}: {a.protection.value} ({a.why})"
+          for a in report.assets
+          if a.protection in (AssetProtection.UNMITIGATED, AssetProtection.PRODUCT)]),
         ("settings not verified by the results",
          [f"{s.loc}: {s.symbol} ({s.recommendation}): {s.outcome.value}"
           for s in report.settings_not_verified]),

@@ -48,7 +48,7 @@ def _model(tmp_path: Path) -> ThreatModel:
 
 
 def test_guide_state_is_the_weakest_answer_of_the_threats_against_it(tmp_path: Path) -> None:
-    states = {s.asset.id: s for s in guide_asset_states(_model(tmp_path))}
+    states = {s.asset_id: s for s in guide_asset_states(_model(tmp_path))}
     assert {key: s.protection for key, s in states.items()} == {
         "AST-STACK": AssetProtection.MITIGATED,
         "AST-X86": AssetProtection.MITIGATED,
@@ -60,7 +60,7 @@ def test_guide_state_is_the_weakest_answer_of_the_threats_against_it(tmp_path: P
         "AST-HANDED": AssetProtection.PRODUCT,
     }
     assert states["AST-OPEN"].why == "THR-FIVE has no current mitigation"
-    assert [a.threat.id for a in states["AST-OPEN"].threats] == ["THR-ONE", "THR-FIVE"]
+    assert [a.threat_id for a in states["AST-OPEN"].threats] == ["THR-ONE", "THR-FIVE"]
     assert "RESP-X" in states["AST-HANDED"].why
 
 
@@ -89,7 +89,7 @@ def test_build_verdict_is_the_weakest_threat_verdict(tmp_path: Path) -> None:
 
 def test_coverage_counts_an_asset_no_threat_names_as_a_gap(tmp_path: Path) -> None:
     report = compute_coverage(_model(tmp_path))
-    assert [a.asset.id for a in report.undecided_assets] == ["AST-NONE"]
+    assert [a.asset_id for a in report.undecided_assets] == ["AST-NONE"]
     # THR-FIVE is the unmitigated threat; AST-NONE the one asset nothing names
     assert [t.id for t in report.unmitigated_threats] == ["THR-FIVE"]
     assert report.gaps == len(report.without_settings) + len(report.without_verifications) + 2

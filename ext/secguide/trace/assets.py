@@ -19,7 +19,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from secguide.model.items import Asset, Threat, ThreatModel
+from secguide.diagnostics import SourceLoc
+from secguide.model.items import Asset, AssetCategory, Threat, ThreatModel
 from secguide.trace.mitigation import deprecated_ids, live_mitigations
 
 
@@ -48,32 +49,38 @@ WEAKEST_PROTECTION_FIRST = (AssetProtection.UNMITIGATED, AssetProtection.UNDECID
 class ThreatAnswer:
     """One threat against an asset, and what the guide answers it with."""
 
-    threat: Threat
+    threat_id: str
     protection: AssetProtection
     why: str
 
 
 @dataclass(frozen=True, slots=True)
 class AssetState:
-    """One asset in the guide: the threats against it and the weakest of their answers."""
+    """One asset in the guide: the threats against it and the weakest of their answers.
 
-    asset: Asset
+    IDs and words only, plus where the asset is written (``loc``): what a page showing
+    the state shows, so that a line moved elsewhere changes no digest of it.
+    """
+
+    asset_id: str
+    category: AssetCategory
     threats: tuple[ThreatAnswer, ...]
     protection: AssetProtection
     why: str
+    loc: SourceLoc
 
 
 def _answer(threat: Threat, deprecated: set[str]) -> ThreatAnswer:
     live = live_mitigations(threat, deprecated)
     if not live:
-        return ThreatAnswer(threat, AssetProtection.UNMITIGATED,
+        return ThreatAnswer(threat.id, AssetProtection.UNMITIGATED,
                             f"{threat.id} has no current mitigation")
     recommendations = [m for m in live if m.startswith("REC-")]
     if not recommendations:
-        return ThreatAnswer(threat, AssetProtection.PRODUCT,
+        return ThreatAnswer(threat.id, AssetProtection.PRODUCT,
                             f"{threat.id} is answered only by developer responsibilities "
                             f"({', '.join(live)})")
-    return ThreatAnswer(threat, AssetProtection.MITIGATED,
+    return ThreatAnswer(threat.id, AssetProtection.MITIGATED,
                         f"{threat.id}: {len(recommendations)} current "
                         f"recommendation{'s' if len(recommendations) != 1 else ''}")
 
@@ -90,8 +97,8 @@ def guide_asset_states(model: ThreatModel) -> list[AssetState]:
     for asset in model.assets:
         answers = tuple(_answer(t, deprecated) for t in model.threats_against(asset.id))
         if not answers:
-            states.append(AssetState(asset, (), AssetProtection.UNDECIDED,
-                                     "no threat names it, so what endangers it is unknown"))
+            states.append(_state(asset, (), AssetProtection.UNDECIDED,
+                                 "no threat names it, so what endangers it is unknown"))
             continue
         protection = _weakest(answers)
         if protection is AssetProtection.MITIGATED:
@@ -100,5 +107,10 @@ def guide_asset_states(model: ThreatModel) -> list[AssetState]:
                    "the one threat against it has a current recommendation")
         else:
             why = "; ".join(a.why for a in answers if a.protection is protection)
-        states.append(AssetState(asset, answers, protection, why))
+        states.append(_state(asset, answers, protection, why))
     return states
+
+
+def _state(asset: Asset, answers: tuple[ThreatAnswer, ...], protection: AssetProtection,
+           why: str) -> AssetState:
+    return AssetState(asset.id, asset.category, answers, protection, why, asset.loc)

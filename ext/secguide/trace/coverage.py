@@ -189,10 +189,10 @@ class CoverageReport:
             "recommendations_without_verifications": [
                 ref(i) for i in self.without_verifications],
             "threats_unmitigated": [ref(i) for i in self.unmitigated_threats],
-            "assets": [{"id": a.asset.id, "category": a.asset.category.value,
+            "assets": [{"id": a.asset_id, "category": a.category.value,
                         "state": a.protection.value, "why": a.why,
-                        "threats": [t.threat.id for t in a.threats],
-                        "source": str(a.asset.loc)} for a in self.assets],
+                        "threats": [t.threat_id for t in a.threats],
+                        "source": str(a.loc)} for a in self.assets],
             "settings": [{
                 "recommendation": s.recommendation, "setting": s.setting, "symbol": s.symbol,
                 "outcome": s.outcome.value, "source": str(s.loc),
@@ -377,9 +377,9 @@ def format_text(report: CoverageReport) -> str:
         ("threats without a mitigation",
          [f"{r.loc}: {r.id}" for r in report.unmitigated_threats]),
         ("assets no threat names",
-         [f"{a.asset.loc}: {a.asset.id}" for a in report.undecided_assets]),
+         [f"{a.loc}: {a.asset_id}" for a in report.undecided_assets]),
         ("assets the guide's recommendations alone do not answer (not gaps of their own)",
-         [f"{a.asset.loc}: {a.asset.id}: {a.protection.value} ({a.why})"
+         [f"{a.loc}: {a.asset_id}: {a.protection.value} ({a.why})"
           for a in report.assets
           if a.protection in (AssetProtection.UNMITIGATED, AssetProtection.PRODUCT)]),
         ("settings not verified by the results",

@@ -164,8 +164,7 @@ def need_items(model: ThreatModel, zephyr_version: str = "",
                          title=assumption.title or summary(assumption.text),
                          content=safe_prose(assumption.text), status=NO_STATUS, loc=assumption.loc,
                          extra={"source": str(assumption.loc)}))
-    for state in guide_asset_states(model):
-        asset = state.asset
+    for asset, state in zip(model.assets, guide_asset_states(model), strict=True):
         add(NeedItem(id=asset.id, type="asset", title=asset.title,
                      content=f"{safe_prose(asset.description)}\n\n"
                      f"In the guide: {state.protection.value} ({safe_prose(state.why)}).",

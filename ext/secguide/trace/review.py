@@ -388,13 +388,16 @@ def item_changes(item_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -
 def link_changes(item_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Threats that started or stopped listing the item; waivers of its symbols."""
     changes: list[Change] = []
-    old_threats = set(old.get("listed_by_threats") or ())
-    new_threats = set(new.get("listed_by_threats") or ())
-    for threat in sorted(old_threats - new_threats):
-        changes.append(Change("links", item_id, f"{threat} no longer lists {item_id} in "
-                                                "mitigated_by"))
-    for threat in sorted(new_threats - old_threats):
-        changes.append(Change("links", item_id, f"{threat} now lists {item_id} in mitigated_by"))
+    for key, field in (("listed_by_threats", "mitigated_by"),
+                       ("endangered_by_threats", "assets")):
+        old_threats = set(old.get(key) or ())
+        new_threats = set(new.get(key) or ())
+        for threat in sorted(old_threats - new_threats):
+            changes.append(Change("links", item_id, f"{threat} no longer lists {item_id} in "
+                                                    f"{field}"))
+        for threat in sorted(new_threats - old_threats):
+            changes.append(Change("links", item_id,
+                                  f"{threat} now lists {item_id} in {field}"))
     old_clauses = set(old.get("listed_by_clauses") or ())
     new_clauses = set(new.get("listed_by_clauses") or ())
     for clause in sorted(old_clauses - new_clauses):

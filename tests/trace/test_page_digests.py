@@ -88,3 +88,11 @@ def test_line_moved_changes_the_cards_below(model_copy: Path, zephyr_v4_path: Pa
     for unmoved in (("settings", BLUETOOTH), ("coverage",), ("reviews",), ("flows",),
                     ("recommendations", X86), ("standard", "CRA")):
         assert unmoved not in differ, unmoved
+
+
+def test_a_facet_this_code_does_not_know_is_never_current(model_copy: Path,
+                                                         zephyr_v4_path: Path) -> None:
+    project = Project.open(model_copy, zephyr_v4_path)
+    # a page recorded by other code must be read again, not trusted
+    assert ShownDigests(project).of(("no-such-facet",)) != ShownDigests(project).of(
+        ("no-such-facet",))

@@ -105,7 +105,6 @@ class ShownDigests:
         self.extras = dict(extras or {})
         self._facets: dict[Facet, str] = {}
         self._kinds: dict[str, Callable[..., Any]] = {
-            "items": self._items,
             "kind": self._kind,
             "scope": self._scope,
             "recommendations": self._recommendations,
@@ -153,10 +152,6 @@ class ShownDigests:
         outgoing = [t for targets in item.links.values() for t in targets] if item else []
         return [*outgoing, *(source for _, source in self.incoming.get(item_id, ()))]
 
-    @cached_property
-    def _recommendation_by_id(self) -> dict[str, Recommendation]:
-        return {rec.id: rec for rec in self.project.model.recommendations}
-
     # -- facets ---------------------------------------------------------------------------
 
     def of(self, facet: Facet) -> str:
@@ -165,13 +160,10 @@ class ShownDigests:
         if found is None:
             kind, *args = facet
             make = self._kinds.get(kind)
-            # a facet of a newer or older code: never equal, so its page is read again
-            found = digest(make(*args)) if make is not None else f"unknown {kind}"
+            # a facet this code does not know: equal to nothing, so its page is read again
+            found = digest(make(*args)) if make is not None else uuid.uuid4().hex
             self._facets[facet] = found
         return found
-
-    def _items(self, *ids: str) -> Any:
-        return [[i, self.cards.get(i)] for i in ids]
 
     def _kind(self, need_type: str) -> Any:
         """Every need of one type (a page listing all threats, all verifications)."""

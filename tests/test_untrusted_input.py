@@ -100,6 +100,13 @@ EVERY_FIELD = {
               title: "TPL {% if 1 %}x{% endif %}"
               text: "TPL {% for a in range(9) %}x{% endfor %}"
         """,
+    "assets.yaml": """\
+        assets:
+          - id: AST-ALL
+            title: "TPL {{ 7*7 }}"
+            category: security
+            description: "TPL [[copy('id')]]"
+        """,
     "adversaries.yaml": """\
         adversaries:
           - id: ADV-ALL
@@ -120,6 +127,7 @@ EVERY_FIELD = {
           - id: THR-ALL
             title: "TPL {{ 7*7 }}"
             description: "TPL {{ 7*7 }}"
+            assets: [AST-ALL]
             mitigated_by: [REC-ALL]
         responsibilities:
           - id: RESP-ALL

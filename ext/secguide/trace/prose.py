@@ -416,6 +416,8 @@ def prose_fields(model: ThreatModel) -> Iterator[ProseField]:
                          scope.loc)
         for assumption in scope.assumptions:
             yield ProseField(assumption.id, "text", assumption.text, assumption.loc)
+    for asset in model.assets:
+        yield ProseField(asset.id, "description", asset.description, asset.loc)
     for adversary in model.adversaries:
         yield ProseField(adversary.id, "description", adversary.description, adversary.loc)
         yield ProseField(adversary.id, "reason", adversary.reason, adversary.loc)

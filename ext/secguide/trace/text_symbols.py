@@ -38,6 +38,8 @@ def _text_fields(model: ThreatModel) -> Iterator[tuple[str, str, str, SourceLoc]
             model.scope.loc
         for assumption in model.scope.assumptions:
             yield assumption.id, "text", assumption.text, assumption.loc
+    for asset in model.assets:
+        yield asset.id, "description", asset.description, asset.loc
     for adversary in model.adversaries:
         yield adversary.id, "description", adversary.description, adversary.loc
         yield adversary.id, "reason", adversary.reason, adversary.loc

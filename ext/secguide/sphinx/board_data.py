@@ -22,7 +22,7 @@ from sphinx.application import Sphinx
 from secguide.diagnostics import SecguideError
 from secguide.evidence import board_page, prj_conf
 from secguide.files import temp_beside
-from secguide.sphinx.model import get_state
+from secguide.sphinx.model import get_state, inputs_digest
 
 STATIC = Path(__file__).resolve().parent / "static"
 SCRIPT = "secguide-boards.js"
@@ -30,6 +30,9 @@ CSS = "secguide-boards.css"
 DATA = "secguide-boards-data.js"
 #: What the data file was made from (beside it; compared before making it again).
 DATA_KEY = "secguide-boards-data.key"
+#: The model inputs' digest (:func:`secguide.sphinx.model.inputs_digest`) the data file
+#: was last found current for: a build with the same inputs asks nothing of the boards.
+DATA_INPUTS = "secguide-boards-data.inputs"
 #: The code that shapes the data beyond the verdicts: this module, the one pass making
 #: the finder's data and the fragments' (their template is in the verdicts' key).
 _CODE = (Path(__file__), Path(board_page.__file__), Path(prj_conf.__file__))
@@ -40,6 +43,13 @@ def _write_asset(path: Path, text: str) -> None:
     tmp = temp_beside(path, text)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def data_key(answers: str, urls: dict[str, str]) -> str:
@@ -67,6 +77,12 @@ def setup_board_data(app: Sphinx, view_of: Callable[[Any], Any]) -> None:
         static = Path(app.outdir) / "_static"
         for asset in (SCRIPT, CSS):
             _write_asset(static / asset, (STATIC / asset).read_text(encoding="utf-8"))
+        # made from the same model, tree and code as when last written: nothing to ask
+        inputs = inputs_digest(app.env)
+        made_from = None if inputs is None else data_key(inputs, urls)
+        if made_from is not None and (static / DATA).is_file() \
+                and _read(static / DATA_INPUTS) == made_from:
+            return
         state = get_state(app.env)
         try:
             answers = state.project.board_reports_key()
@@ -74,15 +90,16 @@ def setup_board_data(app: Sphinx, view_of: Callable[[Any], Any]) -> None:
             answers = None
         key = None if answers is None else data_key(answers, urls)
         stamp = static / DATA_KEY
-        if key is not None and (static / DATA).is_file() and stamp.is_file() \
-                and stamp.read_text(encoding="utf-8") == key:
-            return
-        view = view_of(state)
-        # no targets (a legacy tree): the finder's data says so with empty tables
-        page = view.page or board_page.make_board_page((), view.zephyr_version)
-        _write_asset(static / DATA, f"window.SECGUIDE_BOARDS = {page.finder_json(urls)};\n")
-        if key is not None:
-            _write_asset(stamp, key)
+        if key is None or not (static / DATA).is_file() or _read(stamp) != key:
+            view = view_of(state)
+            # no targets (a legacy tree): the finder's data says so with empty tables
+            page = view.page or board_page.make_board_page((), view.zephyr_version)
+            _write_asset(static / DATA,
+                         f"window.SECGUIDE_BOARDS = {page.finder_json(urls)};\n")
+            if key is not None:
+                _write_asset(stamp, key)
+        if made_from is not None:
+            _write_asset(static / DATA_INPUTS, made_from)
 
     app.add_css_file(CSS)
     app.connect("build-finished", write_data)

@@ -43,7 +43,7 @@ from secguide.evidence.board_page import BoardPage, board_page
 from secguide.sphinx.board_data import DATA, SCRIPT, setup_board_data
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL
-from secguide.sphinx.model import ModelState, get_state, load_state
+from secguide.sphinx.model import ModelState, get_state, inputs_unchanged, load_state
 from secguide.trace.board_summary import SERIES_COLUMNS, BoardSummary
 from secguide.trace.boards import VERDICTS, reports_key
 
@@ -228,7 +228,10 @@ def outdated_board_pages(app: Sphinx, env: BuildEnvironment, added: Set[str],
     """``env-get-outdated``: pages whose board table would now show something else.
 
     A table whose key is unchanged shows the same; otherwise it is made again (the
-    verdicts are evaluated, once) and compared with what the page shows."""
+    verdicts are evaluated, once) and compared with what the page shows. Nothing when
+    the pages were made from the same model, tree and code (what every table shows)."""
+    if inputs_unchanged(env):
+        return []
     state = get_state(env)
     stale = []
     for doc, records in env.get_domain(BoardTablesDomain.name).data["pages"].items():

@@ -21,7 +21,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
 from secguide.codes import Code
-from secguide.sphinx.model import get_state
+from secguide.sphinx.model import get_state, inputs_unchanged
 from secguide.sphinx.shown import (
     note_links,
     pages_showing_changes,
@@ -130,8 +130,11 @@ def outdated_by_inputs(app: Sphinx, env: BuildEnvironment, added: Set[str],
     A YAML file added or removed, or a Kconfig tree whose content changed (a new
     fingerprint), re-reads every model page; otherwise a page is read again when what
     it shows changed (:func:`~secguide.sphinx.shown.pages_showing_changes`): an item
-    edited, added to its selection or moved out of it, an aggregate it draws.
+    edited, added to its selection or moved out of it, an aggregate it draws. Nothing
+    when the pages were made from the same inputs (the model state is not even loaded).
     """
+    if inputs_unchanged(env):
+        return []
     state = get_state(env)  # loaded once per build, at builder-inited
     domain = env.get_domain("secguide")
     inputs = {"fingerprint": state.db.fingerprint, "files": list(state.all_files)}

@@ -31,7 +31,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 from sphinx.util.nodes import make_refnode
 
 from secguide.codes import Code
-from secguide.sphinx.model import ModelState, get_state
+from secguide.sphinx.model import ModelState, get_state, pages_unchanged
 from secguide.sphinx.warnings import warn
 from secguide.trace.kconfig_facts import FactKind, fact_text
 from secguide.trace.text_symbols import CONFIG_NAME
@@ -238,6 +238,10 @@ def reference_symbols(env: BuildEnvironment) -> list[str]:
 def rewrite_reference_page(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-get-updated``: the reference page is written again when what its entries
     show changed: the symbols, the recommendations setting each, and their pages."""
+    # nothing can have changed when no page was read and the model and tree are those
+    # of the last build
+    if pages_unchanged(env):
+        return []
     domain = env.get_domain("kconfig")
     refdoc = domain.reference_doc()
     current = reference_symbols(env) if refdoc is not None else []

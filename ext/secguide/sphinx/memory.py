@@ -81,8 +81,11 @@ def _resume_collector() -> None:
 
 
 def freeze_long_lived(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """``env-before-read-docs``, once the model and the board view are loaded."""
+    """``env-before-read-docs``, once the model and the board view are loaded (nothing
+    is loaded for a build that reads no page: no collection to pay for)."""
     _resume_collector()
+    if not docnames:
+        return
     gc.collect()  # garbage frozen now would stay until the build ends
     gc.freeze()
 

@@ -2,17 +2,23 @@
 
 State is kept in a module-level cache keyed by the inputs (the YAML files'
 paths, sizes and mtimes, the tree path and the DB fingerprint): an unchanged
-model is not re-read, and ``-j auto`` workers forked after ``builder-inited``
-inherit it. Nothing per-document lives here; that is in the ``secguide`` domain.
+model is not re-read, and ``-j auto`` workers forked after it is loaded inherit it.
+Nothing per-document lives here; that is in the ``secguide`` domain.
 
-Diagnostics of the loader and validator are emitted on *every* build (they are
-cheap), so a broken trace fails a no-op rebuild as well as a full one.
+The findings of the loader and validator are emitted on *every* build, so a broken
+trace fails a no-op rebuild as well as a full one. They are kept in the cache folder
+per fingerprint of their inputs (:mod:`secguide.sphinx.findings_memo`); a build whose
+inputs are unchanged emits the kept ones and loads the state only if a page is read
+or written. The digest of the inputs is kept beside the environment at the end of a
+build, so the next one knows when its pages were made from the same model
+(:func:`inputs_unchanged`) and need not ask the model anything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +29,14 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from secguide.diagnostics import Diagnostic, SecguideError, SourceLoc
+from secguide.files import write_atomically
 from secguide.model.git import GitUnavailable, Repository
 from secguide.model.hardening_db import hardening_files, load_hardening_db
 from secguide.model.items import ThreatModel
 from secguide.model.loader import threatmodel_files
+from secguide.model.product_model import is_product_model
 from secguide.sphinx.config import project_path, threatmodel_dir
+from secguide.sphinx.findings_memo import Findings, FindingsMemo, MemoInputs
 from secguide.sphinx.memory import loading_long_lived_data
 from secguide.sphinx.warnings import emit_diagnostic
 from secguide.trace.coverage import CoverageReport
@@ -39,7 +48,10 @@ from secguide.trace.needs import NeedItem
 from secguide.trace.project import Project
 from secguide.trace.review import ReviewState, baseline_path
 from secguide.trace.text_symbols import CONFIG_NAME, TextSymbol
+from secguide.trace.verifications import pytest_ref_files
+from secguide.zephyr.kconfig.cache import default_cache_dir
 from secguide.zephyr.kconfig.symbols import SymbolDB
+from secguide.zephyr.tree import resolve_tree
 
 __all__ = ["CONFIG_NAME", "ModelState", "get_app", "get_state", "load_state", "setup_model"]
 
@@ -129,10 +141,28 @@ def _build_state(root: Path, project: Project) -> ModelState:
 
 
 _CACHE: dict[tuple[Any, ...], ModelState] = {}
-#: Per running build, keyed by ``id(app.env)``: the application and the state it loaded
-#: at ``builder-inited``. Directives and domains see only the environment, and
-#: ``env.app`` is deprecated in Sphinx 9.
-_CURRENT: dict[int, tuple[Sphinx, ModelState]] = {}
+
+
+@dataclass(slots=True)
+class _Build:
+    """One running build: its application, its model state (loaded on first use: a
+    build with nothing to do never needs it), the digest of the state's inputs and the
+    digest the environment's pages were made from (None when not known)."""
+
+    app: Sphinx
+    state: ModelState | None = None
+    inputs: str | None = None
+    previous: str | None = None
+    #: whether this build reads or removes pages (they may name other symbols, items...)
+    pages_change: bool = False
+
+
+#: Per running build, keyed by ``id(app.env)``. Directives and domains see only the
+#: environment, and ``env.app`` is deprecated in Sphinx 9.
+_CURRENT: dict[int, _Build] = {}
+
+#: Beside the environment: the digest of the inputs its pages were made from.
+INPUTS_FILE = "secguide-model-inputs"
 
 
 def _input_key(app: Sphinx) -> tuple[Any, ...]:
@@ -203,20 +233,22 @@ def result_files(app: Sphinx) -> tuple[Path, ...]:
 def load_state(app: Sphinx) -> ModelState:
     """The model state for this build's inputs, from the cache when they are unchanged.
 
-    Inputs are looked at once per build: every ``builder-inited`` handler that asks
-    again (the board pages do) gets the state this build loaded first, without
-    stat-ing the model, reading the guide's pages or opening the Kconfig cache again.
+    Inputs are looked at once per build: every caller that asks again (the board
+    pages, the directives) gets the state this build loaded first, without stat-ing
+    the model, reading the guide's pages or opening the Kconfig cache again.
 
     Raises:
         SecguideBuildError: the tree or the threat-model folder cannot be read.
     """
-    loaded = _CURRENT.get(id(app.env))
-    if loaded is not None and loaded[0] is app:
-        return loaded[1]
+    build = _CURRENT.get(id(app.env))
+    if build is not None and build.app is app and build.state is not None:
+        return build.state
+    if build is None or build.app is not app:
+        # a new application may reuse a collected env's id
+        build = _CURRENT[id(app.env)] = _Build(app)
     key = _input_key(app)
     cache_dir = app.config.secguide_kconfig_cache_dir
     root = Path(app.confdir)
-    _CURRENT.pop(id(app.env), None)  # a new application may reuse a collected env's id
     try:
         project = Project.open(
             threatmodel_dir(app), app.config.secguide_zephyr_base or None,
@@ -237,25 +269,30 @@ def load_state(app: Sphinx) -> ModelState:
             _CACHE[key] = _with_model_diff(app, _with_hardening(app, state))
     except SecguideError as error:
         raise SecguideBuildError(f"secguide: {error}") from error
-    _CURRENT[id(app.env)] = (app, _CACHE[key])
-    return _CACHE[key]
+    build.state = _CACHE[key]
+    return build.state
 
 
 def get_state(env: BuildEnvironment) -> ModelState:
-    """The state of the current build, as loaded at ``builder-inited`` (no re-check).
+    """The state of the current build, loaded on first use (once per build).
 
     Raises:
-        SecguideBuildError: secguide was not set up for this environment's build.
+        SecguideBuildError: secguide was not set up for this environment's build, or
+            the model cannot be loaded.
     """
-    return _current(env)[1]
+    build = _current(env)
+    if build.state is None:
+        with loading_long_lived_data():
+            return load_state(build.app)
+    return build.state
 
 
 def get_app(env: BuildEnvironment) -> Sphinx:
     """The application building ``env`` (for APIs that take one, like sphinx-needs')."""
-    return _current(env)[0]
+    return _current(env).app
 
 
-def _current(env: BuildEnvironment) -> tuple[Sphinx, ModelState]:
+def _current(env: BuildEnvironment) -> _Build:
     try:
         return _CURRENT[id(env)]
     except KeyError:
@@ -263,15 +300,128 @@ def _current(env: BuildEnvironment) -> tuple[Sphinx, ModelState]:
                                  "(is 'secguide.sphinx' in extensions?)") from None
 
 
-def report_diagnostics(app: Sphinx) -> None:
-    """``builder-inited``: load the inputs and emit every finding as a located warning."""
+def inputs_digest(env: BuildEnvironment) -> str | None:
+    """A digest of everything this build's model state is made from (the YAML files,
+    the trees, results, pages, configuration, code); None when it could not be taken."""
+    return _current(env).inputs
+
+
+def inputs_unchanged(env: BuildEnvironment) -> bool:
+    """Whether the pages kept in ``env`` were made from the same model inputs as this
+    build's (the last build that finished had the same :func:`inputs_digest`): then
+    nothing that depends only on the model, the tree and the code can have changed."""
+    build = _current(env)
+    return build.inputs is not None and build.inputs == build.previous
+
+
+def pages_unchanged(env: BuildEnvironment) -> bool:
+    """:func:`inputs_unchanged`, and this build reads and removes no page."""
+    return inputs_unchanged(env) and not _current(env).pages_change
+
+
+def _memo(app: Sphinx) -> FindingsMemo:
+    cache_dir = app.config.secguide_kconfig_cache_dir
+    return FindingsMemo(Path(cache_dir) if cache_dir else default_cache_dir(),
+                        [str(Path(app.confdir).resolve()), str(Path(app.srcdir).resolve())])
+
+
+def _memo_inputs(app: Sphinx) -> MemoInputs | None:
+    """What the findings are computed from; None when they are not to be kept (a
+    product model reads a guide folder of its own) or the trees cannot be resolved
+    (loading the state reports that)."""
+    if is_product_model(threatmodel_dir(app)):
+        return None
+    try:
+        trees = [resolve_tree(app.config.secguide_zephyr_base or None).root]
+        if app.config.secguide_baseline_zephyr_base:
+            trees.append(resolve_tree(app.config.secguide_baseline_zephyr_base).root)
+    except SecguideError:
+        return None
+    return MemoInputs(key=_input_key(app), trees=tuple(trees), code=_code_version())
+
+
+def _code_version() -> int:
+    from secguide.sphinx import ENV_VERSION  # the package's digest, taken once at import
+    return ENV_VERSION
+
+
+def _findings(app: Sphinx, memo: FindingsMemo,
+              inputs: MemoInputs | None) -> tuple[Findings, str | None]:
+    """This build's findings, kept from an earlier build with the same inputs or
+    computed (loading the state) and kept."""
+    if inputs is not None:
+        kept = memo.lookup(inputs)
+        if kept is not None:
+            return kept
+    scan = memo.scan(inputs) if inputs is not None else None
+    if scan is not None:
+        _CACHE.clear()  # an input the in-process key does not stamp may have changed
     with loading_long_lived_data():
         state = load_state(app)
-    hardening = state.hardening.diagnostics if state.hardening else ()
-    for diagnostic in (*state.diagnostics, *hardening):
+    project = state.project
+    findings = Findings(state.diagnostics,
+                        state.hardening.diagnostics if state.hardening else ())
+    if scan is None:
+        return findings, None
+    stamped = any(item.review is not None for item in project.model.reviewable())
+    return findings, memo.store(scan, findings, pytest_ref_files(project.model, project.repo_root),
+                                project.threatmodel_dir if stamped else None)
+
+
+def report_diagnostics(app: Sphinx) -> None:
+    """``builder-inited``: emit every finding about the inputs as a located warning.
+
+    The findings come from the cache folder when every input is as when they were
+    computed (:mod:`secguide.sphinx.findings_memo`); the model state is then loaded
+    only if a page is read or written.
+    """
+    _CURRENT.pop(id(app.env), None)
+    build = _CURRENT[id(app.env)] = _Build(app, previous=_read_previous(app))
+    memo = _memo(app)
+    findings, build.inputs = _findings(app, memo, _memo_inputs(app))
+    for diagnostic in (*findings.project, *findings.hardening):
         emit_diagnostic(diagnostic, diagnostic.loc.sphinx_location)
+
+
+def _read_previous(app: Sphinx) -> str | None:
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return (Path(app.doctreedir) / INPUTS_FILE).read_text(encoding="utf-8").strip()
+    return None
+
+
+def note_pages_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: pages are read, so the state is needed; loaded here,
+    in the main process, before ``-j`` readers fork (each would load its own)."""
+    if docnames:
+        _current(env).pages_change = True
+        get_state(env)
+
+
+def note_pages_removed(app: Sphinx, env: BuildEnvironment, added: Set[str],
+                       changed: Set[str], removed: Set[str]) -> list[str]:
+    """``env-get-outdated``: a removed page changes what the pages mention, too."""
+    if removed:
+        _current(env).pages_change = True
+    return []
+
+
+def remember_inputs(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished``: the environment's pages are now made from this build's inputs."""
+    build = _CURRENT.get(id(app.env))
+    if build is None or build.app is not app:
+        return
+    path = Path(app.doctreedir) / INPUTS_FILE
+    with contextlib.suppress(SecguideError, OSError):
+        if exception is None and build.inputs is not None:
+            write_atomically(path, build.inputs)
+        elif path.exists():
+            path.unlink()  # a failed build: what the pages were made from is unknown
 
 
 def setup_model(app: Sphinx) -> None:
     """Load model and tree at the start of each build; report what is wrong with them."""
     app.connect("builder-inited", report_diagnostics)
+    app.connect("env-get-outdated", note_pages_removed, priority=100)
+    # after the memory module pauses the collector (100), before the board view (400)
+    app.connect("env-before-read-docs", note_pages_read, priority=300)
+    app.connect("build-finished", remember_inputs)

@@ -22,7 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from secguide.sphinx.cards import card_links
-from secguide.sphinx.model import ModelState, get_state
+from secguide.sphinx.model import ModelState, get_state, pages_unchanged
 from secguide.sphinx.needs import has_need_views
 from secguide.trace.page_digests import Facet, ShownDigests, digest
 
@@ -86,7 +86,10 @@ def written_digest(env: BuildEnvironment, record: dict[str, Any],
 def rewrite_pages_with_new_links(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-get-updated``: pages whose write-time content changed (a link added or
     removed by another item, a linked item moved to another page, a need view's needs)
-    are written again. Pages read in this build are recorded, Sphinx writes them anyway."""
+    are written again. Pages read in this build are recorded, Sphinx writes them anyway.
+    Nothing when no page was read and the model is the last build's (nothing loaded)."""
+    if pages_unchanged(env):
+        return []
     domain = env.get_domain("secguide")
     where = domain.data["items"]
     views = digest([shown_digests(get_state(env)).needs, sorted(

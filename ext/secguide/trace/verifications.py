@@ -105,6 +105,25 @@ def check_pytest_refs(model: ThreatModel, repo_root: Path) -> list[Diagnostic]:
     return diagnostics
 
 
+def pytest_ref_files(model: ThreatModel, repo_root: Path | None) -> list[Path]:
+    """The test files :func:`check_pytest_refs` reads, and those it refuses for where
+    their links lead, so a kept result of the check can be stamped."""
+    if repo_root is None:
+        return []
+    found = []
+    for recommendation in model.recommendations:
+        for verification in recommendation.verifications:
+            if verification.kind != "guide-check":
+                continue
+            path = verification.ref.partition("::")[0]
+            try:
+                found.append(project_file(repo_root, path, under=TESTS_FOLDER))
+            except UnsafeReference:
+                if path and not Path(path).is_absolute() and ".." not in Path(path).parts:
+                    found.append(Path(repo_root) / path)  # refused for where a link leads
+    return found
+
+
 def _test_source(repo_root: Path, path: str) -> str | UnsafeReference | None:
     """The text of the test file ``path`` names; the refusal; ``None`` when it is missing."""
     try:

@@ -44,13 +44,14 @@ KCONFIGLIB_VERSION = ".".join(str(part) for part in kconfiglib.VERSION)
 _INPUT_NAMES = frozenset({"board.yml", "soc.yml", "archs.yml", "VERSION"})
 
 
-def _is_input(name: str) -> bool:
+def is_kconfig_input(name: str) -> bool:
+    """Whether a file of this name can feed the Kconfig database."""
     return "Kconfig" in name or name.endswith(".defconfig") or name in _INPUT_NAMES
 
 
 def scan_inputs(root: Path) -> tuple[list[str], str]:
     """Every file that can feed doc-mode loading (relative, sorted) and their stat stamp."""
-    files = [relative for relative, _ in tree_files(root, _is_input)]
+    files = [relative for relative, _ in tree_files(root, is_kconfig_input)]
     return files, scan_stamp(root, files)
 
 
@@ -66,7 +67,7 @@ def scan_stamp(root: Path, files: list[str]) -> str:
 def scan_inputs_and_folders(root: Path) -> tuple[list[str], list[str]]:
     """Every Kconfig input (as :func:`scan_inputs`) and every folder walked, sorted."""
     folders: list[str] = []
-    files = [relative for relative, _ in tree_files(root, _is_input, folders)]
+    files = [relative for relative, _ in tree_files(root, is_kconfig_input, folders)]
     return files, sorted(folders)
 
 

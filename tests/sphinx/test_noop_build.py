@@ -23,6 +23,7 @@ from sphinx.testing.util import SphinxTestApp
 
 import secguide.sphinx
 from secguide.sphinx import model as sphinx_model
+from secguide.trace.project import Project
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
 
@@ -161,13 +162,13 @@ def test_noop_build_loads_no_model_and_a_read_loads_it_once(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert build(project) == []
     opened = []
-    real_open = sphinx_model.Project.open
+    real_open = Project.open
 
     def counting_open(*args, **kwargs):
         opened.append(1)
         return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(sphinx_model.Project, "open", counting_open)
+    monkeypatch.setattr(Project, "open", counting_open)
     monkeypatch.setattr(sphinx_model, "_CACHE", {})  # no state kept from the build above
     assert build(project) == []
     assert opened == []
@@ -189,3 +190,20 @@ def test_noop_build_with_w_fails_on_a_model_warning_each_time(project: Path) -> 
         assert done.returncode != 0
         assert f"threatmodel/recommendations.yaml:{line}: WARNING:" in done.stderr
         assert "STACK_CANARIS" in done.stderr
+
+
+#: What only computing or rendering the model needs: not imported with the extension.
+LAZY_MODULES = ("jsonschema", "yaml", "kconfiglib", "secguide.trace.project",
+                "secguide.trace.diff", "secguide.trace.boards", "secguide.evidence.board_page",
+                "secguide.model.hardening_db", "secguide.model.loader",
+                "secguide.zephyr.kconfig.cache", "secguide.trace.standards")
+
+
+def test_the_extension_imports_nothing_a_noop_build_does_not_use() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import json, sys, secguide.sphinx; "
+                               "print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "secguide.sphinx.boards" in loaded  # the extension itself is all there
+    assert [name for name in LAZY_MODULES if name in loaded] == []

@@ -17,7 +17,7 @@ from secguide.diagnostics import SecguideError, display_path
 from secguide.files import write_atomically
 from secguide.model.guide_package import installed_guide
 from secguide.model.loader import load_threat_model
-from secguide.model.product_items import DECLARATION
+from secguide.model.model_files import DECLARATION
 from secguide.templates import render
 
 #: a product name goes into YAML, Python, reStructuredText and a Makefile: plain words only

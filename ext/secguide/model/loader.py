@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from secguide.codes import Code
-from secguide.diagnostics import Diagnostic, Severity, SourceLoc, display_path, resolved
+from secguide.diagnostics import Diagnostic, Severity, SourceLoc, display_path
 from secguide.input_limits import require_folder
 from secguide.model.items import (
     AcceptedConflict,
@@ -41,7 +41,7 @@ from secguide.model.items import (
     Verification,
     Waiver,
 )
-from secguide.model.product_items import DECLARATION
+from secguide.model.model_files import refused_links, threatmodel_files
 from secguide.model.schema import schema_errors
 from secguide.model.yaml_source import DataPath, YamlDocument, read_yaml
 
@@ -53,43 +53,6 @@ _CLAUSE_LINK_FIELDS = ("met_by", "recommendations", "responsibilities", "out_of_
 
 _LIST_SECTIONS = ("assets", "adversaries", "out_of_scope", "threats", "responsibilities",
                   "recommendations", "waivers")
-
-
-def _yaml_files(directory: Path) -> list[Path]:
-    """Every ``*.yaml`` below ``directory`` (hidden folders skipped), in a stable order.
-
-    Folders that are symlinks are not entered (``os.walk`` default). A product model's
-    ``extends.yaml`` is not a threat-model file: its own reader
-    (:mod:`secguide.model.product_model`) takes it.
-    """
-    found = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(root) / name for name in files
-                  if name.endswith((".yaml", ".yml")) and not name.startswith(".")
-                  and not (name == DECLARATION and Path(root) == Path(directory))]
-    return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
-
-
-def _points_outside(path: Path, directory: Path) -> bool:
-    """A symlink whose target is not inside ``directory`` (a loop counts as outside)."""
-    if not path.is_symlink():
-        return False
-    try:
-        return not path.resolve(strict=True).is_relative_to(resolved(directory))
-    except (OSError, RuntimeError):  # dangling, a loop (3.11 raises RuntimeError)
-        return True
-
-
-def threatmodel_files(directory: Path) -> list[Path]:
-    """Every model file below ``directory``, in a stable order; symlinks pointing outside
-    the folder are left out (never read, not even hashed): see :func:`refused_links`."""
-    return [path for path in _yaml_files(directory) if not _points_outside(path, directory)]
-
-
-def refused_links(directory: Path) -> list[Path]:
-    """Model files that are symlinks pointing outside ``directory`` (or nowhere)."""
-    return [path for path in _yaml_files(directory) if _points_outside(path, directory)]
 
 
 def _symbol(text: str) -> str:

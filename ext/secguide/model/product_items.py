@@ -22,8 +22,6 @@ from secguide.model.product_waivers import ProductWaiver
 if TYPE_CHECKING:
     from secguide.model.items import ThreatModel
 
-#: the file of a product model folder that declares what it extends
-DECLARATION = "extends.yaml"
 #: ``extends:`` value naming the guide installed with secguide
 INSTALLED_GUIDE = "guide"
 #: locations in the guide's files are shown with this prefix in a product's outputs, so

@@ -41,9 +41,9 @@ from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
 from secguide.model.guide_package import THREATMODEL, installed_guide, model_digest
 from secguide.model.items import ThreatModel
-from secguide.model.loader import load_threat_model, threatmodel_files
+from secguide.model.loader import load_threat_model
+from secguide.model.model_files import DECLARATION, is_product_model, threatmodel_files
 from secguide.model.product_items import (
-    DECLARATION,
     GUIDE_PREFIX,
     INSTALLED_GUIDE,
     GuideWaiver,
@@ -82,11 +82,6 @@ _SCHEMA: dict[str, Any] = {
 @functools.cache
 def _validator() -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(_SCHEMA)
-
-
-def is_product_model(directory: Path) -> bool:
-    """Whether ``directory`` is a product model folder (it holds ``extends.yaml``)."""
-    return (Path(directory) / DECLARATION).is_file()
 
 
 def _error(loc: SourceLoc, message: str, code: Code = Code.PRODUCT_MODEL) -> Diagnostic:

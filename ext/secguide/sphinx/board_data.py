@@ -20,7 +20,6 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from secguide.diagnostics import SecguideError
-from secguide.evidence import board_page, prj_conf
 from secguide.files import temp_beside
 from secguide.sphinx.model import get_state, inputs_digest
 
@@ -35,7 +34,9 @@ DATA_KEY = "secguide-boards-data.key"
 DATA_INPUTS = "secguide-boards-data.inputs"
 #: The code that shapes the data beyond the verdicts: this module, the one pass making
 #: the finder's data and the fragments' (their template is in the verdicts' key).
-_CODE = (Path(__file__), Path(board_page.__file__), Path(prj_conf.__file__))
+#: Found without importing them: a build with nothing to do writes no data.
+_CODE = (Path(__file__), *(Path(__file__).parents[1] / "evidence" / name
+                           for name in ("board_page.py", "prj_conf.py")))
 
 
 def _write_asset(path: Path, text: str) -> None:
@@ -91,6 +92,7 @@ def setup_board_data(app: Sphinx, view_of: Callable[[Any], Any]) -> None:
         key = None if answers is None else data_key(answers, urls)
         stamp = static / DATA_KEY
         if key is None or not (static / DATA).is_file() or _read(stamp) != key:
+            from secguide.evidence import board_page
             view = view_of(state)
             # no targets (a legacy tree): the finder's data says so with empty tables
             page = view.page or board_page.make_board_page((), view.zephyr_version)

@@ -28,7 +28,7 @@ import hashlib
 import json
 from collections.abc import Callable, Set
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -39,13 +39,16 @@ from sphinx.util.docutils import SphinxDirective
 
 from secguide import headers as H
 from secguide.diagnostics import SecguideError
-from secguide.evidence.board_page import BoardPage, board_page
 from secguide.sphinx.board_data import DATA, SCRIPT, setup_board_data
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL
 from secguide.sphinx.model import ModelState, get_state, inputs_unchanged, load_state
-from secguide.trace.board_summary import SERIES_COLUMNS, BoardSummary
-from secguide.trace.boards import VERDICTS, reports_key
+
+# The verdicts and the board page's data are imported when a table is made, not with
+# the extension: a build with nothing to do makes none.
+if TYPE_CHECKING:
+    from secguide.evidence.board_page import BoardPage
+    from secguide.trace.board_summary import BoardSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ def view_of(state: ModelState) -> BoardsView:
     from the cache folder, or made in one pass over the targets' reports."""
     if _VIEW and _VIEW[0][0] is state:
         return _VIEW[0][1]
+    from secguide.evidence.board_page import board_page
     project = state.project
     version = project.tree.version
     try:
@@ -101,6 +105,7 @@ def _content(view: BoardsView, rows: Callable[[BoardSummary], Any]) -> Content:
 
 def counts_rows(summary: BoardSummary, rec_ids: list[str]) -> list[list[Any]]:
     """Per recommendation: [ID, targets per verdict, reasons why not (at most four lines)]."""
+    from secguide.trace.boards import VERDICTS
     summaries = {s.rec_id: s for s in summary.recommendations}
     rows = []
     for rec_id in rec_ids:
@@ -125,6 +130,7 @@ def arch_rows(summary: BoardSummary) -> dict[str, Any]:
 
 def series_rows(summary: BoardSummary) -> list[list[Any]]:
     """Per architecture and SoC series: how many recommendations apply to a typical target."""
+    from secguide.trace.board_summary import SERIES_COLUMNS
     return [[row.arch, row.series, row.targets, *[row.medians[column] for column in SERIES_COLUMNS]]
             for row in summary.series]
 
@@ -188,6 +194,7 @@ def tables_key(env: BuildEnvironment) -> str | None:
     code = env.version.get("secguide.sphinx")
     if _KEY and _KEY[0][0] is state and _KEY[0][1] == code:
         return _KEY[0][2]
+    from secguide.trace.boards import reports_key
     model = state.model
     untitled = dataclasses.replace(model, recommendations=tuple(
         dataclasses.replace(rec, title="") for rec in model.recommendations))
@@ -325,6 +332,7 @@ def _table(headers: list[str], rows: list[list[nodes.Node | str]], widths: list[
 
 def counts_table(rows: list[list[Any]]) -> nodes.Node:
     """Per recommendation: targets per verdict, and the reasons why not, grouped."""
+    from secguide.trace.boards import VERDICTS
     cells: list[list[nodes.Node | str]] = []
     for rec_id, counts, reasons in rows:
         # Reasons quote the tree's expressions; like the drift page's change lists they are

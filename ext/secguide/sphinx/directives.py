@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -59,12 +59,14 @@ from secguide.sphinx.prjconf import prj_conf_blocks
 from secguide.sphinx.prose import prose_nodes
 from secguide.sphinx.shown import note_shown
 from secguide.sphinx.warnings import warn
-from secguide.trace.drift import Successor
 from secguide.trace.guide_pages import Selection, split_list
 from secguide.trace.needs import NeedItem, setting_id
 from secguide.trace.page_digests import Facet, options_arg
-from secguide.trace.standards import ClauseRow, standard_coverage
 from sphinx import addnodes
+
+if TYPE_CHECKING:  # imported when a page is read, not with the extension
+    from secguide.trace.drift import Successor
+    from secguide.trace.standards import ClauseRow
 
 #: Statuses a reader must be warned of, as (badge, short warning) on the item's status line.
 STATUS_NOTES = {
@@ -427,6 +429,7 @@ class StandardDirective(ModelDirective):
             warn(Code.BAD_OPTION, f"no standard {self.arguments[0]!r} in the threat "
                  f"model; known: {known}", self.get_location())
             return []
+        from secguide.trace.standards import standard_coverage
         report = standard_coverage(model, standard)
         counts = report.counts()
         intro = (f"{standard.name}, {standard.edition}. The full list of its "

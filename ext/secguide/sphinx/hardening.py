@@ -8,16 +8,20 @@ page can carry the directive unconditionally.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from docutils import nodes
 from sphinx.application import Sphinx
 
 from secguide import headers as H
-from secguide.model.hardening_db import HardeningRule
 from secguide.sphinx.directives import ModelDirective, _table, titled_section
 from secguide.sphinx.domain import item_reference
 from secguide.sphinx.kconfig import ABSENT_SYMBOL, mention, option_reference
-from secguide.trace.hardening import HardeningComparison
 from secguide.trace.page_digests import Facet
+
+if TYPE_CHECKING:  # imported with the state, not with the extension
+    from secguide.model.hardening_db import HardeningRule
+    from secguide.trace.hardening import HardeningComparison
 
 
 def _text(text: str) -> nodes.Node:

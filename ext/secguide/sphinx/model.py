@@ -21,39 +21,40 @@ import dataclasses
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from secguide.diagnostics import Diagnostic, SecguideError, SourceLoc
+from secguide.diagnostics import SecguideError, SourceLoc
 from secguide.files import write_atomically
-from secguide.model.git import GitUnavailable, Repository
-from secguide.model.hardening_db import hardening_files, load_hardening_db
-from secguide.model.items import ThreatModel
-from secguide.model.loader import threatmodel_files
-from secguide.model.product_model import is_product_model
+from secguide.model.model_files import baseline_path, is_product_model, threatmodel_files
 from secguide.sphinx.config import project_path, threatmodel_dir
 from secguide.sphinx.findings_memo import Findings, FindingsMemo, MemoInputs
 from secguide.sphinx.memory import loading_long_lived_data
 from secguide.sphinx.warnings import emit_diagnostic
-from secguide.trace.coverage import CoverageReport
-from secguide.trace.diff import ModelDiff, diff_against_revision
-from secguide.trace.drift import DriftReport
 from secguide.trace.guide_pages import guide_pages
-from secguide.trace.hardening import HardeningComparison, compare_with_upstream
-from secguide.trace.needs import NeedItem
-from secguide.trace.project import Project
-from secguide.trace.review import ReviewState, baseline_path
-from secguide.trace.text_symbols import CONFIG_NAME, TextSymbol
-from secguide.trace.verifications import pytest_ref_files
-from secguide.zephyr.kconfig.cache import default_cache_dir
-from secguide.zephyr.kconfig.symbols import SymbolDB
+from secguide.zephyr.kconfig.stamps import default_cache_dir
 from secguide.zephyr.tree import resolve_tree
 
-__all__ = ["CONFIG_NAME", "ModelState", "get_app", "get_state", "load_state", "setup_model"]
+# A build with nothing to do loads no model: what computes or holds the state is
+# imported when the state is loaded (see load_state), not with the extension.
+if TYPE_CHECKING:
+    from secguide.diagnostics import Diagnostic
+    from secguide.model.items import ThreatModel
+    from secguide.trace.coverage import CoverageReport
+    from secguide.trace.diff import ModelDiff
+    from secguide.trace.drift import DriftReport
+    from secguide.trace.hardening import HardeningComparison
+    from secguide.trace.needs import NeedItem
+    from secguide.trace.project import Project
+    from secguide.trace.review import ReviewState
+    from secguide.trace.text_symbols import TextSymbol
+    from secguide.zephyr.kconfig.symbols import SymbolDB
+
+__all__ = ["ModelState", "get_app", "get_state", "load_state", "setup_model"]
 
 logger = logging.getLogger("secguide")
 
@@ -186,6 +187,7 @@ def _diff_base_commit(app: Sphinx) -> str | None:
     value = app.config.secguide_diff_base
     if not value:
         return None
+    from secguide.model.git import GitUnavailable, Repository
     try:
         return Repository.of(threatmodel_dir(app)).commit(value)
     except GitUnavailable:
@@ -195,7 +197,10 @@ def _diff_base_commit(app: Sphinx) -> str | None:
 def hardening_inputs(app: Sphinx) -> list[Path]:
     """The files of the configured hardening database (none when not configured)."""
     value = app.config.secguide_hardening_db
-    return hardening_files(project_path(app, value)) if value else []
+    if not value:
+        return []
+    from secguide.model.hardening_db import hardening_files
+    return hardening_files(project_path(app, value))
 
 
 def _with_hardening(app: Sphinx, state: ModelState) -> ModelState:
@@ -208,6 +213,8 @@ def _with_hardening(app: Sphinx, state: ModelState) -> ModelState:
     value = app.config.secguide_hardening_db
     if not value:
         return state
+    from secguide.model.hardening_db import load_hardening_db
+    from secguide.trace.hardening import compare_with_upstream
     database = load_hardening_db(project_path(app, value), display_base=state.root)
     comparison = compare_with_upstream(state.model, database, state.db)
     return dataclasses.replace(state, hardening=comparison)
@@ -218,6 +225,8 @@ def _with_model_diff(app: Sphinx, state: ModelState) -> ModelState:
     value = app.config.secguide_diff_base
     if not value:
         return state
+    from secguide.model.hardening_db import load_hardening_db
+    from secguide.trace.diff import diff_against_revision
     hardening = app.config.secguide_hardening_db
     database = load_hardening_db(project_path(app, hardening)) if hardening else None
     model_diff = diff_against_revision(state.project, value, hardening=database,
@@ -246,6 +255,7 @@ def load_state(app: Sphinx) -> ModelState:
     if build is None or build.app is not app:
         # a new application may reuse a collected env's id
         build = _CURRENT[id(app.env)] = _Build(app)
+    from secguide.trace.project import Project
     key = _input_key(app)
     cache_dir = app.config.secguide_kconfig_cache_dir
     root = Path(app.confdir)
@@ -363,6 +373,7 @@ def _findings(app: Sphinx, memo: FindingsMemo,
                         state.hardening.diagnostics if state.hardening else ())
     if scan is None:
         return findings, None
+    from secguide.trace.verifications import pytest_ref_files
     stamped = any(item.review is not None for item in project.model.reviewable())
     return findings, memo.store(scan, findings, pytest_ref_files(project.model, project.repo_root),
                                 project.threatmodel_dir if stamped else None)

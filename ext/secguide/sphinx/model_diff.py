@@ -9,14 +9,18 @@ it renders a short note, so the Changes page can carry it unconditionally.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from docutils import nodes
 from sphinx.application import Sphinx
 
 from secguide.sphinx.directives import ModelDirective, titled_section
 from secguide.sphinx.domain import item_reference
-from secguide.trace.diff import ItemDiff, LinkChange, ModelDiff
 from secguide.trace.item_diff import FieldChange, WordKind
 from secguide.trace.page_digests import Facet
+
+if TYPE_CHECKING:  # imported with the state, not with the extension
+    from secguide.trace.diff import ItemDiff, LinkChange, ModelDiff
 
 _WORD_CLASSES = {WordKind.REMOVED: "secguide-diff-removed",
                  WordKind.ADDED: "secguide-diff-added", WordKind.GAP: "secguide-diff-gap"}

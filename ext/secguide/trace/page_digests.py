@@ -25,14 +25,17 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from secguide.model.items import Recommendation
-from secguide.trace.coverage import CoverageReport
 from secguide.trace.guide_pages import Selection
 from secguide.trace.needs import LINK_TYPES, setting_id
-from secguide.trace.project import Project
-from secguide.trace.standards import standard_coverage
+
+# The guide's extension imports this module for its facet names; what digests are
+# computed from is imported with the state (a build with nothing to do loads none).
+if TYPE_CHECKING:
+    from secguide.model.items import Recommendation
+    from secguide.trace.coverage import CoverageReport
+    from secguide.trace.project import Project
 
 __all__ = ["Facet", "ShownDigests", "canonical", "digest"]
 
@@ -221,6 +224,7 @@ class ShownDigests:
         standard = model.standard(key)
         if standard is None:
             return [key, [s.key for s in model.standards]]
+        from secguide.trace.standards import standard_coverage
         report = standard_coverage(model, standard)
         # each clause's chain shows IDs, settings and verifications, not the prose of the
         # recommendations behind them

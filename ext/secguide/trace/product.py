@@ -12,7 +12,7 @@ from __future__ import annotations
 from secguide.codes import Code
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
 from secguide.model.items import ThreatModel
-from secguide.model.product_items import DECLARATION
+from secguide.model.model_files import DECLARATION
 from secguide.trace.review import fingerprint, stamp_matches
 from secguide.zephyr.kconfig.symbols import SymbolDB
 

@@ -62,11 +62,11 @@ from secguide.model.items import (
     Threat,
     ThreatModel,
 )
+from secguide.model.model_files import baseline_path
 from secguide.zephyr.kconfig.facts import Change, fact_changes, short_diff, symbol_facts, wrapped
 from secguide.zephyr.kconfig.symbols import SymbolDB, strip_config_prefix
 
 DOCUMENT_FORMAT = "secguide-review/2"
-BASELINE_NAME = ".review-baseline.json"
 BASELINE_FORMAT = "secguide-review-baseline"
 
 #: Symbol facts a review depends on. Prompt wording is left out on purpose (it is
@@ -257,11 +257,6 @@ class Baseline:
 
 
 EMPTY_BASELINE = Baseline({})
-
-
-def baseline_path(threatmodel_dir: Path) -> Path:
-    """Where the baseline of a threat-model folder lives (for ``env.note_dependency``)."""
-    return threatmodel_dir / BASELINE_NAME
 
 
 def load_baseline(threatmodel_dir: Path) -> Baseline:

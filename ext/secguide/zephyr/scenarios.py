@@ -21,9 +21,7 @@ from pathlib import Path
 import yaml
 
 from secguide.diagnostics import Diagnostic, Severity, SourceLoc
-from secguide.zephyr.tree import tree_files
-
-SCENARIO_FILES = frozenset({"testcase.yaml", "sample.yaml"})
+from secguide.zephyr.tree import SCENARIO_FILES, tree_files
 
 try:  # libyaml is about five times faster; PyYAML wheels ship it
     _Loader: type = yaml.CSafeLoader

@@ -35,6 +35,10 @@ _VERSION_FIELD = re.compile(
 )
 
 
+#: The files twister reads test scenarios from (:mod:`secguide.zephyr.scenarios`).
+SCENARIO_FILES = frozenset({"testcase.yaml", "sample.yaml"})
+
+
 def read_version(root: Path) -> str:
     """The release from Zephyr's ``VERSION`` file, e.g. ``4.2.99``."""
     fields: dict[str, str] = {}

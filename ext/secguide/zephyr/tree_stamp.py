@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from secguide.zephyr.hardening import HARDENED_CSV
-from secguide.zephyr.kconfig.cache import is_kconfig_input, quick_stamp
-from secguide.zephyr.scenarios import SCENARIO_FILES
-from secguide.zephyr.tree import tree_files
+from secguide.zephyr.kconfig.stamps import is_kconfig_input, quick_stamp
+from secguide.zephyr.tree import SCENARIO_FILES, tree_files
 
 
 def _is_read_by_guide(name: str) -> bool:

@@ -27,71 +27,26 @@ import kconfiglib
 from secguide import __version__
 from secguide.diagnostics import SecguideError, SourceLoc
 from secguide.files import write_atomically
+from secguide.zephyr.kconfig.stamps import (
+    content_fingerprint,
+    default_cache_dir,
+    quick_stamp,
+    scan_inputs_and_folders,
+    scan_stamp,
+)
 from secguide.zephyr.kconfig.symbols import (
     ChoiceFacts,
     ConditionalValue,
     KconfigSymbol,
     SymbolDB,
 )
-from secguide.zephyr.tree import ZephyrTree, resolve_tree, tree_files
+from secguide.zephyr.tree import ZephyrTree, resolve_tree
 
 CACHE_FORMAT = "secguide-kconfig-db"
 #: Bump when the encoding or the extraction changes meaning.
 CACHE_SCHEMA = 5
 
 KCONFIGLIB_VERSION = ".".join(str(part) for part in kconfiglib.VERSION)
-
-_INPUT_NAMES = frozenset({"board.yml", "soc.yml", "archs.yml", "VERSION"})
-
-
-def is_kconfig_input(name: str) -> bool:
-    """Whether a file of this name can feed the Kconfig database."""
-    return "Kconfig" in name or name.endswith(".defconfig") or name in _INPUT_NAMES
-
-
-def scan_inputs(root: Path) -> tuple[list[str], str]:
-    """Every file that can feed doc-mode loading (relative, sorted) and their stat stamp."""
-    files = [relative for relative, _ in tree_files(root, is_kconfig_input)]
-    return files, scan_stamp(root, files)
-
-
-def scan_stamp(root: Path, files: list[str]) -> str:
-    """sha256 over the path, size and mtime of each of ``files``."""
-    digest = hashlib.sha256()
-    for relative in files:
-        info = os.stat(root / relative)
-        digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def scan_inputs_and_folders(root: Path) -> tuple[list[str], list[str]]:
-    """Every Kconfig input (as :func:`scan_inputs`) and every folder walked, sorted."""
-    folders: list[str] = []
-    files = [relative for relative, _ in tree_files(root, is_kconfig_input, folders)]
-    return files, sorted(folders)
-
-
-def quick_stamp(root: Path, files: list[str], folders: list[str]) -> str | None:
-    """The stamp of a tree whose inputs and folders are known: no folder is listed.
-
-    A folder's mtime changes when an entry is added, removed or renamed in it, so
-    the mtimes of the folders plus the size and mtime of the known inputs detect
-    every change that :func:`scan_inputs` would, with ``stat`` calls alone (a third
-    of the time of walking the tree). None when a listed path is gone.
-    """
-    digest = hashlib.sha256()
-    base = f"{root}{os.sep}"
-    stat = os.stat
-    try:
-        for folder in folders:
-            digest.update(f"{folder}\0{stat(base + folder).st_mtime_ns}\n".encode())
-        for relative in files:
-            info = stat(base + relative)
-            digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    except (OSError, ValueError):
-        return None
-    return digest.hexdigest()
-
 
 def _known_paths(cached: dict[str, Any]) -> tuple[list[str], list[str]] | None:
     files, folders = cached.get("files"), cached.get("folders")
@@ -100,22 +55,6 @@ def _known_paths(cached: dict[str, Any]) -> tuple[list[str], list[str]] | None:
     if not all(isinstance(p, str) for p in files + folders):
         return None
     return files, folders
-
-
-def content_fingerprint(root: Path, files: list[str]) -> str:
-    """sha256 over each input's path and content: the same for every checkout of a tree."""
-    digest = hashlib.sha256()
-    for relative in files:
-        digest.update(relative.encode() + b"\0")
-        digest.update(hashlib.sha256((root / relative).read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    if os.environ.get("SECGUIDE_CACHE_DIR"):
-        return Path(os.environ["SECGUIDE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "secguide"
 
 
 # -- encoding ---------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from secguide.diagnostics import SecguideError
-from secguide.model.git import GitUnavailable, Repository
 from secguide.zephyr.tree import resolve_tree
 
 logger = logging.getLogger("secguide")
@@ -86,6 +85,7 @@ def _check_hardening_db(value: str, app: Sphinx) -> str | None:
 def _check_diff_base(value: str, app: Sphinx) -> str | None:
     if not value:
         return None
+    from secguide.model.git import GitUnavailable, Repository  # only with a diff base
     try:
         Repository.of(threatmodel_dir(app)).commit(value)
     except GitUnavailable as error:

@@ -207,3 +207,26 @@ def test_the_extension_imports_nothing_a_noop_build_does_not_use() -> None:
     loaded = set(json.loads(done.stdout))
     assert "secguide.sphinx.boards" in loaded  # the extension itself is all there
     assert [name for name in LAZY_MODULES if name in loaded] == []
+
+
+def needs_titles(src: Path) -> dict[str, str]:
+    data = json.loads((src / "_build" / "html" / "needs.json").read_text())
+    needs = next(iter(data["versions"].values()))["needs"]
+    return {need_id: need["title"] for need_id, need in needs.items()}
+
+
+def test_needs_json_is_written_again_only_when_its_needs_can_have_changed(
+        project: Path) -> None:
+    needs_json = project / "_build" / "html" / "needs.json"
+    assert build(project) == []
+    written = needs_json.stat().st_mtime_ns
+    assert build(project) == []
+    assert needs_json.stat().st_mtime_ns == written  # nothing changed: not encoded again
+    recs = project / "threatmodel" / "recommendations.yaml"
+    recs.write_text(recs.read_text().replace("Turn on stack canaries", "Enable canaries"))
+    later(recs)
+    assert build(project) == []
+    assert needs_titles(project)["REC-CANARIES"] == "Enable canaries"
+    needs_json.unlink()
+    assert build(project) == []
+    assert needs_titles(project)["REC-CANARIES"] == "Enable canaries"

@@ -14,14 +14,16 @@ directive; it is parsed in the restricted prose profile of
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from docutils.statemachine import StringList
-from sphinx.application import Sphinx
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective, switch_source_input
 from sphinx_needs.api import InvalidNeedException, MarkupContent, add_need, get_needs_view
+from sphinx_needs.builder import build_needs_json
 from sphinx_needs.directives.needbar import Needbar
 from sphinx_needs.directives.needextract import Needextract
 from sphinx_needs.directives.needflow import NeedflowGraphiz, NeedflowPlantuml
@@ -35,7 +37,7 @@ from sphinx_needs.utils import add_doc
 
 from secguide.codes import Code
 from secguide.sphinx.cards import LinkLines, card_nodes, fill_card_links, setup_cards
-from secguide.sphinx.model import get_app
+from secguide.sphinx.model import get_app, pages_unchanged
 from secguide.sphinx.prose import neutralize, prose_profile
 from secguide.sphinx.warnings import warn
 from secguide.trace.needs import EXTRA_FIELDS, LINK_TYPES, NEED_TYPES, NeedItem
@@ -196,9 +198,45 @@ def depend_on_model_for_need_views(app: Sphinx, doctree: nodes.document) -> None
         app.env.get_domain("secguide").note_model_doc(app.env.docname)
 
 
+def needs_json_current(app: Sphinx) -> bool:
+    """Whether the ``needs.json`` in the output folder holds this build's needs already.
+
+    It does when no page was read or removed, the model is the one of the last build
+    that finished (:func:`~secguide.sphinx.model.pages_unchanged`), no needs file is
+    imported, and the file was written after the environment was last saved (another
+    builder sharing the environment may have read pages since).
+    """
+    if app.config.needs_file or not pages_unchanged(app.env):
+        return False
+    try:
+        written = (Path(app.outdir) / "needs.json").stat().st_mtime_ns
+        saved = (Path(app.doctreedir) / ENV_PICKLE_FILENAME).stat().st_mtime_ns
+    except OSError:
+        return False
+    return written >= saved
+
+
+def write_needs_json_unless_current(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished``: sphinx-needs' own writer, skipped when the file is current
+    (a build with nothing to do would otherwise encode every need again)."""
+    if exception is None and needs_json_current(app):
+        return
+    build_needs_json(app, exception)
+
+
+def _gate_needs_json(app: Sphinx) -> None:
+    """Put :func:`write_needs_json_unless_current` where sphinx-needs connected its writer."""
+    for listener in list(app.events.listeners.get("build-finished", ())):
+        if listener.handler is build_needs_json:
+            app.disconnect(listener.id)
+            app.connect("build-finished", write_needs_json_unless_current,
+                        priority=listener.priority)
+
+
 def setup_needs(app: Sphinx) -> None:
     """Load sphinx-needs (and with it Graphviz support) and give it secguide's vocabulary."""
     app.setup_extension("sphinx_needs")
+    _gate_needs_json(app)
     app.connect("config-inited", configure_needs, priority=1)
     app.connect("doctree-read", depend_on_model_for_need_views)
     setup_cards(app)

@@ -101,7 +101,7 @@ def test_forked_workers_give_the_same_answers_in_order(
     plan = evaluator.plan(wanted, avoid)
     everything = list(range(len(plan.groups)))
     forked = list(target_workers.evaluate_in_workers(
-        evaluator, plan, [(name, everything) for name in SAMPLE], 2))
+        evaluator, plan, [(name, everything, True) for name in SAMPLE], 2))
     assert [name for name, _, _ in forked] == SAMPLE
     assert [plan.assemble(name, facts, answers) for name, facts, answers in forked] == alone
     # Through the cache's reader too: enough missing targets fork, in the same order.
@@ -132,7 +132,7 @@ def test_workers_leave_a_callers_frozen_data_frozen(evaluator: TargetEvaluator,
     at the end; forking workers in between must not give it back early."""
     wanted, avoid = question
     plan = evaluator.plan(wanted, avoid)
-    tasks = [(name, [0]) for name in SAMPLE[:2]]
+    tasks = [(name, [0], True) for name in SAMPLE[:2]]
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()

@@ -137,10 +137,10 @@ class _Counting:
         self.groups: dict[str, int] = {}
         original = TargetEvaluator.evaluate_groups
 
-        def counted(evaluator, name, plan, which):
+        def counted(evaluator, name, plan, which, **options):
             which = list(which)
             self.groups[name] = self.groups.get(name, 0) + len(which)
-            return original(evaluator, name, plan, which)
+            return original(evaluator, name, plan, which, **options)
 
         monkeypatch.setattr(TargetEvaluator, "evaluate_groups", counted)
 
@@ -213,3 +213,34 @@ def test_group_files_are_checked_and_bounded(tree, evaluator, question, tmp_path
     held = json.loads(header)["groups"]
     assert len(plan.groups) < len(held) <= 2 * (len(plan.groups) + 1)
     zlib.decompress(store.read_bytes().split(b"\n", 1)[1])  # still a whole file
+
+
+def test_forked_workers_evaluate_only_the_missing_groups(tree, evaluator, question,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers get the groups no file holds; the facts come from the file."""
+    from secguide.zephyr.kconfig import target_workers
+
+    wanted, avoid = question
+    names = SAMPLE[3:6]
+    all_targets = list(evaluator.targets.values())
+    list(target_cache.iter_evaluations(tree, all_targets, wanted, avoid, names=names,
+                                       cache_dir=tmp_path))
+    edited = _edited(wanted, "GDBSTUB", "y")
+    asked: list[tuple[str, list[int], bool]] = []
+    original = target_workers.evaluate_in_workers
+
+    def spy(evaluator_, plan, tasks, jobs):
+        asked.extend(tasks)
+        return original(evaluator_, plan, tasks, jobs)
+
+    monkeypatch.setattr(target_cache, "evaluate_in_workers", spy)
+    monkeypatch.setattr(target_workers, "PARALLEL_FROM", 2)
+    monkeypatch.setenv("SECGUIDE_JOBS", "2")
+    forked = dict(target_cache.iter_evaluations(tree, all_targets, edited, avoid,
+                                                names=names, cache_dir=tmp_path))
+    plan = evaluator.plan(edited, avoid)
+    [stub] = [index for index, group in enumerate(plan.groups)
+              if {edited[m].symbol for m in group.members} == {"GDBSTUB"}]
+    assert asked == [(name, [stub], False) for name in sorted(names)]
+    assert forked == {name: evaluator.evaluate(name, edited, avoid) for name in names}

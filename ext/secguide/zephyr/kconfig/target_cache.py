@@ -420,13 +420,13 @@ def iter_evaluations(tree: ZephyrTree, targets: list[BoardTarget], wanted: list[
                              index.folder if folder is not None else None)
     if missing:
         evaluation.start()
-        todo = [(name, which) for name in missing if (which := evaluation.todo(name))]
+        todo = [(name, *found) for name in missing if (found := evaluation.todo(name))[0]]
         jobs = jobs_for(len(todo))
         if jobs > 1:
             assert evaluation.evaluator is not None and evaluation.plan is not None
             evaluation.forked = evaluate_in_workers(evaluation.evaluator, evaluation.plan,
                                                     todo, jobs)
-            evaluation.forked_names = {name for name, _ in todo}
+            evaluation.forked_names = {name for name, _, _ in todo}
     for name in wanted_names:
         probe = None if name in missing else _read_answer(folder, name)
         if probe is None:
@@ -461,11 +461,12 @@ class _Evaluation:
     def _store(self, name: str) -> _GroupStore | None:
         return _GroupStore(self.store, name) if self.store is not None else None
 
-    def todo(self, name: str) -> list[int]:
-        """The groups no file holds for ``name`` (by index)."""
+    def todo(self, name: str) -> tuple[list[int], bool]:
+        """The groups no file holds for ``name`` (by index), and whether its facts are
+        to be found too (no file)."""
         store = self._store(name)
         held = store.held() if store is not None else set()
-        return [index for index, key in enumerate(self.keys) if key not in held]
+        return [index for index, key in enumerate(self.keys) if key not in held], not held
 
     def answer(self, name: str) -> TargetProbe:
         self.start()
@@ -480,12 +481,16 @@ class _Evaluation:
         from_disk = set(answers)
         if name in self.forked_names:
             assert self.forked is not None
-            done, facts, fresh = next(self.forked)
+            done, found, fresh = next(self.forked)
             assert done == name  # answers come back in the order asked
+            if facts is None and found[0]:  # asked for (no file), not kept from it
+                facts = found
             answers |= fresh
         which = [index for index in range(len(self.keys)) if index not in answers]
         if facts is None or which:
-            facts, fresh = self.evaluator.evaluate_groups(name, self.plan, which)
+            found, fresh = self.evaluator.evaluate_groups(name, self.plan, which,
+                                                          with_facts=facts is None)
+            facts = facts or found
             answers |= fresh
         if store is not None:
             store.save(facts, {key: held[key] if index in from_disk

@@ -54,21 +54,22 @@ def jobs_for(missing: int) -> int:
     return int(asked)
 
 
-def _evaluate_one(task: tuple[str, list[int]]) -> tuple[str, Any, tuple[str, int] | None]:
+def _evaluate_one(task: tuple[str, list[int], bool]) -> tuple[str, Any, tuple[str, int] | None]:
     assert _SHARED is not None  # set by the parent before it forked this worker
     evaluator, plan = _SHARED
-    name, which = task
+    name, which, with_facts = task
     try:
-        return name, evaluator.evaluate_groups(name, plan, which), None
+        return name, evaluator.evaluate_groups(name, plan, which, with_facts=with_facts), None
     except SecguideError as error:  # sent back as data: re-raised by the parent
         return name, None, (str(error), error.exit_code)
 
 
 def evaluate_in_workers(evaluator: TargetEvaluator, plan: Plan,
-                        tasks: list[tuple[str, list[int]]],
+                        tasks: list[tuple[str, list[int], bool]],
                         jobs: int) -> Iterator[tuple[str, Facts, dict[int, GroupAnswer]]]:
     """(name, facts, group answers) for each (target name, groups of ``plan`` to
-    evaluate) of ``tasks``, in that order, from ``jobs`` forked workers.
+    evaluate, whether its facts are needed) of ``tasks``, in that order, from ``jobs``
+    forked workers (facts not needed come back empty).
 
     Raises:
         SecguideError: a target's defconfig is unreadable (as in one process).

@@ -262,7 +262,8 @@ class _GroupWork:
         self.defined = [(position, w) for position, w in defined
                         if w.key not in self.elsewhere]
         self.conditions = sorted({expr for _, w in self.defined for expr in w.when})
-        self.worlds: list[_WorldAnswer] = []
+        #: devicetree off, on (filled in whichever order the worlds come)
+        self.worlds: list[_WorldAnswer] = [None, None]  # type: ignore[list-item]
         self._places: dict[str, Place] = {}
 
     def union(self) -> list[tuple[str, str]]:
@@ -409,6 +410,8 @@ class TargetEvaluator:
         self._hopeful: frozenset[str] = frozenset()
         #: what the current target's defconfig and guards set (unset for the next one)
         self._user_set: list[Any] = []
+        #: the devicetree world the parse is in
+        self._devicetree = False
 
         #: the parse's read graph (made at the first question) and the questions' groups
         self._cones: ConeIndex | None = None
@@ -419,6 +422,13 @@ class TargetEvaluator:
 
     def _world(self, devicetree: bool) -> None:
         self._kconf.syms[DEVICETREE_SWITCH].set_value(2 if devicetree else 0)
+        self._devicetree = devicetree
+
+    def _worlds_from_here(self) -> tuple[bool, bool]:
+        """Both devicetree worlds, the current one first: each switch makes kconfiglib
+        forget every value that follows the devicetree, so the work of both worlds is
+        ordered to switch as rarely as possible (the answers do not depend on it)."""
+        return self._devicetree, not self._devicetree
 
     # A target's starting point: its defconfig and its guards.
     def _select(self, target: BoardTarget, devicetree: bool) -> None:
@@ -702,14 +712,13 @@ class TargetEvaluator:
             touched: list[_Touch] = []
             for index in pending:
                 self._apply(fragments[index], touched)
-            for devicetree in (False, True):
+            for devicetree in self._worlds_from_here():
                 self._world(devicetree)
                 for index in pending:
                     broken[index] |= {name for name, value in fragments[index]
                                       if syms[name].str_value != value}
                     idle[index] = {name for name in idle[index] if not syms[name].visibility}
             self._undo(touched)
-            self._world(False)
             left = []
             for index in pending:
                 if broken[index]:
@@ -805,24 +814,27 @@ class TargetEvaluator:
         facts, answers = self.evaluate_groups(target_name, plan, range(len(plan.groups)))
         return plan.assemble(target_name, facts, answers)
 
-    def evaluate_groups(self, target_name: str, plan: Plan,
-                        which: Iterable[int]) -> tuple[Facts, dict[int, GroupAnswer]]:
-        """The target's facts (devicetree off, on) and the answers of the groups
-        ``which`` of ``plan``. The defconfig is read once; every trial is undone from its
-        own record, and each group starts from the target's own values."""
+    def evaluate_groups(self, target_name: str, plan: Plan, which: Iterable[int], *,
+                        with_facts: bool = True) -> tuple[Facts, dict[int, GroupAnswer]]:
+        """The target's facts (devicetree off, on; empty unless ``with_facts``: a caller
+        that kept them saves computing every capability symbol) and the answers of the
+        groups ``which`` of ``plan``. The defconfig is read once; every trial is undone
+        from its own record, and each group starts from the target's own values."""
         target = self.targets[target_name]
         syms = self._kconf.syms
         self._hopeful = plan.hopeful
-        self._select(target, devicetree=False)
+        # Starting in the world the previous target ended in; ending in any.
+        self._select(target, devicetree=self._devicetree)
         arch = syms["ARCH"].str_value if "ARCH" in syms else ""
         works = [_GroupWork(index, plan, arch) for index in which]
-        facts = []
-        for devicetree in (False, True):
+        facts: list[dict[str, str]] = [{}, {}]
+        for devicetree in self._worlds_from_here():
             self._world(devicetree)
-            facts.append(self._facts())
+            if with_facts:
+                facts[devicetree] = self._facts()
             for work in works:
-                work.worlds.append(self._solve_group(work, plan.avoid_set, plan.readers))
-        self._world(False)
+                work.worlds[devicetree] = self._solve_group(work, plan.avoid_set,
+                                                            plan.readers)
         fragments = self._consistent([work.union() for work in works])
         applied: list[_Touch] = []
         for fragment in fragments:
@@ -834,13 +846,13 @@ class TargetEvaluator:
                              if value == "y") | {w.symbol for work in works
                                                  for _, w in work.defined if w.value == "y"}
         probes: list[list[tuple[SettingProbe, ...]]] = [[], []]
-        for index in (0, 1):
-            self._world(bool(index))
+        for devicetree in self._worlds_from_here():
+            self._world(devicetree)
             blamer = Blamer(guide_on, plan.avoid_set, self._fixed)
             for work, fragment in zip(works, fragments, strict=True):
-                probes[index].append(self._group_probes(work, index, fragment, blamer))
+                probes[devicetree].append(self._group_probes(work, int(devicetree), fragment,
+                                                             blamer))
         self._undo(applied)
-        self._world(False)
         answers = {}
         for position, (work, fragment) in enumerate(zip(works, fragments, strict=True)):
             places = work.places()

@@ -230,3 +230,24 @@ def test_needs_json_is_written_again_only_when_its_needs_can_have_changed(
     needs_json.unlink()
     assert build(project) == []
     assert needs_titles(project)["REC-CANARIES"] == "Enable canaries"
+
+
+def test_noop_build_runs_no_full_collection(project: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freezing what pages made costs a walk of the whole heap: not when none was read."""
+    import gc
+    import types
+
+    from secguide.sphinx import memory
+
+    assert build(project) == []
+    collections = []
+    counting = types.SimpleNamespace(**{name: getattr(gc, name) for name in dir(gc)
+                                        if not name.startswith("__")})
+    counting.collect = lambda *args: collections.append(args) or 0
+    monkeypatch.setattr(memory, "gc", counting)
+    assert build(project) == []
+    assert collections == []
+    _edit_page(project, project)
+    assert build(project) == []
+    assert collections != []  # a page was read: what it made is collected, then frozen

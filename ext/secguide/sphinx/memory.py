@@ -59,6 +59,8 @@ def loading_long_lived_data() -> Iterator[None]:
 
 #: Whether this module paused the collector (and must start it again).
 _paused = False
+#: Whether this build reads pages (a build with nothing to do has nothing to freeze).
+_reading = True
 #: The collector's thresholds before the write phase changed them (None: unchanged).
 _thresholds: tuple[int, int, int] | None = None
 #: Intermediate collections per full collection while pages are written (Python's is 10).
@@ -67,7 +69,8 @@ WRITING_FULL_COLLECTION_EVERY = 100
 
 def pause_collector(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """``env-before-read-docs``, before the board view loads."""
-    global _paused
+    global _paused, _reading
+    _reading = bool(docnames)
     if gc.isenabled():
         gc.disable()
         _paused = True
@@ -96,7 +99,7 @@ def freeze_what_was_read(app: Sphinx, env: BuildEnvironment) -> list[str]:
     global _thresholds
     # Sphinx keeps the doctrees a serial read made until each is written (private name,
     # read only to decide): freezing them would keep them all until the build ends.
-    if not getattr(env, "_write_doc_doctree_cache", None):
+    if _reading and not getattr(env, "_write_doc_doctree_cache", None):
         gc.collect()
         gc.freeze()
     if _thresholds is None:
@@ -113,7 +116,8 @@ def write_in_one_process(app: Sphinx, builder: Builder) -> None:
 
 def release_long_lived(app: Sphinx, exception: BaseException | None) -> None:
     """``build-finished`` (also after a failure): the collector as the build found it."""
-    global _thresholds
+    global _thresholds, _reading
+    _reading = True
     _resume_collector()
     gc.unfreeze()
     if _thresholds is not None:

@@ -196,14 +196,34 @@ def test_noop_build_with_w_fails_on_a_model_warning_each_time(project: Path) -> 
 LAZY_MODULES = ("jsonschema", "yaml", "kconfiglib", "secguide.trace.project",
                 "secguide.trace.diff", "secguide.trace.boards", "secguide.evidence.board_page",
                 "secguide.model.hardening_db", "secguide.model.loader",
+                "secguide.model.product_model",
                 "secguide.zephyr.kconfig.cache", "secguide.trace.standards")
 
 
-def test_the_extension_imports_nothing_a_noop_build_does_not_use() -> None:
+REPO = Path(__file__).resolve().parents[2]
+UPSTREAM_HARDENING = REPO.parent / "shared" / "zephyr" / "upstream-hardening"
+
+#: What a no-op build does besides importing: list and stamp the model's, the hardening
+#: database's and the tree's files.
+NOOP_WORK = """
+import json, sys
+from pathlib import Path
+import secguide.sphinx
+from secguide.model.hardening_files import hardening_files
+from secguide.model.model_files import threatmodel_files
+from secguide.zephyr.tree_stamp import scan_tree_inputs
+assert threatmodel_files(Path(sys.argv[1]) / "threatmodel")
+assert hardening_files(Path(sys.argv[2]))
+assert scan_tree_inputs(Path(sys.argv[3])).stamp()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_extension_imports_nothing_a_noop_build_does_not_use(
+        zephyr_v4_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import json, sys, secguide.sphinx; "
-                               "print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True)
+        [sys.executable, "-c", NOOP_WORK, str(REPO), str(UPSTREAM_HARDENING),
+         str(zephyr_v4_path)], capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout))
     assert "secguide.sphinx.boards" in loaded  # the extension itself is all there
     assert [name for name in LAZY_MODULES if name in loaded] == []

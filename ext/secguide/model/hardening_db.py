@@ -19,7 +19,6 @@ scalars are constructed.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,15 +31,16 @@ import yaml
 
 from secguide.diagnostics import Diagnostic, SecguideError, Severity, SourceLoc, display_path
 from secguide.input_limits import require_file, require_folder
+from secguide.model.hardening_files import (
+    CENTRAL_FILE,
+    FRAGMENT_NAME,
+    FRAGMENT_ROOTS,
+    SCHEMA_FILE,
+    hardening_files,
+)
 from secguide.model.items import Profile, find_profile, profile_lineage
 from secguide.model.yaml_source import YamlDocument, read_yaml
 
-CENTRAL_FILE = "scripts/kconfig/hardening.yaml"
-SCHEMA_FILE = "scripts/schemas/hardening-schema.yaml"
-FRAGMENT_NAME = "hardening.yaml"
-#: Top-level folders whose fragments upstream collects (samples and tests are not among them).
-FRAGMENT_ROOTS = ("arch", "boards", "drivers", "kernel", "lib", "modules", "share", "soc",
-                  "subsys")
 #: Rules omitting ``profiles`` belong to this profile, as upstream defines.
 DEFAULT_PROFILE = "base"
 #: The real files are 1 to 10 KiB; anything above this is not a hardening database.
@@ -106,22 +106,6 @@ class HardeningDB:
         """The rules a check of ``profile`` applies: its own and its ancestors'."""
         lineage = set(self.profile_lineage(profile))
         return tuple(r for r in self.rules if lineage & set(r.profiles))
-
-
-def _walk_fragments(top: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(top):
-        dirs.sort()
-        if FRAGMENT_NAME in files:
-            yield Path(root) / FRAGMENT_NAME
-
-
-def hardening_files(root: Path) -> list[Path]:
-    """The central file (if present), then every fragment below :data:`FRAGMENT_ROOTS`, sorted."""
-    central = root / CENTRAL_FILE
-    fragments = [path for top in FRAGMENT_ROOTS if (root / top).is_dir()
-                 for path in _walk_fragments(root / top)]
-    fragments.sort(key=lambda path: path.relative_to(root).as_posix())
-    return ([central] if central.is_file() else []) + fragments
 
 
 @functools.cache

@@ -199,7 +199,7 @@ def hardening_inputs(app: Sphinx) -> list[Path]:
     value = app.config.secguide_hardening_db
     if not value:
         return []
-    from secguide.model.hardening_db import hardening_files
+    from secguide.model.hardening_files import hardening_files
     return hardening_files(project_path(app, value))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from secguide.evidence.board_page import TARGET_MARK, board_page, make_board_page
+from secguide.evidence.board_page import board_page, fragment_text, make_board_page
 from secguide.evidence.prj_conf import render_prj_conf
 from secguide.model.loader import load_threat_model
 from secguide.trace.boards import VERDICTS, BoardReport, board_reports
@@ -39,8 +39,7 @@ def test_finder_rows_and_fragments_are_each_targets_own(reports) -> None:
         decoded = {recs[r][0]: (VERDICTS[v], data["strings"][s] if s >= 0 else "")
                    for r, v, s in row}
         assert decoded == {i.rec_id: (i.verdict, i.shown_reason) for i in report.verdicts}
-        fragment = data["strings"][target[6]].replace(TARGET_MARK, report.target.name)
-        assert fragment == render_prj_conf(report, zephyr_version="4.2.99")
+        assert fragment_text(data, target) == render_prj_conf(report, zephyr_version="4.2.99")
     assert page.summary.targets == len(SAMPLE)
     # the data file's text, made without decoding the rows, is that data's own JSON
     urls = {"REC-STACK-CANARIES": "recommendations/x.html#A"}

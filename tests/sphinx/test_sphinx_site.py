@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from secguide.evidence.board_page import fragment_text
 from secguide.model.items import ThreatModel
 from secguide.model.loader import load_threat_model
 from secguide.trace.kconfig_facts import expand_fact_roles
@@ -267,8 +268,8 @@ def test_board_page_data_answers_for_every_buildable_target(site: Path) -> None:
     verdicts = {recs[r]: data["verdicts"][v] for r, v, _ in data["rows"][nucleo[5]]}
     assert verdicts["REC-MP-USERSPACE"] == "available"
     assert verdicts["REC-X86-MMU"] == "not-applicable"  # an x86 recommendation on an Arm board
-    conf = data["strings"][nucleo[6]]
-    assert data["mark"] in conf and "\nCONFIG_USERSPACE=y\n" in conf
+    conf = fragment_text(data, nucleo)
+    assert "nucleo_h753zi/stm32h753xx" in conf and "\nCONFIG_USERSPACE=y\n" in conf
     url = dict((rec[0], rec[2]) for rec in data["recs"])["REC-MP-USERSPACE"]
     assert url == "recommendations/memory-protection.html#REC-MP-USERSPACE"
 

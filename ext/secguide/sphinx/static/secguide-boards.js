@@ -102,7 +102,8 @@
     });
 
     result.appendChild(el("h4", null, "prj.conf fragment"));
-    var conf = data.strings[target[6]].split(data.mark).join(target[0]);
+    var conf = data.confs[target[6]].map(function (index) { return data.strings[index]; })
+      .join("\n").split(data.mark).join(target[0]);
     var pre = el("pre", "secguide-board-conf", conf);
     result.appendChild(pre);
     if (navigator.clipboard) {

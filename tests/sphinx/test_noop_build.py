@@ -44,8 +44,11 @@ def project(tmp_path: Path, mini_tree: Path) -> Path:
     recs = src / "threatmodel" / "recommendations.yaml"
     recs.write_text(recs.read_text() + PYTEST_REF)
     (src / "tests").mkdir()
-    (src / "tests" / "test_canary.py").write_text("def test_canary_symbol_exists():\n"
-                                                  "    pass\n")
+    test = src / "tests" / "test_canary.py"
+    test.write_text("def test_canary_symbol_exists():\n    pass\n")
+    # written a while ago: one written while findings are computed is not kept (below)
+    earlier = time.time_ns() - 60 * 10**9
+    os.utime(test, ns=(earlier, earlier))
     return src
 
 
@@ -61,11 +64,15 @@ def build(src: Path) -> list[str]:
             if "WARNING" in line or "ERROR" in line]
 
 
-def memo_file(src: Path) -> Path:
+def memo_files(src: Path) -> list[Path]:
     """The kept findings of the guide in ``src`` (tests use their own cache folder)."""
     cache = Path(os.environ["SECGUIDE_CACHE_DIR"])
-    found = [path for path in cache.glob("guide-findings-*.json")
-             if str(src.resolve()) in json.loads(path.read_text())["slot"]]
+    return [path for path in cache.glob("guide-findings-*.json")
+            if str(src.resolve()) in json.loads(path.read_text())["slot"]]
+
+
+def memo_file(src: Path) -> Path:
+    found = memo_files(src)
     assert len(found) == 1, found
     return found[0]
 
@@ -146,6 +153,19 @@ def test_any_changed_input_computes_the_findings_again(
     change(project, mini_tree)
     lines = build(project)
     assert not any(PLANTED in w for w in lines), lines
+
+
+def test_findings_read_from_a_file_written_meanwhile_are_not_kept(project: Path) -> None:
+    """A test file is stamped after the findings are computed (it is known once the model
+    is read): one written since they began may have been read in its earlier state."""
+    test = project / "tests" / "test_canary.py"
+    os.utime(test)  # now: as if saved while the build ran
+    assert build(project) == []
+    assert memo_files(project) == []
+    settled = time.time_ns() - 10 * 10**9
+    os.utime(test, ns=(settled, settled))
+    assert build(project) == []
+    assert len(memo_files(project)) == 1
 
 
 def test_a_renamed_test_function_is_reported_after_a_noop_build(project: Path) -> None:

@@ -28,6 +28,7 @@ import importlib.metadata
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,21 +141,30 @@ class FindingsMemo:
     def scan(self, inputs: MemoInputs) -> _Scan:
         """Before computing: the trees' files and stamps (a change made while the
         findings are computed then shows as a different stamp in the next build)."""
+        started = time.time_ns()
         trees = [scan_tree_inputs(root) for root in inputs.trees]
-        return _Scan(inputs, trees, [tree.stamp() for tree in trees])
+        return _Scan(inputs, trees, [tree.stamp() for tree in trees], started)
 
     def store(self, scan: _Scan, findings: Findings, extra_files: Iterable[Path],
               git_folder: Path | None) -> str:
-        """Keep ``findings`` computed from ``scan``'s inputs plus ``extra_files`` (their
-        stamps taken before they were read) and, for review stamps, the commit of the
-        repository holding ``git_folder``; the inputs' digest."""
+        """Keep ``findings`` computed from ``scan``'s inputs plus ``extra_files`` and, for
+        review stamps, the commit of the repository holding ``git_folder``; the inputs'
+        digest.
+
+        ``extra_files`` are known only once the model is read, so they are stamped after
+        the findings were computed: one written since the computation began (or just
+        before: mtimes can be coarse) may have been read in its earlier state, and then
+        nothing is kept.
+        """
         extra = [file_stamp(path) for path in sorted(set(extra_files))]
+        suspect = any(mtime is not None and mtime >= scan.started - _MTIME_SLACK_NS
+                      for _path, _size, mtime in extra)
         git = None
         if git_folder is not None:
             git = [str(git_folder), _git_head(git_folder)]
         digest = _digest(scan.inputs, scan.stamps, extra, git)
-        if None in scan.stamps:
-            return digest  # the tree changed while it was scanned: keep nothing
+        if None in scan.stamps or suspect:
+            return digest  # an input changed while it was read: keep nothing
         payload = {"format": FORMAT, "tool": __version__, "slot": self.slot,
                    "code": scan.inputs.code, "key": scan.inputs.key,
                    "trees": [tree.to_json() for tree in scan.trees],
@@ -173,6 +183,12 @@ class _Scan:
     inputs: MemoInputs
     trees: list[TreeInputs]
     stamps: list[str | None]
+    #: when the inputs began to be read (``time.time_ns()``)
+    started: int
+
+
+#: How much earlier than the computation a file's mtime still counts as "during" it.
+_MTIME_SLACK_NS = 2 * 10**9
 
 
 def _digest(inputs: MemoInputs, stamps: list[str | None], extra: list[Any],

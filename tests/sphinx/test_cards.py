@@ -231,3 +231,23 @@ def test_an_asset_card_shows_its_state_and_the_threats_against_it(site: Path) ->
     threat = seen(page["THR-BT-TRACKING"])
     assert threat.links["endangers"] == [("AST-DEVICE-IDENTITY", "#AST-DEVICE-IDENTITY"),
                                          ("AST-PERSONAL-DATA", "#AST-PERSONAL-DATA")]
+
+
+def test_a_cards_metadata_lines_carry_their_yaml_source() -> None:
+    """Without a source, Sphinx's source workaround dumps each line as XML for a debug
+    message (whether shown or not): 2 % of reading a guide of thousands of cards."""
+    from docutils import nodes
+
+    from secguide.diagnostics import SourceLoc
+    from secguide.sphinx.cards import card_nodes
+    from secguide.trace.needs import NeedItem
+
+    item = NeedItem(id="REC-X-ONE", type="recommendation", title="One", content="",
+                    status="approved", tags=("x",), extra={"area": "networking"},
+                    loc=SourceLoc("threatmodel/recommendations/x.yaml", 12, 5))
+    card = card_nodes(item, [], "/guide/threatmodel/recommendations/x.yaml")
+    lines = list(card.findall(nodes.line))
+    assert [line.rawsource for line in lines] == [
+        "kind: Recommendation", "tags: x", "area: networking"]
+    assert {(line.source, line.line) for line in lines} == {
+        ("/guide/threatmodel/recommendations/x.yaml", 12)}

@@ -79,15 +79,23 @@ def _head(item: NeedItem, show_status: bool) -> card_head:
     return head
 
 
-def _metadata(item: NeedItem) -> nodes.line_block:
-    """One line per field (``name: value``), then the trace links (filled in later)."""
+def _metadata(item: NeedItem, source_path: str) -> nodes.line_block:
+    """One line per field (``name: value``), then the trace links (filled in later).
+
+    Each line carries its source, line and raw text: Sphinx gives a line without them
+    its own (``ApplySourceWorkaround``), rendering the line as XML for a debug message
+    first, whether debug messages are shown or not (2 % of reading a large guide)."""
     fields = [("kind", _TYPE_TITLES.get(item.type, item.type))]
     if item.tags:
         fields.append(("tags", ", ".join(item.tags)))
     fields += [(name, item.extra[name]) for name in EXTRA_FIELDS
                if item.extra.get(name) and name not in _SHOWN_IN_HEAD]
-    lines = [nodes.line("", "", *_labelled(f"{name}: ", value),
-                        classes=[_field_class(name)]) for name, value in fields]
+    lines = []
+    for name, value in fields:
+        line = nodes.line(f"{name}: {value}", "", *_labelled(f"{name}: ", value),
+                          classes=[_field_class(name)])
+        line.source, line.line = source_path, item.loc.line
+        lines.append(line)
     return nodes.line_block("", *lines, card_links(need_id=item.id),
                             classes=["secguide-card-meta"])
 
@@ -100,7 +108,7 @@ def card_nodes(item: NeedItem, body: Sequence[nodes.Node], source_path: str, *,
     of the page's own text leave them alone; the model's checks cover them).
     ``show_status=False`` leaves the status word out (the page says it elsewhere).
     """
-    fold = card_fold("", _head(item, show_status), _metadata(item),
+    fold = card_fold("", _head(item, show_status), _metadata(item, source_path),
                      classes=["secguide-card-fold"])
     # the model's words exactly as written: no curly quotes in titles, IDs, symbols
     # (the item's text below is prose, typeset like any paragraph)

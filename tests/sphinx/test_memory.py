@@ -13,7 +13,7 @@ import pytest
 from sphinx.testing.util import SphinxTestApp
 from tests.sphinx.test_sphinx_ext import FIXTURE
 
-from secguide.sphinx.memory import WRITING_FULL_COLLECTION_EVERY, loading_long_lived_data
+from secguide.sphinx.memory import FULL_COLLECTION_EVERY, loading_long_lived_data
 
 
 def test_a_build_freezes_while_writing_and_releases_at_the_end(tmp_path: Path,
@@ -21,15 +21,19 @@ def test_a_build_freezes_while_writing_and_releases_at_the_end(tmp_path: Path,
     src = tmp_path / "guide"
     shutil.copytree(FIXTURE, src)
     seen: list[tuple[bool, int]] = []
+    reading: list[tuple[int, int, int]] = []
     app = SphinxTestApp("html", srcdir=src, builddir=src / "_build",
                         confoverrides={"secguide_zephyr_base": str(mini_tree)})
     try:
         app.connect("write-started", lambda app, builder: seen.append(
             (gc.isenabled(), gc.get_freeze_count())))
+        app.connect("doctree-read", lambda app, doctree: reading.append(gc.get_threshold()))
         app.build()
     finally:
         app.cleanup()
     assert seen and seen[0][0] and seen[0][1] > 0  # collecting, with the loaded data frozen
+    # pages read with rarer full collections
+    assert reading and {thresholds[2] for thresholds in reading} == {FULL_COLLECTION_EVERY}
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
@@ -65,5 +69,5 @@ def test_a_parallel_build_writes_in_one_process_with_the_pages_read_frozen(
     assert {pid for pid, _, _ in written} == {os.getpid()}
     # the environment read by the workers joined the frozen data before writing
     assert all(count > frozen_before_writing[0] for _, count, _ in written)
-    assert {thresholds[2] for _, _, thresholds in written} == {WRITING_FULL_COLLECTION_EVERY}
+    assert {thresholds[2] for _, _, thresholds in written} == {FULL_COLLECTION_EVERY}
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -14,12 +14,13 @@ a build that fails while loading gets its collector back there too.
 
 Writing: what was read is frozen too once every page is read (``env-updated``: the
 environment, sphinx-needs' needs), and full collections are made rarer while pages are
-written. Each page resolved and written makes a few hundred thousand objects that die
-with it; a full collection starts each time those have grown the collected heap by a
-quarter, and with the long-lived data frozen that heap is small: at 1,000 generated
-recommendations 18 full collections walked 2.7 s each in the main process. Every
-hundredth intermediate collection is a full one instead of every tenth; a written
-page's garbage is still collected (at most a few pages' worth waits). A serial build
+read and written. Each page read or written makes a few hundred thousand objects that
+die with it; a full collection starts each time those have grown the collected heap by
+a quarter, and with the long-lived data frozen that heap is small: at 1,000 generated
+recommendations 18 full collections walked 2.7 s each in the main process while it
+wrote, and each reader ran about ten of half a second. Every hundredth intermediate
+collection is a full one instead of every tenth; a page's garbage is still collected
+(at most a few pages' worth waits). A serial build
 keeps the pages it has read in memory until it writes them (Sphinx's own cache): those
 die during writing, so they are not frozen (nothing is frozen then, only the rarer full
 collections apply).
@@ -63,8 +64,18 @@ _paused = False
 _reading = True
 #: The collector's thresholds before the write phase changed them (None: unchanged).
 _thresholds: tuple[int, int, int] | None = None
-#: Intermediate collections per full collection while pages are written (Python's is 10).
-WRITING_FULL_COLLECTION_EVERY = 100
+#: Intermediate collections per full collection while pages are read and written
+#: (Python's is 10).
+FULL_COLLECTION_EVERY = 100
+
+
+def _collect_fully_less_often() -> None:
+    """Rarer full collections until the build ends (see the module's text)."""
+    global _thresholds
+    if _thresholds is None:
+        _thresholds = gc.get_threshold()
+        young, middle, _ = _thresholds
+        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
 def pause_collector(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -91,21 +102,18 @@ def freeze_long_lived(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -
         return
     gc.collect()  # garbage frozen now would stay until the build ends
     gc.freeze()
+    _collect_fully_less_often()  # before the readers fork: theirs too
 
 
 def freeze_what_was_read(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``, every page read: what lives until the build ends is frozen, and
     full collections come rarer while pages are written (see the module's text)."""
-    global _thresholds
     # Sphinx keeps the doctrees a serial read made until each is written (private name,
     # read only to decide): freezing them would keep them all until the build ends.
     if _reading and not getattr(env, "_write_doc_doctree_cache", None):
         gc.collect()
         gc.freeze()
-    if _thresholds is None:
-        _thresholds = gc.get_threshold()
-        young, middle, _ = _thresholds
-        gc.set_threshold(young, middle, WRITING_FULL_COLLECTION_EVERY)
+    _collect_fully_less_often()
     return []
 
 

@@ -173,6 +173,8 @@ class SettingGroup:
 
     members: tuple[int, ...]
     avoided: tuple[str, ...] = ()
+    #: no cone of the group reads the devicetree: both worlds give the same answers
+    devicetree_free: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +188,11 @@ class Partition:
 
 
 def partition(cones: ConeIndex, kconf: Any, symbols: Sequence[str],
-              whens: Sequence[Iterable[str]], avoid: Iterable[str]) -> Partition:
+              whens: Sequence[Iterable[str]], avoid: Iterable[str],
+              devicetree: str = "") -> Partition:
     """Groups of the settings (``symbols[i]`` with ``when`` scopes ``whens[i]``) and the
-    ``avoid``-ed symbols, in the order of each group's first setting."""
+    ``avoid``-ed symbols, in the order of each group's first setting; a group none of
+    whose cones holds the symbol ``devicetree`` is marked free of it."""
     syms = kconf.syms
     avoided = sorted(set(avoid) - set(symbols))
     # One node per setting and per avoided symbol; a guide symbol marks the nodes it is of.
@@ -210,7 +214,11 @@ def partition(cones: ConeIndex, kconf: Any, symbols: Sequence[str],
         mark(name, node)
     for offset, name in enumerate(avoided):
         mark(name, len(symbols) + offset)
+    switch = 1 << nodes  # a bit of its own, read by the cones that hold ``devicetree``
+    for number in cones.symbols_named([devicetree] if devicetree else []):
+        marks[number] = marks.get(number, 0) | switch
     bits = cones.cone_bits(marks)
+    reads_switch = [False] * len(symbols)
     parent = list(range(nodes))
 
     def root(node: int) -> int:
@@ -227,6 +235,8 @@ def partition(cones: ConeIndex, kconf: Any, symbols: Sequence[str],
         for number in cones.symbols_named(names):
             read |= bits[cones.part(number)]
         read |= 1 << node  # a setting reads its own symbol, defined or not
+        reads_switch[node] = bool(read & switch)
+        read &= switch - 1
         while read:
             low = read & -read
             other = low.bit_length() - 1
@@ -248,6 +258,7 @@ def partition(cones: ConeIndex, kconf: Any, symbols: Sequence[str],
     avoided_of: dict[int, list[str]] = {}
     for offset, name in enumerate(avoided):
         avoided_of.setdefault(root(len(symbols) + offset), []).append(name)
-    groups = tuple(SettingGroup(tuple(found), tuple(avoided_of.get(key, ())))
+    groups = tuple(SettingGroup(tuple(found), tuple(avoided_of.get(key, ())),
+                                not any(reads_switch[node] for node in found))
                    for key, found in members.items())
     return Partition(groups, readers)

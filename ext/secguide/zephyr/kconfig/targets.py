@@ -695,12 +695,14 @@ class TargetEvaluator:
         for name, value in fragment:
             self._set(self._kconf.syms[name], value, touched)
 
-    def _consistent(self, fragments: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    def _consistent(self, fragments: list[list[tuple[str, str]]],
+                    free: list[bool]) -> list[list[tuple[str, str]]]:
         """Each group's fragment without the lines that do not hold when it is loaded
         after the defconfig (in either devicetree world), dropped until every line holds;
         and without the ``n`` lines of symbols out of sight in both worlds (Kconfig ignores
         those). The groups cannot touch each other's values: they are loaded together
-        and judged apart (a group that never settles keeps no line)."""
+        and judged apart (a group that never settles keeps no line). A group ``free`` of
+        the devicetree is judged in the current world alone (the other one is alike)."""
         syms = self._kconf.syms
         settled: list[list[tuple[str, str]]] = [[] for _ in fragments]
         pending = list(range(len(fragments)))
@@ -712,9 +714,14 @@ class TargetEvaluator:
             touched: list[_Touch] = []
             for index in pending:
                 self._apply(fragments[index], touched)
+            first = self._devicetree
             for devicetree in self._worlds_from_here():
+                judged = [index for index in pending
+                          if devicetree is first or not free[index]]
+                if not judged:
+                    break
                 self._world(devicetree)
-                for index in pending:
+                for index in judged:
                     broken[index] |= {name for name, value in fragments[index]
                                       if syms[name].str_value != value}
                     idle[index] = {name for name in idle[index] if not syms[name].visibility}
@@ -786,7 +793,7 @@ class TargetEvaluator:
             syms = self._kconf.syms
             avoid_set = frozenset(avoid) | {w.symbol for w in wanted if w.value == "n"}
             parts = partition(self._cones, self._kconf, [w.symbol for w in wanted],
-                              [w.when for w in wanted], avoid_set)
+                              [w.when for w in wanted], avoid_set, DEVICETREE_SWITCH)
             defined = tuple(w.symbol in syms and bool(syms[w.symbol].nodes)
                             and not is_scaffolding(w.symbol) for w in wanted)
             hopeful = self._reach.hopeful(frozenset(
@@ -827,15 +834,26 @@ class TargetEvaluator:
         self._select(target, devicetree=self._devicetree)
         arch = syms["ARCH"].str_value if "ARCH" in syms else ""
         works = [_GroupWork(index, plan, arch) for index in which]
+        # A group whose cones never read the devicetree answers the same in both worlds:
+        # it is solved and explained in the first one only (and then no switch at all
+        # is needed when no other group or fact asks for the second).
+        free = [work.group.devicetree_free for work in works]
         facts: list[dict[str, str]] = [{}, {}]
-        for devicetree in self._worlds_from_here():
+        first, second = self._worlds_from_here()
+        for devicetree in (first, second):
+            if devicetree is second and not with_facts and all(free):
+                break
             self._world(devicetree)
             if with_facts:
                 facts[devicetree] = self._facts()
-            for work in works:
-                work.worlds[devicetree] = self._solve_group(work, plan.avoid_set,
-                                                            plan.readers)
-        fragments = self._consistent([work.union() for work in works])
+            for work, alike in zip(works, free, strict=True):
+                if devicetree is first or not alike:
+                    work.worlds[devicetree] = self._solve_group(work, plan.avoid_set,
+                                                                plan.readers)
+        for work, alike in zip(works, free, strict=True):
+            if alike:
+                work.worlds[second] = work.worlds[first]
+        fragments = self._consistent([work.union() for work in works], free)
         applied: list[_Touch] = []
         for fragment in fragments:
             self._apply(fragment, applied)
@@ -845,19 +863,29 @@ class TargetEvaluator:
         guide_on = frozenset(name for fragment in fragments for name, value in fragment
                              if value == "y") | {w.symbol for work in works
                                                  for _, w in work.defined if w.value == "y"}
-        probes: list[list[tuple[SettingProbe, ...]]] = [[], []]
-        for devicetree in self._worlds_from_here():
+        probes: list[list[tuple[SettingProbe, ...] | None]] = [
+            [None] * len(works), [None] * len(works)]
+        first, second = self._worlds_from_here()
+        for devicetree in (first, second):
+            if devicetree is second and all(free):
+                break
             self._world(devicetree)
             blamer = Blamer(guide_on, plan.avoid_set, self._fixed)
-            for work, fragment in zip(works, fragments, strict=True):
-                probes[devicetree].append(self._group_probes(work, int(devicetree), fragment,
-                                                             blamer))
+            for position, (work, fragment) in enumerate(zip(works, fragments, strict=True)):
+                if devicetree is first or not free[position]:
+                    probes[devicetree][position] = self._group_probes(
+                        work, int(devicetree), fragment, blamer)
+        for position, alike in enumerate(free):
+            if alike:
+                probes[second][position] = probes[first][position]
         self._undo(applied)
         answers = {}
         for position, (work, fragment) in enumerate(zip(works, fragments, strict=True)):
             places = work.places()
+            off, on = probes[0][position], probes[1][position]
+            assert off is not None and on is not None
             answers[work.index] = GroupAnswer(
-                probes=probes[0][position], probes_with_devicetree=probes[1][position],
+                probes=off, probes_with_devicetree=on,
                 fragment=tuple((name, value, places[name]) for name, value in fragment),
                 conditions={expr: (work.worlds[0].truth[expr], work.worlds[1].truth[expr])
                             for expr in work.conditions})

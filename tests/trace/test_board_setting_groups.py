@@ -75,6 +75,9 @@ def test_the_shipped_model_splits_into_groups(evaluator, question) -> None:
     # Bluetooth's debug keys cannot touch x86's debug information, nor GDB's stub.
     assert by_symbol["BT_USE_DEBUG_KEYS"] is not by_symbol["X86_DEBUG_INFO"]
     assert len(by_symbol["GDBSTUB"].members) == 1
+    # GDB's stub depends on the architecture alone; the banner's group reads drivers.
+    assert by_symbol["GDBSTUB"].devicetree_free
+    assert not by_symbol["BOOT_BANNER"].devicetree_free
     assert len(plan.groups) > 10
     # Every setting in exactly one group, each group in the question's order.
     members = [member for group in plan.groups for member in group.members]
@@ -128,6 +131,26 @@ def test_an_explanation_does_not_depend_on_what_was_asked_before(evaluator,
     sym = evaluator._kconf.syms["ARCH_SUPPORTS_COREDUMP"]
     assert sym.tri_value == 0 and not any(node.prompt for node in sym.nodes)
     assert kconfiglib.expr_value(sym.rev_dep) == 0
+
+
+def test_groups_free_of_the_devicetree_answer_as_in_both_worlds(evaluator,
+                                                                 question) -> None:
+    """Solving a devicetree-free group in one world and copying its answer gives what
+    solving it in both worlds gives."""
+    wanted, avoid = question
+    once = [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE]
+    plan = evaluator.plan(wanted, avoid)
+    assert any(plan.groups[index].devicetree_free and any(
+        probe.outcome not in ("undefined", "elsewhere") for probe in
+        (once[0].probes[wanted[member].key] for member in plan.groups[index].members))
+        for index in range(len(plan.groups)))
+    evaluator._plans = {key: replace(found, groups=tuple(
+        replace(group, devicetree_free=False) for group in found.groups))
+        for key, found in evaluator._plans.items()}
+    try:
+        assert [evaluator.evaluate(name, wanted, avoid) for name in SAMPLE] == once
+    finally:
+        evaluator._plans.clear()
 
 
 class _Counting:

@@ -36,10 +36,6 @@ class AssetProtection(enum.StrEnum):
     #: every threat against it has a current recommendation
     MITIGATED = "mitigated in the guide"
 
-    @property
-    def css(self) -> str:
-        return "asset-" + self.name.lower()
-
 
 WEAKEST_PROTECTION_FIRST = (AssetProtection.UNMITIGATED, AssetProtection.UNDECIDED,
                             AssetProtection.PRODUCT, AssetProtection.MITIGATED)

@@ -92,6 +92,13 @@ def _free_bool_symbols(zephyr_base: str, used: set[str]) -> list[str]:
 PER_FILE = 200
 
 
+def _asset_ids() -> list[str]:
+    """The real model's asset IDs: each synthetic threat endangers one, in turn."""
+    text = (REPO / "threatmodel" / "assets.yaml").read_text(encoding="utf-8")
+    return [line.split(":", 1)[1].strip() for line in text.splitlines()
+            if line.startswith("  - id: AST-")]
+
+
 def _synthetic_files(symbols: Sequence[str], areas: Sequence[str]) -> dict[str, str]:
     """Relative path -> text of the synthetic recommendations and threats files."""
     recs: list[str] = []
@@ -111,11 +118,13 @@ def _synthetic_files(symbols: Sequence[str], areas: Sequence[str]) -> dict[str, 
             "        manual: Checked by hand on the production build."]))
     # threat k lists recommendations 2k, 2k+1 and 2k+2: each is listed once or twice
     extra = len(symbols)
+    assets = _asset_ids()
     threats = []
     for k in range((extra + 1) // 2):
         listed = ", ".join(f"REC-SYN-{i:05d}" for i in range(2 * k, min(2 * k + 3, extra)))
         threats.append("\n".join([f"  - id: THR-SYN-{k:05d}", f"    title: Synthetic threat {k}",
                                   "    description: A generated threat.",
+                                  f"    assets: [{assets[k % len(assets)]}]",
                                   f"    mitigated_by: [{listed}]"]))
     files = {}
     for first in range(0, len(recs), PER_FILE):

@@ -8,7 +8,7 @@ command in a fresh process:
 * ``secguide check`` and ``secguide export``: CPU seconds (user + system);
 * a cold ``sphinx-build -j auto`` of the guide: wall seconds and peak RSS;
 * at the real size only: the writer's loop (cold, no-op rebuild, one YAML file
-  touched, a comment added to it, one recommendation's rationale edited) of the
+  touched, a comment added to it, one recommendation's rationale or title edited) of the
   guide and of a *floor* project (plain Sphinx + furo + sphinx-needs made from the
   built guide's own pages and text, no needs; the area page of the changed file
   changed alike: see ``bench_floor``), each with CPU, wall, peak RSS and the pages
@@ -192,7 +192,8 @@ def sphinx_argv(out: Path) -> list[str]:
 
 #: the issue's goals: guide / floor at most this much
 LOOP_GOALS = {"cold": 2.0, "no-op": 1.5, "one file touched": 2.0,
-              "one file, a comment added": 2.0, "one recommendation's text edited": 2.0}
+              "one file, a comment added": 2.0, "one recommendation's text edited": 2.0,
+              "one recommendation's title edited": 2.0}
 
 
 def _touch(path: Path) -> None:
@@ -238,12 +239,14 @@ def _median_run(runs: int, change: Callable[[int], None], guide: Path, floor_dir
 
 #: the first line of a recommendation's rationale in the touched file, edited in place
 _RATIONALE = "    rationale: >-\n"
+#: a recommendation's title line (``  - id: REC-...`` is followed by it)
+_TITLE = "    title: "
 
 
-def _edit_rationale(path: Path, run: int) -> None:
-    """Change the words of the file's first rationale without moving any line."""
+def _edit_line(path: Path, marker: str, run: int) -> None:
+    """Change the words of the line after ``marker``'s first match, moving no line."""
     text = path.read_text(encoding="utf-8")
-    at = text.index(_RATIONALE) + len(_RATIONALE)
+    at = text.index(marker, text.index("  - id: REC-")) + len(marker)
     line_end = text.index("\n", at)
     line = text[at:line_end].removesuffix(" (bench edit)").removesuffix(" (bench again)")
     line += " (bench edit)" if run % 2 == 0 else " (bench again)"
@@ -278,14 +281,21 @@ def writer_loop(guide: Path, guide_cold: dict, floor_dir: Path, env: dict[str, s
             page.write(f"\n.. edited by the bench ({run})\n")
 
     def text(run: int) -> None:  # words a reader sees change
-        _edit_rationale(touched, run)
+        _edit_line(touched, _RATIONALE, run)
         with floor_page.open("a", encoding="utf-8") as page:
             page.write(f"\nEdited by the bench ({run}).\n")
+
+    def title(run: int) -> None:  # a title is shown on more pages than its card
+        _edit_line(touched, _TITLE, run)
+        with floor_page.open("a", encoding="utf-8") as page:
+            page.write(f"\nA title edited by the bench ({run}).\n")
 
     builds["no-op"] = _median_run(runs, nothing, guide, floor_dir, env)
     builds["one file touched"] = _median_run(runs, touch, guide, floor_dir, env)
     builds["one file, a comment added"] = _median_run(runs, comment, guide, floor_dir, env)
     builds["one recommendation's text edited"] = _median_run(runs, text, guide, floor_dir, env)
+    builds["one recommendation's title edited"] = _median_run(runs, title, guide, floor_dir,
+                                                              env)
     return builds
 
 

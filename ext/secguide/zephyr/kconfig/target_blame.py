@@ -94,10 +94,9 @@ def is_scaffolding(name: str) -> bool:
     return name.startswith(SCAFFOLDING_PREFIX)
 
 
-def symbol_inputs(sym: Any) -> set[Any]:
-    """Every symbol whose value can change ``sym``'s: dependencies, selects, implies,
-    defaults, ranges, the conditions of its prompts, and the other options of its choice."""
-    found: set[Any] = set()
+def own_expressions(sym: Any) -> list[Any]:
+    """The expressions written on ``sym`` itself: dependencies, selects and implies
+    pointing at it, defaults, ranges, and the conditions of its definitions and prompts."""
     exprs = [sym.direct_dep, sym.rev_dep, sym.weak_rev_dep]
     for value, condition in sym.defaults:
         exprs += [value, condition]
@@ -107,6 +106,14 @@ def symbol_inputs(sym: Any) -> set[Any]:
         exprs.append(node.dep)
         if node.prompt:
             exprs.append(node.prompt[1])
+    return exprs
+
+
+def symbol_inputs(sym: Any) -> set[Any]:
+    """Every symbol whose value can change ``sym``'s: dependencies, selects, implies,
+    defaults, ranges, the conditions of its prompts, and the other options of its choice."""
+    found: set[Any] = set()
+    exprs = own_expressions(sym)
     choice = getattr(sym, "choice", None)
     if choice is not None:
         found |= set(choice.syms)

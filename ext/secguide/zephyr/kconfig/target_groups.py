@@ -30,20 +30,14 @@ from typing import Any
 
 import kconfiglib
 
+from secguide.zephyr.kconfig.target_blame import own_expressions
+
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 def symbol_reads(sym: Any) -> list[Any]:
     """Every symbol whose value can change ``sym``'s (a choice stands for its options)."""
-    exprs = [sym.direct_dep, sym.rev_dep, sym.weak_rev_dep]
-    for value, condition in sym.defaults:
-        exprs += [value, condition]
-    for low, high, condition in getattr(sym, "ranges", ()):
-        exprs += [low, high, condition]
-    for node in sym.nodes:
-        exprs.append(node.dep)
-        if node.prompt:
-            exprs.append(node.prompt[1])
+    exprs = own_expressions(sym)
     found: list[Any] = []
     choices = [sym.choice] if getattr(sym, "choice", None) is not None else []
     seen_choices: set[int] = set()

@@ -11,15 +11,13 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sphinx.testing.util import SphinxTestApp
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
+from tests.sphinx.test_sphinx_ext import build as build_app
+from tests.sphinx.test_sphinx_ext import tiny_guide, warnings_of
 
 TRACE_PAGE = """\
 Trace
@@ -63,10 +61,8 @@ PAGES = ("model", "trace", "status")
 
 @pytest.fixture
 def guide(tmp_path: Path, mini_tree: Path) -> Path:
-    src = tmp_path / "guide"
-    shutil.copytree(FIXTURE, src)
+    src = tiny_guide(tmp_path, mini_tree)
     with (src / "conf.py").open("a") as conf:
-        conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
         conf.write('graphviz_output_format = "svg"\n')  # diagrams' text, read by text_of
     (src / "trace.rst").write_text(TRACE_PAGE)
     (src / "status.rst").write_text(STATUS_PAGE)
@@ -77,13 +73,7 @@ def guide(tmp_path: Path, mini_tree: Path) -> Path:
 
 def build(src: Path) -> list[str]:
     """One build into ``src/_build`` (kept between calls); its warning lines."""
-    app = SphinxTestApp("html", srcdir=src, builddir=src / "_build")
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
-    return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+    return warnings_of(build_app(src))
 
 
 def text_of(src: Path, name: str) -> str:

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from sphinx.testing.util import SphinxTestApp
+from tests.sphinx.test_sphinx_ext import build as build_app
+from tests.sphinx.test_sphinx_ext import tiny_guide, warnings_of
 
 import secguide.sphinx
 from secguide.sphinx import model as sphinx_model
 from secguide.trace.project import Project
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
 
 PLANTED = "planted finding that no model makes"
 
@@ -37,10 +34,7 @@ PYTEST_REF = """\
 @pytest.fixture
 def project(tmp_path: Path, mini_tree: Path) -> Path:
     """The tiny guide on a writable mini tree, with a ``pytest`` verification."""
-    src = tmp_path / "guide"
-    shutil.copytree(FIXTURE, src)
-    with (src / "conf.py").open("a") as conf:
-        conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
+    src = tiny_guide(tmp_path, mini_tree)
     recs = src / "threatmodel" / "recommendations.yaml"
     recs.write_text(recs.read_text() + PYTEST_REF)
     (src / "tests").mkdir()
@@ -54,14 +48,7 @@ def project(tmp_path: Path, mini_tree: Path) -> Path:
 
 def build(src: Path) -> list[str]:
     """One in-process build into ``src/_build``; its warning lines, paths relative."""
-    app = SphinxTestApp("html", srcdir=src, builddir=src / "_build")
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
-    return [line.replace(str(src) + os.sep, "") for line in text.splitlines()
-            if "WARNING" in line or "ERROR" in line]
+    return warnings_of(build_app(src))
 
 
 def memo_files(src: Path) -> list[Path]:

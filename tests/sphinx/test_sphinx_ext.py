@@ -27,14 +27,19 @@ from secguide.trace.verification_ids import guide_check_id, target_test_id
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sphinx" / "basic"
 
 
-@pytest.fixture
-def project(tmp_path: Path, mini_tree: Path) -> Path:
-    """A writable copy of the tiny guide, pointed at a writable mini tree."""
+def tiny_guide(tmp_path: Path, mini_tree: Path) -> Path:
+    """A writable copy of the tiny guide in ``tmp_path/guide``, pointed at ``mini_tree``."""
     src = tmp_path / "guide"
     shutil.copytree(FIXTURE, src)
     with (src / "conf.py").open("a") as conf:
         conf.write(f"secguide_zephyr_base = {str(mini_tree)!r}\n")
     return src
+
+
+@pytest.fixture
+def project(tmp_path: Path, mini_tree: Path) -> Path:
+    """A writable copy of the tiny guide, pointed at a writable mini tree."""
+    return tiny_guide(tmp_path, mini_tree)
 
 
 
